@@ -1,0 +1,15 @@
+# Compiler settings shared by every target: one INTERFACE target that all link.
+add_library(iot_settings INTERFACE)
+target_compile_options(iot_settings INTERFACE -Wall -Wextra -Wpedantic)
+if(IOT_WERROR)
+  target_compile_options(iot_settings INTERFACE -Werror)
+endif()
+if(IOT_SANITIZE)
+  target_compile_options(iot_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                -fno-sanitize-recover=undefined)
+  target_link_options(iot_settings INTERFACE -fsanitize=address,undefined)
+endif()
+if(IOT_FUZZ)
+  target_compile_options(iot_settings INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(iot_settings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,20 @@
+# iot_add_tool(NAME): builds apps/NAME/main.cpp into the executable iot-NAME,
+# linked to libcore. Man page, completions and tests are found by name
+# (man/iot-NAME.1.scd, completions/iot-NAME.*, tests/e2e/NAME/).
+function(iot_add_tool name)
+  set(exe iot-${name})
+  add_executable(${exe} ${CMAKE_CURRENT_SOURCE_DIR}/${name}/main.cpp)
+  target_link_libraries(${exe} PRIVATE iot::core iot_settings)
+  set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+  install(TARGETS ${exe} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  foreach(shell bash zsh fish)
+    set(ext ${shell})
+    if(EXISTS ${PROJECT_SOURCE_DIR}/completions/${exe}.${ext})
+      set(dest_bash ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+      set(dest_zsh ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+      set(dest_fish ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)
+      install(FILES ${PROJECT_SOURCE_DIR}/completions/${exe}.${ext} DESTINATION ${dest_${shell}})
+    endif()
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY IOT_TOOLS ${exe})
+endfunction()

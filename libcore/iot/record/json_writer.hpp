@@ -1,0 +1,67 @@
+#pragma once
+// The one JSON writer of the toolkit. It appends to a caller's string so a
+// whole record line is built in memory and written at once (see output.hpp).
+// Strings are escaped per RFC 8259; bytes that are not valid UTF-8 are
+// replaced by U+FFFD so every line we write is valid UTF-8 JSON.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "iot/core/time.hpp"
+
+namespace iot {
+
+class JsonWriter {
+public:
+  explicit JsonWriter(std::string& out) : m_out(out) {}
+
+  void begin_object();
+  void end_object();
+  void begin_array();
+  void end_array();
+
+  // Writes `"name":`, with the comma that must come before it.
+  void key(std::string_view name);
+
+  void value(std::string_view s);
+  void value(const char* s) { value(std::string_view(s)); }
+  void value(const std::string& s) { value(std::string_view(s)); }
+  void value(bool b);
+  void value(int v) { value(static_cast<long long>(v)); }
+  void value(unsigned v) { value(static_cast<unsigned long long>(v)); }
+  void value(long v) { value(static_cast<long long>(v)); }
+  void value(unsigned long v) { value(static_cast<unsigned long long>(v)); }
+  void value(long long v);
+  void value(unsigned long long v);
+  void value(double v);  // NaN and infinities become null: JSON has no spelling for them
+  void value_ts(TimePoint t);
+  void null();
+  // Inserts already-encoded JSON as one value (used to pass payloads through).
+  void raw(std::string_view json);
+
+  template <typename T>
+  void field(std::string_view name, const T& v) {
+    key(name);
+    value(v);
+  }
+  void field_null(std::string_view name) {
+    key(name);
+    null();
+  }
+
+  // Starts a record: `{"ts":"…","kind":"…"` ; finish it with end_object().
+  void begin_record(TimePoint ts, std::string_view kind);
+
+private:
+  void separate();
+
+  std::string& m_out;
+  std::uint64_t m_has_items = 0;  // bit per nesting level: a value was written there
+  int m_depth = 0;
+  bool m_after_key = false;
+};
+
+// Appends `s` as a quoted JSON string.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace iot

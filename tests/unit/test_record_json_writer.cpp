@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include "iot/record/json_writer.hpp"
+
+using iot::JsonWriter;
+
+TEST_CASE("iot::JsonWriter writes nested objects and arrays with commas") {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("a", 1);
+  w.key("b");
+  w.begin_array();
+  w.value(1);
+  w.value("x");
+  w.begin_object();
+  w.end_object();
+  w.end_array();
+  w.field("c", true);
+  w.field_null("d");
+  w.end_object();
+  CHECK(out == R"({"a":1,"b":[1,"x",{}],"c":true,"d":null})");
+}
+
+TEST_CASE("iot::append_json_string escapes control characters, quotes and backslashes") {
+  std::string out;
+  iot::append_json_string(out, std::string_view("a\"b\\c\n\t\x01\x1f", 9));
+  CHECK(out == R"("a\"b\\c\n\t\u0001\u001f")");
+}
+
+TEST_CASE("iot::append_json_string keeps valid UTF-8 and replaces invalid bytes") {
+  std::string out;
+  iot::append_json_string(out, "缓冲值 €");
+  CHECK(out == "\"缓冲值 €\"");
+  out.clear();
+  iot::append_json_string(out, std::string_view("a\xff" "b\xc3", 4));  // stray byte, truncated sequence
+  CHECK(out == "\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\"");
+  out.clear();
+  iot::append_json_string(out, "\xED\xA0\x80");  // a UTF-16 surrogate is not valid UTF-8
+  CHECK(out == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  out.clear();
+  iot::append_json_string(out, "\xC0\xAF");  // overlong '/'
+  CHECK(out == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
+}
+
+TEST_CASE("iot::JsonWriter prints numbers that read back exactly") {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array();
+  w.value(0.1);
+  w.value(12.0);
+  w.value(-3.5e-7);
+  w.value(std::numeric_limits<double>::quiet_NaN());
+  w.value(std::numeric_limits<double>::infinity());
+  w.value(std::int64_t{-9223372036854775807 - 1});
+  w.value(std::uint64_t{18446744073709551615ULL});
+  w.end_array();
+  CHECK(out == "[0.1,12,-3.5e-07,null,null,-9223372036854775808,18446744073709551615]");
+}
+
+TEST_CASE("iot::JsonWriter::begin_record starts with ts and kind") {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_record(*iot::parse_ts("2026-11-21T08:00:00.123Z"), "frame");
+  w.field("unit", 1);
+  w.end_object();
+  CHECK(out == R"({"ts":"2026-11-21T08:00:00.123Z","kind":"frame","unit":1})");
+}
