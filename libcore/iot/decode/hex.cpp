@@ -59,9 +59,14 @@ HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capaci
       r.error_column = i + 1;
       return r;
     }
-    if (i + 1 >= n || k_nibble.v[static_cast<unsigned char>(text[i + 1])] == 0xFF) {
+    if (i + 1 >= n || is_separator(text[i + 1])) {
       r.error = "odd number of hex digits";
       r.error_column = i + 1;
+      return r;
+    }
+    if (k_nibble.v[static_cast<unsigned char>(text[i + 1])] == 0xFF) {
+      r.error = std::string("'") + text[i + 1] + "' is not a hex digit";
+      r.error_column = i + 2;
       return r;
     }
     if (r.size >= capacity) {

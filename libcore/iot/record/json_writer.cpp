@@ -101,6 +101,20 @@ void JsonWriter::value_ts(TimePoint t) {
   m_out.append(buf, 26);
 }
 
+void JsonWriter::value_hex(const std::uint8_t* data, std::size_t size) {
+  static constexpr char digits[] = "0123456789abcdef";
+  separate();
+  const std::size_t start = m_out.size();
+  m_out.resize(start + 2 * size + 2);
+  char* p = m_out.data() + start;
+  *p++ = '"';
+  for (std::size_t i = 0; i < size; ++i) {
+    *p++ = digits[data[i] >> 4];
+    *p++ = digits[data[i] & 15];
+  }
+  *p = '"';
+}
+
 void JsonWriter::null() {
   separate();
   m_out.append("null");

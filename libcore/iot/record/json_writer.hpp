@@ -35,6 +35,8 @@ public:
   void value(unsigned long long v);
   void value(double v);  // NaN and infinities become null: JSON has no spelling for them
   void value_ts(TimePoint t);
+  // Bytes as a string of lower-case hex digits without separators.
+  void value_hex(const std::uint8_t* data, std::size_t size);
   void null();
   // Inserts already-encoded JSON as one value (used to pass payloads through).
   void raw(std::string_view json);
