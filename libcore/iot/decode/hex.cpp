@@ -15,7 +15,15 @@ constexpr auto k_nibble = [] {
   return t;
 }();
 
-bool is_separator(char c) { return c == ' ' || c == '\t' || c == ':' || c == ',' || c == '-' || c == ';'; }
+constexpr auto k_separator = [] {
+  struct Table {
+    bool v[256];
+  } t{};
+  for (unsigned char c : {' ', '\t', ':', ',', '-', ';'}) t.v[c] = true;
+  return t;
+}();
+
+bool is_separator(char c) { return k_separator.v[static_cast<unsigned char>(c)]; }
 }  // namespace
 
 HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capacity) {
@@ -54,6 +62,14 @@ HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capaci
       continue;
     }
     std::uint8_t hi = k_nibble.v[static_cast<unsigned char>(c)];
+    if (hi != 0xFF && i + 1 < n && r.size < capacity) {  // fast path: two hex digits
+      std::uint8_t lo = k_nibble.v[static_cast<unsigned char>(text[i + 1])];
+      if (lo != 0xFF && !(hi == 0 && lo == 0xFF)) {
+        out[r.size++] = static_cast<std::uint8_t>(hi << 4 | lo);
+        i += 2;
+        continue;
+      }
+    }
     if (hi == 0xFF) {
       r.error = std::string("'") + c + "' is not a hex digit";
       r.error_column = i + 1;
