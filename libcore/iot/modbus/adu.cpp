@@ -226,7 +226,7 @@ AduView unwrap_adu(std::span<const std::uint8_t> b, Framing framing, AsciiScratc
       v.error = "ASCII frame too short";
       return v;
     }
-    if (digits / 2 > k_ascii_scratch_size) {
+    if (digits / 2 > k_max_pdu_size + 2) {  // unit + PDU + LRC
       v.error = "ASCII frame longer than 513 characters";
       return v;
     }
