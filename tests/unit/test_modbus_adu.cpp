@@ -213,6 +213,31 @@ TEST_CASE("iot::modbus::rtu_frame_length without a direction") {
   CHECK(rtu_frame_length(H("01 03 08 00 00 00 00 00 00 00 00 95 D6"), Direction::unknown).status == RtuLength::unknown);
 }
 
+TEST_CASE("iot::modbus::tcp_frame_length and ascii_frame_length split streams") {
+  const Bytes tcp = wrap_tcp(9, 1, H("03 00 6B 00 03"));
+  Bytes stream = tcp;
+  stream.insert(stream.end(), tcp.begin(), tcp.end());
+  CHECK(tcp_frame_length(std::span(stream).first(5)).status == RtuLength::need_more);
+  const RtuLength t = tcp_frame_length(stream);
+  CHECK(t.status == RtuLength::known);
+  CHECK(t.length == tcp.size());
+  CHECK(tcp_frame_length(H("00 01 00 05 00 06")).status == RtuLength::unknown);  // protocol id 5
+  CHECK(tcp_frame_length(H("00 01 00 00 00 00")).status == RtuLength::unknown);
+  CHECK(tcp_frame_length(H("00 01 00 00 01 00")).status == RtuLength::unknown);  // 262 bytes
+  const Bytes ascii = wrap_ascii(1, H("03 00 6B 00 03"));
+  Bytes two = ascii;
+  two.insert(two.end(), ascii.begin(), ascii.end());
+  const RtuLength a = ascii_frame_length(two);
+  CHECK(a.status == RtuLength::known);
+  CHECK(a.length == ascii.size());
+  CHECK(ascii_frame_length(std::span(ascii).first(5)).status == RtuLength::need_more);
+  CHECK(ascii_frame_length(S("01")).status == RtuLength::unknown);
+  CHECK(ascii_frame_length(Bytes(600, '0')).status == RtuLength::unknown);
+  Bytes runaway(600, '0');
+  runaway[0] = ':';
+  CHECK(ascii_frame_length(runaway).status == RtuLength::unknown);
+}
+
 TEST_CASE("iot::modbus::unwrap_adu and detect_framing never read out of bounds") {
   std::mt19937 rng(3);
   AsciiScratch scratch;
@@ -231,5 +256,7 @@ TEST_CASE("iot::modbus::unwrap_adu and detect_framing never read out of bounds")
       const RtuLength l = rtu_frame_length(b, d);
       CHECK(l.length <= k_max_rtu_adu_size);
     }
+    CHECK(tcp_frame_length(b).length <= k_max_tcp_adu_size);
+    CHECK(ascii_frame_length(b).length <= k_max_ascii_adu_size);
   }
 }
