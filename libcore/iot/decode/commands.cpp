@@ -9,7 +9,7 @@
 #include "iot/core/signals.hpp"
 #include "iot/decode/capture.hpp"
 #include "iot/decode/frames.hpp"
-#include "iot/decode/hex.hpp"
+#include "iot/core/hex.hpp"
 #include "iot/decode/stream.hpp"
 #include "iot/modbus/spec.hpp"
 #include "iot/record/line_reader.hpp"

@@ -1,7 +1,5 @@
 #include "iot/decode/frames.hpp"
 
-#include "iot/decode/hex.hpp"
-#include "iot/decode/frame_record.hpp"
 #include "iot/modbus/pdu.hpp"
 
 namespace iot::decode {
@@ -25,15 +23,11 @@ const FrameDecoder::Pending* FrameDecoder::find_request(const FrameContext& ctx,
 
 void FrameDecoder::decode(std::span<const std::uint8_t> bytes, const FrameContext& ctx, LineSink& sink) {
   ++m_frames;
-  modbus::Framing framing;
-  if (m_options.framing) {
-    framing = *m_options.framing;
-  } else {
-    framing = modbus::detect_framing(bytes).value_or(modbus::Framing::rtu);
-  }
-  modbus::AduView adu = modbus::unwrap_adu(bytes, framing == modbus::Framing::rtu_over_tcp ? modbus::Framing::rtu : framing,
-                                           &m_ascii);
-  adu.framing = framing;
+  const modbus::Framing framing =
+      m_options.framing ? *m_options.framing : modbus::detect_framing(bytes).value_or(modbus::Framing::rtu);
+  m_frame.raw = bytes;
+  m_frame.adu = modbus::unwrap_adu(bytes, framing, &m_frame.scratch);
+  const modbus::AduView& adu = m_frame.adu;
   if (adu.check_ok == false) ++m_bad_checks;
 
   modbus::Direction dir = ctx.direction;
@@ -55,7 +49,8 @@ void FrameDecoder::decode(std::span<const std::uint8_t> bytes, const FrameContex
     }
   }
 
-  modbus::DecodedPdu pdu;
+  modbus::DecodedPdu& pdu = m_frame.pdu;
+  pdu = modbus::DecodedPdu{};
   if (adu.error.empty() && !adu.pdu.empty()) {
     modbus::decode_pdu(adu.pdu, dir, pdu);
     // When pairing, a frame that could go either way (FC 05, 06, 08, 16 echo their request)
@@ -73,13 +68,13 @@ void FrameDecoder::decode(std::span<const std::uint8_t> bytes, const FrameContex
 
   {
     RecordLine line(sink);
-    FrameRecordExtras extras;
-    extras.src = ctx.src;
-    extras.dst = ctx.dst;
-    if (request != nullptr) {
-      extras.latency_ms = std::chrono::duration<double, std::milli>(ctx.ts - request->ts).count();
-    }
-    write_frame_record(line.w, ctx.ts, bytes, adu, pdu, extras);
+    line.w.begin_record(ctx.ts, "frame");
+    if (!ctx.src.empty()) line.w.field("src", ctx.src);
+    if (!ctx.dst.empty()) line.w.field("dst", ctx.dst);
+    modbus::write_frame_fields(line.w, m_frame);
+    if (request != nullptr)
+      line.w.field("latency_ms", std::chrono::duration<double, std::milli>(ctx.ts - request->ts).count());
+    line.w.end_object();
   }
 
   // Remember requests for pairing; a response closes its transaction.

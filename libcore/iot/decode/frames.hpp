@@ -12,6 +12,7 @@
 
 #include "iot/core/time.hpp"
 #include "iot/modbus/adu.hpp"
+#include "iot/modbus/frame_record.hpp"
 #include "iot/record/output.hpp"
 
 namespace iot::decode {
@@ -49,7 +50,7 @@ private:
 
   FrameOptions m_options;
   std::map<std::string, Pending> m_pending;  // key: channel + tid (TCP) or channel (serial)
-  modbus::AsciiScratch m_ascii;
+  modbus::DecodedFrame m_frame;              // reused: decoding does not allocate
   std::size_t m_frames = 0;
   std::size_t m_bad_checks = 0;
 };

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace iot::decode {
+namespace iot {
 
 struct HexResult {
   std::size_t size = 0;  // bytes written to the output
@@ -14,10 +14,11 @@ struct HexResult {
 };
 
 // Parses `text` into `out` (room for `capacity` bytes). Separators between bytes
-// may be spaces, tabs, ':', ',', '-' or none; each byte may carry a "0x" prefix.
+// may be spaces, tabs, ':', ',', '-', ';' or none; each byte may carry a "0x"
+// prefix; a single digit standing alone between separators is a byte.
 HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capacity);
 
 // Appends `size` bytes as lower-case hex without separators.
 void append_hex(std::string& out, const std::uint8_t* data, std::size_t size);
 
-}  // namespace iot::decode
+}  // namespace iot

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include "iot/decode/commands.hpp"
-#include "iot/decode/hex.hpp"
+#include "iot/core/hex.hpp"
 
 using iot::decode::parse_frame_line;
-using iot::decode::parse_hex;
+using iot::parse_hex;
 
 namespace {
 std::vector<std::uint8_t> hex_bytes(std::string_view text) {

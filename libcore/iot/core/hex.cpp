@@ -1,6 +1,6 @@
-#include "iot/decode/hex.hpp"
+#include "iot/core/hex.hpp"
 
-namespace iot::decode {
+namespace iot {
 
 namespace {
 // 0-15 for hex digits, 0xFF otherwise.
@@ -64,7 +64,7 @@ HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capaci
     std::uint8_t hi = k_nibble.v[static_cast<unsigned char>(c)];
     if (hi != 0xFF && i + 1 < n && r.size < capacity) {  // fast path: two hex digits
       std::uint8_t lo = k_nibble.v[static_cast<unsigned char>(text[i + 1])];
-      if (lo != 0xFF && !(hi == 0 && lo == 0xFF)) {
+      if (lo != 0xFF) {
         out[r.size++] = static_cast<std::uint8_t>(hi << 4 | lo);
         i += 2;
         continue;
@@ -76,9 +76,22 @@ HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capaci
       return r;
     }
     if (i + 1 >= n || is_separator(text[i + 1])) {
-      r.error = "odd number of hex digits";
-      r.error_column = i + 1;
-      return r;
+      // A digit standing alone between separators is a byte ("1 3" as written by some
+      // loggers); a digit left over after pairs ("033") is a typo.
+      const bool alone = i == 0 || is_separator(text[i - 1]);
+      if (!alone) {
+        r.error = "odd number of hex digits";
+        r.error_column = i + 1;
+        return r;
+      }
+      if (r.size >= capacity) {
+        r.error = "frame longer than " + std::to_string(capacity) + " bytes";
+        r.error_column = i + 1;
+        return r;
+      }
+      out[r.size++] = hi;
+      i += 1;
+      continue;
     }
     if (k_nibble.v[static_cast<unsigned char>(text[i + 1])] == 0xFF) {
       r.error = std::string("'") + text[i + 1] + "' is not a hex digit";
@@ -111,4 +124,4 @@ void append_hex(std::string& out, const std::uint8_t* data, std::size_t size) {
   }
 }
 
-}  // namespace iot::decode
+}  // namespace iot
