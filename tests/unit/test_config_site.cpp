@@ -255,3 +255,193 @@ TEST_CASE("iot::config::broken site files") {
     CHECK(error_of(c.text) == c.message);
   }
 }
+
+TEST_CASE("iot::config::model files, catalog and overrides") {
+  TempDir tmp;
+  tmp.write("lib/meter.toml", R"(
+[[model]]
+name = "M1"
+max_read = 10
+[[model.point]]
+name = "v{n:02}"
+repeat = 3
+addr = "ir:100"
+type = "f32"
+order = "CDAB"
+uom = "V"
+[[model.point]]
+name = "serial"
+addr = "hr:10"
+type = "string"
+length = 7
+byte_order = "low_first"
+[[model.point]]
+name = "flags{n0}"
+repeat = 2
+addr = "hr:20"
+type = "bit"
+bit = 4
+stride = 0
+)");
+  tmp.write("catalog/other.toml", "[[model]]\nname = \"CAT\"\n[[model.point]]\nname = \"c\"\naddr = \"coil:3\"\n");
+  const fs::path site = tmp.write("sites/s.toml", R"(
+[site]
+name = "t"
+models = ["../lib/meter.toml"]
+[defaults]
+interval = 2
+timeout = "250ms"
+rts = "up"
+allow_reserved = true
+unknown_unit = "gateway_target_failed_to_respond"
+[[port]]
+name = "p1"
+url = "rtu:/dev/ttyS0?baud=9600"
+retries = 3
+[[port.device]]
+name = "d1"
+unit = 248
+model = "M1"
+max_read = 4
+  [[port.device.point]]
+  name = "v02"
+  decimals = 2
+  alarm = { high = 250 }
+  [[port.device.point]]
+  name = "extra"
+  addr = "40005"
+  type = "i16"
+  scale = 0.5
+  zero = 2
+  offset = -1
+  writable = true
+  storage_period = "10m"
+  report_deadband = 0.5
+[[port]]
+name = "p2"
+url = "rtu:/dev/ttyS1?rts=down"
+unknown_unit = "none"
+[[port.device]]
+name = "d2"
+unit = 1
+model = "CAT"
+fault = [{ kind = "flap", offline = "5s", period = "20s" }, { kind = "exception", code = 2, addr = "hr:0:4", every = 3, probability = 0.5 }]
+)");
+  setenv("IOT_MODELS", (tmp.dir / "catalog").c_str(), 1);
+  const Site s = load_site(site);
+  unsetenv("IOT_MODELS");
+  CHECK(s.name == "t");
+  REQUIRE(s.ports.size() == 2);
+  const Port& p1 = s.ports[0];
+  CHECK(p1.settings.interval == std::chrono::seconds(2));
+  CHECK(p1.settings.timeout == std::chrono::milliseconds(250));
+  CHECK(p1.settings.retries == 3);
+  CHECK(p1.settings.unknown_unit == 0x0B);
+  CHECK(p1.target.serial.rts == iot::transport::Rts::up);  // from [defaults]
+  CHECK(s.ports[1].target.serial.rts == iot::transport::Rts::down);  // the url wins
+  CHECK_FALSE(s.ports[1].settings.unknown_unit);
+  CHECK(s.ports[1].settings.retries == 1);  // default, not p1's
+  const Device& d1 = p1.devices[0];
+  CHECK(d1.unit == 248);
+  CHECK(d1.effective_max_read(p1.settings) == 4);
+  REQUIRE(d1.points.size() == 7);
+  CHECK(d1.points[0].name == "v01");
+  CHECK(d1.points[1].ref == iot::values::Ref{iot::values::Table::input_register, 102});  // f32: 2 registers apart
+  CHECK(d1.points[1].scaling.decimals == 2);  // overridden
+  CHECK(d1.points[1].format.order == iot::values::WordOrder::cdab);  // kept from the model
+  CHECK(d1.points[1].alarm->type == AlarmRule::Type::hh);  // inferred
+  CHECK(d1.points[2].name == "v03");
+  CHECK_FALSE(d1.points[2].scaling.decimals);
+  CHECK(d1.points[3].format.byte_order == iot::values::ByteOrder::low_first);
+  CHECK(d1.points[3].count() == 4);
+  CHECK(d1.points[4].name == "flags0");
+  CHECK(d1.points[5].name == "flags1");
+  CHECK(d1.points[5].ref.addr == 20);  // stride 0: bits of one register
+  const Point& extra = d1.points[6];
+  CHECK(extra.name == "extra");
+  CHECK(extra.ref.addr == 4);
+  CHECK(extra.writable);
+  CHECK(extra.scaling.scale == 0.5);
+  CHECK(extra.scaling.zero == 2);
+  CHECK(extra.scaling.offset == -1);
+  CHECK(extra.storage_period == std::chrono::minutes(10));
+  CHECK(extra.report_deadband == 0.5);
+  CHECK(extra.pos.line > 0);
+  CHECK(extra.pos.file == site.string());
+  const Device& d2 = s.ports[1].devices[0];
+  REQUIRE(d2.points.size() == 1);
+  CHECK(d2.points[0].format.type == iot::values::ValueType::bit);  // coil defaults to bit
+  REQUIRE(d2.faults.size() == 2);
+  CHECK(d2.faults[0].offline == std::chrono::seconds(5));
+  CHECK(d2.faults[0].online == std::chrono::seconds(15));
+  CHECK(d2.faults[1].code == 2);
+  CHECK(d2.faults[1].every == 3);
+  CHECK(d2.faults[1].probability == 0.5);
+  CHECK(d2.faults[1].addr == iot::values::Range{iot::values::Table::holding_register, 0, 4});
+  CHECK(s.models.count("CAT") == 1);
+  CHECK(s.find_port("p2") == &s.ports[1]);
+  const Port* where = nullptr;
+  CHECK(s.find_device("d2", &where) == &d2);
+  CHECK(where == &s.ports[1]);
+
+  // load_models on its own
+  const auto models = load_models(tmp.dir / "lib/meter.toml");
+  CHECK(models.at("M1").points.size() == 6);
+  CHECK(models.at("M1").max_read == 10);
+}
+
+TEST_CASE("iot::config::replay files and errors in other files") {
+  TempDir tmp;
+  tmp.write("data/levels.csv", "t,level\n0,1\n1,2\n");
+  const fs::path site = tmp.write("s.toml", R"([[port]]
+url = "tcp://h"
+[[port.device]]
+name = "a"
+unit = 1
+[[port.device.point]]
+name = "x"
+addr = "hr:0"
+generator = { kind = "replay", file = "data/levels.csv", column = "level", time_column = "t", loop = false }
+)");
+  const Site s = load_site(site);
+  const GeneratorSpec& g = *s.ports[0].devices[0].points[0].generator;
+  CHECK(g.file == tmp.dir / "data/levels.csv");
+  CHECK(g.column == "level");
+  CHECK(g.time_column == "t");
+  CHECK_FALSE(g.loop);
+
+  // an error inside a model file names that file
+  tmp.write("bad.toml", "[[model]]\nname = \"B\"\n[[model.point]]\nname = \"p\"\nadr = \"hr:0\"\n");
+  const fs::path s2 = tmp.write("s2.toml", "[site]\nmodels = [\"bad.toml\"]\n");
+  CHECK_THROWS_WITH(load_site(s2), (tmp.dir / "bad.toml").string() +
+                                       ":5:1: model[0].point[0]: unknown key 'adr' (did you mean 'addr'?)");
+  const fs::path s3 = tmp.write("s3.toml", "[site]\nmodels = [\"missing.toml\"]\n");
+  CHECK_THROWS_WITH(load_site(s3), s3.string() + ":2:11: site.models[0]: cannot read model file " +
+                                       (tmp.dir / "missing.toml").string());
+  CHECK_THROWS_WITH(load_site(tmp.dir / "nope.toml"), (tmp.dir / "nope.toml").string() + ": cannot read the file");
+  // the same model twice
+  tmp.write("m.toml", "[[model]]\nname = \"M\"\n");
+  const fs::path s4 = tmp.write("s4.toml", "[site]\nmodels = [\"m.toml\"]\n[[model]]\nname = \"M\"\n");
+  CHECK_THROWS_WITH(load_site(s4), Catch::Contains("model 'M' is defined twice (first at " + (tmp.dir / "m.toml").string() + ":1:1)"));
+}
+
+TEST_CASE("iot::config::expand_name") {
+  CHECK(expand_name("ch{n}", 3) == "ch3");
+  CHECK(expand_name("ch{n0}", 3) == "ch2");
+  CHECK(expand_name("ch{n:02}", 3) == "ch03");
+  CHECK(expand_name("ch{n0:03}", 1) == "ch000");
+  CHECK(expand_name("{n}-{n}", 5) == "5-5");
+  CHECK(expand_name("plain", 5) == "plain");
+  CHECK(expand_name("odd{x}", 5) == "odd{x}");
+  CHECK(expand_name("open{n", 5) == "open{n");
+}
+
+TEST_CASE("iot::config::empty and minimal sites") {
+  const Site s = parse_site("", "empty.toml");
+  CHECK(s.ports.empty());
+  CHECK(s.name == "empty");
+  const Site t = parse_site("[[port]]\nurl = \"tcp://127.0.0.1:1502\"\n", "x/min.toml");
+  REQUIRE(t.ports.size() == 1);
+  CHECK(t.ports[0].name == "tcp://127.0.0.1:1502");
+  CHECK(t.ports[0].settings.max_read == 125);
+}
