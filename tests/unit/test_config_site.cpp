@@ -142,7 +142,7 @@ TEST_CASE("iot::config::broken site files") {
       {"[defaults]\ntimeout = \"soon\"\n",
        "site.toml:2:11: defaults.timeout: 'soon' is not a duration (e.g. \"500ms\", \"1s\", \"2m\", \"1h\")"},
       {"[[port]]\nurl = \"tcp://h:99999\"\n",
-       "site.toml:2:7: port[0].url: invalid target 'tcp://h:99999': port '99999' is not a number from 1 to 65535"},
+       "site.toml:2:7: port[0].url: invalid target 'tcp://h:99999': port '99999' is not a number from 0 to 65535"},
       {"[[port]]\nname = \"p\"\n", "site.toml:1:1: port[0]: missing key 'url'"},
       // uniqueness
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\nunit = 1\n",
@@ -444,4 +444,40 @@ TEST_CASE("iot::config::empty and minimal sites") {
   REQUIRE(t.ports.size() == 1);
   CHECK(t.ports[0].name == "tcp://127.0.0.1:1502");
   CHECK(t.ports[0].settings.max_read == 125);
+}
+
+TEST_CASE("iot::config::writable, read_only and garbage after") {
+  const Site s = parse_site(R"([[port]]
+url = "tcp://127.0.0.1:0"
+[[port.device]]
+name = "a"
+unit = 1
+fault = { kind = "garbage", bytes = 3, after = true }
+[[port.device.point]]
+name = "free"
+addr = "hr:0"
+[[port.device.point]]
+name = "locked"
+addr = "hr:1"
+writable = false
+[[port.device.point]]
+name = "setpoint"
+addr = "hr:2"
+writable = true
+)",
+                            "w.toml");
+  CHECK(s.ports[0].target.port == 0);  // a server binds any free port
+  const Device& d = s.ports[0].devices[0];
+  CHECK_FALSE(d.points[0].writable);
+  CHECK_FALSE(d.points[0].read_only);
+  CHECK_FALSE(d.points[1].writable);
+  CHECK(d.points[1].read_only);
+  CHECK(d.points[2].writable);
+  CHECK_FALSE(d.points[2].read_only);
+  CHECK(d.faults[0].after);
+  CHECK(d.faults[0].bytes == 3);
+  CHECK_THROWS_WITH(parse_site("[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = "
+                               "\"delay\", delay = 1, after = true }\n",
+                               "site.toml"),
+                    "site.toml:6:46: port[0].device[0].fault.after: 'after' does not apply to a delay fault");
 }

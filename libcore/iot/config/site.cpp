@@ -523,7 +523,10 @@ void apply_point_keys(const Reader& r, Point& p) {
   if (auto s = r.str("uom")) p.uom = *s;
   if (auto s = r.str("description")) p.description = *s;
   if (auto b = r.boolean("enabled")) p.enabled = *b;
-  if (auto b = r.boolean("writable")) p.writable = *b;
+  if (auto b = r.boolean("writable")) {
+    p.writable = *b;
+    p.read_only = !*b;  // written out as false: the simulator refuses writes too
+  }
   if (auto d = r.duration("storage_period")) p.storage_period = *d;
   if (auto v = r.number("report_deadband")) {
     if (*v < 0) r.fail_at("report_deadband", "must not be negative");
@@ -694,8 +697,8 @@ void load_catalog(const fs::path& dir, std::map<std::string, Model>& models) {
 // ---------------------------------------------------------------------------
 // Faults and devices
 
-const std::vector<std::string_view> k_fault_keys{"kind",  "code",   "ms_per_byte", "delay", "bytes",
-                                                 "every", "probability", "addr", "offline", "online", "period"};
+const std::vector<std::string_view> k_fault_keys{"kind",        "code", "ms_per_byte", "delay",  "bytes", "after",
+                                                 "every",       "probability", "addr", "offline", "online", "period"};
 
 FaultSpec read_fault(const Reader& r) {
   r.check_keys(k_fault_keys);
@@ -711,6 +714,7 @@ FaultSpec read_fault(const Reader& r) {
   only_for("ms_per_byte", {K::slow});
   only_for("delay", {K::delay, K::split});
   only_for("bytes", {K::truncate, K::garbage});
+  only_for("after", {K::garbage});
   only_for("offline", {K::flap});
   only_for("online", {K::flap});
   only_for("period", {K::flap});
@@ -724,6 +728,7 @@ FaultSpec read_fault(const Reader& r) {
   if (auto d = r.duration("delay")) f.delay = *d;
   if (f.kind == K::delay && !r.has("delay")) r.fail_here("a delay fault needs 'delay'");
   if (auto v = r.integer("bytes", 0, 512)) f.bytes = static_cast<std::uint32_t>(*v);
+  if (auto b = r.boolean("after")) f.after = *b;
   if (auto v = r.integer("every", 1, 1000000)) f.every = static_cast<std::uint32_t>(*v);
   if (auto v = r.number("probability")) {
     if (*v < 0 || *v > 1) r.fail_at("probability", "must be from 0 to 1");

@@ -95,6 +95,7 @@ struct FaultSpec {
   double probability = 1;                // apply with this probability (0-1), after `every`
   std::optional<values::Range> addr;     // only requests touching this range ("hr:0:10")
   Duration offline{0}, online{0};        // flap
+  bool after = false;                    // garbage: after the answer instead of before (sim)
   SourcePos pos;
 };
 std::string_view fault_kind_name(FaultSpec::Kind kind);
@@ -108,6 +109,7 @@ struct Point {
   std::string description;
   bool enabled = true;
   bool writable = false;
+  bool read_only = false;         // `writable = false` written out: the simulator refuses writes too
   std::optional<Duration> storage_period;   // 存储周期: store a reading at most this often
   std::optional<double> report_deadband;    // report only changes larger than this
   std::optional<AlarmRule> alarm;
