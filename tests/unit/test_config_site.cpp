@@ -481,3 +481,30 @@ writable = true
                                "site.toml"),
                     "site.toml:6:46: port[0].device[0].fault.after: 'after' does not apply to a delay fault");
 }
+
+TEST_CASE("iot::config::walk and replay options") {
+  TempDir tmp;
+  tmp.write("v.jsonl", "{\"value\": 1}\n");
+  const Site s = load_site(tmp.write("s.toml", R"([[port]]
+url = "tcp://h"
+[[port.device]]
+name = "a"
+unit = 1
+[[port.device.point]]
+name = "w"
+addr = "hr:0"
+generator = { kind = "walk", min = 10, max = 20, step = 0.5, value = 15, period = "200ms" }
+[[port.device.point]]
+name = "r"
+addr = "hr:1"
+generator = { kind = "replay", file = "v.jsonl", period = "2s" }
+)"));
+  const auto& w = *s.ports[0].devices[0].points[0].generator;
+  CHECK(w.value == 15);
+  CHECK(w.period == std::chrono::milliseconds(200));
+  CHECK(w.seed == 1);
+  const auto& r = *s.ports[0].devices[0].points[1].generator;
+  CHECK(r.column.empty());
+  CHECK(r.period == std::chrono::seconds(2));
+  CHECK(r.loop);
+}

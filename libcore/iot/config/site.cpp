@@ -427,7 +427,7 @@ GeneratorSpec read_generator(const Reader& parent) {
     if (g.period.count() <= 0) r.fail_at("period", "must be more than 0");
     break;
   case K::walk:
-    r.check_keys({"kind", "min", "max", "step", "seed"});
+    r.check_keys({"kind", "min", "max", "step", "seed", "value", "period"});
     if (!r.has("min") || !r.has("max")) r.fail_here("a walk needs 'min' and 'max'");
     g.min = *r.number("min");
     g.max = *r.number("max");
@@ -435,6 +435,11 @@ GeneratorSpec read_generator(const Reader& parent) {
     g.step = r.number("step").value_or(1);
     if (g.step <= 0) r.fail_at("step", "must be more than 0");
     g.seed = static_cast<std::uint64_t>(r.integer("seed", 0, std::numeric_limits<std::int64_t>::max()).value_or(1));
+    g.value = r.number("value").value_or(0);  // the start, clamped into [min, max] by the simulator
+    if (auto p = r.duration("period")) {
+      if (p->count() <= 0) r.fail_at("period", "must be more than 0");
+      g.period = *p;
+    }
     break;
   case K::step: {
     r.check_keys({"kind", "schedule", "period"});
@@ -465,13 +470,17 @@ GeneratorSpec read_generator(const Reader& parent) {
     break;
   }
   case K::replay: {
-    r.check_keys({"kind", "file", "column", "time_column", "loop"});
+    r.check_keys({"kind", "file", "column", "time_column", "loop", "period"});
     const std::string file = r.required_str("file");
     if (file.empty()) r.fail_at("file", "must not be empty");
     g.file = fs::path(file).is_absolute() ? fs::path(file) : r.file().dir / file;
     std::error_code ec;
     if (!fs::is_regular_file(g.file, ec)) r.fail_at("file", fmt::format("cannot read {}", g.file.string()));
-    g.column = r.required_str("column");
+    g.column = r.str("column").value_or("");
+    if (auto p = r.duration("period")) {
+      if (p->count() <= 0) r.fail_at("period", "must be more than 0");
+      g.period = *p;
+    }
     g.time_column = r.str("time_column").value_or("");
     g.loop = r.boolean("loop").value_or(true);
     break;
