@@ -5,7 +5,7 @@ _iot_decode() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     case "$path/$w" in
-      /frame|/pcap) path="${path}/$w" ;;
+      /frame|/pcap|/sniff|/regs) path="${path}/$w" ;;
     esac
   done
   case "$path $prev" in
@@ -28,12 +28,46 @@ _iot_decode() {
     "/pcap -v"|"/pcap --verbose") COMPREPLY=(); return ;;
     "/pcap -q"|"/pcap --quiet") COMPREPLY=(); return ;;
     "/pcap --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/sniff -h"|"/sniff --help") COMPREPLY=(); return ;;
+    "/sniff --list") COMPREPLY=(); return ;;
+    "/sniff --baud") COMPREPLY=(); return ;;
+    "/sniff --parity") COMPREPLY=($(compgen -W "E O N e o n even odd none" -- "$cur")); return ;;
+    "/sniff --data") COMPREPLY=(); return ;;
+    "/sniff --stop") COMPREPLY=(); return ;;
+    "/sniff --framing") COMPREPLY=($(compgen -W "rtu ascii" -- "$cur")); return ;;
+    "/sniff --silence") COMPREPLY=(); return ;;
+    "/sniff --latency") COMPREPLY=(); return ;;
+    "/sniff --count") COMPREPLY=(); return ;;
+    "/sniff --version") COMPREPLY=(); return ;;
+    "/sniff -v"|"/sniff --verbose") COMPREPLY=(); return ;;
+    "/sniff -q"|"/sniff --quiet") COMPREPLY=(); return ;;
+    "/sniff --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/regs -h"|"/regs --help") COMPREPLY=(); return ;;
+    "/regs -t"|"/regs --type") COMPREPLY=($(compgen -W "u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32" -- "$cur")); return ;;
+    "/regs -o"|"/regs --order") COMPREPLY=($(compgen -W "ABCD CDAB BADC DCBA abcd cdab badc dcba" -- "$cur")); return ;;
+    "/regs --byte-order") COMPREPLY=($(compgen -W "high_first low_first" -- "$cur")); return ;;
+    "/regs --bit") COMPREPLY=(); return ;;
+    "/regs --length") COMPREPLY=(); return ;;
+    "/regs --zero") COMPREPLY=(); return ;;
+    "/regs --scale") COMPREPLY=(); return ;;
+    "/regs --offset") COMPREPLY=(); return ;;
+    "/regs --decimals") COMPREPLY=(); return ;;
+    "/regs --addr") COMPREPLY=(); return ;;
+    "/regs --hex") COMPREPLY=(); return ;;
+    "/regs -c"|"/regs --site") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "/regs --port") COMPREPLY=(); return ;;
+    "/regs --version") COMPREPLY=(); return ;;
+    "/regs -v"|"/regs --verbose") COMPREPLY=(); return ;;
+    "/regs -q"|"/regs --quiet") COMPREPLY=(); return ;;
+    "/regs --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0
   case "$path" in
-    "") words="frame pcap -h --help --version -v --verbose -q --quiet --color" ;;
+    "") words="frame pcap sniff regs -h --help --version -v --verbose -q --quiet --color" ;;
     "/frame") words="-h --help --framing --pair --version -v --verbose -q --quiet --color" ;;
     "/pcap") words="-h --help --port --framing --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/sniff") words="-h --help --list --baud --parity --data --stop --framing --silence --latency --count --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/regs") words="-h --help -t --type -o --order --byte-order --bit --length --zero --scale --offset --decimals --addr --hex -c --site --port --version -v --verbose -q --quiet --color" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

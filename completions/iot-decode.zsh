@@ -7,6 +7,8 @@ _iot_decode() {
   commands=(
     'frame:Decode frames given as hex (arguments, or one per stdin line)'
     'pcap:Decode the Modbus traffic of a pcap or pcapng capture'
+    'sniff:Listen to a serial line read-only and decode the frames passing by'
+    'regs:Decode register words (arguments, or frame/reading records on stdin) into typed readings'
   )
   _arguments -C -s \
     '-h[Print this help message and exit]:value: ' \
@@ -25,6 +27,8 @@ _iot_decode() {
       case $line[1] in
         frame) _iot_decode__frame ;;
         pcap) _iot_decode__pcap ;;
+        sniff) _iot_decode__sniff ;;
+        regs) _iot_decode__regs ;;
       esac ;;
   esac
 }
@@ -57,6 +61,57 @@ _iot_decode__pcap() {
     '--quiet[Only errors on stderr]:value: ' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
+}
+
+_iot_decode__sniff() {
+  _arguments -s \
+    '-h[Print this help message and exit]:value: ' \
+    '--help[Print this help message and exit]:value: ' \
+    '--list[List the serial ports (name, description, USB VIDPID) and exit]:value: ' \
+    '--baud[Baud rate]:value: ' \
+    '--parity[Parity E, O or N]:value:(E O N e o n even odd none)' \
+    '--data[Data bits (7 or 8)]:value: ' \
+    '--stop[Stop bits (1 or 2)]:value: ' \
+    '--framing[rtu or ascii]:value:(rtu ascii)' \
+    '--silence[Silence that ends a frame (default t3.5 for the baud rate)]:value: ' \
+    '--latency[How late the adapter may deliver bytes of a frame]:value: ' \
+    '--count[Stop after this many frames]:value: ' \
+    '--version[Print the version and exit]:value: ' \
+    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
+    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
+    '-q[Only errors on stderr]:value: ' \
+    '--quiet[Only errors on stderr]:value: ' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*:file:_files'
+}
+
+_iot_decode__regs() {
+  _arguments -s \
+    '-h[Print this help message and exit]:value: ' \
+    '--help[Print this help message and exit]:value: ' \
+    '-t[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32)' \
+    '--type[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32)' \
+    '-o[Word/byte order of 32- and 64-bit values]:value:(ABCD CDAB BADC DCBA abcd cdab badc dcba)' \
+    '--order[Word/byte order of 32- and 64-bit values]:value:(ABCD CDAB BADC DCBA abcd cdab badc dcba)' \
+    '--byte-order[Character order in string registers]:value:(high_first low_first)' \
+    '--bit[Bit index (0-15) for --type bit]:value: ' \
+    '--length[String length in characters for --type string]:value: ' \
+    '--zero[Raw value that means zero (subtracted first)]:value: ' \
+    '--scale[Multiplier]:value: ' \
+    '--offset[Added after scaling]:value: ' \
+    '--decimals[Divide by 10^N and round to N digits]:value: ' \
+    '--addr[Address of the first word, for the point names]:value: ' \
+    '--hex[Bare words are hex (42F6 E979)]:value: ' \
+    '-c[Site file name and convert registers by its points]:file:_files' \
+    '--site[Site file name and convert registers by its points]:file:_files' \
+    '--port[With --site only devices of this port]:value: ' \
+    '--version[Print the version and exit]:value: ' \
+    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
+    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
+    '-q[Only errors on stderr]:value: ' \
+    '--quiet[Only errors on stderr]:value: ' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*: :'
 }
 
 _iot_decode "$@"

@@ -66,7 +66,8 @@ TEST_CASE("iot::values::32-bit orders") {
                         Case{WordOrder::badc, {0xF642, 0x79E9}}, Case{WordOrder::dcba, {0x79E9, 0xF642}}}) {
     INFO(word_order_name(c.order));
     const Value v = decode(c.words, ValueType::f32, c.order);
-    CHECK(std::get<double>(v) == static_cast<double>(123.456f));
+    CHECK(std::get<double>(v) == 123.456);  // the float read back as the decimal it stands for
+    CHECK(static_cast<float>(std::get<double>(v)) == 123.456f);
     CHECK(encode(Value{123.456}, ValueType::f32, c.order) == c.words);
   }
   // i32 -2 = 0xFFFFFFFE; -123456789 = 0xF8A432EB

@@ -72,6 +72,7 @@ void FrameDecoder::decode(std::span<const std::uint8_t> bytes, const FrameContex
     if (!ctx.src.empty()) line.w.field("src", ctx.src);
     if (!ctx.dst.empty()) line.w.field("dst", ctx.dst);
     modbus::write_frame_fields(line.w, m_frame);
+    if (!ctx.problem.empty() && m_frame.error().empty()) line.w.field("error", ctx.problem);
     if (request != nullptr)
       line.w.field("latency_ms", std::chrono::duration<double, std::milli>(ctx.ts - request->ts).count());
     line.w.end_object();

@@ -28,6 +28,7 @@ struct FrameContext {
   modbus::Direction direction = modbus::Direction::unknown;  // from capture ports or a tx/rx mark
   std::string channel;  // pairing scope: a TCP connection, a serial line ("" = one shared line)
   std::string src, dst; // "ip:port" for captures
+  std::string_view problem;  // why a sniffed frame is suspect ("garbage", "truncated"), shown as error
 };
 
 class FrameDecoder {

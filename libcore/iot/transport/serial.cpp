@@ -106,13 +106,13 @@ bool is_pty_path(int fd) {
 
 } // namespace
 
-SerialLine SerialLine::open(const std::string& path, const SerialSettings& settings) {
+SerialLine SerialLine::open(const std::string& path, const SerialSettings& settings, Access access) {
   SerialLine line;
   line.m_path = path;
   sp_port* port = nullptr;
   std::string sp_error;
   if (sp_get_port_by_name(path.c_str(), &port) == SP_OK) {
-    if (sp_open(port, SP_MODE_READ_WRITE) == SP_OK) {
+    if (sp_open(port, access == Access::read_only ? SP_MODE_READ : SP_MODE_READ_WRITE) == SP_OK) {
       line.m_port = port;
       if (sp_get_port_handle(port, &line.m_fd) != SP_OK) throw io_error(fmt::format("{}: no file descriptor", path));
     } else {
@@ -123,7 +123,7 @@ SerialLine SerialLine::open(const std::string& path, const SerialSettings& setti
   if (!line.m_port) {
     // libserialport 0.1.1 finds no sysfs entry for ptys (and some odd drivers), and may
     // refuse to open what it cannot classify: open and configure with termios instead.
-    const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), (access == Access::read_only ? O_RDONLY : O_RDWR) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
       if (!sp_error.empty()) throw io_error(fmt::format("cannot open serial port {}: {}", path, sp_error));
       throw errno_error(fmt::format("cannot open serial port {}", path));

@@ -23,8 +23,11 @@ namespace iot::transport {
 
 class SerialLine {
 public:
+  // read_only is for passive listening (iot-decode sniff): nothing can be sent by mistake.
+  enum class Access { read_write, read_only };
   // Opens and configures `path`; throws iot::Error(io) naming the path and the reason.
-  static SerialLine open(const std::string& path, const SerialSettings& settings);
+  static SerialLine open(const std::string& path, const SerialSettings& settings,
+                         Access access = Access::read_write);
 
   SerialLine() = default;
   SerialLine(SerialLine&& other) noexcept;

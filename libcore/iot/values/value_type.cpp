@@ -298,6 +298,18 @@ std::uint16_t register_count(ValueType type, std::size_t string_length) {
 
 std::uint16_t register_count(const Format& f) { return register_count(f.type, f.length); }
 
+// The double nearest the shortest decimal that reads back as `f`: a register
+// holding the float 123.456 decodes as 123.456, not 123.45600128173828, which is
+// what the device meant and what a user typed into a simulator.
+double float_to_decimal_double(float f) {
+  if (!std::isfinite(f)) return static_cast<double>(f);
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, f);
+  double d = 0;
+  std::from_chars(buf, r.ptr, d);
+  return d;
+}
+
 Value decode(std::span<const std::uint16_t> words, ValueType type, WordOrder order) {
   Format f;
   f.type = type;
@@ -339,7 +351,7 @@ Value decode(std::span<const std::uint16_t> words, const Format& f) {
   case ValueType::i32: return Value{static_cast<std::int64_t>(static_cast<std::int32_t>(raw))};
   case ValueType::i64: return Value{static_cast<std::int64_t>(raw)};
   case ValueType::f16: return Value{half_to_double(static_cast<std::uint16_t>(raw))};
-  case ValueType::f32: return Value{static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(raw)))};
+  case ValueType::f32: return Value{float_to_decimal_double(std::bit_cast<float>(static_cast<std::uint32_t>(raw)))};
   case ValueType::f64: return Value{std::bit_cast<double>(raw)};
   case ValueType::bcd16: return Value{from_bcd(raw, 4)};
   case ValueType::bcd32: return Value{from_bcd(raw, 8)};

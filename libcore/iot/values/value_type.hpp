@@ -94,6 +94,8 @@ constexpr std::uint16_t set_bit(std::uint16_t word, unsigned bit, bool on) {
 
 // IEEE 754 binary16 <-> double (round to nearest even; overflow gives infinity).
 double half_to_double(std::uint16_t half);
+// A float as the double of its shortest decimal form (123.456f -> 123.456).
+double float_to_decimal_double(float f);
 std::uint16_t double_to_half(double value);
 
 // The value as a double (bool 0/1); nullopt for monostate and strings.
