@@ -2,9 +2,9 @@
 // framing detection + unwrap + PDU decode -> `frame` record JSON. Prints lines per second on
 // one core. Usage: modbus_codec [lines]
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   };
   std::vector<std::string> input;
   input.reserve(lines);
-  for (std::size_t i = 0; i < lines; ++i) input.emplace_back(samples[i % (sizeof samples / sizeof *samples)]);
+  for (std::size_t i = 0; i < lines; ++i)
+    input.emplace_back(samples[i % (sizeof samples / sizeof *samples)]);
 
   Bytes bytes;
   DecodedFrame frame;

@@ -1,13 +1,13 @@
 // Fuzzes the Modbus codec on bytes from the wire: framing detection, ADU unwrapping, PDU
 // decoding, frame records (which must always be valid JSON), RTU frame lengths, and the
 // passive RTU splitter (which must account for every byte it is fed).
+#include <simdjson.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <span>
 #include <string>
-
-#include <simdjson.h>
 
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/crc.hpp"
@@ -32,8 +32,10 @@ void records(std::span<const std::uint8_t> in) {
     std::optional<Framing> framing;
     Direction dir;
   };
-  const Case cases[] = {{std::nullopt, Direction::unknown}, {Framing::rtu, Direction::request},
-                        {Framing::rtu, Direction::response}, {Framing::tcp, Direction::unknown},
+  const Case cases[] = {{std::nullopt, Direction::unknown},
+                        {Framing::rtu, Direction::request},
+                        {Framing::rtu, Direction::response},
+                        {Framing::tcp, Direction::unknown},
                         {Framing::ascii, Direction::unknown}};
   for (const Case& c : cases) {
     {
@@ -78,8 +80,10 @@ void splitter(std::span<const std::uint8_t> in) {
   RtuSplitter s(
       [&](const SplitFrame& f) {
         check(!f.bytes.empty());
-        if (f.crc_ok) check(rtu_crc_ok(f.bytes));
-        else check(!f.reason.empty());
+        if (f.crc_ok)
+          check(rtu_crc_ok(f.bytes));
+        else
+          check(!f.reason.empty());
         check(f.start_us <= f.end_us);
         seen.insert(seen.end(), f.bytes.begin(), f.bytes.end());
       },
@@ -97,7 +101,7 @@ void splitter(std::span<const std::uint8_t> in) {
   check(seen == Bytes(in.begin(), in.end()));
 }
 
-}  // namespace
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> in(data, size);

@@ -139,7 +139,7 @@ void write_members(Members& m, const DecodedFrame& f) {
       const char key[6] = {'"', '0', 'x', k_hex_lower[o.id >> 4], k_hex_lower[o.id & 0xF], '"'};
       out.append(key, 6);
       out.push_back(':');
-      append_json_string(out, o.value);  // text from the wire: escaped, invalid UTF-8 replaced
+      append_json_string(out, o.value); // text from the wire: escaped, invalid UTF-8 replaced
     }
     out.push_back('}');
   }
@@ -155,10 +155,10 @@ void write_members(Members& m, const DecodedFrame& f) {
   if (f.adu.check_ok) m.field("crc_ok", *f.adu.check_ok);
   if (f.adu.tid) m.field("tid", static_cast<unsigned>(*f.adu.tid));
   m.hex_field("hex", f.raw);
-  if (const std::string_view e = f.error(); !e.empty()) m.field("error", e);  // our own static texts
+  if (const std::string_view e = f.error(); !e.empty()) m.field("error", e); // our own static texts
 }
 
-}  // namespace
+} // namespace
 
 void decode_frame(std::span<const std::uint8_t> bytes, std::optional<Framing> framing, Direction dir,
                   DecodedFrame& out) noexcept {
@@ -189,19 +189,22 @@ namespace {
 // Hex digit values; 0x10 marks a separator, 0xFF anything else.
 constexpr std::array<std::uint8_t, 256> make_hex_table() {
   std::array<std::uint8_t, 256> t{};
-  for (auto& v : t) v = 0xFF;
-  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<std::uint8_t>(c);
+  for (auto& v : t)
+    v = 0xFF;
+  for (int c = 0; c < 10; ++c)
+    t['0' + c] = static_cast<std::uint8_t>(c);
   for (int c = 0; c < 6; ++c) {
     t['a' + c] = static_cast<std::uint8_t>(10 + c);
     t['A' + c] = static_cast<std::uint8_t>(10 + c);
   }
-  for (char c : {' ', '\t', ',', '-', '\r', '\n'}) t[static_cast<unsigned char>(c)] = 0x10;
+  for (char c : {' ', '\t', ',', '-', '\r', '\n'})
+    t[static_cast<unsigned char>(c)] = 0x10;
   return t;
 }
 constexpr std::array<std::uint8_t, 256> k_hex_table = make_hex_table();
 constexpr std::uint8_t k_sep = 0x10;
 
-}  // namespace
+} // namespace
 
 bool parse_hex_bytes(std::string_view text, Bytes& out) {
   out.clear();
@@ -226,10 +229,10 @@ bool parse_hex_bytes(std::string_view text, Bytes& out) {
       out.push_back(k_hex_table[s[i]]);
       ++i;
     } else if (i == start) {
-      return false;  // "0x" with no digits
+      return false; // "0x" with no digits
     }
   }
   return true;
 }
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -20,7 +20,7 @@ struct DecodedFrame {
   DecodedFrame(const DecodedFrame&) = delete;
   DecodedFrame& operator=(const DecodedFrame&) = delete;
 
-  std::span<const std::uint8_t> raw;  // the frame as given
+  std::span<const std::uint8_t> raw; // the frame as given
   AduView adu;
   DecodedPdu pdu;
   AsciiScratch scratch{};
@@ -49,4 +49,4 @@ void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f);
 // written as one digit only when separated. False on any other character.
 bool parse_hex_bytes(std::string_view text, Bytes& out);
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -64,13 +64,13 @@ private:
 enum class ValueKind : std::uint8_t { none, registers, bits };
 
 struct DecodedPdu {
-  std::span<const std::uint8_t> pdu;  // the bytes decoded
-  std::uint8_t fc = 0;                // without the exception bit
+  std::span<const std::uint8_t> pdu; // the bytes decoded
+  std::uint8_t fc = 0;               // without the exception bit
   Direction direction = Direction::unknown;
-  std::optional<std::uint8_t> exception;  // exception code of an exception response
-  std::optional<std::uint16_t> addr;      // first address (read address for FC 17)
-  std::optional<std::uint16_t> count;     // quantity of registers or bits (read quantity for FC 17)
-  std::optional<std::uint16_t> byte_count;  // the byte count field, where the PDU has one (16-bit in FC 18)
+  std::optional<std::uint8_t> exception;   // exception code of an exception response
+  std::optional<std::uint16_t> addr;       // first address (read address for FC 17)
+  std::optional<std::uint16_t> count;      // quantity of registers or bits (read quantity for FC 17)
+  std::optional<std::uint16_t> byte_count; // the byte count field, where the PDU has one (16-bit in FC 18)
 
   // Values carried: registers read or written, coils/inputs read or written, the value of FC 05
   // (a bit) and FC 06 (a register), FC 07 status (8 bits), FC 0B status + event count, FC 18
@@ -194,4 +194,4 @@ Bytes serve_device_id_request(std::uint8_t read_code, std::uint8_t object_id, st
 Bytes encode_exception(std::uint8_t fc, std::uint8_t code);
 Bytes encode_exception(std::uint8_t fc, ExceptionCode code);
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

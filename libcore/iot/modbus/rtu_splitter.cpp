@@ -6,8 +6,7 @@
 namespace iot::modbus {
 
 RtuSplitter::RtuSplitter(Callback on_frame, RtuSplitterOptions options)
-    : m_on_frame(std::move(on_frame)), m_options(options),
-      m_char_us(char_time_us(options.baud, options.bits_per_char)),
+    : m_on_frame(std::move(on_frame)), m_options(options), m_char_us(char_time_us(options.baud, options.bits_per_char)),
       m_silence_us(options.silence_us ? options.silence_us : t35_us(options.baud, options.bits_per_char)) {
   m_buf.reserve(4 * k_max_rtu_adu_size);
   m_time.reserve(4 * k_max_rtu_adu_size);
@@ -62,7 +61,8 @@ std::size_t RtuSplitter::candidates(std::size_t pos, Candidate* out, bool& pendi
   };
   const bool expected = m_expect && rest.size() >= 2 && rest[0] == m_expect->unit && (rest[1] & 0x7F) == m_expect->fc;
   if (expected) {
-    if (m_expect->length && !(rest[1] & k_exception_bit)) add({RtuLength::known, *m_expect->length}, Direction::response);
+    if (m_expect->length && !(rest[1] & k_exception_bit))
+      add({RtuLength::known, *m_expect->length}, Direction::response);
     add(rtu_frame_length(rest, Direction::response), Direction::response);
     add(rtu_frame_length(rest, Direction::request), Direction::request);
   } else {
@@ -97,7 +97,8 @@ std::optional<std::size_t> RtuSplitter::hunt(std::size_t from, std::size_t to) {
     bool pending = false;
     const std::size_t k = candidates(p, c, pending);
     bool all_complete = !pending;
-    for (std::size_t i = 0; i < k; ++i) all_complete = all_complete && c[i].complete;
+    for (std::size_t i = 0; i < k; ++i)
+      all_complete = all_complete && c[i].complete;
     // Every layout at p is complete and fails: no later byte can make p a frame start, so it
     // is not checked again (garbage arrives in small chunks and is hunted through repeatedly).
     if (all_complete) m_dead[p] = 1;
@@ -178,7 +179,8 @@ void RtuSplitter::process(Tail tail) {
     }
 
     bool incomplete = pending;
-    for (std::size_t i = 0; i < k; ++i) incomplete = incomplete || !c[i].complete;
+    for (std::size_t i = 0; i < k; ++i)
+      incomplete = incomplete || !c[i].complete;
     if (incomplete) {
       // 3. The layout announces more bytes than we have. A valid frame starting after a silence
       //    means this one was cut short; a long silence means it will not be completed.
@@ -199,7 +201,8 @@ void RtuSplitter::process(Tail tail) {
     if (p && (!g || *p <= *g)) {
       const std::size_t len = *p - pos;
       bool sized = false;
-      for (std::size_t i = 0; i < k; ++i) sized = sized || c[i].length == len;
+      for (std::size_t i = 0; i < k; ++i)
+        sized = sized || c[i].length == len;
       emit(pos, len, false, Direction::unknown, bad_reason(len, sized ? "crc mismatch" : "garbage"));
       continue;
     }
@@ -244,4 +247,4 @@ void RtuSplitter::compact() {
   }
 }
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

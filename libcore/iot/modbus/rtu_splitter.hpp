@@ -25,7 +25,7 @@ namespace iot::modbus {
 
 struct RtuSplitterOptions {
   std::uint32_t baud = 19200;
-  unsigned bits_per_char = 11;  // start + 8 data + parity (or 2nd stop) + stop, [SL] §2.5.1
+  unsigned bits_per_char = 11; // start + 8 data + parity (or 2nd stop) + stop, [SL] §2.5.1
   // Silence that ends a frame; 0 = t3.5 at `baud` ([SL] §2.5.1.1: 3.5 character times, fixed
   // 1750 us above 19200 baud).
   std::uint32_t silence_us = 0;
@@ -35,11 +35,11 @@ struct RtuSplitterOptions {
 };
 
 struct SplitFrame {
-  std::span<const std::uint8_t> bytes;  // valid only during the callback
-  std::int64_t start_us = 0;            // estimated time the first byte began on the line
-  std::int64_t end_us = 0;              // estimated time the last byte was complete
+  std::span<const std::uint8_t> bytes; // valid only during the callback
+  std::int64_t start_us = 0;           // estimated time the first byte began on the line
+  std::int64_t end_us = 0;             // estimated time the last byte was complete
   bool crc_ok = false;
-  Direction direction = Direction::unknown;  // from the layout and the last request seen
+  Direction direction = Direction::unknown; // from the layout and the last request seen
   // Why crc_ok is false: "crc mismatch" (a frame-sized chunk whose CRC fails), "garbage"
   // (bytes before the next valid frame), "truncated" (fewer bytes than its layout announced),
   // "too short" (under 4 bytes).
@@ -65,9 +65,9 @@ public:
   std::size_t pending_bytes() const { return m_buf.size() - m_pos; }
 
   struct Stats {
-    std::uint64_t frames = 0;      // emitted with crc_ok
-    std::uint64_t bad_frames = 0;  // emitted with crc_ok=false
-    std::uint64_t bad_bytes = 0;   // bytes in those
+    std::uint64_t frames = 0;     // emitted with crc_ok
+    std::uint64_t bad_frames = 0; // emitted with crc_ok=false
+    std::uint64_t bad_bytes = 0;  // bytes in those
   };
   const Stats& stats() const { return m_stats; }
 
@@ -76,12 +76,12 @@ private:
   struct Candidate {
     std::size_t length;
     Direction dir;
-    bool complete;  // the buffer holds `length` bytes from the position
+    bool complete; // the buffer holds `length` bytes from the position
   };
   struct Expect {
     std::uint8_t unit;
     std::uint8_t fc;
-    std::optional<std::size_t> length;  // whole RTU frame of the normal response
+    std::optional<std::size_t> length; // whole RTU frame of the normal response
   };
 
   void process(Tail tail);
@@ -97,13 +97,13 @@ private:
   std::uint32_t m_char_us;
   std::uint32_t m_silence_us;
   std::vector<std::uint8_t> m_buf;
-  std::vector<std::int64_t> m_time;  // estimated time each byte was complete
-  std::vector<std::uint8_t> m_dead;  // hunting: 1 where no valid frame can start
-  std::size_t m_pos = 0;             // first byte not yet emitted
+  std::vector<std::int64_t> m_time; // estimated time each byte was complete
+  std::vector<std::uint8_t> m_dead; // hunting: 1 where no valid frame can start
+  std::size_t m_pos = 0;            // first byte not yet emitted
   std::int64_t m_last_time = 0;
   bool m_have_time = false;
   std::optional<Expect> m_expect;
   Stats m_stats;
 };
 
-}  // namespace iot::modbus
+} // namespace iot::modbus
