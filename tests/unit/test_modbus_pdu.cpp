@@ -280,6 +280,27 @@ TEST_CASE("iot::modbus::decode_pdu FC 11 report server id") {
   CHECK(decode_pdu(H("11 07 2A FF"), Direction::response).error == "byte count does not match length");
 }
 
+TEST_CASE("iot::modbus::decode_pdu FC 14/15 file records (§6.14, §6.15 examples)") {
+  const Bytes rreq = H("14 0E 06 00 04 00 01 00 02 06 00 03 00 09 00 02");
+  const DecodedPdu q = decode_pdu(rreq, Direction::unknown);
+  CHECK(q.ok());
+  CHECK(q.direction == Direction::request);
+  CHECK(q.byte_count == std::uint16_t{14});
+  CHECK(q.data.size() == 14);
+  const Bytes rresp = H("14 0C 05 06 0D FE 00 20 05 06 33 CD 00 40");
+  const DecodedPdu r = decode_pdu(rresp, Direction::unknown);
+  CHECK(r.ok());
+  CHECK(r.direction == Direction::response);
+  const Bytes w = H("15 0D 06 00 04 00 07 00 03 06 AF 04 BE 10 0D");
+  const DecodedPdu d = decode_pdu(w, Direction::unknown);
+  CHECK(d.ok());
+  CHECK(d.direction == Direction::unknown); // the response echoes the request
+  CHECK(decode_pdu(H("15 0D 06 00 04 00 07 00 04 06 AF 04 BE 10 0D"), Direction::request).error ==
+        "malformed file sub-records");
+  CHECK(decode_pdu(H("14 07 05 00 04 00 01 00 02"), Direction::request).error == "malformed file sub-records");
+  CHECK(decode_pdu(rresp, Direction::request).error == "malformed file sub-records");
+}
+
 TEST_CASE("iot::modbus::decode_pdu FC 16 mask write register (§6.16 example)") {
   const Bytes pdu = H("16 00 04 00 F2 00 25");
   CHECK(encode_mask_write_register(4, 0x00F2, 0x0025) == pdu);

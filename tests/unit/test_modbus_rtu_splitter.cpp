@@ -175,12 +175,17 @@ TEST_CASE("iot::modbus::RtuSplitter flags a flipped bit with crc_ok false") {
   CHECK(h.frames[3].ok);
   CHECK(h.splitter.stats().bad_frames == 1);
 
-  // The corrupt frame is the last thing on the line: silence (idle) ends it.
+  // The corrupt frame is the last thing on the line: silence (idle) ends it. A frame could
+  // still start inside it (its byte count announces more bytes) if a late USB burst brought
+  // the rest, so t3.5 is not enough: the latency tolerance decides.
   Harness tail;
   tail.feed(bad, 1000);
   CHECK(tail.frames.empty());
   tail.splitter.idle(1000 + 3000);
+  CHECK(tail.frames.empty());
+  tail.splitter.idle(1000 + 21000);
   REQUIRE(tail.frames.size() == 1);
+  CHECK(tail.frames[0].bytes == bad);
   CHECK_FALSE(tail.frames[0].ok);
 
   // A corrupt frame followed at once by a good one in the same burst.
@@ -192,6 +197,28 @@ TEST_CASE("iot::modbus::RtuSplitter flags a flipped bit with crc_ok false") {
   CHECK_FALSE(burst.frames[1].ok);
   CHECK(burst.frames[2].bytes == k_req);
   CHECK(burst.frames[2].ok);
+}
+
+TEST_CASE("iot::modbus::RtuSplitter keeps a corrupt frame whole across a late USB burst") {
+  Bytes bad = k_resp;
+  bad[8] ^= 0x80;
+  RtuSplitterOptions fast;
+  fast.baud = 115200; // t3.5 = 1.75 ms: an 8 ms gap inside the frame looks like silence
+  for (bool idle : {false, true}) {
+    Harness h(fast);
+    h.feed(Bytes(bad.begin(), bad.begin() + 6), 10000);
+    h.feed(Bytes(bad.begin() + 6, bad.end()), 18000);
+    if (idle) {
+      h.splitter.idle(40000);
+    } else {
+      h.feed(k_req, 40000);
+    }
+    REQUIRE(h.frames.size() == (idle ? 1u : 2u));
+    CHECK(h.frames[0].bytes == bad);
+    CHECK_FALSE(h.frames[0].ok);
+    CHECK(h.frames[0].reason == "crc mismatch");
+    if (!idle) CHECK(h.frames[1].bytes == k_req);
+  }
 }
 
 TEST_CASE("iot::modbus::RtuSplitter flags a corrupt byte count and resynchronises") {
@@ -352,5 +379,44 @@ TEST_CASE("iot::modbus::RtuSplitter loses no byte on a noisy line") {
       if (g.ok) CHECK(rtu_crc_ok(g.bytes));
       if (!g.ok) CHECK_FALSE(g.reason.empty());
     }
+  }
+}
+
+TEST_CASE("iot::modbus::RtuSplitter recovers every clean frame between noise separated by silence") {
+  std::mt19937 rng(2024);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<Bytes> parts;
+    std::vector<bool> clean;
+    for (int i = 0; i < 12; ++i) {
+      const unsigned kind = rng() % 5;
+      if (kind <= 1) {
+        parts.push_back(kind == 0 ? k_req : k_resp);
+        clean.push_back(true);
+      } else if (kind == 2) {
+        Bytes g(1 + rng() % 30);
+        for (auto& b : g)
+          b = static_cast<std::uint8_t>(rng());
+        parts.push_back(g);
+        clean.push_back(false);
+      } else {
+        Bytes f = kind == 3 ? k_resp : k_req;
+        f[rng() % f.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+        parts.push_back(f);
+        clean.push_back(false);
+      }
+    }
+    Harness h;
+    // Half the rounds through an adapter that delivers up to 16 ms late, hiding some silences.
+    const std::int64_t latency = round % 2 ? 16000 : 0;
+    const std::int64_t end = play(h, parts, rng, 19200, 5000, 20000, latency, 1 + rng() % 16);
+    h.splitter.idle(end + 50000);
+    std::vector<Bytes> expected, got;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      if (clean[i]) expected.push_back(parts[i]);
+    for (const Got& g : h.frames)
+      if (g.ok) got.push_back(g.bytes);
+    INFO("round " << round << " latency " << latency);
+    CHECK(got == expected);
+    CHECK(h.splitter.pending_bytes() == 0);
   }
 }

@@ -287,6 +287,46 @@ void decode_device_id(std::span<const std::uint8_t> p, Direction dir, DecodedPdu
   out.object_bytes = p.subspan(7);
 }
 
+// Sub-records of FC 14/15 all carry reference type 6 ([AP] §6.14, §6.15).
+bool read_file_request_ok(std::span<const std::uint8_t> d) {
+  if (d.size() < 7 || d.size() > 0xF5 || d.size() % 7 != 0) return false;
+  for (std::size_t i = 0; i < d.size(); i += 7)
+    if (d[i] != 6) return false;
+  return true;
+}
+// FC 14 response: sub-responses of (length, type 6, data), length counting type and data.
+bool read_file_response_ok(std::span<const std::uint8_t> d) {
+  std::size_t i = 0;
+  while (i < d.size()) {
+    const std::size_t len = d[i];
+    if (len < 1 || len % 2 == 0 || i + 1 + len > d.size() || d[i + 1] != 6) return false;
+    i += 1 + len;
+  }
+  return !d.empty();
+}
+// FC 15 request and its echo: type 6, file (2), record (2), length (2), data (2 * length).
+bool write_file_records_ok(std::span<const std::uint8_t> d) {
+  std::size_t i = 0;
+  while (i < d.size()) {
+    if (i + 7 > d.size() || d[i] != 6) return false;
+    i += 7 + 2u * be16(&d[i + 5]);
+  }
+  return !d.empty() && i == d.size();
+}
+
+std::string_view check_file_records(std::uint8_t fc, std::span<const std::uint8_t> d, Direction dir,
+                                    Direction& decided) {
+  constexpr std::string_view bad = "malformed file sub-records";
+  if (fc == 0x15) return write_file_records_ok(d) ? std::string_view() : bad;
+  const bool req = read_file_request_ok(d);
+  const bool resp = read_file_response_ok(d);
+  if (dir == Direction::unknown) {
+    if (req != resp) decided = req ? Direction::request : Direction::response;
+    return req || resp ? std::string_view() : bad;
+  }
+  return (dir == Direction::request ? req : resp) ? std::string_view() : bad;
+}
+
 } // namespace
 
 std::string_view direction_name(Direction d) noexcept {
@@ -406,13 +446,15 @@ void decode_pdu(std::span<const std::uint8_t> p, Direction dir, DecodedPdu& out)
   case 0x10: decode_write_multiple(p, dir, out); return;
   case 0x14:
   case 0x15:
-    // Requests and responses both start with a byte count; the sub-records are not decoded.
+    // Requests and responses both start with a byte count; the sub-records are checked for
+    // their layout ([AP] §6.14, §6.15) but not decoded further: `data` carries them.
     if (p.size() < 2 || p.size() != 2u + p[1]) {
       out.error = "byte count does not match length";
       return;
     }
     out.byte_count = p[1];
     out.data = p.subspan(2);
+    out.error = check_file_records(out.fc, out.data, dir, out.direction);
     return;
   case 0x16:
     if (p.size() != 7) {

@@ -10,7 +10,9 @@
 //    even with no silence after it, so two frames in one burst are never merged;
 //  - silence: a gap of at least `silence_us` ends a frame whose CRC does not match (emitted
 //    with crc_ok=false, not dropped), and a gap of at least `latency_us` ends one that is still
-//    waiting for bytes its layout announced (truncated).
+//    waiting for bytes its layout announced (truncated), or a corrupt one inside which another
+//    frame could still start once more bytes arrive.
+// Valid frames outrank timing: a cut never swallows the start of a frame with a matching CRC.
 // After garbage it hunts byte by byte for the next position where a valid frame starts.
 #include <cstdint>
 #include <functional>
@@ -87,7 +89,9 @@ private:
   void process(Tail tail);
   std::size_t candidates(std::size_t pos, Candidate* out, bool& pending) const;
   bool valid_at(std::size_t pos, std::size_t* length, Direction* dir) const;
-  std::optional<std::size_t> hunt(std::size_t from, std::size_t to);
+  bool plausible(std::size_t pos, const Candidate& c) const;
+  std::optional<std::size_t> hunt(std::size_t from, std::size_t to, std::size_t* first_open = nullptr);
+  bool chain_to_end(std::size_t p) const;
   bool boundary(std::size_t i, std::uint32_t gap) const;
   void emit(std::size_t pos, std::size_t len, bool ok, Direction dir, std::string_view reason);
   void compact();
@@ -103,6 +107,9 @@ private:
   std::int64_t m_last_time = 0;
   bool m_have_time = false;
   std::optional<Expect> m_expect;
+  // After a corrupt frame, a frame found by CRC alone must also look like Modbus (known
+  // function code, clean decode): resynchronising is where false CRC matches happen.
+  bool m_in_sync = true;
   Stats m_stats;
 };
 
