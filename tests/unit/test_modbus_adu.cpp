@@ -264,3 +264,38 @@ TEST_CASE("iot::modbus::unwrap_adu and detect_framing never read out of bounds")
     CHECK(ascii_frame_length(b).length <= k_max_ascii_adu_size);
   }
 }
+
+TEST_CASE("iot::modbus::FramePairer pairs responses with their requests") {
+  FramePairer pairer;
+  DecodedFrame f;
+  Bytes bytes;
+  auto next = [&](const Bytes& b) {
+    bytes = b;
+    decode_frame(bytes, std::nullopt, Direction::unknown, f);
+    return pairer.pair(f);
+  };
+  CHECK_FALSE(next(wrap_rtu(5, H("01 00 13 00 13"))));
+  CHECK(f.pdu.direction == Direction::request);
+  CHECK(next(wrap_rtu(5, H("01 03 CD 6B 05"))));
+  CHECK(f.pdu.direction == Direction::response);
+  CHECK(f.pdu.addr == std::uint16_t{19});
+  CHECK(f.pdu.count == std::uint16_t{19});
+  CHECK(f.pdu.value_count == 19);
+  // Echoes: request, then response.
+  CHECK_FALSE(next(wrap_rtu(5, H("06 00 01 00 03"))));
+  CHECK(f.pdu.direction == Direction::request);
+  CHECK(next(wrap_rtu(5, H("06 00 01 00 03"))));
+  CHECK(f.pdu.direction == Direction::response);
+  // An exception answer takes addr/count from the request.
+  CHECK_FALSE(next(wrap_rtu(5, H("03 00 6B 00 03"))));
+  CHECK(next(wrap_rtu(5, H("83 02"))));
+  CHECK(f.pdu.addr == std::uint16_t{107});
+  CHECK(f.pdu.count == std::uint16_t{3});
+  // Another unit does not pair; TCP needs the same transaction id.
+  CHECK_FALSE(next(wrap_rtu(5, H("03 00 6B 00 03"))));
+  CHECK_FALSE(next(wrap_rtu(6, H("03 06 02 2B 00 00 00 64"))));
+  CHECK_FALSE(next(wrap_tcp(1, 1, H("03 00 6B 00 03"))));
+  CHECK_FALSE(next(wrap_tcp(2, 1, H("03 06 02 2B 00 00 00 64"))));
+  CHECK(next(wrap_tcp(1, 1, H("03 06 02 2B 00 00 00 64"))));
+  CHECK(f.pdu.addr == std::uint16_t{107});
+}

@@ -1,5 +1,6 @@
 #include "iot/modbus/frame_record.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -166,6 +167,29 @@ void decode_frame(std::span<const std::uint8_t> bytes, std::optional<Framing> fr
   const Framing f = framing ? *framing : detect_framing(bytes).value_or(Framing::rtu);
   out.adu = unwrap_adu(bytes, f, &out.scratch);
   decode_pdu(out.adu.pdu, dir, out.pdu);
+}
+
+bool FramePairer::pair(DecodedFrame& f) {
+  DecodedPdu& d = f.pdu;
+  if (d.pdu.empty() || !f.adu.unit) return false;
+  const bool same = m_have && m_unit == *f.adu.unit && m_size > 0 && (m_pdu[0] & 0x7F) == d.fc &&
+                    (!m_tid || !f.adu.tid || *m_tid == *f.adu.tid);
+  if (same && d.direction != Direction::request) {
+    const DecodedPdu request = decode_pdu(std::span<const std::uint8_t>(m_pdu.data(), m_size), Direction::request);
+    pair_with_request(d, request);
+    d.direction = Direction::response;
+    m_have = false;
+    return true;
+  }
+  if (d.direction != Direction::response && !d.exception && d.pdu.size() <= m_pdu.size()) {
+    if (d.direction == Direction::unknown) d.direction = Direction::request;
+    std::copy(d.pdu.begin(), d.pdu.end(), m_pdu.begin());
+    m_size = d.pdu.size();
+    m_unit = *f.adu.unit;
+    m_tid = f.adu.tid;
+    m_have = true;
+  }
+  return false;
 }
 
 void write_frame_fields(JsonWriter& w, const DecodedFrame& f) {
