@@ -1,5 +1,5 @@
 // Throughput of the Modbus codec path iot-decode uses per input line: hex text -> bytes ->
-// framing detection + unwrap + PDU decode -> `frame` record JSON. Prints lines per second on
+// framing detection + unwrap + PDU decode + request pairing -> `frame` record JSON. Prints lines per second on
 // one core. Usage: modbus_codec [lines]
 #include <chrono>
 #include <cstdio>
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
 
   Bytes bytes;
   DecodedFrame frame;
+  FramePairer pairer;
   std::string out;
   out.reserve(1 << 20);
   std::size_t written = 0;
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   for (const std::string& line : input) {
     if (!parse_hex_bytes(line, bytes)) return 1;
     decode_frame(bytes, std::nullopt, Direction::unknown, frame);
+    pairer.pair(frame);
     iot::JsonWriter w(out);
     write_frame_record(w, ts, frame);
     out.push_back('\n');
