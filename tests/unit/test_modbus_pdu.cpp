@@ -479,6 +479,15 @@ TEST_CASE("iot::modbus::decode_pdu FC 18 FIFO, FC 07, 0B, 0C") {
   CHECK(decode_pdu(Bytes{0x0C}, Direction::unknown).direction == Direction::request);
 }
 
+TEST_CASE("iot::modbus::exception_for maps rejected requests to exception codes") {
+  CHECK(exception_for(decode_pdu(H("03 00 00 00 01"), Direction::request)) == 0);
+  CHECK(exception_for(decode_pdu(H("03 00 00 00 7E"), Direction::request)) == 3);
+  CHECK(exception_for(decode_pdu(H("03 FF FF 00 02"), Direction::request)) == 2);
+  CHECK(exception_for(decode_pdu(H("05 00 01 12 34"), Direction::request)) == 3);
+  CHECK(exception_for(decode_pdu(H("10 00 01 00 02 03 00 0A 01"), Direction::request)) == 3);
+  CHECK(exception_for(decode_pdu(H("41 00 01"), Direction::request)) == 1);
+}
+
 TEST_CASE("iot::modbus::expected_response_pdu_length for receivers") {
   CHECK(expected_response_pdu_length(H("01 00 13 00 13")) == std::size_t{5});
   CHECK(expected_response_pdu_length(H("02 00 00 07 D0")) == std::size_t{252});

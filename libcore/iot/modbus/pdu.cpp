@@ -525,6 +525,15 @@ void pair_with_request(DecodedPdu& resp, const DecodedPdu& req) noexcept {
   }
 }
 
+std::uint8_t exception_for(const DecodedPdu& request) noexcept {
+  if (request.ok()) return 0;
+  if (request.error == "unknown function code" || request.error == "empty PDU")
+    return static_cast<std::uint8_t>(ExceptionCode::illegal_function);
+  if (request.error == "address + quantity beyond 65536")
+    return static_cast<std::uint8_t>(ExceptionCode::illegal_data_address);
+  return static_cast<std::uint8_t>(ExceptionCode::illegal_data_value);
+}
+
 std::optional<std::size_t> expected_response_pdu_length(std::span<const std::uint8_t> request_pdu) noexcept {
   DecodedPdu d;
   decode_pdu(request_pdu, Direction::request, d);

@@ -142,6 +142,12 @@ void decode_pdu(std::span<const std::uint8_t> pdu, Direction dir, DecodedPdu& ou
 // trims bits of FC 01/02 to the requested count. Does nothing when they do not belong together.
 void pair_with_request(DecodedPdu& response, const DecodedPdu& request) noexcept;
 
+// The exception code a server answers a request with that decode_pdu rejected, following the
+// state diagrams of [AP] §6.x: 01 for an unknown function code, 02 when address + quantity
+// leave the address space, 03 for anything else (quantity, byte count, coil value, length).
+// 0 when the request decoded cleanly.
+std::uint8_t exception_for(const DecodedPdu& request) noexcept;
+
 // Length of the normal response PDU to `request_pdu` ([AP] §6.x), or nullopt when it cannot be
 // known from the request (FC 0C, 11, 14, 15, 18, 2B, unknown FCs) or the request is malformed.
 // An exception response is always 2 bytes.
