@@ -479,6 +479,46 @@ TEST_CASE("iot::modbus::decode_pdu FC 18 FIFO, FC 07, 0B, 0C") {
   CHECK(decode_pdu(Bytes{0x0C}, Direction::unknown).direction == Direction::request);
 }
 
+TEST_CASE("iot::modbus encoders and decoder agree at the quantity limits") {
+  std::vector<std::uint16_t> regs(125);
+  for (std::size_t i = 0; i < regs.size(); ++i)
+    regs[i] = static_cast<std::uint16_t>(i * 517);
+  std::vector<bool> bits(2000);
+  for (std::size_t i = 0; i < bits.size(); ++i)
+    bits[i] = (i * 7) % 3 == 0;
+  const Bytes r = encode_read_registers_response(0x03, regs);
+  CHECK(r.size() == 252);
+  CHECK(decode_pdu(r, Direction::response).words() == regs);
+  const Bytes b = encode_read_bits_response(0x01, bits);
+  CHECK(b.size() == 252);
+  CHECK(decode_pdu(b, Direction::response).bits() == bits);
+  const std::vector<bool> coils(bits.begin(), bits.begin() + 1968);
+  const Bytes wc = encode_write_multiple_coils(65536 - 1968, coils);
+  CHECK(wc.size() == 252);
+  const DecodedPdu dwc = decode_pdu(wc, Direction::unknown);
+  CHECK(dwc.ok());
+  CHECK(dwc.bits() == coils);
+  const std::vector<std::uint16_t> w123(regs.begin(), regs.begin() + 123);
+  const Bytes wr = encode_write_multiple_registers(0, w123);
+  CHECK(decode_pdu(wr, Direction::unknown).words() == w123);
+  const std::vector<std::uint16_t> w121(regs.begin(), regs.begin() + 121);
+  const Bytes rw = encode_read_write_registers(0, 125, 100, w121);
+  CHECK(rw.size() == 252);
+  const DecodedPdu drw = decode_pdu(rw, Direction::unknown);
+  CHECK(drw.ok());
+  CHECK(drw.write_words() == w121);
+  CHECK(expected_response_pdu_length(rw) == std::size_t{252});
+  // The whole frames are sized right by the RTU length rules.
+  for (const Bytes* pdu : {&r, &b, &wc, &wr, &rw}) {
+    const Bytes frame = wrap_rtu(1, *pdu);
+    CHECK(frame.size() <= k_max_rtu_adu_size);
+    const Direction dir =
+        (*pdu)[0] == 0x0F || (*pdu)[0] == 0x10 || (*pdu)[0] == 0x17 ? Direction::request : Direction::response;
+    CHECK(rtu_frame_length(frame, dir).length == frame.size());
+    CHECK(rtu_frame_length(frame, Direction::unknown).length == frame.size());
+  }
+}
+
 TEST_CASE("iot::modbus::exception_for maps rejected requests to exception codes") {
   CHECK(exception_for(decode_pdu(H("03 00 00 00 01"), Direction::request)) == 0);
   CHECK(exception_for(decode_pdu(H("03 00 00 00 7E"), Direction::request)) == 3);
