@@ -1,10 +1,10 @@
 // Throughput of the Modbus codec path iot-decode uses per input line: hex text -> bytes ->
-// framing detection + unwrap + PDU decode -> `frame` record JSON. Prints lines per second on
+// framing detection + unwrap + PDU decode + request pairing -> `frame` record JSON. Prints lines per second on
 // one core. Usage: modbus_codec [lines]
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -27,10 +27,12 @@ int main(int argc, char** argv) {
   };
   std::vector<std::string> input;
   input.reserve(lines);
-  for (std::size_t i = 0; i < lines; ++i) input.emplace_back(samples[i % (sizeof samples / sizeof *samples)]);
+  for (std::size_t i = 0; i < lines; ++i)
+    input.emplace_back(samples[i % (sizeof samples / sizeof *samples)]);
 
   Bytes bytes;
   DecodedFrame frame;
+  FramePairer pairer;
   std::string out;
   out.reserve(1 << 20);
   std::size_t written = 0;
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   for (const std::string& line : input) {
     if (!parse_hex_bytes(line, bytes)) return 1;
     decode_frame(bytes, std::nullopt, Direction::unknown, frame);
+    pairer.pair(frame);
     iot::JsonWriter w(out);
     write_frame_record(w, ts, frame);
     out.push_back('\n');

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <string>
 
@@ -19,7 +18,7 @@ Bytes H(std::string_view hex) {
 
 Bytes S(std::string_view text) { return Bytes(text.begin(), text.end()); }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::modbus::framing_name and parse_framing") {
   CHECK(framing_name(Framing::rtu) == "rtu");
@@ -68,7 +67,8 @@ TEST_CASE("iot::modbus MBAP round trip") {
   CHECK_FALSE(v.check_ok);
   CHECK(Bytes(v.pdu.begin(), v.pdu.end()) == pdu);
   CHECK(unwrap_adu(H("12 34 00 01 00 06 FF 03 00 6B 00 03"), Framing::tcp).error == "MBAP protocol id is not 0");
-  CHECK(unwrap_adu(H("12 34 00 00 00 07 FF 03 00 6B 00 03"), Framing::tcp).error == "MBAP length does not match the frame");
+  CHECK(unwrap_adu(H("12 34 00 00 00 07 FF 03 00 6B 00 03"), Framing::tcp).error ==
+        "MBAP length does not match the frame");
   CHECK(unwrap_adu(H("12 34 00 00 00"), Framing::tcp).error == "TCP frame shorter than the MBAP header");
   CHECK(unwrap_adu(H("12 34 00 00 00 01 FF"), Framing::tcp).error == "TCP frame without a PDU");
   // Appending reuses one buffer for several frames.
@@ -95,7 +95,8 @@ TEST_CASE("iot::modbus ASCII round trip with LRC") {
   CHECK(wrong.error.empty());
   CHECK(wrong.check_ok == false);
   CHECK(unwrap_adu(S("010300000004F8\r\n"), Framing::ascii, &scratch).error == "ASCII frame does not start with ':'");
-  CHECK(unwrap_adu(S(":01030000004F8\r\n"), Framing::ascii, &scratch).error == "ASCII frame has an odd number of hex digits");
+  CHECK(unwrap_adu(S(":01030000004F8\r\n"), Framing::ascii, &scratch).error ==
+        "ASCII frame has an odd number of hex digits");
   CHECK(unwrap_adu(S(":0103000G0004F8\r\n"), Framing::ascii, &scratch).error ==
         "ASCII frame has a character that is not a hex digit");
   CHECK(unwrap_adu(S(":0103\r\n"), Framing::ascii, &scratch).error == "ASCII frame too short");
@@ -117,12 +118,13 @@ TEST_CASE("iot::modbus::detect_framing") {
   CHECK(detect_framing(wrap_tcp(1, 17, pdu)) == Framing::tcp);
   CHECK(detect_framing(wrap_ascii(17, pdu)) == Framing::ascii);
   CHECK(detect_framing(S(":110300")) == std::nullopt);
-  CHECK(detect_framing(H("01 03 00 00 00 04 44 08")) == std::nullopt);  // bad CRC
+  CHECK(detect_framing(H("01 03 00 00 00 04 44 08")) == std::nullopt); // bad CRC
   CHECK(detect_framing({}) == std::nullopt);
   CHECK(detect_framing(H("01 03 08 00 00 00 00 00 00 00 00 95 D7")) == Framing::rtu);
   // Every response of the spec examples, in each framing.
-  const Bytes pdus[] = {H("01 03 CD 6B 05"), H("03 06 02 2B 00 00 00 64"), H("0F 00 13 00 0A"), H("83 02"),
-                        H("2B 0E 01 00"), H("17 0C 00 FE 0A CD 00 01 00 03 00 0D 00 FF")};
+  const Bytes pdus[] = {H("01 03 CD 6B 05"), H("03 06 02 2B 00 00 00 64"),
+                        H("0F 00 13 00 0A"), H("83 02"),
+                        H("2B 0E 01 00"),    H("17 0C 00 FE 0A CD 00 01 00 03 00 0D 00 FF")};
   for (const Bytes& p : pdus) {
     CHECK(detect_framing(wrap_rtu(1, p)) == Framing::rtu);
     CHECK(detect_framing(wrap_tcp(7, 1, p)) == Framing::tcp);
@@ -221,9 +223,9 @@ TEST_CASE("iot::modbus::tcp_frame_length and ascii_frame_length split streams") 
   const RtuLength t = tcp_frame_length(stream);
   CHECK(t.status == RtuLength::known);
   CHECK(t.length == tcp.size());
-  CHECK(tcp_frame_length(H("00 01 00 05 00 06")).status == RtuLength::unknown);  // protocol id 5
+  CHECK(tcp_frame_length(H("00 01 00 05 00 06")).status == RtuLength::unknown); // protocol id 5
   CHECK(tcp_frame_length(H("00 01 00 00 00 00")).status == RtuLength::unknown);
-  CHECK(tcp_frame_length(H("00 01 00 00 01 00")).status == RtuLength::unknown);  // 262 bytes
+  CHECK(tcp_frame_length(H("00 01 00 00 01 00")).status == RtuLength::unknown); // 262 bytes
   const Bytes ascii = wrap_ascii(1, H("03 00 6B 00 03"));
   Bytes two = ascii;
   two.insert(two.end(), ascii.begin(), ascii.end());
@@ -243,10 +245,12 @@ TEST_CASE("iot::modbus::unwrap_adu and detect_framing never read out of bounds")
   AsciiScratch scratch;
   for (int round = 0; round < 20000; ++round) {
     Bytes b(rng() % 80);
-    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    for (auto& x : b)
+      x = static_cast<std::uint8_t>(rng());
     if (!b.empty() && round % 3 == 0) b[0] = ':';
     if (round % 5 == 0)
-      for (auto& x : b) x = static_cast<std::uint8_t>("0123456789ABCDEFabcdef:\r\n"[rng() % 25]);
+      for (auto& x : b)
+        x = static_cast<std::uint8_t>("0123456789ABCDEFabcdef:\r\n"[rng() % 25]);
     (void)detect_framing(b);
     for (Framing f : {Framing::rtu, Framing::tcp, Framing::ascii}) {
       const AduView v = unwrap_adu(b, f, &scratch);
@@ -259,4 +263,39 @@ TEST_CASE("iot::modbus::unwrap_adu and detect_framing never read out of bounds")
     CHECK(tcp_frame_length(b).length <= k_max_tcp_adu_size);
     CHECK(ascii_frame_length(b).length <= k_max_ascii_adu_size);
   }
+}
+
+TEST_CASE("iot::modbus::FramePairer pairs responses with their requests") {
+  FramePairer pairer;
+  DecodedFrame f;
+  Bytes bytes;
+  auto next = [&](const Bytes& b) {
+    bytes = b;
+    decode_frame(bytes, std::nullopt, Direction::unknown, f);
+    return pairer.pair(f);
+  };
+  CHECK_FALSE(next(wrap_rtu(5, H("01 00 13 00 13"))));
+  CHECK(f.pdu.direction == Direction::request);
+  CHECK(next(wrap_rtu(5, H("01 03 CD 6B 05"))));
+  CHECK(f.pdu.direction == Direction::response);
+  CHECK(f.pdu.addr == std::uint16_t{19});
+  CHECK(f.pdu.count == std::uint16_t{19});
+  CHECK(f.pdu.value_count == 19);
+  // Echoes: request, then response.
+  CHECK_FALSE(next(wrap_rtu(5, H("06 00 01 00 03"))));
+  CHECK(f.pdu.direction == Direction::request);
+  CHECK(next(wrap_rtu(5, H("06 00 01 00 03"))));
+  CHECK(f.pdu.direction == Direction::response);
+  // An exception answer takes addr/count from the request.
+  CHECK_FALSE(next(wrap_rtu(5, H("03 00 6B 00 03"))));
+  CHECK(next(wrap_rtu(5, H("83 02"))));
+  CHECK(f.pdu.addr == std::uint16_t{107});
+  CHECK(f.pdu.count == std::uint16_t{3});
+  // Another unit does not pair; TCP needs the same transaction id.
+  CHECK_FALSE(next(wrap_rtu(5, H("03 00 6B 00 03"))));
+  CHECK_FALSE(next(wrap_rtu(6, H("03 06 02 2B 00 00 00 64"))));
+  CHECK_FALSE(next(wrap_tcp(1, 1, H("03 00 6B 00 03"))));
+  CHECK_FALSE(next(wrap_tcp(2, 1, H("03 06 02 2B 00 00 00 64"))));
+  CHECK(next(wrap_tcp(1, 1, H("03 06 02 2B 00 00 00 64"))));
+  CHECK(f.pdu.addr == std::uint16_t{107});
 }

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <string_view>
 #include <vector>
@@ -17,12 +16,13 @@ std::uint16_t crc16_bitwise(std::span<const std::uint8_t> data) {
   std::uint16_t crc = 0xFFFF;
   for (std::uint8_t b : data) {
     crc ^= b;
-    for (int i = 0; i < 8; ++i) crc = (crc & 1) ? static_cast<std::uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
+    for (int i = 0; i < 8; ++i)
+      crc = (crc & 1) ? static_cast<std::uint16_t>((crc >> 1) ^ 0xA001) : crc >> 1;
   }
   return crc;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::modbus::crc16 check value of \"123456789\" is 0x4B37") {
   CHECK(iot::modbus::crc16(bytes_of("123456789")) == 0x4B37);
@@ -31,9 +31,9 @@ TEST_CASE("iot::modbus::crc16 check value of \"123456789\" is 0x4B37") {
 
 TEST_CASE("iot::modbus::crc16 of the seed frames, sent low byte first") {
   const std::vector<std::uint8_t> req{0x01, 0x03, 0x00, 0x00, 0x00, 0x04};
-  CHECK(iot::modbus::crc16(req) == 0x0944);  // on the wire: 44 09
+  CHECK(iot::modbus::crc16(req) == 0x0944); // on the wire: 44 09
   const std::vector<std::uint8_t> resp{0x01, 0x03, 0x08, 0, 0, 0, 0, 0, 0, 0, 0};
-  CHECK(iot::modbus::crc16(resp) == 0xD795);  // on the wire: 95 D7
+  CHECK(iot::modbus::crc16(resp) == 0xD795); // on the wire: 95 D7
 }
 
 TEST_CASE("iot::modbus::crc16 over a frame including its CRC is 0") {
@@ -49,7 +49,8 @@ TEST_CASE("iot::modbus::crc16 table matches the bitwise definition and can be co
   std::mt19937 rng(42);
   for (int round = 0; round < 200; ++round) {
     std::vector<std::uint8_t> data(rng() % 300);
-    for (auto& b : data) b = static_cast<std::uint8_t>(rng());
+    for (auto& b : data)
+      b = static_cast<std::uint8_t>(rng());
     INFO("size " << data.size());
     CHECK(iot::modbus::crc16(data) == crc16_bitwise(data));
     const std::size_t cut = data.empty() ? 0 : rng() % data.size();
@@ -69,11 +70,12 @@ TEST_CASE("iot::modbus::lrc is the two's complement of the byte sum") {
   CHECK(iot::modbus::lrc(msg) == 0xF8);
   CHECK(iot::modbus::lrc({}) == 0x00);
   const std::vector<std::uint8_t> wrap{0xFF, 0x02};
-  CHECK(iot::modbus::lrc(wrap) == 0xFF);  // sum 0x101 -> 0x01 -> 0xFF
+  CHECK(iot::modbus::lrc(wrap) == 0xFF); // sum 0x101 -> 0x01 -> 0xFF
   // Summing the message and its LRC gives 0.
   std::vector<std::uint8_t> with = msg;
   with.push_back(iot::modbus::lrc(msg));
   std::uint8_t sum = 0;
-  for (auto b : with) sum = static_cast<std::uint8_t>(sum + b);
+  for (auto b : with)
+    sum = static_cast<std::uint8_t>(sum + b);
   CHECK(sum == 0);
 }

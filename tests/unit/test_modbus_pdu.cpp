@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,7 +20,7 @@ Bytes H(std::string_view hex) {
   return out;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::modbus::fc_name names every function code") {
   const std::pair<std::uint8_t, std::string_view> names[] = {
@@ -59,11 +58,16 @@ TEST_CASE("iot::modbus::fc_name names every function code") {
 
 TEST_CASE("iot::modbus::exception_name names every exception code") {
   const std::pair<std::uint8_t, std::string_view> names[] = {
-      {0x01, "illegal_function"},       {0x02, "illegal_data_address"},
-      {0x03, "illegal_data_value"},     {0x04, "server_device_failure"},
-      {0x05, "acknowledge"},            {0x06, "server_device_busy"},
-      {0x07, "negative_acknowledge"},   {0x08, "memory_parity_error"},
-      {0x0A, "gateway_path_unavailable"}, {0x0B, "gateway_target_failed_to_respond"},
+      {0x01, "illegal_function"},
+      {0x02, "illegal_data_address"},
+      {0x03, "illegal_data_value"},
+      {0x04, "server_device_failure"},
+      {0x05, "acknowledge"},
+      {0x06, "server_device_busy"},
+      {0x07, "negative_acknowledge"},
+      {0x08, "memory_parity_error"},
+      {0x0A, "gateway_path_unavailable"},
+      {0x0B, "gateway_target_failed_to_respond"},
   };
   for (auto [code, name] : names) {
     INFO(int(code));
@@ -148,9 +152,9 @@ TEST_CASE("iot::modbus::decode_pdu FC 02 read discrete inputs (§6.2 example)") 
   REQUIRE(r.value_count == 22);
   const std::vector<bool> bits = r.bits();
   CHECK(encode_read_bits_response(0x02, bits) == resp);
-  CHECK(bits[0] == false);  // 0xAC = 1010 1100, LSB first
+  CHECK(bits[0] == false); // 0xAC = 1010 1100, LSB first
   CHECK(bits[2] == true);
-  CHECK(bits[21] == true);  // 0x35 = 0011 0101: inputs 216..213 = 1 0 1 0 1 1
+  CHECK(bits[21] == true); // 0x35 = 0011 0101: inputs 216..213 = 1 0 1 0 1 1
 }
 
 TEST_CASE("iot::modbus::decode_pdu FC 03 read holding registers (§6.3 example)") {
@@ -192,7 +196,7 @@ TEST_CASE("iot::modbus::decode_pdu FC 05 write single coil (§6.5 example)") {
   CHECK(encode_write_single_coil(172, false) == H("05 00 AC 00 00"));
   const DecodedPdu d = decode_pdu(pdu, Direction::unknown);
   CHECK(d.ok());
-  CHECK(d.direction == Direction::unknown);  // request and response are the same bytes
+  CHECK(d.direction == Direction::unknown); // request and response are the same bytes
   CHECK(*d.addr == 172);
   CHECK(d.bits() == std::vector<bool>{true});
   CHECK(decode_pdu(H("05 00 AC 00 00"), Direction::request).bits() == std::vector<bool>{false});
@@ -276,6 +280,27 @@ TEST_CASE("iot::modbus::decode_pdu FC 11 report server id") {
   CHECK(decode_pdu(H("11 07 2A FF"), Direction::response).error == "byte count does not match length");
 }
 
+TEST_CASE("iot::modbus::decode_pdu FC 14/15 file records (§6.14, §6.15 examples)") {
+  const Bytes rreq = H("14 0E 06 00 04 00 01 00 02 06 00 03 00 09 00 02");
+  const DecodedPdu q = decode_pdu(rreq, Direction::unknown);
+  CHECK(q.ok());
+  CHECK(q.direction == Direction::request);
+  CHECK(q.byte_count == std::uint16_t{14});
+  CHECK(q.data.size() == 14);
+  const Bytes rresp = H("14 0C 05 06 0D FE 00 20 05 06 33 CD 00 40");
+  const DecodedPdu r = decode_pdu(rresp, Direction::unknown);
+  CHECK(r.ok());
+  CHECK(r.direction == Direction::response);
+  const Bytes w = H("15 0D 06 00 04 00 07 00 03 06 AF 04 BE 10 0D");
+  const DecodedPdu d = decode_pdu(w, Direction::unknown);
+  CHECK(d.ok());
+  CHECK(d.direction == Direction::unknown); // the response echoes the request
+  CHECK(decode_pdu(H("15 0D 06 00 04 00 07 00 04 06 AF 04 BE 10 0D"), Direction::request).error ==
+        "malformed file sub-records");
+  CHECK(decode_pdu(H("14 07 05 00 04 00 01 00 02"), Direction::request).error == "malformed file sub-records");
+  CHECK(decode_pdu(rresp, Direction::request).error == "malformed file sub-records");
+}
+
 TEST_CASE("iot::modbus::decode_pdu FC 16 mask write register (§6.16 example)") {
   const Bytes pdu = H("16 00 04 00 F2 00 25");
   CHECK(encode_mask_write_register(4, 0x00F2, 0x0025) == pdu);
@@ -309,8 +334,10 @@ TEST_CASE("iot::modbus::decode_pdu FC 17 read/write multiple registers (§6.17 e
   CHECK(*r.addr == 3);
   const std::array<std::uint16_t, 122> too_many{};
   CHECK_THROWS_AS(encode_read_write_registers(0, 1, 0, too_many), iot::Error);
-  CHECK(decode_pdu(H("17 00 03 00 7E 00 0E 00 01 02 00 FF"), Direction::request).error == "quantity out of range 1-125");
-  CHECK(decode_pdu(H("17 00 03 00 06 00 0E 00 7A 02 00 FF"), Direction::request).error == "write quantity out of range 1-121");
+  CHECK(decode_pdu(H("17 00 03 00 7E 00 0E 00 01 02 00 FF"), Direction::request).error ==
+        "quantity out of range 1-125");
+  CHECK(decode_pdu(H("17 00 03 00 06 00 0E 00 7A 02 00 FF"), Direction::request).error ==
+        "write quantity out of range 1-121");
 }
 
 TEST_CASE("iot::modbus::decode_pdu FC 2B/0E read device identification with paging") {
@@ -323,7 +350,8 @@ TEST_CASE("iot::modbus::decode_pdu FC 2B/0E read device identification with pagi
   CHECK(q.read_code == std::uint8_t{1});
   CHECK(q.object_id == std::uint8_t{0});
 
-  const std::array<DeviceIdObject, 3> basic{{{0x00, "Company identification"}, {0x01, "Product code XX"}, {0x02, "V2.11"}}};
+  const std::array<DeviceIdObject, 3> basic{
+      {{0x00, "Company identification"}, {0x01, "Product code XX"}, {0x02, "V2.11"}}};
   const Bytes resp = serve_device_id_request(1, 0, 0x01, basic);
   const DecodedPdu d = decode_pdu(resp, Direction::unknown);
   REQUIRE(d.ok());
@@ -332,8 +360,10 @@ TEST_CASE("iot::modbus::decode_pdu FC 2B/0E read device identification with pagi
   CHECK(d.more_follows == false);
   CHECK(d.object_count == 3);
   std::vector<std::pair<int, std::string>> got;
-  for (DeviceIdObject o : d.objects()) got.emplace_back(o.id, std::string(o.value));
-  CHECK(got == std::vector<std::pair<int, std::string>>{{0, "Company identification"}, {1, "Product code XX"}, {2, "V2.11"}});
+  for (DeviceIdObject o : d.objects())
+    got.emplace_back(o.id, std::string(o.value));
+  CHECK(got ==
+        std::vector<std::pair<int, std::string>>{{0, "Company identification"}, {1, "Product code XX"}, {2, "V2.11"}});
 
   // Objects that do not fit one PDU are paged: more follows, next object id.
   const std::string big(150, 'x');
@@ -359,16 +389,16 @@ TEST_CASE("iot::modbus::decode_pdu FC 2B/0E read device identification with pagi
 
 TEST_CASE("iot::modbus::decode_pdu rejects out-of-limit quantities and wrong byte counts") {
   CHECK(decode_pdu(H("03 00 00 00 7D"), Direction::request).ok());
-  CHECK(decode_pdu(H("03 00 00 00 7E"), Direction::request).error == "quantity out of range 1-125");  // 126 registers
+  CHECK(decode_pdu(H("03 00 00 00 7E"), Direction::request).error == "quantity out of range 1-125"); // 126 registers
   CHECK(decode_pdu(H("04 00 00 00 00"), Direction::request).error == "quantity out of range 1-125");
   CHECK(decode_pdu(H("01 00 00 07 D0"), Direction::request).ok());
-  CHECK(decode_pdu(H("01 00 00 07 D1"), Direction::request).error == "quantity out of range 1-2000");  // 2001 coils
+  CHECK(decode_pdu(H("01 00 00 07 D1"), Direction::request).error == "quantity out of range 1-2000"); // 2001 coils
   CHECK(decode_pdu(H("03 FF FF 00 02"), Direction::request).error == "address + quantity beyond 65536");
   CHECK(decode_pdu(H("03 FF FF 00 01"), Direction::request).ok());
   CHECK(decode_pdu(H("03 06 02 2B 00 00 00"), Direction::response).error == "byte count does not match length");
   CHECK(decode_pdu(H("03 05 02 2B 00 00 00"), Direction::response).error == "odd byte count");
   CHECK(decode_pdu(H("10 00 00 00 7C F8"), Direction::request).error == "byte count does not match length");
-  Bytes big{0x10, 0x00, 0x00, 0x00, 0x7C, 0xF6};  // 124 registers
+  Bytes big{0x10, 0x00, 0x00, 0x00, 0x7C, 0xF6}; // 124 registers
   big.resize(6 + 0xF6);
   CHECK(decode_pdu(big, Direction::request).error == "quantity out of range 1-123");
   CHECK(decode_pdu(H("0F 00 00 07 B1 F7"), Direction::response).error == "PDU too long");
@@ -392,9 +422,15 @@ TEST_CASE("iot::modbus::decode_pdu rejects out-of-limit quantities and wrong byt
 
 TEST_CASE("iot::modbus::decode_pdu never reads past the end of any prefix or random PDU") {
   const Bytes samples[] = {
-      H("01 03 CD 6B 05"), H("03 06 02 2B 00 00 00 64"), H("0F 00 13 00 0A 02 CD 01"), H("10 00 01 00 02 04 00 0A 01 02"),
-      H("17 00 03 00 06 00 0E 00 03 06 00 FF 00 FF 00 FF"), H("2B 0E 01 01 00 00 01 00 02 41 42"), H("18 00 06 00 02 01 B8 12 84"),
-      H("11 03 01 FF 00"), H("0C 08 00 00 01 08 01 21 20 00"),
+      H("01 03 CD 6B 05"),
+      H("03 06 02 2B 00 00 00 64"),
+      H("0F 00 13 00 0A 02 CD 01"),
+      H("10 00 01 00 02 04 00 0A 01 02"),
+      H("17 00 03 00 06 00 0E 00 03 06 00 FF 00 FF 00 FF"),
+      H("2B 0E 01 01 00 00 01 00 02 41 42"),
+      H("18 00 06 00 02 01 B8 12 84"),
+      H("11 03 01 FF 00"),
+      H("0C 08 00 00 01 08 01 21 20 00"),
   };
   for (const Bytes& s : samples) {
     for (std::size_t n = 0; n <= s.size(); ++n) {
@@ -405,20 +441,25 @@ TEST_CASE("iot::modbus::decode_pdu never reads past the end of any prefix or ran
         // Shortened responses that carry a byte count are all invalid.
         if (n < s.size() && n > 0 && (s[0] == 0x01 || s[0] == 0x03 || s[0] == 0x2B) && dir == Direction::response)
           CHECK_FALSE(d.ok());
-        for (std::size_t i = 0; i < d.value_count && d.value_kind == ValueKind::registers; ++i) (void)d.word(i);
-        for (std::size_t i = 0; i < d.value_count && d.value_kind == ValueKind::bits; ++i) (void)d.bit(i);
-        for (DeviceIdObject o : d.objects()) (void)o;
+        for (std::size_t i = 0; i < d.value_count && d.value_kind == ValueKind::registers; ++i)
+          (void)d.word(i);
+        for (std::size_t i = 0; i < d.value_count && d.value_kind == ValueKind::bits; ++i)
+          (void)d.bit(i);
+        for (DeviceIdObject o : d.objects())
+          (void)o;
       }
     }
   }
   std::mt19937 rng(7);
   for (int round = 0; round < 20000; ++round) {
     Bytes p(rng() % 40);
-    for (auto& b : p) b = static_cast<std::uint8_t>(rng() % 4 == 0 ? rng() % 0x30 : rng());
+    for (auto& b : p)
+      b = static_cast<std::uint8_t>(rng() % 4 == 0 ? rng() % 0x30 : rng());
     const DecodedPdu d = decode_pdu(p, Direction::unknown);
     if (d.value_kind == ValueKind::registers) CHECK(d.value_bytes.size() >= 2u * d.value_count);
     if (d.value_kind == ValueKind::bits) CHECK(d.value_bytes.size() * 8 >= d.value_count);
-    for (DeviceIdObject o : d.objects()) (void)o;
+    for (DeviceIdObject o : d.objects())
+      (void)o;
   }
 }
 
@@ -438,6 +479,55 @@ TEST_CASE("iot::modbus::decode_pdu FC 18 FIFO, FC 07, 0B, 0C") {
   CHECK(decode_pdu(Bytes{0x0C}, Direction::unknown).direction == Direction::request);
 }
 
+TEST_CASE("iot::modbus encoders and decoder agree at the quantity limits") {
+  std::vector<std::uint16_t> regs(125);
+  for (std::size_t i = 0; i < regs.size(); ++i)
+    regs[i] = static_cast<std::uint16_t>(i * 517);
+  std::vector<bool> bits(2000);
+  for (std::size_t i = 0; i < bits.size(); ++i)
+    bits[i] = (i * 7) % 3 == 0;
+  const Bytes r = encode_read_registers_response(0x03, regs);
+  CHECK(r.size() == 252);
+  CHECK(decode_pdu(r, Direction::response).words() == regs);
+  const Bytes b = encode_read_bits_response(0x01, bits);
+  CHECK(b.size() == 252);
+  CHECK(decode_pdu(b, Direction::response).bits() == bits);
+  const std::vector<bool> coils(bits.begin(), bits.begin() + 1968);
+  const Bytes wc = encode_write_multiple_coils(65536 - 1968, coils);
+  CHECK(wc.size() == 252);
+  const DecodedPdu dwc = decode_pdu(wc, Direction::unknown);
+  CHECK(dwc.ok());
+  CHECK(dwc.bits() == coils);
+  const std::vector<std::uint16_t> w123(regs.begin(), regs.begin() + 123);
+  const Bytes wr = encode_write_multiple_registers(0, w123);
+  CHECK(decode_pdu(wr, Direction::unknown).words() == w123);
+  const std::vector<std::uint16_t> w121(regs.begin(), regs.begin() + 121);
+  const Bytes rw = encode_read_write_registers(0, 125, 100, w121);
+  CHECK(rw.size() == 252);
+  const DecodedPdu drw = decode_pdu(rw, Direction::unknown);
+  CHECK(drw.ok());
+  CHECK(drw.write_words() == w121);
+  CHECK(expected_response_pdu_length(rw) == std::size_t{252});
+  // The whole frames are sized right by the RTU length rules.
+  for (const Bytes* pdu : {&r, &b, &wc, &wr, &rw}) {
+    const Bytes frame = wrap_rtu(1, *pdu);
+    CHECK(frame.size() <= k_max_rtu_adu_size);
+    const Direction dir =
+        (*pdu)[0] == 0x0F || (*pdu)[0] == 0x10 || (*pdu)[0] == 0x17 ? Direction::request : Direction::response;
+    CHECK(rtu_frame_length(frame, dir).length == frame.size());
+    CHECK(rtu_frame_length(frame, Direction::unknown).length == frame.size());
+  }
+}
+
+TEST_CASE("iot::modbus::exception_for maps rejected requests to exception codes") {
+  CHECK(exception_for(decode_pdu(H("03 00 00 00 01"), Direction::request)) == 0);
+  CHECK(exception_for(decode_pdu(H("03 00 00 00 7E"), Direction::request)) == 3);
+  CHECK(exception_for(decode_pdu(H("03 FF FF 00 02"), Direction::request)) == 2);
+  CHECK(exception_for(decode_pdu(H("05 00 01 12 34"), Direction::request)) == 3);
+  CHECK(exception_for(decode_pdu(H("10 00 01 00 02 03 00 0A 01"), Direction::request)) == 3);
+  CHECK(exception_for(decode_pdu(H("41 00 01"), Direction::request)) == 1);
+}
+
 TEST_CASE("iot::modbus::expected_response_pdu_length for receivers") {
   CHECK(expected_response_pdu_length(H("01 00 13 00 13")) == std::size_t{5});
   CHECK(expected_response_pdu_length(H("02 00 00 07 D0")) == std::size_t{252});
@@ -446,7 +536,7 @@ TEST_CASE("iot::modbus::expected_response_pdu_length for receivers") {
   CHECK(expected_response_pdu_length(Bytes{0x07}) == std::size_t{2});
   CHECK_FALSE(expected_response_pdu_length(Bytes{0x11}));
   CHECK_FALSE(expected_response_pdu_length(H("2B 0E 01 00")));
-  CHECK_FALSE(expected_response_pdu_length(H("03 00 00 00 7E")));  // invalid request
+  CHECK_FALSE(expected_response_pdu_length(H("03 00 00 00 7E"))); // invalid request
   CHECK_FALSE(expected_response_pdu_length({}));
 }
 
@@ -488,17 +578,21 @@ TEST_CASE("iot::modbus::write_frame_record writes the frame fields of docs/recor
     write_frame_record(w, *ts, f);
     return out;
   };
-  CHECK(record_of(wrap_rtu(1, H("16 00 04 00 F2 00 25"))).find(R"("addr":4,"and_mask":242,"or_mask":37,"crc_ok":true)") !=
-        std::string::npos);
-  CHECK(record_of(wrap_rtu(1, H("17 00 03 00 06 00 0E 00 03 06 00 FF 00 FF 00 FF")))
-            .find(R"("addr":3,"count":6,"byte_count":6,"write_addr":14,"write_count":3,"write_values":[255,255,255],)") !=
-        std::string::npos);
-  CHECK(record_of(wrap_rtu(1, H("01 03 CD 6B 05")), Direction::response)
-            .find(R"("values":[true,false,true,true,false,false,true,true,true,true,false,true,false,true,true,false,)") !=
-        std::string::npos);
-  CHECK(record_of(wrap_rtu(1, H("11 03 2A FF 00"))).find(R"("byte_count":3,"server_id":"2aff00","run_indicator":true,)") !=
-        std::string::npos);
-  const std::string diag = record("3A 30 31 30 38 30 30 30 30 41 35 33 37 31 42 0D 0A");  // ":01080000A5371B\r\n"
+  CHECK(
+      record_of(wrap_rtu(1, H("16 00 04 00 F2 00 25"))).find(R"("addr":4,"and_mask":242,"or_mask":37,"crc_ok":true)") !=
+      std::string::npos);
+  CHECK(
+      record_of(wrap_rtu(1, H("17 00 03 00 06 00 0E 00 03 06 00 FF 00 FF 00 FF")))
+          .find(R"("addr":3,"count":6,"byte_count":6,"write_addr":14,"write_count":3,"write_values":[255,255,255],)") !=
+      std::string::npos);
+  CHECK(
+      record_of(wrap_rtu(1, H("01 03 CD 6B 05")), Direction::response)
+          .find(
+              R"("values":[true,false,true,true,false,false,true,true,true,true,false,true,false,true,true,false,)") !=
+      std::string::npos);
+  CHECK(record_of(wrap_rtu(1, H("11 03 2A FF 00")))
+            .find(R"("byte_count":3,"server_id":"2aff00","run_indicator":true,)") != std::string::npos);
+  const std::string diag = record("3A 30 31 30 38 30 30 30 30 41 35 33 37 31 42 0D 0A"); // ":01080000A5371B\r\n"
   CHECK(diag.find(R"("framing":"ascii")") != std::string::npos);
   CHECK(diag.find(R"("sub_function":0,"data":"a537")") != std::string::npos);
   CHECK(diag.find(R"("crc_ok":true)") != std::string::npos);

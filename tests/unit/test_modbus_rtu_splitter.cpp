@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -34,13 +33,17 @@ struct Harness {
   std::vector<Got> frames;
   RtuSplitter splitter;
   explicit Harness(RtuSplitterOptions o = {})
-      : splitter([this](const SplitFrame& f) {
-          frames.push_back({Bytes(f.bytes.begin(), f.bytes.end()), f.crc_ok, f.direction, std::string(f.reason), f.start_us});
-        }, o) {}
+      : splitter(
+            [this](const SplitFrame& f) {
+              frames.push_back(
+                  {Bytes(f.bytes.begin(), f.bytes.end()), f.crc_ok, f.direction, std::string(f.reason), f.start_us});
+            },
+            o) {}
   void feed(const Bytes& b, std::int64_t t) { splitter.feed(b, t); }
   Bytes all_bytes() const {
     Bytes out;
-    for (const Got& g : frames) out.insert(out.end(), g.bytes.begin(), g.bytes.end());
+    for (const Got& g : frames)
+      out.insert(out.end(), g.bytes.begin(), g.bytes.end());
     return out;
   }
 };
@@ -50,17 +53,19 @@ const Bytes k_resp = H("01 03 08 00 00 00 00 00 00 00 00 95 D7");
 
 Bytes concat(std::initializer_list<Bytes> parts) {
   Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
+  for (const Bytes& p : parts)
+    out.insert(out.end(), p.begin(), p.end());
   return out;
 }
 
 // A line carrying `frames` separated by `gap_us` of silence, read through an adapter that
 // returns random chunks up to `max_latency_us` late. Feeds the splitter; returns the end time.
 std::int64_t play(Harness& h, const std::vector<Bytes>& frames, std::mt19937& rng, std::uint32_t baud,
-                  std::int64_t min_gap_us, std::int64_t max_gap_us, std::int64_t max_latency_us, std::size_t max_chunk) {
+                  std::int64_t min_gap_us, std::int64_t max_gap_us, std::int64_t max_latency_us,
+                  std::size_t max_chunk) {
   const std::int64_t char_us = char_time_us(baud);
   Bytes line;
-  std::vector<std::int64_t> done;  // time each byte is complete on the line
+  std::vector<std::int64_t> done; // time each byte is complete on the line
   std::int64_t t = 1000000;
   for (const Bytes& f : frames) {
     t += min_gap_us + (max_gap_us > min_gap_us ? static_cast<std::int64_t>(rng() % (max_gap_us - min_gap_us)) : 0);
@@ -82,7 +87,7 @@ std::int64_t play(Harness& h, const std::vector<Bytes>& frames, std::mt19937& rn
   return delivered;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::modbus::RtuSplitter timing defaults follow Modbus over Serial Line §2.5.1.1") {
   auto silence = [](std::uint32_t baud) {
@@ -102,7 +107,7 @@ TEST_CASE("iot::modbus::RtuSplitter timing defaults follow Modbus over Serial Li
 TEST_CASE("iot::modbus::RtuSplitter splits a request and its response") {
   Harness h;
   h.feed(k_req, 1000);
-  REQUIRE(h.frames.size() == 1);  // complete with a matching CRC: emitted without waiting for silence
+  REQUIRE(h.frames.size() == 1); // complete with a matching CRC: emitted without waiting for silence
   h.feed(k_resp, 30000);
   REQUIRE(h.frames.size() == 2);
   CHECK(h.frames[0].bytes == k_req);
@@ -124,7 +129,8 @@ TEST_CASE("iot::modbus::RtuSplitter never merges two frames of one USB burst") {
   CHECK(h.frames[1].bytes == k_resp);
   CHECK(h.frames[2].bytes == k_req);
   CHECK(h.frames[3].bytes == k_resp);
-  for (const Got& g : h.frames) CHECK(g.ok);
+  for (const Got& g : h.frames)
+    CHECK(g.ok);
   CHECK(h.frames[1].dir == Direction::response);
   CHECK(h.frames[2].dir == Direction::request);
 }
@@ -133,7 +139,7 @@ TEST_CASE("iot::modbus::RtuSplitter joins a frame split across many tiny chunks"
   Harness h;
   std::int64_t t = 0;
   for (std::uint8_t b : k_resp) {
-    t += 573;  // one character at 19200 baud
+    t += 573; // one character at 19200 baud
     h.feed(Bytes{b}, t);
   }
   REQUIRE(h.frames.size() == 1);
@@ -169,12 +175,17 @@ TEST_CASE("iot::modbus::RtuSplitter flags a flipped bit with crc_ok false") {
   CHECK(h.frames[3].ok);
   CHECK(h.splitter.stats().bad_frames == 1);
 
-  // The corrupt frame is the last thing on the line: silence (idle) ends it.
+  // The corrupt frame is the last thing on the line: silence (idle) ends it. A frame could
+  // still start inside it (its byte count announces more bytes) if a late USB burst brought
+  // the rest, so t3.5 is not enough: the latency tolerance decides.
   Harness tail;
   tail.feed(bad, 1000);
   CHECK(tail.frames.empty());
   tail.splitter.idle(1000 + 3000);
+  CHECK(tail.frames.empty());
+  tail.splitter.idle(1000 + 21000);
   REQUIRE(tail.frames.size() == 1);
+  CHECK(tail.frames[0].bytes == bad);
   CHECK_FALSE(tail.frames[0].ok);
 
   // A corrupt frame followed at once by a good one in the same burst.
@@ -188,12 +199,34 @@ TEST_CASE("iot::modbus::RtuSplitter flags a flipped bit with crc_ok false") {
   CHECK(burst.frames[2].ok);
 }
 
+TEST_CASE("iot::modbus::RtuSplitter keeps a corrupt frame whole across a late USB burst") {
+  Bytes bad = k_resp;
+  bad[8] ^= 0x80;
+  RtuSplitterOptions fast;
+  fast.baud = 115200; // t3.5 = 1.75 ms: an 8 ms gap inside the frame looks like silence
+  for (bool idle : {false, true}) {
+    Harness h(fast);
+    h.feed(Bytes(bad.begin(), bad.begin() + 6), 10000);
+    h.feed(Bytes(bad.begin() + 6, bad.end()), 18000);
+    if (idle) {
+      h.splitter.idle(40000);
+    } else {
+      h.feed(k_req, 40000);
+    }
+    REQUIRE(h.frames.size() == (idle ? 1u : 2u));
+    CHECK(h.frames[0].bytes == bad);
+    CHECK_FALSE(h.frames[0].ok);
+    CHECK(h.frames[0].reason == "crc mismatch");
+    if (!idle) CHECK(h.frames[1].bytes == k_req);
+  }
+}
+
 TEST_CASE("iot::modbus::RtuSplitter flags a corrupt byte count and resynchronises") {
   Bytes bad = k_resp;
-  bad[2] = 0x20;  // byte count says 32: the layout waits for bytes that never come
+  bad[2] = 0x20; // byte count says 32: the layout waits for bytes that never come
   Harness h;
   h.feed(bad, 10000);
-  h.feed(k_req, 40000);  // after a silence: a valid frame starts here
+  h.feed(k_req, 40000); // after a silence: a valid frame starts here
   REQUIRE(h.frames.size() == 2);
   CHECK(h.frames[0].bytes == bad);
   CHECK_FALSE(h.frames[0].ok);
@@ -202,7 +235,7 @@ TEST_CASE("iot::modbus::RtuSplitter flags a corrupt byte count and resynchronise
   CHECK(h.frames[1].ok);
 
   Bytes shorter = k_resp;
-  shorter[2] = 0x02;  // byte count says 2: the layout ends early, silence shows where it really ends
+  shorter[2] = 0x02; // byte count says 2: the layout ends early, silence shows where it really ends
   Harness s;
   s.feed(shorter, 10000);
   s.feed(k_req, 40000);
@@ -215,7 +248,7 @@ TEST_CASE("iot::modbus::RtuSplitter flags a corrupt byte count and resynchronise
 TEST_CASE("iot::modbus::RtuSplitter resynchronises after garbage before and after frames") {
   const Bytes garbage = H("FF 00 13 77 03 FE");
   Harness h;
-  h.feed(concat({garbage, k_req}), 10000);  // same burst: hunting finds the frame
+  h.feed(concat({garbage, k_req}), 10000); // same burst: hunting finds the frame
   h.feed(k_resp, 30000);
   h.feed(garbage, 60000);
   h.splitter.flush();
@@ -271,16 +304,24 @@ TEST_CASE("iot::modbus::RtuSplitter predicts response lengths from the request")
 
 TEST_CASE("iot::modbus::RtuSplitter handles random gaps and USB bursts on a busy line") {
   const std::vector<Bytes> conversation = {
-      wrap_rtu(1, H("03 00 00 00 04")), wrap_rtu(1, H("03 08 00 01 00 02 00 03 00 04")),
-      wrap_rtu(2, H("01 00 13 00 13")), wrap_rtu(2, H("01 03 CD 6B 05")),
-      wrap_rtu(3, H("10 00 01 00 02 04 00 0A 01 02")), wrap_rtu(3, H("10 00 01 00 02")),
-      wrap_rtu(4, H("04 00 08 00 01")), wrap_rtu(4, H("84 02")),
-      wrap_rtu(1, H("2B 0E 01 00")), wrap_rtu(1, H("2B 0E 01 01 00 00 02 00 04 41 63 6D 65 01 02 50 31")),
+      wrap_rtu(1, H("03 00 00 00 04")),
+      wrap_rtu(1, H("03 08 00 01 00 02 00 03 00 04")),
+      wrap_rtu(2, H("01 00 13 00 13")),
+      wrap_rtu(2, H("01 03 CD 6B 05")),
+      wrap_rtu(3, H("10 00 01 00 02 04 00 0A 01 02")),
+      wrap_rtu(3, H("10 00 01 00 02")),
+      wrap_rtu(4, H("04 00 08 00 01")),
+      wrap_rtu(4, H("84 02")),
+      wrap_rtu(1, H("2B 0E 01 00")),
+      wrap_rtu(1, H("2B 0E 01 01 00 00 02 00 04 41 63 6D 65 01 02 50 31")),
       wrap_rtu(7, H("17 00 03 00 06 00 0E 00 03 06 00 FF 00 FF 00 FF")),
       wrap_rtu(7, H("17 0C 00 FE 0A CD 00 01 00 03 00 0D 00 FF")),
-      wrap_rtu(9, H("16 00 04 00 F2 00 25")), wrap_rtu(9, H("16 00 04 00 F2 00 25")),
-      wrap_rtu(9, H("0F 00 13 00 0A 02 CD 01")), wrap_rtu(9, H("0F 00 13 00 0A")),
-      wrap_rtu(1, H("11")), wrap_rtu(1, H("11 03 2A FF 00")),
+      wrap_rtu(9, H("16 00 04 00 F2 00 25")),
+      wrap_rtu(9, H("16 00 04 00 F2 00 25")),
+      wrap_rtu(9, H("0F 00 13 00 0A 02 CD 01")),
+      wrap_rtu(9, H("0F 00 13 00 0A")),
+      wrap_rtu(1, H("11")),
+      wrap_rtu(1, H("11 03 2A FF 00")),
   };
   std::mt19937 rng(12345);
   for (std::uint32_t baud : {9600u, 19200u, 115200u}) {
@@ -289,7 +330,8 @@ TEST_CASE("iot::modbus::RtuSplitter handles random gaps and USB bursts on a busy
       o.baud = baud;
       Harness h(o);
       std::vector<Bytes> frames;
-      for (int i = 0; i < 6; ++i) frames.insert(frames.end(), conversation.begin(), conversation.end());
+      for (int i = 0; i < 6; ++i)
+        frames.insert(frames.end(), conversation.begin(), conversation.end());
       const std::int64_t end = play(h, frames, rng, baud, t35_us(baud), 30000, 16000, 1 + round % 64);
       h.splitter.idle(end + 100000);
       INFO("baud " << baud << " round " << round);
@@ -313,7 +355,8 @@ TEST_CASE("iot::modbus::RtuSplitter loses no byte on a noisy line") {
       case 1: parts.push_back(k_resp); break;
       case 2: {
         Bytes g(1 + rng() % 20);
-        for (auto& b : g) b = static_cast<std::uint8_t>(rng());
+        for (auto& b : g)
+          b = static_cast<std::uint8_t>(rng());
         parts.push_back(g);
         break;
       }
@@ -329,11 +372,51 @@ TEST_CASE("iot::modbus::RtuSplitter loses no byte on a noisy line") {
     h.splitter.flush();
     (void)end;
     Bytes all;
-    for (const Bytes& p : parts) all.insert(all.end(), p.begin(), p.end());
+    for (const Bytes& p : parts)
+      all.insert(all.end(), p.begin(), p.end());
     CHECK(h.all_bytes() == all);
     for (const Got& g : h.frames) {
       if (g.ok) CHECK(rtu_crc_ok(g.bytes));
       if (!g.ok) CHECK_FALSE(g.reason.empty());
     }
+  }
+}
+
+TEST_CASE("iot::modbus::RtuSplitter recovers every clean frame between noise separated by silence") {
+  std::mt19937 rng(2024);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<Bytes> parts;
+    std::vector<bool> clean;
+    for (int i = 0; i < 12; ++i) {
+      const unsigned kind = rng() % 5;
+      if (kind <= 1) {
+        parts.push_back(kind == 0 ? k_req : k_resp);
+        clean.push_back(true);
+      } else if (kind == 2) {
+        Bytes g(1 + rng() % 30);
+        for (auto& b : g)
+          b = static_cast<std::uint8_t>(rng());
+        parts.push_back(g);
+        clean.push_back(false);
+      } else {
+        Bytes f = kind == 3 ? k_resp : k_req;
+        f[rng() % f.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+        parts.push_back(f);
+        clean.push_back(false);
+      }
+    }
+    Harness h;
+    // Half the rounds through an adapter that delivers up to 16 ms late, hiding some silences.
+    const std::int64_t latency = round % 2 ? 16000 : 0;
+    const std::int64_t end = play(h, parts, rng, 19200, 5000, 20000, latency, 1 + rng() % 16);
+    h.splitter.idle(end + 50000);
+    std::vector<Bytes> expected, got;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      if (clean[i]) expected.push_back(parts[i]);
+    for (const Got& g : h.frames)
+      if (g.ok) got.push_back(g.bytes);
+    INFO("round " << round << " latency " << latency);
+    CHECK(got == expected);
+    CHECK(h.splitter.pending_bytes() == 0);
   }
 }

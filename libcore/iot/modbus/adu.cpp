@@ -91,7 +91,7 @@ RtuLength response_length(std::span<const std::uint8_t> b) {
   }
 }
 
-}  // namespace
+} // namespace
 
 std::string_view framing_name(Framing f) noexcept {
   switch (f) {
@@ -116,13 +116,13 @@ void append_rtu(Bytes& out, std::uint8_t unit, std::span<const std::uint8_t> pdu
   out.push_back(unit);
   out.insert(out.end(), pdu.begin(), pdu.end());
   const std::uint16_t crc = crc16(std::span(out).subspan(start));
-  out.push_back(static_cast<std::uint8_t>(crc & 0xFF));  // [SL] §2.5.1.2: low byte first
+  out.push_back(static_cast<std::uint8_t>(crc & 0xFF)); // [SL] §2.5.1.2: low byte first
   out.push_back(static_cast<std::uint8_t>(crc >> 8));
 }
 
 void append_tcp(Bytes& out, std::uint16_t tid, std::uint8_t unit, std::span<const std::uint8_t> pdu) {
   const std::size_t len = pdu.size() + 1;
-  const std::uint8_t header[7] = {static_cast<std::uint8_t>(tid >> 8), static_cast<std::uint8_t>(tid & 0xFF), 0, 0,
+  const std::uint8_t header[7] = {static_cast<std::uint8_t>(tid >> 8), static_cast<std::uint8_t>(tid & 0xFF), 0,   0,
                                   static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len & 0xFF), unit};
   out.insert(out.end(), header, header + 7);
   out.insert(out.end(), pdu.begin(), pdu.end());
@@ -140,7 +140,7 @@ void append_ascii(Bytes& out, std::uint8_t unit, std::span<const std::uint8_t> p
     put_hex(b);
     sum = static_cast<std::uint8_t>(sum + b);
   }
-  put_hex(static_cast<std::uint8_t>(-sum));  // LRC, [SL] §2.5.2.2
+  put_hex(static_cast<std::uint8_t>(-sum)); // LRC, [SL] §2.5.2.2
   out.push_back('\r');
   out.push_back('\n');
 }
@@ -226,7 +226,7 @@ AduView unwrap_adu(std::span<const std::uint8_t> b, Framing framing, AsciiScratc
       v.error = "ASCII frame too short";
       return v;
     }
-    if (digits / 2 > k_max_pdu_size + 2) {  // unit + PDU + LRC
+    if (digits / 2 > k_max_pdu_size + 2) { // unit + PDU + LRC
       v.error = "ASCII frame longer than 513 characters";
       return v;
     }
@@ -312,4 +312,4 @@ RtuLength ascii_frame_length(std::span<const std::uint8_t> b) noexcept {
   return need(b.size() + 1);
 }
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -39,12 +39,12 @@ using AsciiScratch = std::array<std::uint8_t, k_ascii_scratch_size>;
 // buffer (ASCII).
 struct AduView {
   Framing framing = Framing::rtu;
-  std::optional<std::uint8_t> unit;     // absent when the frame is too short to hold one
+  std::optional<std::uint8_t> unit; // absent when the frame is too short to hold one
   std::span<const std::uint8_t> pdu;
-  std::optional<bool> check_ok;         // RTU: CRC matched; ASCII: LRC matched; TCP: absent
-  std::optional<std::uint16_t> tid;     // TCP: transaction id
-  std::optional<std::uint16_t> protocol_id;  // TCP
-  std::string_view error;               // empty when the framing was well formed (check aside)
+  std::optional<bool> check_ok;             // RTU: CRC matched; ASCII: LRC matched; TCP: absent
+  std::optional<std::uint16_t> tid;         // TCP: transaction id
+  std::optional<std::uint16_t> protocol_id; // TCP
+  std::string_view error;                   // empty when the framing was well formed (check aside)
   bool ok() const { return error.empty() && check_ok.value_or(true); }
 };
 
@@ -83,4 +83,4 @@ RtuLength tcp_frame_length(std::span<const std::uint8_t> bytes) noexcept;
 // need_more while no LF has come; unknown when it does not start with ':' or grows past 513.
 RtuLength ascii_frame_length(std::span<const std::uint8_t> bytes) noexcept;
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -22,4 +22,4 @@ bool rtu_crc_ok(std::span<const std::uint8_t> frame) noexcept;
 // LRC of `data` (address + PDU, binary).
 std::uint8_t lrc(std::span<const std::uint8_t> data) noexcept;
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -1,9 +1,12 @@
 #include "iot/modbus/frame_record.hpp"
 
-#include "iot/core/hex.hpp"
-
+#include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <cstring>
 #include <string>
+
+#include "iot/core/hex.hpp"
 
 namespace iot::modbus {
 namespace {
@@ -17,42 +20,46 @@ constexpr char k_hex_lower[] = "0123456789abcdef";
 // from the wire (device identification objects) goes through append_json_string.
 class Members {
 public:
-  explicit Members(std::string& out) : m_out(out) { m_out.clear(); }
+  // `out` must have room for everything written (see members_bound).
+  explicit Members(char* out) : m_begin(out), m_p(out) {}
 
   void key(std::string_view name) {
-    if (m_any) m_out.push_back(',');
+    if (m_any) *m_p++ = ',';
     m_any = true;
-    m_out.push_back('"');
-    m_out.append(name);
-    m_out.append("\":", 2);
+    *m_p++ = '"';
+    put(name);
+    *m_p++ = '"';
+    *m_p++ = ':';
   }
+  void put(std::string_view s) {
+    std::memcpy(m_p, s.data(), s.size());
+    m_p += s.size();
+  }
+  void put(char c) { *m_p++ = c; }
   void number(unsigned v) {
     char buf[12];
     char* end = buf + sizeof buf;
-    char* p = end;
+    char* q = end;
     do {
-      *--p = static_cast<char>('0' + v % 10);
+      *--q = static_cast<char>('0' + v % 10);
       v /= 10;
     } while (v != 0);
-    m_out.append(p, static_cast<std::size_t>(end - p));
+    put(std::string_view(q, static_cast<std::size_t>(end - q)));
   }
-  void boolean(bool b) { b ? m_out.append("true", 4) : m_out.append("false", 5); }
+  void boolean(bool b) { put(b ? std::string_view("true") : std::string_view("false")); }
   // A string known to need no escaping (our own names).
   void plain(std::string_view s) {
-    m_out.push_back('"');
-    m_out.append(s);
-    m_out.push_back('"');
+    *m_p++ = '"';
+    put(s);
+    *m_p++ = '"';
   }
   void hex(std::span<const std::uint8_t> bytes) {
-    const std::size_t at = m_out.size();
-    m_out.resize(at + 2 + 2 * bytes.size());
-    char* p = m_out.data() + at;
-    *p++ = '"';
+    *m_p++ = '"';
     for (std::uint8_t b : bytes) {
-      *p++ = k_hex_lower[b >> 4];
-      *p++ = k_hex_lower[b & 0xF];
+      *m_p++ = k_hex_lower[b >> 4];
+      *m_p++ = k_hex_lower[b & 0xF];
     }
-    *p = '"';
+    *m_p++ = '"';
   }
   void field(std::string_view name, unsigned v) {
     key(name);
@@ -70,22 +77,31 @@ public:
     key(name);
     hex(bytes);
   }
-  std::string& out() { return m_out; }
+  std::size_t size() const { return static_cast<std::size_t>(m_p - m_begin); }
 
 private:
-  std::string& m_out;
+  char* m_begin;
+  char* m_p;
   bool m_any = false;
 };
 
+// Most bytes the members of `f` can take: fixed fields, numbers of up to 6 characters per
+// value, bits of up to 6 ("false,"), hex at 2 per byte, and wire text escaped at up to 6 per
+// byte ("\u001f").
+std::size_t members_bound(const DecodedFrame& f) {
+  const DecodedPdu& d = f.pdu;
+  return 1024 + 6 * static_cast<std::size_t>(d.value_count) + 3 * d.write_bytes.size() + 2 * f.raw.size() +
+         2 * (d.data.size() + d.server_id.size()) + 6 * d.object_bytes.size() + 8 * d.object_count;
+}
+
 void write_words(Members& m, std::string_view name, std::span<const std::uint8_t> bytes, std::size_t count) {
   m.key(name);
-  std::string& out = m.out();
-  out.push_back('[');
+  m.put('[');
   for (std::size_t i = 0; i < count; ++i) {
-    if (i) out.push_back(',');
+    if (i) m.put(',');
     m.number(static_cast<unsigned>(bytes[2 * i] << 8 | bytes[2 * i + 1]));
   }
-  out.push_back(']');
+  m.put(']');
 }
 
 void write_values(Members& m, const DecodedPdu& d) {
@@ -93,13 +109,12 @@ void write_values(Members& m, const DecodedPdu& d) {
     write_words(m, "values", d.value_bytes, d.value_count);
   } else if (d.value_kind == ValueKind::bits) {
     m.key("values");
-    std::string& out = m.out();
-    out.push_back('[');
+    m.put('[');
     for (std::size_t i = 0; i < d.value_count; ++i) {
-      if (i) out.push_back(',');
+      if (i) m.put(',');
       m.boolean(d.bit(i));
     }
-    out.push_back(']');
+    m.put(']');
   }
 }
 
@@ -132,35 +147,36 @@ void write_members(Members& m, const DecodedFrame& f) {
   if (d.next_object) m.field("next_object", static_cast<unsigned>(*d.next_object));
   if (d.more_follows) {
     m.key("objects");
-    std::string& out = m.out();
-    out.push_back('{');
+    m.put('{');
     bool first = true;
+    thread_local std::string escaped;
     for (DeviceIdObject o : d.objects()) {
-      if (!first) out.push_back(',');
+      if (!first) m.put(',');
       first = false;
-      const char key[6] = {'"', '0', 'x', k_hex_lower[o.id >> 4], k_hex_lower[o.id & 0xF], '"'};
-      out.append(key, 6);
-      out.push_back(':');
-      append_json_string(out, o.value);  // text from the wire: escaped, invalid UTF-8 replaced
+      const char key[7] = {'"', '0', 'x', k_hex_lower[o.id >> 4], k_hex_lower[o.id & 0xF], '"', ':'};
+      m.put(std::string_view(key, 7));
+      escaped.clear();
+      append_json_string(escaped, o.value); // text from the wire: escaped, invalid UTF-8 replaced
+      m.put(escaped);
     }
-    out.push_back('}');
+    m.put('}');
   }
   write_values(m, d);
   if (d.exception) {
     m.key("exception");
-    m.out().append("{\"code\":", 8);
+    m.put("{\"code\":");
     m.number(*d.exception);
-    m.out().append(",\"name\":", 8);
+    m.put(",\"name\":");
     m.plain(exception_name(*d.exception));
-    m.out().push_back('}');
+    m.put('}');
   }
   if (f.adu.check_ok) m.field("crc_ok", *f.adu.check_ok);
   if (f.adu.tid) m.field("tid", static_cast<unsigned>(*f.adu.tid));
   m.hex_field("hex", f.raw);
-  if (const std::string_view e = f.error(); !e.empty()) m.field("error", e);  // our own static texts
+  if (const std::string_view e = f.error(); !e.empty()) m.field("error", e); // our own static texts
 }
 
-}  // namespace
+} // namespace
 
 void decode_frame(std::span<const std::uint8_t> bytes, std::optional<Framing> framing, Direction dir,
                   DecodedFrame& out) noexcept {
@@ -170,14 +186,40 @@ void decode_frame(std::span<const std::uint8_t> bytes, std::optional<Framing> fr
   decode_pdu(out.adu.pdu, dir, out.pdu);
 }
 
+bool FramePairer::pair(DecodedFrame& f) {
+  DecodedPdu& d = f.pdu;
+  if (d.pdu.empty() || !f.adu.unit) return false;
+  const bool same = m_have && m_unit == *f.adu.unit && m_size > 0 && (m_pdu[0] & 0x7F) == d.fc &&
+                    (!m_tid || !f.adu.tid || *m_tid == *f.adu.tid);
+  if (same && d.direction != Direction::request) {
+    const DecodedPdu request = decode_pdu(std::span<const std::uint8_t>(m_pdu.data(), m_size), Direction::request);
+    pair_with_request(d, request);
+    d.direction = Direction::response;
+    m_have = false;
+    return true;
+  }
+  if (d.direction != Direction::response && !d.exception && d.pdu.size() <= m_pdu.size()) {
+    if (d.direction == Direction::unknown) d.direction = Direction::request;
+    std::copy(d.pdu.begin(), d.pdu.end(), m_pdu.begin());
+    m_size = d.pdu.size();
+    m_unit = *f.adu.unit;
+    m_tid = f.adu.tid;
+    m_have = true;
+  }
+  return false;
+}
+
 void write_frame_fields(JsonWriter& w, const DecodedFrame& f) {
-  // One buffer per thread, reused: no allocation per frame once it has grown.
+  // One buffer per thread, grown to the largest record seen: no allocation per frame.
   thread_local std::string buffer;
-  Members m(buffer);
+  const std::size_t bound = members_bound(f);
+  if (buffer.size() < bound) buffer.resize(bound);
+  Members m(buffer.data());
   write_members(m, f);
+  if (m.size() > bound) std::abort(); // members_bound is wrong: memory is already corrupt
   // raw() puts the comma that separates it from the members before (ts, kind) and marks the
   // object non-empty, so members the caller adds afterwards are separated too.
-  w.raw(buffer);
+  w.raw(std::string_view(buffer.data(), m.size()));
 }
 
 void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f) {
@@ -186,12 +228,11 @@ void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f) {
   w.end_object();
 }
 
-
 bool parse_hex_bytes(std::string_view text, Bytes& out) {
   out.assign(text.size() / 2 + 1, 0);
   HexResult r = parse_hex(text, out.data(), out.size());
   out.resize(r.error.empty() ? r.size : 0);
-  return r.error.empty() || (r.size == 0 && text.find_first_not_of(" \t,;:-") == std::string_view::npos);
+  return r.error.empty() || (r.size == 0 && text.find_first_not_of(" \t,;:-\r\n") == std::string_view::npos);
 }
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

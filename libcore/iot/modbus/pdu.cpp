@@ -287,7 +287,47 @@ void decode_device_id(std::span<const std::uint8_t> p, Direction dir, DecodedPdu
   out.object_bytes = p.subspan(7);
 }
 
-}  // namespace
+// Sub-records of FC 14/15 all carry reference type 6 ([AP] §6.14, §6.15).
+bool read_file_request_ok(std::span<const std::uint8_t> d) {
+  if (d.size() < 7 || d.size() > 0xF5 || d.size() % 7 != 0) return false;
+  for (std::size_t i = 0; i < d.size(); i += 7)
+    if (d[i] != 6) return false;
+  return true;
+}
+// FC 14 response: sub-responses of (length, type 6, data), length counting type and data.
+bool read_file_response_ok(std::span<const std::uint8_t> d) {
+  std::size_t i = 0;
+  while (i < d.size()) {
+    const std::size_t len = d[i];
+    if (len < 1 || len % 2 == 0 || i + 1 + len > d.size() || d[i + 1] != 6) return false;
+    i += 1 + len;
+  }
+  return !d.empty();
+}
+// FC 15 request and its echo: type 6, file (2), record (2), length (2), data (2 * length).
+bool write_file_records_ok(std::span<const std::uint8_t> d) {
+  std::size_t i = 0;
+  while (i < d.size()) {
+    if (i + 7 > d.size() || d[i] != 6) return false;
+    i += 7 + 2u * be16(&d[i + 5]);
+  }
+  return !d.empty() && i == d.size();
+}
+
+std::string_view check_file_records(std::uint8_t fc, std::span<const std::uint8_t> d, Direction dir,
+                                    Direction& decided) {
+  constexpr std::string_view bad = "malformed file sub-records";
+  if (fc == 0x15) return write_file_records_ok(d) ? std::string_view() : bad;
+  const bool req = read_file_request_ok(d);
+  const bool resp = read_file_response_ok(d);
+  if (dir == Direction::unknown) {
+    if (req != resp) decided = req ? Direction::request : Direction::response;
+    return req || resp ? std::string_view() : bad;
+  }
+  return (dir == Direction::request ? req : resp) ? std::string_view() : bad;
+}
+
+} // namespace
 
 std::string_view direction_name(Direction d) noexcept {
   switch (d) {
@@ -301,7 +341,8 @@ std::vector<std::uint16_t> DecodedPdu::words() const {
   std::vector<std::uint16_t> v;
   if (value_kind != ValueKind::registers) return v;
   v.reserve(value_count);
-  for (std::size_t i = 0; i < value_count; ++i) v.push_back(word(i));
+  for (std::size_t i = 0; i < value_count; ++i)
+    v.push_back(word(i));
   return v;
 }
 
@@ -309,13 +350,15 @@ std::vector<bool> DecodedPdu::bits() const {
   std::vector<bool> v;
   if (value_kind != ValueKind::bits) return v;
   v.reserve(value_count);
-  for (std::size_t i = 0; i < value_count; ++i) v.push_back(bit(i));
+  for (std::size_t i = 0; i < value_count; ++i)
+    v.push_back(bit(i));
   return v;
 }
 
 std::vector<std::uint16_t> DecodedPdu::write_words() const {
   std::vector<std::uint16_t> v;
-  for (std::size_t i = 0; i + 1 < write_bytes.size(); i += 2) v.push_back(be16(&write_bytes[i]));
+  for (std::size_t i = 0; i + 1 < write_bytes.size(); i += 2)
+    v.push_back(be16(&write_bytes[i]));
   return v;
 }
 
@@ -403,13 +446,15 @@ void decode_pdu(std::span<const std::uint8_t> p, Direction dir, DecodedPdu& out)
   case 0x10: decode_write_multiple(p, dir, out); return;
   case 0x14:
   case 0x15:
-    // Requests and responses both start with a byte count; the sub-records are not decoded.
+    // Requests and responses both start with a byte count; the sub-records are checked for
+    // their layout ([AP] §6.14, §6.15) but not decoded further: `data` carries them.
     if (p.size() < 2 || p.size() != 2u + p[1]) {
       out.error = "byte count does not match length";
       return;
     }
     out.byte_count = p[1];
     out.data = p.subspan(2);
+    out.error = check_file_records(out.fc, out.data, dir, out.direction);
     return;
   case 0x16:
     if (p.size() != 7) {
@@ -480,6 +525,15 @@ void pair_with_request(DecodedPdu& resp, const DecodedPdu& req) noexcept {
   }
 }
 
+std::uint8_t exception_for(const DecodedPdu& request) noexcept {
+  if (request.ok()) return 0;
+  if (request.error == "unknown function code" || request.error == "empty PDU")
+    return static_cast<std::uint8_t>(ExceptionCode::illegal_function);
+  if (request.error == "address + quantity beyond 65536")
+    return static_cast<std::uint8_t>(ExceptionCode::illegal_data_address);
+  return static_cast<std::uint8_t>(ExceptionCode::illegal_data_value);
+}
+
 std::optional<std::size_t> expected_response_pdu_length(std::span<const std::uint8_t> request_pdu) noexcept {
   DecodedPdu d;
   decode_pdu(request_pdu, Direction::request, d);
@@ -496,7 +550,7 @@ std::optional<std::size_t> expected_response_pdu_length(std::span<const std::uin
   case 0x0F:
   case 0x10: return 5;
   case 0x07: return 2;
-  case 0x08: return request_pdu.size();  // the normal response echoes sub-function and data
+  case 0x08: return request_pdu.size(); // the normal response echoes sub-function and data
   case 0x16: return 7;
   default: return std::nullopt;
   }
@@ -510,8 +564,7 @@ void require(bool ok, const char* what) {
   if (!ok) throw usage_error(what);
 }
 
-template <typename BitRange>
-Bytes pack_bits(std::uint8_t fc, const BitRange& bits, bool response, std::uint16_t addr) {
+template <typename BitRange> Bytes pack_bits(std::uint8_t fc, const BitRange& bits, bool response, std::uint16_t addr) {
   Bytes out;
   const std::size_t nbytes = (bits.size() + 7) / 8;
   out.reserve(6 + nbytes);
@@ -528,13 +581,13 @@ Bytes pack_bits(std::uint8_t fc, const BitRange& bits, bool response, std::uint1
   return out;
 }
 
-}  // namespace
+} // namespace
 
 Bytes encode_read_request(std::uint8_t fc, std::uint16_t addr, std::uint16_t count) {
   require(fc >= 0x01 && fc <= 0x04, "read request: function code must be 01-04");
   const std::uint16_t max = fc <= 0x02 ? k_max_read_bits : k_max_read_registers;
-  require(count >= 1 && count <= max, fc <= 0x02 ? "read request: quantity must be 1-2000"
-                                                 : "read request: quantity must be 1-125");
+  require(count >= 1 && count <= max,
+          fc <= 0x02 ? "read request: quantity must be 1-2000" : "read request: quantity must be 1-125");
   require(range_ok(addr, count), "read request: address + quantity beyond 65536");
   Bytes out{fc};
   put16(out, addr);
@@ -556,7 +609,8 @@ Bytes encode_read_registers_response(std::uint8_t fc, std::span<const std::uint1
   require(!words.empty() && words.size() <= k_max_read_registers, "read registers response: 1-125 registers");
   Bytes out{fc, static_cast<std::uint8_t>(2 * words.size())};
   out.reserve(2 + 2 * words.size());
-  for (std::uint16_t w : words) put16(out, w);
+  for (std::uint16_t w : words)
+    put16(out, w);
   return out;
 }
 
@@ -583,13 +637,12 @@ Bytes encode_diagnostics(std::uint16_t sub_function, std::span<const std::uint8_
 }
 
 namespace {
-template <typename BitRange>
-Bytes write_coils(std::uint16_t addr, const BitRange& bits) {
+template <typename BitRange> Bytes write_coils(std::uint16_t addr, const BitRange& bits) {
   require(!bits.empty() && bits.size() <= k_max_write_coils, "write coils: quantity must be 1-1968");
   require(range_ok(addr, static_cast<std::uint16_t>(bits.size())), "write coils: address + quantity beyond 65536");
   return pack_bits(0x0F, bits, false, addr);
 }
-}  // namespace
+} // namespace
 
 Bytes encode_write_multiple_coils(std::uint16_t addr, std::span<const bool> bits) { return write_coils(addr, bits); }
 
@@ -603,7 +656,8 @@ Bytes encode_write_multiple_registers(std::uint16_t addr, std::span<const std::u
   put16(out, addr);
   put16(out, static_cast<std::uint16_t>(words.size()));
   out.push_back(static_cast<std::uint8_t>(2 * words.size()));
-  for (std::uint16_t w : words) put16(out, w);
+  for (std::uint16_t w : words)
+    put16(out, w);
   return out;
 }
 
@@ -638,7 +692,8 @@ Bytes encode_mask_write_register(std::uint16_t addr, std::uint16_t and_mask, std
 
 Bytes encode_read_write_registers(std::uint16_t read_addr, std::uint16_t read_count, std::uint16_t write_addr,
                                   std::span<const std::uint16_t> write_words) {
-  require(read_count >= 1 && read_count <= k_max_rw_read_registers, "read/write registers: read quantity must be 1-125");
+  require(read_count >= 1 && read_count <= k_max_rw_read_registers,
+          "read/write registers: read quantity must be 1-125");
   require(range_ok(read_addr, read_count), "read/write registers: read address + quantity beyond 65536");
   require(!write_words.empty() && write_words.size() <= k_max_rw_write_registers,
           "read/write registers: write quantity must be 1-121");
@@ -651,7 +706,8 @@ Bytes encode_read_write_registers(std::uint16_t read_addr, std::uint16_t read_co
   put16(out, write_addr);
   put16(out, static_cast<std::uint16_t>(write_words.size()));
   out.push_back(static_cast<std::uint8_t>(2 * write_words.size()));
-  for (std::uint16_t w : write_words) put16(out, w);
+  for (std::uint16_t w : write_words)
+    put16(out, w);
   return out;
 }
 
@@ -662,8 +718,13 @@ Bytes encode_device_id_request(std::uint8_t read_code, std::uint8_t object_id) {
 
 Bytes encode_device_id_response(std::uint8_t read_code, std::uint8_t conformity, bool more_follows,
                                 std::uint8_t next_object, std::span<const DeviceIdObject> objects) {
-  Bytes out{0x2B, k_mei_read_device_id, read_code, conformity, static_cast<std::uint8_t>(more_follows ? 0xFF : 0x00),
-            next_object, static_cast<std::uint8_t>(objects.size())};
+  Bytes out{0x2B,
+            k_mei_read_device_id,
+            read_code,
+            conformity,
+            static_cast<std::uint8_t>(more_follows ? 0xFF : 0x00),
+            next_object,
+            static_cast<std::uint8_t>(objects.size())};
   require(objects.size() <= 255, "device identification: too many objects");
   for (const DeviceIdObject& o : objects) {
     require(o.value.size() <= 255, "device identification: object value longer than 255 bytes");
@@ -678,8 +739,8 @@ Bytes encode_device_id_response(std::uint8_t read_code, std::uint8_t conformity,
 Bytes serve_device_id_request(std::uint8_t read_code, std::uint8_t object_id, std::uint8_t conformity,
                               std::span<const DeviceIdObject> available) {
   if (read_code < 1 || read_code > 4) return encode_exception(0x2B, ExceptionCode::illegal_data_value);
-  auto found = std::find_if(available.begin(), available.end(),
-                            [&](const DeviceIdObject& o) { return o.id == object_id; });
+  auto found =
+      std::find_if(available.begin(), available.end(), [&](const DeviceIdObject& o) { return o.id == object_id; });
   if (read_code == 4) {
     if (found == available.end()) return encode_exception(0x2B, ExceptionCode::illegal_data_address);
     return encode_device_id_response(read_code, conformity, false, 0, std::span(&*found, 1));
@@ -711,6 +772,8 @@ Bytes encode_exception(std::uint8_t fc, std::uint8_t code) {
   return Bytes{static_cast<std::uint8_t>(fc | k_exception_bit), code};
 }
 
-Bytes encode_exception(std::uint8_t fc, ExceptionCode code) { return encode_exception(fc, static_cast<std::uint8_t>(code)); }
+Bytes encode_exception(std::uint8_t fc, ExceptionCode code) {
+  return encode_exception(fc, static_cast<std::uint8_t>(code));
+}
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

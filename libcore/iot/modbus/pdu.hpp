@@ -64,13 +64,13 @@ private:
 enum class ValueKind : std::uint8_t { none, registers, bits };
 
 struct DecodedPdu {
-  std::span<const std::uint8_t> pdu;  // the bytes decoded
-  std::uint8_t fc = 0;                // without the exception bit
+  std::span<const std::uint8_t> pdu; // the bytes decoded
+  std::uint8_t fc = 0;               // without the exception bit
   Direction direction = Direction::unknown;
-  std::optional<std::uint8_t> exception;  // exception code of an exception response
-  std::optional<std::uint16_t> addr;      // first address (read address for FC 17)
-  std::optional<std::uint16_t> count;     // quantity of registers or bits (read quantity for FC 17)
-  std::optional<std::uint16_t> byte_count;  // the byte count field, where the PDU has one (16-bit in FC 18)
+  std::optional<std::uint8_t> exception;   // exception code of an exception response
+  std::optional<std::uint16_t> addr;       // first address (read address for FC 17)
+  std::optional<std::uint16_t> count;      // quantity of registers or bits (read quantity for FC 17)
+  std::optional<std::uint16_t> byte_count; // the byte count field, where the PDU has one (16-bit in FC 18)
 
   // Values carried: registers read or written, coils/inputs read or written, the value of FC 05
   // (a bit) and FC 06 (a register), FC 07 status (8 bits), FC 0B status + event count, FC 18
@@ -142,6 +142,12 @@ void decode_pdu(std::span<const std::uint8_t> pdu, Direction dir, DecodedPdu& ou
 // trims bits of FC 01/02 to the requested count. Does nothing when they do not belong together.
 void pair_with_request(DecodedPdu& response, const DecodedPdu& request) noexcept;
 
+// The exception code a server answers a request with that decode_pdu rejected, following the
+// state diagrams of [AP] §6.x: 01 for an unknown function code, 02 when address + quantity
+// leave the address space, 03 for anything else (quantity, byte count, coil value, length).
+// 0 when the request decoded cleanly.
+std::uint8_t exception_for(const DecodedPdu& request) noexcept;
+
 // Length of the normal response PDU to `request_pdu` ([AP] §6.x), or nullopt when it cannot be
 // known from the request (FC 0C, 11, 14, 15, 18, 2B, unknown FCs) or the request is malformed.
 // An exception response is always 2 bytes.
@@ -194,4 +200,4 @@ Bytes serve_device_id_request(std::uint8_t read_code, std::uint8_t object_id, st
 Bytes encode_exception(std::uint8_t fc, std::uint8_t code);
 Bytes encode_exception(std::uint8_t fc, ExceptionCode code);
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -1,13 +1,14 @@
 #include "iot/modbus/rtu_splitter.hpp"
 
+#include <cstdint>
+
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/crc.hpp"
 
 namespace iot::modbus {
 
 RtuSplitter::RtuSplitter(Callback on_frame, RtuSplitterOptions options)
-    : m_on_frame(std::move(on_frame)), m_options(options),
-      m_char_us(char_time_us(options.baud, options.bits_per_char)),
+    : m_on_frame(std::move(on_frame)), m_options(options), m_char_us(char_time_us(options.baud, options.bits_per_char)),
       m_silence_us(options.silence_us ? options.silence_us : t35_us(options.baud, options.bits_per_char)) {
   m_buf.reserve(4 * k_max_rtu_adu_size);
   m_time.reserve(4 * k_max_rtu_adu_size);
@@ -62,7 +63,8 @@ std::size_t RtuSplitter::candidates(std::size_t pos, Candidate* out, bool& pendi
   };
   const bool expected = m_expect && rest.size() >= 2 && rest[0] == m_expect->unit && (rest[1] & 0x7F) == m_expect->fc;
   if (expected) {
-    if (m_expect->length && !(rest[1] & k_exception_bit)) add({RtuLength::known, *m_expect->length}, Direction::response);
+    if (m_expect->length && !(rest[1] & k_exception_bit))
+      add({RtuLength::known, *m_expect->length}, Direction::response);
     add(rtu_frame_length(rest, Direction::response), Direction::response);
     add(rtu_frame_length(rest, Direction::request), Direction::request);
   } else {
@@ -70,6 +72,14 @@ std::size_t RtuSplitter::candidates(std::size_t pos, Candidate* out, bool& pendi
     add(rtu_frame_length(rest, Direction::response), Direction::response);
   }
   return k;
+}
+
+// A clean decode, a known function code and, for an exception, a defined exception code (a
+// 5-byte exception frame is the easiest to fake).
+bool RtuSplitter::plausible(std::size_t pos, const Candidate& c) const {
+  const std::span<const std::uint8_t> frame(m_buf.data() + pos, c.length);
+  const DecodedPdu d = decode_pdu(frame.subspan(1, frame.size() - 3), c.dir);
+  return d.ok() && fc_known(d.fc) && !(d.exception && exception_name(*d.exception) == "unknown");
 }
 
 bool RtuSplitter::valid_at(std::size_t pos, std::size_t* length, Direction* dir) const {
@@ -80,8 +90,9 @@ bool RtuSplitter::valid_at(std::size_t pos, std::size_t* length, Direction* dir)
     if (!c[i].complete) continue;
     const std::span<const std::uint8_t> frame(m_buf.data() + pos, c[i].length);
     if (crc16(frame) != 0) continue;
-    // A matching CRC at a random position happens once in 65536 tries; a clean decode too is rarer.
-    if (!decode_pdu(frame.subspan(1, frame.size() - 3), c[i].dir).ok()) continue;
+    // A matching CRC at a random position happens once in 65536 tries, and garbage is hunted
+    // through byte by byte: the frame must also look like Modbus.
+    if (!plausible(pos, c[i])) continue;
     if (length) *length = c[i].length;
     if (dir) *dir = c[i].dir;
     return true;
@@ -89,7 +100,8 @@ bool RtuSplitter::valid_at(std::size_t pos, std::size_t* length, Direction* dir)
   return false;
 }
 
-std::optional<std::size_t> RtuSplitter::hunt(std::size_t from, std::size_t to) {
+std::optional<std::size_t> RtuSplitter::hunt(std::size_t from, std::size_t to, std::size_t* first_open) {
+  if (first_open) *first_open = SIZE_MAX;
   for (std::size_t p = from; p < to; ++p) {
     if (m_dead[p]) continue;
     if (valid_at(p, nullptr, nullptr)) return p;
@@ -97,12 +109,28 @@ std::optional<std::size_t> RtuSplitter::hunt(std::size_t from, std::size_t to) {
     bool pending = false;
     const std::size_t k = candidates(p, c, pending);
     bool all_complete = !pending;
-    for (std::size_t i = 0; i < k; ++i) all_complete = all_complete && c[i].complete;
+    for (std::size_t i = 0; i < k; ++i)
+      all_complete = all_complete && c[i].complete;
     // Every layout at p is complete and fails: no later byte can make p a frame start, so it
     // is not checked again (garbage arrives in small chunks and is hunted through repeatedly).
-    if (all_complete) m_dead[p] = 1;
+    if (all_complete) {
+      m_dead[p] = 1;
+    } else if (first_open && *first_open == SIZE_MAX) {
+      *first_open = p; // a frame may still start here once its bytes are in
+    }
   }
   return std::nullopt;
+}
+
+bool RtuSplitter::chain_to_end(std::size_t p) const {
+  const std::size_t n = m_buf.size();
+  std::size_t frames = 0;
+  std::size_t length = 0;
+  while (p < n && valid_at(p, &length, nullptr)) {
+    p += length;
+    ++frames;
+  }
+  return frames >= 2;
 }
 
 void RtuSplitter::emit(std::size_t pos, std::size_t len, bool ok, Direction dir, std::string_view reason) {
@@ -113,6 +141,7 @@ void RtuSplitter::emit(std::size_t pos, std::size_t len, bool ok, Direction dir,
   f.crc_ok = ok;
   f.direction = dir;
   f.reason = reason;
+  m_in_sync = ok;
   if (ok) {
     ++m_stats.frames;
     const std::uint8_t unit = f.bytes[0];
@@ -152,6 +181,7 @@ void RtuSplitter::process(Tail tail) {
     std::optional<std::size_t> hit;
     for (std::size_t i = 0; i < k && !hit; ++i)
       if (c[i].complete && crc16(std::span<const std::uint8_t>(m_buf.data() + pos, c[i].length)) == 0) hit = i;
+    if (hit && !m_in_sync && !plausible(pos, c[*hit])) hit.reset();
     if (hit) {
       const Candidate& h = c[*hit];
       Direction dir = h.dir;
@@ -178,15 +208,22 @@ void RtuSplitter::process(Tail tail) {
     }
 
     bool incomplete = pending;
-    for (std::size_t i = 0; i < k; ++i) incomplete = incomplete || !c[i].complete;
+    for (std::size_t i = 0; i < k; ++i)
+      incomplete = incomplete || !c[i].complete;
     if (incomplete) {
       // 3. The layout announces more bytes than we have. A valid frame starting after a silence
       //    means this one was cut short; a long silence means it will not be completed.
-      if (auto p = hunt(pos + 1, n); p && (boundary(*p, m_silence_us) || tail != Tail::open)) {
+      //    Timing is a weak clue (a USB burst moves gaps around), valid frames a strong one: a
+      //    valid frame after the start cuts this one short when a silence precedes it, when the
+      //    line has gone quiet, when a long gap shows this frame will not complete anyway, or
+      //    when at least two valid frames follow each other from there.
+      const auto h = first_boundary(pos, m_options.latency_us, tail == Tail::closed);
+      if (auto p = hunt(pos + 1, n);
+          p && (boundary(*p, m_silence_us) || tail != Tail::open || (h && *p < *h) || chain_to_end(*p))) {
         emit(pos, *p - pos, false, Direction::unknown, bad_reason(*p - pos, "truncated"));
         continue;
       }
-      if (auto h = first_boundary(pos, m_options.latency_us, tail == Tail::closed)) {
+      if (h) {
         emit(pos, *h - pos, false, Direction::unknown, bad_reason(*h - pos, "truncated"));
         continue;
       }
@@ -195,11 +232,13 @@ void RtuSplitter::process(Tail tail) {
 
     // 4. Every layout is complete and none has a matching CRC (or there is no layout).
     const auto g = first_boundary(pos, m_silence_us, tail != Tail::open);
-    const auto p = hunt(pos + 1, n);
+    std::size_t first_open = SIZE_MAX;
+    const auto p = hunt(pos + 1, n, &first_open);
     if (p && (!g || *p <= *g)) {
       const std::size_t len = *p - pos;
       bool sized = false;
-      for (std::size_t i = 0; i < k; ++i) sized = sized || c[i].length == len;
+      for (std::size_t i = 0; i < k; ++i)
+        sized = sized || c[i].length == len;
       emit(pos, len, false, Direction::unknown, bad_reason(len, sized ? "crc mismatch" : "garbage"));
       continue;
     }
@@ -208,15 +247,23 @@ void RtuSplitter::process(Tail tail) {
       // layout length is the better cut: take it if the frame's end is followed by silence or a
       // valid frame.
       std::size_t cut = *g;
+      bool wait = false;
       for (std::size_t i = 0; i < k; ++i) {
         const std::size_t e = pos + c[i].length;
-        if (c[i].length <= *g - pos || e > n) continue;
-        const bool end_ok = e == n ? tail != Tail::open : (boundary(e, m_silence_us) || valid_at(e, nullptr, nullptr));
-        if (end_ok) {
+        // Never stretch over the start of a valid frame.
+        if (c[i].length <= *g - pos || e > n || (p && *p < e)) continue;
+        if (e == n && tail == Tail::open) {
+          wait = true; // the layout ends where the bytes do: the next read or idle() tells
+          break;
+        }
+        if (e == n || boundary(e, m_silence_us) || valid_at(e, nullptr, nullptr)) {
           cut = e;
           break;
         }
       }
+      // A frame may start inside the cut once more bytes arrive (a late burst hid the silence
+      // before it): wait for them unless the line has been quiet for longer than the latency.
+      if (wait || (first_open < cut && tail != Tail::closed)) break;
       emit(pos, cut - pos, false, Direction::unknown, bad_reason(cut - pos, "crc mismatch"));
       continue;
     }
@@ -244,4 +291,4 @@ void RtuSplitter::compact() {
   }
 }
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

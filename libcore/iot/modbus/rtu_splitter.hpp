@@ -10,7 +10,9 @@
 //    even with no silence after it, so two frames in one burst are never merged;
 //  - silence: a gap of at least `silence_us` ends a frame whose CRC does not match (emitted
 //    with crc_ok=false, not dropped), and a gap of at least `latency_us` ends one that is still
-//    waiting for bytes its layout announced (truncated).
+//    waiting for bytes its layout announced (truncated), or a corrupt one inside which another
+//    frame could still start once more bytes arrive.
+// Valid frames outrank timing: a cut never swallows the start of a frame with a matching CRC.
 // After garbage it hunts byte by byte for the next position where a valid frame starts.
 #include <cstdint>
 #include <functional>
@@ -25,7 +27,7 @@ namespace iot::modbus {
 
 struct RtuSplitterOptions {
   std::uint32_t baud = 19200;
-  unsigned bits_per_char = 11;  // start + 8 data + parity (or 2nd stop) + stop, [SL] §2.5.1
+  unsigned bits_per_char = 11; // start + 8 data + parity (or 2nd stop) + stop, [SL] §2.5.1
   // Silence that ends a frame; 0 = t3.5 at `baud` ([SL] §2.5.1.1: 3.5 character times, fixed
   // 1750 us above 19200 baud).
   std::uint32_t silence_us = 0;
@@ -35,11 +37,11 @@ struct RtuSplitterOptions {
 };
 
 struct SplitFrame {
-  std::span<const std::uint8_t> bytes;  // valid only during the callback
-  std::int64_t start_us = 0;            // estimated time the first byte began on the line
-  std::int64_t end_us = 0;              // estimated time the last byte was complete
+  std::span<const std::uint8_t> bytes; // valid only during the callback
+  std::int64_t start_us = 0;           // estimated time the first byte began on the line
+  std::int64_t end_us = 0;             // estimated time the last byte was complete
   bool crc_ok = false;
-  Direction direction = Direction::unknown;  // from the layout and the last request seen
+  Direction direction = Direction::unknown; // from the layout and the last request seen
   // Why crc_ok is false: "crc mismatch" (a frame-sized chunk whose CRC fails), "garbage"
   // (bytes before the next valid frame), "truncated" (fewer bytes than its layout announced),
   // "too short" (under 4 bytes).
@@ -65,9 +67,9 @@ public:
   std::size_t pending_bytes() const { return m_buf.size() - m_pos; }
 
   struct Stats {
-    std::uint64_t frames = 0;      // emitted with crc_ok
-    std::uint64_t bad_frames = 0;  // emitted with crc_ok=false
-    std::uint64_t bad_bytes = 0;   // bytes in those
+    std::uint64_t frames = 0;     // emitted with crc_ok
+    std::uint64_t bad_frames = 0; // emitted with crc_ok=false
+    std::uint64_t bad_bytes = 0;  // bytes in those
   };
   const Stats& stats() const { return m_stats; }
 
@@ -76,18 +78,20 @@ private:
   struct Candidate {
     std::size_t length;
     Direction dir;
-    bool complete;  // the buffer holds `length` bytes from the position
+    bool complete; // the buffer holds `length` bytes from the position
   };
   struct Expect {
     std::uint8_t unit;
     std::uint8_t fc;
-    std::optional<std::size_t> length;  // whole RTU frame of the normal response
+    std::optional<std::size_t> length; // whole RTU frame of the normal response
   };
 
   void process(Tail tail);
   std::size_t candidates(std::size_t pos, Candidate* out, bool& pending) const;
   bool valid_at(std::size_t pos, std::size_t* length, Direction* dir) const;
-  std::optional<std::size_t> hunt(std::size_t from, std::size_t to);
+  bool plausible(std::size_t pos, const Candidate& c) const;
+  std::optional<std::size_t> hunt(std::size_t from, std::size_t to, std::size_t* first_open = nullptr);
+  bool chain_to_end(std::size_t p) const;
   bool boundary(std::size_t i, std::uint32_t gap) const;
   void emit(std::size_t pos, std::size_t len, bool ok, Direction dir, std::string_view reason);
   void compact();
@@ -97,13 +101,16 @@ private:
   std::uint32_t m_char_us;
   std::uint32_t m_silence_us;
   std::vector<std::uint8_t> m_buf;
-  std::vector<std::int64_t> m_time;  // estimated time each byte was complete
-  std::vector<std::uint8_t> m_dead;  // hunting: 1 where no valid frame can start
-  std::size_t m_pos = 0;             // first byte not yet emitted
+  std::vector<std::int64_t> m_time; // estimated time each byte was complete
+  std::vector<std::uint8_t> m_dead; // hunting: 1 where no valid frame can start
+  std::size_t m_pos = 0;            // first byte not yet emitted
   std::int64_t m_last_time = 0;
   bool m_have_time = false;
   std::optional<Expect> m_expect;
+  // After a corrupt frame, a frame found by CRC alone must also look like Modbus (known
+  // function code, clean decode): resynchronising is where false CRC matches happen.
+  bool m_in_sync = true;
   Stats m_stats;
 };
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -58,4 +58,4 @@ std::string_view device_id_object_name(std::uint8_t id) noexcept {
   }
 }
 
-}  // namespace iot::modbus
+} // namespace iot::modbus

@@ -11,24 +11,24 @@ namespace iot::modbus {
 
 // Public function codes the toolkit knows ([AP] §5.1 table, §6.x per function).
 enum class FunctionCode : std::uint8_t {
-  read_coils = 0x01,                     // [AP] §6.1
-  read_discrete_inputs = 0x02,           // [AP] §6.2
-  read_holding_registers = 0x03,         // [AP] §6.3
-  read_input_registers = 0x04,           // [AP] §6.4
-  write_single_coil = 0x05,              // [AP] §6.5
-  write_single_register = 0x06,          // [AP] §6.6
-  read_exception_status = 0x07,          // [AP] §6.7 (serial line only)
-  diagnostics = 0x08,                    // [AP] §6.8 (serial line only)
-  get_comm_event_counter = 0x0B,         // [AP] §6.9 (serial line only)
-  get_comm_event_log = 0x0C,             // [AP] §6.10 (serial line only)
-  write_multiple_coils = 0x0F,           // [AP] §6.11
-  write_multiple_registers = 0x10,       // [AP] §6.12
-  report_server_id = 0x11,               // [AP] §6.13 (serial line only)
-  read_file_record = 0x14,               // [AP] §6.14
-  write_file_record = 0x15,              // [AP] §6.15
-  mask_write_register = 0x16,            // [AP] §6.16
-  read_write_multiple_registers = 0x17,  // [AP] §6.17
-  read_fifo_queue = 0x18,                // [AP] §6.18
+  read_coils = 0x01,                    // [AP] §6.1
+  read_discrete_inputs = 0x02,          // [AP] §6.2
+  read_holding_registers = 0x03,        // [AP] §6.3
+  read_input_registers = 0x04,          // [AP] §6.4
+  write_single_coil = 0x05,             // [AP] §6.5
+  write_single_register = 0x06,         // [AP] §6.6
+  read_exception_status = 0x07,         // [AP] §6.7 (serial line only)
+  diagnostics = 0x08,                   // [AP] §6.8 (serial line only)
+  get_comm_event_counter = 0x0B,        // [AP] §6.9 (serial line only)
+  get_comm_event_log = 0x0C,            // [AP] §6.10 (serial line only)
+  write_multiple_coils = 0x0F,          // [AP] §6.11
+  write_multiple_registers = 0x10,      // [AP] §6.12
+  report_server_id = 0x11,              // [AP] §6.13 (serial line only)
+  read_file_record = 0x14,              // [AP] §6.14
+  write_file_record = 0x15,             // [AP] §6.15
+  mask_write_register = 0x16,           // [AP] §6.16
+  read_write_multiple_registers = 0x17, // [AP] §6.17
+  read_fifo_queue = 0x18,               // [AP] §6.18
   // 0x2B is Encapsulated Interface Transport ([AP] §6.19); the toolkit uses it only with MEI
   // type 0x0E, Read Device Identification ([AP] §6.21), and names it after that.
   read_device_identification = 0x2B,
@@ -66,14 +66,14 @@ inline constexpr std::size_t k_max_ascii_adu_size = 513; // [SL] §2.5.2.1: ':' 
 inline constexpr std::uint16_t k_mbap_protocol_id = 0;   // [TCP] §3.1.3: 0 = MODBUS protocol
 
 // Quantity limits of requests.
-inline constexpr std::uint16_t k_max_read_bits = 2000;          // [AP] §6.1, §6.2: 1 to 2000 (0x7D0)
-inline constexpr std::uint16_t k_max_read_registers = 125;      // [AP] §6.3, §6.4: 1 to 125 (0x7D)
-inline constexpr std::uint16_t k_max_write_coils = 1968;        // [AP] §6.11: 1 to 1968 (0x7B0)
-inline constexpr std::uint16_t k_max_write_registers = 123;     // [AP] §6.12: 1 to 123 (0x7B)
-inline constexpr std::uint16_t k_max_rw_read_registers = 125;   // [AP] §6.17: read 1 to 125 (0x7D)
-inline constexpr std::uint16_t k_max_rw_write_registers = 121;  // [AP] §6.17: write 1 to 121 (0x79)
-inline constexpr std::uint32_t k_address_space = 65536;         // [AP] §4.4: addresses 0-65535; start+quantity <= 65536
-inline constexpr std::uint16_t k_coil_on = 0xFF00;              // [AP] §6.5: ON; 0x0000 OFF, other values illegal
+inline constexpr std::uint16_t k_max_read_bits = 2000;         // [AP] §6.1, §6.2: 1 to 2000 (0x7D0)
+inline constexpr std::uint16_t k_max_read_registers = 125;     // [AP] §6.3, §6.4: 1 to 125 (0x7D)
+inline constexpr std::uint16_t k_max_write_coils = 1968;       // [AP] §6.11: 1 to 1968 (0x7B0)
+inline constexpr std::uint16_t k_max_write_registers = 123;    // [AP] §6.12: 1 to 123 (0x7B)
+inline constexpr std::uint16_t k_max_rw_read_registers = 125;  // [AP] §6.17: read 1 to 125 (0x7D)
+inline constexpr std::uint16_t k_max_rw_write_registers = 121; // [AP] §6.17: write 1 to 121 (0x79)
+inline constexpr std::uint32_t k_address_space = 65536;        // [AP] §4.4: addresses 0-65535; start+quantity <= 65536
+inline constexpr std::uint16_t k_coil_on = 0xFF00;             // [AP] §6.5: ON; 0x0000 OFF, other values illegal
 inline constexpr std::uint16_t k_coil_off = 0x0000;
 
 // Serial addresses ([SL] §2.2): 0 broadcast, 1-247 unicast, 248-255 reserved.
@@ -115,4 +115,4 @@ std::string_view exception_name(std::uint8_t code) noexcept;
 // "user_application_name"; "reserved" for 0x07-0x7F, "private" for 0x80-0xFF.
 std::string_view device_id_object_name(std::uint8_t id) noexcept;
 
-}  // namespace iot::modbus
+} // namespace iot::modbus
