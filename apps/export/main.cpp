@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
                                  [c] { return run_csv(*c); });
     add_inputs(cmd, c->input);
     cli::path(cmd->add_option("-o,--output", c->output, "Output file (default: stdout)"));
-    cmd->add_option("--fields", c->fields, "Columns, comma-separated (default: the fields present)")->delimiter(',');
+    cmd->add_option("--fields", c->fields, "Columns, comma-separated (default: the fields present)")
+        ->delimiter(',')
+        ->allow_extra_args(false);
     cmd->add_option("--scan", c->scan, "Records looked at to choose the columns when --fields is not given")
         ->capture_default_str();
     cli::path(cmd->add_option("--alarms", c->alarms, "Write alarm records to this file instead"));
@@ -100,8 +102,8 @@ int main(int argc, char** argv) {
         cli::add_command(tool, app, "chart", "Time-series chart as SVG, PNG or PDF", [] { return run_chart(chart); });
     add_inputs(cmd, chart.input);
     cli::path(cmd->add_option("-o,--output", chart.output, "Chart file: .svg, .png or .pdf")->required());
-    cmd->add_option("--device", chart.devices, "Only this device (repeatable)");
-    cmd->add_option("--point", chart.points, "Only this point (repeatable)");
+    cmd->add_option("--device", chart.devices, "Only this device (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--point", chart.points, "Only this point (repeatable)")->allow_extra_args(false);
     cmd->add_option("--title", chart.title, "Chart title");
     cmd->add_option("--width", chart.width, "Width in pixels (points for PDF)")->capture_default_str();
     cmd->add_option("--height", chart.height, "Height in pixels (points for PDF)")->capture_default_str();

@@ -215,7 +215,14 @@ void draw_chart(cairo_t* cr, double x0, double y0, double w, double h, const Tim
   }
   cairo_reset_clip(cr);
   double ly = top + font;
-  for (std::size_t i = 0; i < points.size() && ly < bottom; ++i, ly += font * 1.5) {
+  for (std::size_t i = 0; i < points.size(); ++i, ly += font * 1.5) {
+    if (ly > bottom - font * 3 && i + 1 < points.size()) {
+      // No room for the rest: say how many lines the legend leaves out.
+      cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+      text_at(cr, right + font * 3, ly, fmt::format("+ {} more", points.size() - i));
+      ly += font * 1.5;
+      break;
+    }
     const Rgb c = k_palette[i % std::size(k_palette)];
     cairo_set_source_rgb(cr, c.r, c.g, c.b);
     cairo_rectangle(cr, right + font, ly - font * 0.7, font * 1.6, font * 0.6);
