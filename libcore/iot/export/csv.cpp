@@ -202,7 +202,7 @@ private:
   }
 
   void warn_dropped(std::string_view key, std::size_t line_number) {
-    if (!m_opt.fields.empty()) return;  // the user chose the columns
+    if (!m_opt.fields.empty()) return; // the user chose the columns
     for (const auto& k : m_dropped)
       if (k == key) return;
     m_dropped.emplace_back(key);

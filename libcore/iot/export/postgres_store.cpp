@@ -5,8 +5,15 @@
 #include <libpq-fe.h>
 
 #include <array>
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "iot/core/error.hpp"
 #include "iot/core/time.hpp"
@@ -16,11 +23,13 @@ namespace iot::exporter {
 
 namespace {
 
+// Key columns compare bytewise (COLLATE "C"): the natural keys need equality
+// and a stable order, not language rules, and index upkeep is much cheaper.
 constexpr const char* k_schema = R"sql(
 CREATE TABLE IF NOT EXISTS readings (
   ts timestamptz NOT NULL,
-  device text NOT NULL,
-  point text NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  point text COLLATE "C" NOT NULL,
   port text, unit integer, addr text,
   value_num double precision, value_bool boolean, value_text text,
   raw text, uom text, quality text, error text, alarm text,
@@ -30,9 +39,9 @@ CREATE TABLE IF NOT EXISTS readings (
 CREATE INDEX IF NOT EXISTS readings_device_point_ts ON readings (device, point, ts);
 CREATE TABLE IF NOT EXISTS alarms (
   ts timestamptz NOT NULL,
-  device text NOT NULL,
-  point text NOT NULL,
-  state text NOT NULL DEFAULT '',
+  device text COLLATE "C" NOT NULL,
+  point text COLLATE "C" NOT NULL,
+  state text COLLATE "C" NOT NULL DEFAULT '',
   level text, type text, value_num double precision, limit_value double precision, uom text,
   extra text,
   UNIQUE (ts, device, point, state)
@@ -40,9 +49,9 @@ CREATE TABLE IF NOT EXISTS alarms (
 CREATE INDEX IF NOT EXISTS alarms_device_point_ts ON alarms (device, point, ts);
 CREATE TABLE IF NOT EXISTS status (
   ts timestamptz NOT NULL,
-  port text NOT NULL DEFAULT '',
-  device text NOT NULL DEFAULT '',
-  state text NOT NULL,
+  port text COLLATE "C" NOT NULL DEFAULT '',
+  device text COLLATE "C" NOT NULL DEFAULT '',
+  state text COLLATE "C" NOT NULL,
   unit integer, reason text,
   extra text,
   UNIQUE (ts, port, device, state)
@@ -70,38 +79,35 @@ struct Result {
   Result(Result&& o) noexcept : r(o.r) { o.r = nullptr; }
 };
 
-// COPY text format: tab-separated, \N for NULL, backslash escapes.
-void copy_text(std::string& out, std::string_view v) {
-  for (char c : v) {
-    switch (c) {
-    case '\\': out.append("\\\\"); break;
-    case '\t': out.append("\\t"); break;
-    case '\n': out.append("\\n"); break;
-    case '\r': out.append("\\r"); break;
-    default: out.push_back(c);
-    }
-  }
+constexpr int k_field_count[] = {15, 10, 7};         // columns of readings, alarms, status
+constexpr std::int64_t k_pg_epoch_ms = 946684800000; // 2000-01-01T00:00:00Z, PostgreSQL's epoch
+
+void put16(std::string& o, std::uint16_t v) {
+  o.push_back(static_cast<char>(v >> 8));
+  o.push_back(static_cast<char>(v));
 }
-void copy_nullable(std::string& out, std::string_view v) {
-  if (v.empty())
-    out.append("\\N");
-  else
-    copy_text(out, v);
+void put32(std::string& o, std::uint32_t v) {
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+  o.append(b, 4);
 }
-void copy_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+void put64(std::string& o, std::uint64_t v) {
+  put32(o, static_cast<std::uint32_t>(v >> 32));
+  put32(o, static_cast<std::uint32_t>(v));
 }
-void copy_double(std::string& out, double v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+void put_i64(std::string& o, std::int64_t v) {
+  put32(o, 8);
+  put64(o, static_cast<std::uint64_t>(v));
+}
+void put_null(std::string& o) { put32(o, 0xffffffffu); }
+void put_text(std::string& o, std::string_view v) {
+  put32(o, static_cast<std::uint32_t>(v.size()));
+  o.append(v);
 }
 
-class PgStore final : public Store {
+// One libpq connection with the few operations the store needs.
+class Conn {
 public:
-  PgStore(const std::string& url, std::size_t batch) : m_batch(batch) {
+  explicit Conn(const std::string& url) {
     m_conn = PQconnectdb(url.c_str());
     if (PQstatus(m_conn) != CONNECTION_OK) {
       std::string msg = PQerrorMessage(m_conn);
@@ -114,6 +120,193 @@ public:
     // Commits need not wait for the disk: a crash can lose the last batches but
     // never leaves a half batch (they are rerun idempotently).
     exec("SET synchronous_commit = off");
+  }
+  ~Conn() { PQfinish(m_conn); }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+  PGconn* get() const { return m_conn; }
+
+  Result exec(const std::string& sql) {
+    Result r(PQexec(m_conn, sql.c_str()));
+    auto st = PQresultStatus(r.r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      std::string msg = PQerrorMessage(m_conn);
+      while (!msg.empty() && msg.back() == '\n')
+        msg.pop_back();
+      // Leave the session usable for the destructor.
+      PQclear(PQexec(m_conn, "ROLLBACK"));
+      throw io_error("postgres: " + msg);
+    }
+    return r;
+  }
+
+  // Runs a COPY ... FROM STDIN with `data`. With `may_conflict`, a unique
+  // violation returns false (the caller rolls back to a savepoint); any other
+  // failure throws.
+  bool copy_in(const std::string& sql, const std::string& data, bool may_conflict) {
+    {
+      Result r(PQexec(m_conn, sql.c_str()));
+      if (PQresultStatus(r.r) != PGRES_COPY_IN) fail("postgres COPY: ");
+    }
+    constexpr std::size_t k_chunk = 1 << 20;
+    for (std::size_t off = 0; off < data.size(); off += k_chunk) {
+      auto n = std::min(k_chunk, data.size() - off);
+      if (PQputCopyData(m_conn, data.data() + off, static_cast<int>(n)) != 1) fail("postgres COPY: ");
+    }
+    if (PQputCopyEnd(m_conn, nullptr) != 1) fail("postgres COPY: ");
+    std::string error, state;
+    while (PGresult* r = PQgetResult(m_conn)) {
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        error = PQresultErrorMessage(r);
+        const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        state = code ? code : "";
+      }
+      PQclear(r);
+    }
+    if (error.empty()) return true;
+    if (may_conflict && state == "23505") return false; // unique_violation (PostgreSQL Appendix A)
+    while (!error.empty() && error.back() == '\n')
+      error.pop_back();
+    PQclear(PQexec(m_conn, "ROLLBACK"));
+    throw io_error("postgres COPY: " + error);
+  }
+
+  [[noreturn]] void fail(const char* what) {
+    std::string msg = PQerrorMessage(m_conn);
+    while (!msg.empty() && msg.back() == '\n')
+      msg.pop_back();
+    PQclear(PQexec(m_conn, "ROLLBACK"));
+    throw io_error(what + msg);
+  }
+
+private:
+  PGconn* m_conn = nullptr;
+};
+
+// A batch of rows in COPY BINARY form, per table.
+struct Batch {
+  std::array<std::string, 3> copy;
+  std::array<std::size_t, 3> rows{};
+  std::size_t pending = 0;
+};
+
+// Writes batches on its own connection and thread, so the server works on a
+// batch while the next one is parsed (and, with several writers, on several
+// batches at once). Each batch is one transaction.
+class Writer {
+public:
+  explicit Writer(const std::string& url) : m_conn(url), m_thread([this] { loop(); }) {}
+  ~Writer() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_quit = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Waits until idle, rethrows its error if any, then takes `batch` (swapped out).
+  void submit(Batch& batch) {
+    wait_idle();
+    std::lock_guard lock(m_mutex);
+    std::swap(m_batch, batch);
+    m_busy = true;
+    m_cv.notify_all();
+  }
+
+  // Waits for the current batch; rethrows its error.
+  void wait_idle() {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [this] { return !m_busy; });
+    if (m_error) std::rethrow_exception(std::exchange(m_error, nullptr));
+  }
+
+  std::size_t inserted() const { return m_inserted.load(); }
+
+private:
+  void loop() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      m_cv.wait(lock, [this] { return m_busy || m_quit; });
+      if (m_busy) {
+        lock.unlock();
+        try {
+          write(m_batch);
+        } catch (...) {
+          lock.lock();
+          m_error = std::current_exception();
+          lock.unlock();
+        }
+        for (auto& c : m_batch.copy)
+          c.clear();
+        m_batch.rows = {};
+        m_batch.pending = 0;
+        lock.lock();
+        m_busy = false;
+        m_cv.notify_all();
+        continue;
+      }
+      if (m_quit) return;
+    }
+  }
+
+  void write(Batch& b) {
+    if (!m_temp_ready) {
+      for (const char* name : k_tables)
+        m_conn.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + name + "_in (LIKE " + name +
+                    " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+      m_temp_ready = true;
+    }
+    m_conn.exec("BEGIN");
+    for (int t = 0; t < 3; ++t) {
+      if (b.copy[t].empty()) continue;
+      put16(b.copy[t], 0xffff); // end of the binary COPY data
+      bool done = false;
+      if (m_direct[t]) {
+        // Fast path: COPY straight into the table. It fails as a whole on the
+        // first duplicate key, and the batch then goes the idempotent way.
+        m_conn.exec("SAVEPOINT direct");
+        if (m_conn.copy_in(std::string("COPY ") + k_tables[t] + " FROM STDIN (FORMAT binary)", b.copy[t], true)) {
+          m_conn.exec("RELEASE SAVEPOINT direct");
+          m_inserted += b.rows[t];
+          done = true;
+        } else {
+          m_conn.exec("ROLLBACK TO SAVEPOINT direct");
+          m_direct[t] = false;
+        }
+      }
+      if (!done) {
+        std::string in = std::string(k_tables[t]) + "_in";
+        m_conn.copy_in("COPY " + in + " FROM STDIN (FORMAT binary)", b.copy[t], false);
+        Result r =
+            m_conn.exec(std::string("INSERT INTO ") + k_tables[t] + " SELECT * FROM " + in + " ON CONFLICT DO NOTHING");
+        std::size_t n = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
+        m_inserted += n;
+        // Once a whole batch is new again (a rerun has caught up), try the fast path.
+        if (n == b.rows[t]) m_direct[t] = true;
+      }
+    }
+    m_conn.exec("COMMIT");
+  }
+
+  Conn m_conn;
+  bool m_temp_ready = false;
+  std::array<bool, 3> m_direct{true, true, true};
+  std::atomic<std::size_t> m_inserted{0};
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  Batch m_batch;
+  bool m_busy = false;
+  bool m_quit = false;
+  std::exception_ptr m_error;
+  std::thread m_thread; // last: starts after the members it uses
+};
+
+class PgStore final : public Store {
+public:
+  PgStore(const std::string& url, std::size_t batch) : m_url(url), m_main(url), m_batch(batch) {
     exec("BEGIN");
     exec("SELECT pg_advisory_xact_lock(7426001)"); // two first ingests must not race on CREATE TABLE
     exec(k_schema);
@@ -127,36 +320,46 @@ public:
     exec("COMMIT");
   }
 
-  ~PgStore() override { PQfinish(m_conn); }
+  ~PgStore() override {
+    // Batches already handed to writers finish (each is a whole transaction);
+    // their errors no longer matter here.
+    for (auto& w : m_writers) {
+      try {
+        w->wait_idle();
+      } catch (...) {
+      }
+    }
+  }
 
   void add(const Row& r) override {
     int t = table_index(r.kind);
-    if (!m_temp_ready) {
-      for (const char* name : k_tables)
-        exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + name + "_in (LIKE " + name +
-             " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
-      m_temp_ready = true;
-    }
-    std::string& o = m_copy[t];
-    char ts[24];
-    format_ts(from_ms(r.ts_ms), ts);
-    o.append(ts, 24);
-    auto sep = [&] { o.push_back('\t'); };
+    // COPY BINARY (PostgreSQL "COPY" reference, Binary Format): the server
+    // parses no text, which is most of its work per row otherwise.
+    std::string& o = m_current.copy[t];
+    if (o.empty()) o.append("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+    put16(o, static_cast<std::uint16_t>(k_field_count[t]));
+    // timestamptz: microseconds since 2000-01-01T00:00:00Z.
+    put_i64(o, (r.ts_ms - k_pg_epoch_ms) * 1000);
     auto unit = [&] {
-      sep();
-      if (r.has_unit)
-        copy_int(o, r.unit);
-      else
-        o.append("\\N");
+      if (r.has_unit) {
+        put32(o, 4);
+        put32(o, static_cast<std::uint32_t>(static_cast<std::int32_t>(r.unit)));
+      } else {
+        put_null(o);
+      }
+    };
+    auto dbl = [&](bool present, double v) {
+      if (!present) return put_null(o);
+      std::uint64_t bits;
+      std::memcpy(&bits, &v, 8);
+      put32(o, 8);
+      put64(o, bits);
     };
     auto text = [&](std::string_view v) {
-      sep();
-      copy_nullable(o, v);
+      if (v.empty()) return put_null(o);
+      put_text(o, v);
     };
-    auto key = [&](std::string_view v) {
-      sep();
-      copy_text(o, v);
-    };
+    auto key = [&](std::string_view v) { put_text(o, v); };
     switch (r.kind) {
     case RecordKind::reading:
       key(r.device);
@@ -164,21 +367,17 @@ public:
       text(r.port);
       unit();
       text(r.addr);
-      sep();
-      if (r.value_tag == ValueTag::number)
-        copy_double(o, r.value_num);
-      else
-        o.append("\\N");
-      sep();
-      if (r.value_tag == ValueTag::boolean)
-        o.push_back(r.value_bool ? 't' : 'f');
-      else
-        o.append("\\N");
-      sep();
+      dbl(r.value_tag == ValueTag::number, r.value_num);
+      if (r.value_tag == ValueTag::boolean) {
+        put32(o, 1);
+        o.push_back(r.value_bool ? 1 : 0);
+      } else {
+        put_null(o);
+      }
       if (r.value_tag == ValueTag::string)
-        copy_text(o, r.value_text);
+        put_text(o, r.value_text);
       else
-        o.append("\\N");
+        put_null(o);
       text(r.raw);
       text(r.uom);
       text(r.quality);
@@ -192,16 +391,8 @@ public:
       key(r.state);
       text(r.level);
       text(r.type);
-      sep();
-      if (r.value_tag == ValueTag::number)
-        copy_double(o, r.value_num);
-      else
-        o.append("\\N");
-      sep();
-      if (r.has_limit)
-        copy_double(o, r.limit);
-      else
-        o.append("\\N");
+      dbl(r.value_tag == ValueTag::number, r.value_num);
+      dbl(r.has_limit, r.limit);
       text(r.uom);
       text(r.extra);
       break;
@@ -214,26 +405,22 @@ public:
       text(r.extra);
       break;
     }
-    o.push_back('\n');
-    if (++m_pending >= m_batch) flush();
+    ++m_current.rows[t];
+    if (++m_current.pending >= m_batch) submit();
   }
 
   void flush() override {
-    if (m_pending == 0) return;
-    exec("BEGIN");
-    for (int t = 0; t < 3; ++t) {
-      if (m_copy[t].empty()) continue;
-      std::string in = std::string(k_tables[t]) + "_in";
-      copy_in("COPY " + in + " FROM STDIN", m_copy[t]);
-      Result r = exec(std::string("INSERT INTO ") + k_tables[t] + " SELECT * FROM " + in + " ON CONFLICT DO NOTHING");
-      m_inserted += std::strtoull(PQcmdTuples(r.r), nullptr, 10);
-      m_copy[t].clear();
-    }
-    exec("COMMIT");
-    m_pending = 0;
+    submit();
+    for (auto& w : m_writers)
+      w->wait_idle();
   }
 
-  std::size_t inserted() const override { return m_inserted; }
+  std::size_t inserted() const override {
+    std::size_t n = 0;
+    for (const auto& w : m_writers)
+      n += w->inserted();
+    return n;
+  }
 
   void query(const QueryFilter& f, const std::function<void(const Row&)>& fn) override {
     flush();
@@ -318,46 +505,9 @@ public:
   }
 
 private:
-  Result exec(const std::string& sql) {
-    Result r(PQexec(m_conn, sql.c_str()));
-    auto st = PQresultStatus(r.r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      std::string msg = PQerrorMessage(m_conn);
-      while (!msg.empty() && msg.back() == '\n')
-        msg.pop_back();
-      // Leave the session usable for the destructor.
-      PQclear(PQexec(m_conn, "ROLLBACK"));
-      throw io_error("postgres: " + msg);
-    }
-    return r;
-  }
-
-  void copy_in(const std::string& sql, const std::string& data) {
-    {
-      Result r(PQexec(m_conn, sql.c_str()));
-      if (PQresultStatus(r.r) != PGRES_COPY_IN) throw io_error(std::string("postgres COPY: ") + PQerrorMessage(m_conn));
-    }
-    constexpr std::size_t k_chunk = 1 << 20;
-    for (std::size_t off = 0; off < data.size(); off += k_chunk) {
-      auto n = std::min(k_chunk, data.size() - off);
-      if (PQputCopyData(m_conn, data.data() + off, static_cast<int>(n)) != 1)
-        throw io_error(std::string("postgres COPY: ") + PQerrorMessage(m_conn));
-    }
-    if (PQputCopyEnd(m_conn, nullptr) != 1) throw io_error(std::string("postgres COPY: ") + PQerrorMessage(m_conn));
-    std::string error;
-    while (PGresult* r = PQgetResult(m_conn)) {
-      if (PQresultStatus(r) != PGRES_COMMAND_OK) error = PQresultErrorMessage(r);
-      PQclear(r);
-    }
-    if (!error.empty()) {
-      PQclear(PQexec(m_conn, "ROLLBACK"));
-      throw io_error("postgres COPY: " + error);
-    }
-  }
-
   std::string literal(const std::string& s) {
-    char* q = PQescapeLiteral(m_conn, s.data(), s.size());
-    if (q == nullptr) throw io_error(std::string("postgres: ") + PQerrorMessage(m_conn));
+    char* q = PQescapeLiteral(m_main.get(), s.data(), s.size());
+    if (q == nullptr) throw io_error(std::string("postgres: ") + PQerrorMessage(m_main.get()));
     std::string out = q;
     PQfreemem(q);
     return out;
@@ -458,12 +608,23 @@ private:
     }
   }
 
-  PGconn* m_conn = nullptr;
+  // Hands the current batch to the next writer (started on first use).
+  void submit() {
+    if (m_current.pending == 0) return;
+    if (m_writers.size() < k_writers) m_writers.push_back(std::make_unique<Writer>(m_url));
+    m_writers[m_next]->submit(m_current);
+    m_next = (m_next + 1) % k_writers;
+  }
+
+  Result exec(const std::string& sql) { return m_main.exec(sql); }
+
+  static constexpr std::size_t k_writers = 2; // batches in flight: bounded memory
+  std::string m_url;
+  Conn m_main; // schema, queries, deletes
   std::size_t m_batch;
-  std::array<std::string, 3> m_copy;
-  bool m_temp_ready = false;
-  std::size_t m_pending = 0;
-  std::size_t m_inserted = 0;
+  Batch m_current;
+  std::vector<std::unique_ptr<Writer>> m_writers;
+  std::size_t m_next = 0;
 };
 
 } // namespace
