@@ -11,7 +11,7 @@ namespace {
 
 void add_inputs(CLI::App* cmd, CommonInput& in) {
   cli::path(cmd->add_option("files", in.files, "Record files (.jsonl, .jsonl.gz); none or - for stdin"));
-  cmd->add_flag("!--no-progress", in.progress, "Never draw a progress bar (it is drawn only on a terminal)");
+  cmd->add_flag("--no-progress", in.no_progress, "Never draw a progress bar (it is drawn only on a terminal)");
 }
 
 void add_range(CLI::App* cmd, RangeOptions& r) {

@@ -31,12 +31,12 @@ ExitCode run_csv(const CsvCommand& c) {
   o.output = c.output;
   o.alarms_output = c.alarms;
   o.status_output = c.status;
-  RecordInput input(c.input.files, c.input.progress);
+  RecordInput input(c.input.files, !c.input.no_progress);
   return export_csv(input, o);
 }
 
 ExitCode run_xlsx(const XlsxCommand& c) {
-  RecordInput input(c.input.files, c.input.progress);
+  RecordInput input(c.input.files, !c.input.no_progress);
   return export_xlsx(input, c.output);
 }
 
@@ -44,7 +44,7 @@ ExitCode run_ingest(const IngestCommand& c, bool postgres) {
   if (postgres && !is_postgres_url(c.db))
     throw usage_error("--db must be a postgresql:// URL (or a libpq string with dbname=)");
   auto store = postgres ? open_postgres(c.db, c.batch) : open_sqlite(c.db, c.batch);
-  RecordInput input(c.input.files, c.input.progress);
+  RecordInput input(c.input.files, !c.input.no_progress);
   return ingest(input, *store, retention_of(c.retention));
 }
 
@@ -83,12 +83,12 @@ ExitCode run_chart(const ChartCommand& c) {
   o.title = c.title;
   o.width = c.width;
   o.height = c.height;
-  RecordInput input(c.input.files, c.input.progress);
+  RecordInput input(c.input.files, !c.input.no_progress);
   return export_chart(input, o);
 }
 
 ExitCode run_report(const ReportCommand& c) {
-  RecordInput input(c.input.files, c.input.progress);
+  RecordInput input(c.input.files, !c.input.no_progress);
   return export_report(input, c.output, c.title);
 }
 

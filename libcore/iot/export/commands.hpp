@@ -12,7 +12,7 @@ namespace iot::exporter {
 
 struct CommonInput {
   std::vector<std::string> files; // empty: stdin
-  bool progress = true;
+  bool no_progress = false;
 };
 
 struct RangeOptions {
