@@ -122,8 +122,11 @@ void draw_chart(cairo_t* cr, double x0, double y0, double w, double h, const Tim
   if (!(v0 <= v1)) v0 = 0, v1 = 1;
   if (v1 - v0 < 1e-9) v0 -= 1, v1 += 1;
   double pad = (v1 - v0) * 0.05;
+  // Values that never go below zero (gas levels, counts) keep zero as the floor.
+  bool non_negative = v0 >= 0;
   double vstep = nice_step(v1 - v0 + 2 * pad, 6);
   v0 = std::floor((v0 - pad) / vstep) * vstep;
+  if (non_negative && v0 < 0) v0 = 0;
   v1 = std::ceil((v1 + pad) / vstep) * vstep;
   auto X = [&](std::int64_t t) {
     return left + (right - left) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
