@@ -35,6 +35,7 @@ void apply_retention(Store& store, const Retention& r) {
 ExitCode ingest(RecordInput& input, Store& store, const Retention& retention) {
   Row row;
   std::string buffer;
+  std::size_t accepted = 0;
   input.for_each([&](const Record& r) {
     std::string why = to_row(r.obj, row, buffer);
     if (!why.empty()) {
@@ -42,9 +43,10 @@ ExitCode ingest(RecordInput& input, Store& store, const Retention& retention) {
       return;
     }
     store.add(row);
+    ++accepted;
   });
   store.flush();
-  log::info("{} records read, {} new rows stored", input.records() - input.bad(), store.inserted());
+  log::info("{} records read, {} new rows stored", accepted, store.inserted());
   apply_retention(store, retention);
   return input.exit_code();
 }
