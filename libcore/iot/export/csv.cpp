@@ -33,11 +33,18 @@ char* put_cell(char* p, std::string_view text, char sep, bool force_quote) {
     }
     return p;
   }
+  // Bytes that force quoting (RFC 4180 §2.6): the separator, '"', CR, LF.
+  struct Special {
+    bool table[2][256] = {};  // [0]: separator ',', [1]: any other separator
+    Special() {
+      for (auto* t : {table[0], table[1]}) t['"'] = t['\n'] = t['\r'] = true;
+      table[0][static_cast<unsigned char>(',')] = true;
+    }
+  };
+  static const Special k_special;
+  const bool* special = k_special.table[sep == ',' ? 0 : 1];
   bool quote = force_quote;
-  for (const char* q = b; !quote && q != e; ++q) {
-    char c = *q;
-    quote = c == sep || c == '"' || c == '\n' || c == '\r';
-  }
+  for (const char* q = b; !quote && q != e; ++q) quote = special[static_cast<unsigned char>(*q)] || *q == sep;
   if (!quote) {
     std::memcpy(p, b, text.size());
     return p + text.size();
@@ -157,11 +164,13 @@ private:
       hint = col + 1;
     }
     using T = simdjson::dom::element_type;
-    std::string& out = m_sink->begin_line();
-    // Room for the worst case: every byte escaped, every number spelled out.
-    std::size_t start = out.size();
-    out.resize(start + 2 * line_size + 40 * m_columns.size() + 8);
-    char* p = out.data() + start;
+    // The line is built in m_line, sized once for the worst case (every byte
+    // escaped, every number spelled out), then copied to the sink: no zero-fill
+    // or reallocation per row.
+    std::string& out = m_line;
+    std::size_t need = 2 * line_size + 40 * m_columns.size() + 8;
+    if (out.size() < need) out.resize(need);
+    char* p = out.data();
     for (std::size_t i = 0; i < m_columns.size(); ++i) {
       if (i > 0) *p++ = m_opt.separator;
       if (!m_present[i]) continue;
@@ -197,8 +206,8 @@ private:
         break;
       }
     }
-    out.resize(static_cast<std::size_t>(p - out.data()));
-    end_line(out);
+    if (m_opt.crlf) *p++ = '\r';
+    m_sink->write_line(std::string_view(out.data(), static_cast<std::size_t>(p - out.data())));
   }
 
   void warn_dropped(std::string_view key, std::size_t line_number) {
@@ -220,6 +229,7 @@ private:
   std::vector<std::uint8_t> m_present;
   std::vector<std::string> m_dropped;
   std::string m_scratch;
+  std::string m_line;
 };
 
 } // namespace
