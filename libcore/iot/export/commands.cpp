@@ -41,6 +41,7 @@ ExitCode run_xlsx(const XlsxCommand& c) {
 }
 
 ExitCode run_ingest(const IngestCommand& c, bool postgres) {
+  if (c.batch == 0) throw usage_error("--batch must be at least 1");
   if (postgres && !is_postgres_url(c.db))
     throw usage_error("--db must be a postgresql:// URL (or a libpq string with dbname=)");
   auto store = postgres ? open_postgres(c.db, c.batch) : open_sqlite(c.db, c.batch);
@@ -55,7 +56,7 @@ ExitCode run_query(const QueryCommand& c) {
   f.device = c.device;
   f.point = c.point;
   if (!c.kind.empty()) f.kind = record_kind_from(c.kind);
-  auto store = open_store(c.db);
+  auto store = open_store(c.db, 50000, false);
   query_records(*store, f, c.output);
   return ExitCode::ok;
 }
@@ -66,7 +67,7 @@ ExitCode run_prune(const PruneCommand& c) {
   bool range = from || to;
   if (!range && !c.retention.keep_days && !c.retention.max_rows)
     throw usage_error("prune needs --from and/or --to, --keep or --max-rows");
-  auto store = open_store(c.db);
+  auto store = open_store(c.db, 50000, false);
   if (range) {
     auto n = store->prune(from, to);
     log::info("deleted {} readings, {} alarms, {} status records", n.readings, n.alarms, n.status);

@@ -35,16 +35,18 @@ char* put_cell(char* p, std::string_view text, char sep, bool force_quote) {
   }
   // Bytes that force quoting (RFC 4180 §2.6): the separator, '"', CR, LF.
   struct Special {
-    bool table[2][256] = {};  // [0]: separator ',', [1]: any other separator
+    bool table[2][256] = {}; // [0]: separator ',', [1]: any other separator
     Special() {
-      for (auto* t : {table[0], table[1]}) t['"'] = t['\n'] = t['\r'] = true;
+      for (auto* t : {table[0], table[1]})
+        t['"'] = t['\n'] = t['\r'] = true;
       table[0][static_cast<unsigned char>(',')] = true;
     }
   };
   static const Special k_special;
   const bool* special = k_special.table[sep == ',' ? 0 : 1];
   bool quote = force_quote;
-  for (const char* q = b; !quote && q != e; ++q) quote = special[static_cast<unsigned char>(*q)] || *q == sep;
+  for (const char* q = b; !quote && q != e; ++q)
+    quote = special[static_cast<unsigned char>(*q)] || *q == sep;
   if (!quote) {
     std::memcpy(p, b, text.size());
     return p + text.size();

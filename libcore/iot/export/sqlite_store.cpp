@@ -89,11 +89,12 @@ private:
 
 class SqliteStore final : public Store {
 public:
-  SqliteStore(const std::string& path, std::size_t batch) : m_batch(batch) {
+  SqliteStore(const std::string& path, std::size_t batch, bool create) : m_batch(batch) {
     // Memory statistics take a global mutex on every allocation; we do not use them.
     static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
     (void)configured;
-    if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+    if (sqlite3_open_v2(path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
       std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
       sqlite3_close(m_db);
@@ -467,8 +468,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Store> open_sqlite(const std::string& path, std::size_t batch) {
-  return std::make_unique<SqliteStore>(path, batch);
+std::unique_ptr<Store> open_sqlite(const std::string& path, std::size_t batch, bool create) {
+  return std::make_unique<SqliteStore>(path, batch, create);
 }
 
 } // namespace iot::exporter

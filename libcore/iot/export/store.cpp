@@ -14,9 +14,9 @@ bool is_postgres_url(const std::string& db) {
   return db.starts_with("postgresql://") || db.starts_with("postgres://") || db.find("dbname=") != std::string::npos;
 }
 
-std::unique_ptr<Store> open_store(const std::string& db, std::size_t batch) {
+std::unique_ptr<Store> open_store(const std::string& db, std::size_t batch, bool create) {
   if (batch == 0) throw usage_error("--batch must be at least 1");
-  return is_postgres_url(db) ? open_postgres(db, batch) : open_sqlite(db, batch);
+  return is_postgres_url(db) ? open_postgres(db, batch) : open_sqlite(db, batch, create);
 }
 
 void apply_retention(Store& store, const Retention& r) {

@@ -50,10 +50,12 @@ public:
 };
 
 // "postgresql://..." or "postgres://..." (or a libpq "key=value" string holding
-// "dbname=") opens PostgreSQL; anything else is a SQLite file, created if needed.
+// "dbname=") opens PostgreSQL; anything else is a SQLite file. With `create`
+// false (query, prune) a SQLite file that does not exist is an io error rather
+// than a new empty store.
 bool is_postgres_url(const std::string& db);
-std::unique_ptr<Store> open_store(const std::string& db, std::size_t batch = 50000);
-std::unique_ptr<Store> open_sqlite(const std::string& path, std::size_t batch);
+std::unique_ptr<Store> open_store(const std::string& db, std::size_t batch = 50000, bool create = true);
+std::unique_ptr<Store> open_sqlite(const std::string& path, std::size_t batch, bool create = true);
 std::unique_ptr<Store> open_postgres(const std::string& url, std::size_t batch);
 
 struct Retention {

@@ -52,3 +52,6 @@ assert_eq "$(iot-export query --db "$db" --kind reading | tail -1 | jq -r .point
 assert_status 2 iot-export query --db "$db" --from yesterday
 assert_status 2 iot-export prune --db "$db"
 assert_status 4 iot-export query --db /nonexistent/dir/x.db
+assert_status 4 iot-export query --db "$T/missing.db"
+[[ ! -e $T/missing.db ]] || fail "query created a database"
+assert_status 2 iot-export sqlite --db "$T/x.db" --batch 0 "$T/in.jsonl"
