@@ -3,6 +3,7 @@
 // reads back to the same row (write_row is a fixed point after one round).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -41,14 +42,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
       again = parser2.parse_copy(first, 1);
     } catch (const iot::Error&) {
-      std::abort();  // we wrote something that is not JSON
+      std::fprintf(stderr, "not JSON: %s\n", first.c_str());
+      std::abort(); // we wrote something that is not JSON
     }
     iot::exporter::Row row2;
     std::string buffer2;
     if (!iot::exporter::to_row(again, row2, buffer2).empty()) std::abort();
     std::string second;
     iot::exporter::write_row(second, row2);
-    if (first != second) std::abort();
+    if (first != second) {
+      std::fprintf(stderr, "first:  %s\nsecond: %s\n", first.c_str(), second.c_str());
+      std::abort();
+    }
   }
   return 0;
 }

@@ -61,8 +61,8 @@ CREATE INDEX IF NOT EXISTS status_device_ts ON status (device, ts);
 
 constexpr const char* k_tables[] = {"readings", "alarms", "status"};
 constexpr const char* k_columns[] = {
-    "(extract(epoch from ts) * 1000)::int8, device, point, port, unit, addr, value_num, value_bool, value_text, "
-    "raw, uom, quality, error, alarm, extra",
+    ("(extract(epoch from ts) * 1000)::int8, device, point, port, unit, addr, value_num, value_bool, value_text, "
+     "raw, uom, quality, error, alarm, extra"),
     "(extract(epoch from ts) * 1000)::int8, device, point, state, level, type, value_num, limit_value, uom, extra",
     "(extract(epoch from ts) * 1000)::int8, port, device, state, unit, reason, extra",
 };

@@ -210,6 +210,8 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
   std::string_view ts_text;
   std::string_view kind_text;
   std::size_t raw_begin = 0, raw_end = 0;
+  simdjson::dom::element raw_elem;
+  bool has_raw = false;
   std::size_t extra_begin = std::string::npos;
   // First pass for ts and kind: every other decision depends on the kind.
   for (auto field : obj) {
@@ -272,10 +274,10 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
           }
         }
       } else if (f == Field::raw) {
-        if (t == T::ARRAY && raw_end == 0) {
-          raw_begin = buffer.size();
-          append_json(buffer, field.value);
-          raw_end = buffer.size();
+        if (t == T::ARRAY && !has_raw) {
+          // Written after the loop: the extra object is being built in `buffer`.
+          raw_elem = field.value;
+          has_raw = true;
           taken = true;
         }
       }
@@ -292,8 +294,15 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
     append_json(buffer, field.value);
   }
   if (extra_begin != std::string::npos) buffer.push_back('}');
-  if (raw_end > 0) row.raw = std::string_view(buffer).substr(raw_begin, raw_end - raw_begin);
-  if (extra_begin != std::string::npos) row.extra = std::string_view(buffer).substr(extra_begin);
+  const std::size_t extra_end = buffer.size();
+  if (has_raw) {
+    raw_begin = buffer.size();
+    append_json(buffer, raw_elem);
+    raw_end = buffer.size();
+  }
+  if (has_raw) row.raw = std::string_view(buffer).substr(raw_begin, raw_end - raw_begin);
+  if (extra_begin != std::string::npos)
+    row.extra = std::string_view(buffer).substr(extra_begin, extra_end - extra_begin);
 
   if (row.kind != RecordKind::status) {
     if (row.device.empty()) return "no \"device\"";

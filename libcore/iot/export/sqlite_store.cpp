@@ -49,16 +49,16 @@ PRAGMA user_version = 1;
 )sql";
 
 constexpr const char* k_insert[] = {
-    "INSERT OR IGNORE INTO readings (ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, "
-    "uom, quality, error, alarm, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO alarms (ts, device, point, state, level, type, value_num, limit_value, uom, extra) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?)",
+    ("INSERT OR IGNORE INTO readings (ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, "
+     "uom, quality, error, alarm, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+    ("INSERT OR IGNORE INTO alarms (ts, device, point, state, level, type, value_num, limit_value, uom, extra) "
+     "VALUES (?,?,?,?,?,?,?,?,?,?)"),
     "INSERT OR IGNORE INTO status (ts, port, device, state, unit, reason, extra) VALUES (?,?,?,?,?,?,?)",
 };
 
 constexpr const char* k_select[] = {
-    "SELECT ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, uom, quality, error, "
-    "alarm, extra FROM readings",
+    ("SELECT ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, uom, quality, error, "
+     "alarm, extra FROM readings"),
     "SELECT ts, device, point, state, level, type, value_num, limit_value, uom, extra FROM alarms",
     "SELECT ts, port, device, state, unit, reason, extra FROM status",
 };
