@@ -1,0 +1,122 @@
+// iot-export: records (JSON Lines) to CSV/TSV, xlsx, SQLite, PostgreSQL, charts
+// and PDF reports; stored records back as JSON Lines. Only option wiring here:
+// the work is done in libcore/iot/export/.
+#include "iot/cli/cli.hpp"
+#include "iot/export/commands.hpp"
+
+using namespace iot;
+using namespace iot::exporter;
+
+namespace {
+
+void add_inputs(CLI::App* cmd, CommonInput& in) {
+  cli::path(cmd->add_option("files", in.files, "Record files (.jsonl, .jsonl.gz); none or - for stdin"));
+  cmd->add_flag("--no-progress", in.no_progress, "Never draw a progress bar (it is drawn only on a terminal)");
+}
+
+void add_range(CLI::App* cmd, RangeOptions& r) {
+  cmd->add_option("--from", r.from, "Only records at or after this time (RFC 3339 or YYYY-MM-DD)");
+  cmd->add_option("--to", r.to, "Only records before this time");
+}
+
+void add_retention(CLI::App* cmd, RetentionOptions& r) {
+  cmd->add_option("--keep", r.keep_days, "Then delete rows older than DAYS days (fractions allowed)");
+  cmd->add_option("--max-rows", r.max_rows, "Then keep only the newest N rows of each table");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  cli::Tool tool("iot-export",
+                 "Export records to CSV, TSV, xlsx, SQLite or PostgreSQL, query them back, draw charts and reports");
+  CLI::App& app = tool.app();
+  app.require_subcommand(1);
+
+  static CsvCommand csv, tsv;
+  tsv.tsv = true;
+  for (auto* c : {&csv, &tsv}) {
+    bool is_tsv = c->tsv;
+    auto* cmd = cli::add_command(tool, app, is_tsv ? "tsv" : "csv",
+                                 is_tsv ? "Records to tab-separated values" : "Records to CSV (RFC 4180)",
+                                 [c] { return run_csv(*c); });
+    add_inputs(cmd, c->input);
+    cli::path(cmd->add_option("-o,--output", c->output, "Output file (default: stdout)"));
+    cmd->add_option("--fields", c->fields, "Columns, comma-separated (default: the fields present)")
+        ->delimiter(',')
+        ->allow_extra_args(false);
+    cmd->add_option("--scan", c->scan, "Records looked at to choose the columns when --fields is not given")
+        ->capture_default_str();
+    cli::path(cmd->add_option("--alarms", c->alarms, "Write alarm records to this file instead"));
+    cli::path(cmd->add_option("--status", c->status, "Write status records to this file instead"));
+    cmd->add_flag("--no-header", c->no_header, "Leave out the header line");
+    cmd->add_flag("--crlf", c->crlf, "End lines with CR LF");
+  }
+
+  static XlsxCommand xlsx;
+  {
+    auto* cmd = cli::add_command(tool, app, "xlsx", "Records to an Excel workbook: a sheet per kind",
+                                 [] { return run_xlsx(xlsx); });
+    add_inputs(cmd, xlsx.input);
+    cli::path(cmd->add_option("-o,--output", xlsx.output, "Workbook file (.xlsx), - for stdout")->required());
+  }
+
+  static IngestCommand sqlite, postgres;
+  for (auto* c : {&sqlite, &postgres}) {
+    bool pg = c == &postgres;
+    auto* cmd = cli::add_command(tool, app, pg ? "postgres" : "sqlite",
+                                 pg ? "Store records in PostgreSQL (COPY, idempotent)"
+                                    : "Store records in a SQLite file (WAL, idempotent)",
+                                 [c, pg] { return run_ingest(*c, pg); });
+    add_inputs(cmd, c->input);
+    auto* db = cmd->add_option("--db", c->db, pg ? "Database URL: postgresql://user@host:port/db" : "Database file")
+                   ->required();
+    if (!pg) cli::path(db);
+    cmd->add_option("--batch", c->batch, "Rows per transaction")->capture_default_str();
+    add_retention(cmd, c->retention);
+  }
+
+  static QueryCommand query;
+  {
+    auto* cmd =
+        cli::add_command(tool, app, "query", "Stored records back as JSON Lines", [] { return run_query(query); });
+    cli::path(cmd->add_option("--db", query.db, "SQLite file or postgresql:// URL")->required());
+    add_range(cmd, query.range);
+    cmd->add_option("--device", query.device, "Only this device");
+    cmd->add_option("--point", query.point, "Only this point (leaves out status records)");
+    cli::choices(cmd->add_option("--kind", query.kind, "Only this kind"), {"reading", "alarm", "status"});
+    cli::path(cmd->add_option("-o,--output", query.output, "Output file (default: stdout)"));
+  }
+
+  static PruneCommand prune;
+  {
+    auto* cmd = cli::add_command(tool, app, "prune", "Delete stored records in a time range, or by retention",
+                                 [] { return run_prune(prune); });
+    cli::path(cmd->add_option("--db", prune.db, "SQLite file or postgresql:// URL")->required());
+    add_range(cmd, prune.range);
+    add_retention(cmd, prune.retention);
+  }
+
+  static ChartCommand chart;
+  {
+    auto* cmd =
+        cli::add_command(tool, app, "chart", "Time-series chart as SVG, PNG or PDF", [] { return run_chart(chart); });
+    add_inputs(cmd, chart.input);
+    cli::path(cmd->add_option("-o,--output", chart.output, "Chart file: .svg, .png or .pdf")->required());
+    cmd->add_option("--device", chart.devices, "Only this device (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--point", chart.points, "Only this point (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--title", chart.title, "Chart title");
+    cmd->add_option("--width", chart.width, "Width in pixels (points for PDF)")->capture_default_str();
+    cmd->add_option("--height", chart.height, "Height in pixels (points for PDF)")->capture_default_str();
+  }
+
+  static ReportCommand report;
+  {
+    auto* cmd = cli::add_command(tool, app, "report", "Printable PDF report: statistics, alarm table, charts",
+                                 [] { return run_report(report); });
+    add_inputs(cmd, report.input);
+    cli::path(cmd->add_option("-o,--output", report.output, "Report file (.pdf)")->required());
+    cmd->add_option("--title", report.title, "Report title")->capture_default_str();
+  }
+
+  return tool.run(argc, argv);
+}

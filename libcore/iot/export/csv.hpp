@@ -1,0 +1,40 @@
+#pragma once
+// CSV (RFC 4180 quoting) and TSV export.
+//
+// Columns: with --fields, exactly those fields, streamed from the first line.
+// Otherwise the header is the union of the fields of the first `scan` records
+// of each output (1000 by default), in order of first appearance; those
+// records are held back (bounded memory) and then written. A field first seen
+// after that is dropped, with one warning naming it (use --fields then).
+//
+// Cells: strings as they are, numbers in shortest round-trip form, booleans as
+// true/false, null and absent fields empty, arrays and objects as compact
+// JSON. CSV quotes a cell holding the separator, a quote, CR or LF, doubling
+// quotes. TSV cannot quote: backslash, tab, CR and LF are written \\ \t \r \n.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "iot/core/exit_code.hpp"
+#include "iot/export/input.hpp"
+
+namespace iot::exporter {
+
+struct CsvOptions {
+  char separator = ','; // '\t' selects TSV escaping
+  std::vector<std::string> fields;
+  bool header = true;
+  bool crlf = false;       // RFC 4180 line ends
+  std::size_t scan = 1000; // records looked at to choose the columns
+  std::string output = "-";
+  std::string alarms_output; // alarm records go here instead of `output`, if set
+  std::string status_output; // status records go here instead of `output`, if set
+};
+
+// Writes the records of `input`; returns bad_input if some lines were rejected.
+ExitCode export_csv(RecordInput& input, const CsvOptions& options);
+
+// Appends one cell, quoted or escaped as `separator` requires.
+void append_cell(std::string& out, std::string_view text, char separator, bool force_quote = false);
+
+} // namespace iot::exporter

@@ -1,0 +1,636 @@
+// The PostgreSQL store (docs/storage.md): the same tables as SQLite with a
+// timestamptz time column. Rows are sent with COPY into session temp tables,
+// then moved with INSERT ... ON CONFLICT DO NOTHING, one transaction per batch:
+// fast, idempotent, and a killed ingest leaves only whole batches.
+#include <libpq-fe.h>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "iot/core/error.hpp"
+#include "iot/core/time.hpp"
+#include "iot/export/store.hpp"
+
+namespace iot::exporter {
+
+namespace {
+
+// Key columns compare bytewise (COLLATE "C"): the natural keys need equality
+// and a stable order, not language rules, and index upkeep is much cheaper.
+constexpr const char* k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS readings (
+  ts timestamptz NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  point text COLLATE "C" NOT NULL,
+  port text, unit integer, addr text,
+  value_num double precision, value_bool boolean, value_text text,
+  raw text, uom text, quality text, error text, alarm text,
+  extra text,
+  UNIQUE (ts, device, point)
+);
+CREATE INDEX IF NOT EXISTS readings_device_point_ts ON readings (device, point, ts);
+CREATE TABLE IF NOT EXISTS alarms (
+  ts timestamptz NOT NULL,
+  device text COLLATE "C" NOT NULL,
+  point text COLLATE "C" NOT NULL,
+  state text COLLATE "C" NOT NULL DEFAULT '',
+  level text, type text, value_num double precision, limit_value double precision, uom text,
+  extra text,
+  UNIQUE (ts, device, point, state)
+);
+CREATE INDEX IF NOT EXISTS alarms_device_point_ts ON alarms (device, point, ts);
+CREATE TABLE IF NOT EXISTS status (
+  ts timestamptz NOT NULL,
+  port text COLLATE "C" NOT NULL DEFAULT '',
+  device text COLLATE "C" NOT NULL DEFAULT '',
+  state text COLLATE "C" NOT NULL,
+  unit integer, reason text,
+  extra text,
+  UNIQUE (ts, port, device, state)
+);
+CREATE INDEX IF NOT EXISTS status_device_ts ON status (device, ts);
+)sql";
+
+constexpr const char* k_tables[] = {"readings", "alarms", "status"};
+constexpr const char* k_columns[] = {
+    ("(extract(epoch from ts) * 1000)::int8, device, point, port, unit, addr, value_num, value_bool, value_text, "
+     "raw, uom, quality, error, alarm, extra"),
+    "(extract(epoch from ts) * 1000)::int8, device, point, state, level, type, value_num, limit_value, uom, extra",
+    "(extract(epoch from ts) * 1000)::int8, port, device, state, unit, reason, extra",
+};
+constexpr const char* k_keys[] = {"ts, device, point", "ts, device, point, state", "ts, port, device, state"};
+
+int table_index(RecordKind k) { return k == RecordKind::reading ? 0 : k == RecordKind::alarm ? 1 : 2; }
+
+struct Result {
+  PGresult* r = nullptr;
+  explicit Result(PGresult* p) : r(p) {}
+  ~Result() { PQclear(r); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  Result(Result&& o) noexcept : r(o.r) { o.r = nullptr; }
+};
+
+constexpr int k_field_count[] = {15, 10, 7};         // columns of readings, alarms, status
+constexpr std::int64_t k_pg_epoch_ms = 946684800000; // 2000-01-01T00:00:00Z, PostgreSQL's epoch
+
+void put16(std::string& o, std::uint16_t v) {
+  o.push_back(static_cast<char>(v >> 8));
+  o.push_back(static_cast<char>(v));
+}
+void put32(std::string& o, std::uint32_t v) {
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+  o.append(b, 4);
+}
+void put64(std::string& o, std::uint64_t v) {
+  put32(o, static_cast<std::uint32_t>(v >> 32));
+  put32(o, static_cast<std::uint32_t>(v));
+}
+void put_i64(std::string& o, std::int64_t v) {
+  put32(o, 8);
+  put64(o, static_cast<std::uint64_t>(v));
+}
+void put_null(std::string& o) { put32(o, 0xffffffffu); }
+void put_text(std::string& o, std::string_view v) {
+  put32(o, static_cast<std::uint32_t>(v.size()));
+  o.append(v);
+}
+
+// One libpq connection with the few operations the store needs.
+class Conn {
+public:
+  explicit Conn(const std::string& url) {
+    m_conn = PQconnectdb(url.c_str());
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+      std::string msg = PQerrorMessage(m_conn);
+      PQfinish(m_conn);
+      while (!msg.empty() && msg.back() == '\n')
+        msg.pop_back();
+      throw io_error("cannot connect to PostgreSQL: " + msg);
+    }
+    exec("SET client_min_messages = warning");
+    // Commits need not wait for the disk: a crash can lose the last batches but
+    // never leaves a half batch (they are rerun idempotently).
+    exec("SET synchronous_commit = off");
+  }
+  ~Conn() { PQfinish(m_conn); }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+  PGconn* get() const { return m_conn; }
+
+  Result exec(const std::string& sql) {
+    Result r(PQexec(m_conn, sql.c_str()));
+    auto st = PQresultStatus(r.r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      std::string msg = PQerrorMessage(m_conn);
+      while (!msg.empty() && msg.back() == '\n')
+        msg.pop_back();
+      // Leave the session usable for the destructor.
+      PQclear(PQexec(m_conn, "ROLLBACK"));
+      throw io_error("postgres: " + msg);
+    }
+    return r;
+  }
+
+  // Runs a COPY ... FROM STDIN with `data`. With `may_conflict`, a unique
+  // violation returns false (the caller rolls back to a savepoint); any other
+  // failure throws.
+  bool copy_in(const std::string& sql, const std::string& data, bool may_conflict) {
+    {
+      Result r(PQexec(m_conn, sql.c_str()));
+      if (PQresultStatus(r.r) != PGRES_COPY_IN) fail("postgres COPY: ");
+    }
+    constexpr std::size_t k_chunk = 1 << 20;
+    for (std::size_t off = 0; off < data.size(); off += k_chunk) {
+      auto n = std::min(k_chunk, data.size() - off);
+      if (PQputCopyData(m_conn, data.data() + off, static_cast<int>(n)) != 1) fail("postgres COPY: ");
+    }
+    if (PQputCopyEnd(m_conn, nullptr) != 1) fail("postgres COPY: ");
+    std::string error, state;
+    while (PGresult* r = PQgetResult(m_conn)) {
+      if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        error = PQresultErrorMessage(r);
+        const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        state = code ? code : "";
+      }
+      PQclear(r);
+    }
+    if (error.empty()) return true;
+    if (may_conflict && state == "23505") return false; // unique_violation (PostgreSQL Appendix A)
+    while (!error.empty() && error.back() == '\n')
+      error.pop_back();
+    PQclear(PQexec(m_conn, "ROLLBACK"));
+    throw io_error("postgres COPY: " + error);
+  }
+
+  [[noreturn]] void fail(const char* what) {
+    std::string msg = PQerrorMessage(m_conn);
+    while (!msg.empty() && msg.back() == '\n')
+      msg.pop_back();
+    PQclear(PQexec(m_conn, "ROLLBACK"));
+    throw io_error(what + msg);
+  }
+
+private:
+  PGconn* m_conn = nullptr;
+};
+
+// A batch of rows in COPY BINARY form, per table.
+struct Batch {
+  std::array<std::string, 3> copy;
+  std::array<std::size_t, 3> rows{};
+  std::size_t pending = 0;
+};
+
+// Writes batches on its own connection and thread, so the server works on a
+// batch while the next one is parsed (and, with several writers, on several
+// batches at once). Each batch is one transaction.
+class Writer {
+public:
+  explicit Writer(const std::string& url) : m_conn(url), m_thread([this] { loop(); }) {}
+  ~Writer() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_quit = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Waits until idle, rethrows its error if any, then takes `batch` (swapped out).
+  void submit(Batch& batch) {
+    wait_idle();
+    std::lock_guard lock(m_mutex);
+    std::swap(m_batch, batch);
+    m_busy = true;
+    m_cv.notify_all();
+  }
+
+  // Waits for the current batch; rethrows its error.
+  void wait_idle() {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [this] { return !m_busy; });
+    if (m_error) std::rethrow_exception(std::exchange(m_error, nullptr));
+  }
+
+  std::size_t inserted() const { return m_inserted.load(); }
+
+private:
+  void loop() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      m_cv.wait(lock, [this] { return m_busy || m_quit; });
+      if (m_busy) {
+        lock.unlock();
+        try {
+          write(m_batch);
+        } catch (...) {
+          lock.lock();
+          m_error = std::current_exception();
+          lock.unlock();
+        }
+        for (auto& c : m_batch.copy)
+          c.clear();
+        m_batch.rows = {};
+        m_batch.pending = 0;
+        lock.lock();
+        m_busy = false;
+        m_cv.notify_all();
+        continue;
+      }
+      if (m_quit) return;
+    }
+  }
+
+  void write(Batch& b) {
+    if (!m_temp_ready) {
+      for (const char* name : k_tables)
+        m_conn.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + name + "_in (LIKE " + name +
+                    " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+      m_temp_ready = true;
+    }
+    m_conn.exec("BEGIN");
+    for (int t = 0; t < 3; ++t) {
+      if (b.copy[t].empty()) continue;
+      put16(b.copy[t], 0xffff); // end of the binary COPY data
+      bool done = false;
+      if (m_direct[t]) {
+        // Fast path: COPY straight into the table. It fails as a whole on the
+        // first duplicate key, and the batch then goes the idempotent way.
+        m_conn.exec("SAVEPOINT direct");
+        if (m_conn.copy_in(std::string("COPY ") + k_tables[t] + " FROM STDIN (FORMAT binary)", b.copy[t], true)) {
+          m_conn.exec("RELEASE SAVEPOINT direct");
+          m_inserted += b.rows[t];
+          done = true;
+        } else {
+          m_conn.exec("ROLLBACK TO SAVEPOINT direct");
+          m_direct[t] = false;
+        }
+      }
+      if (!done) {
+        std::string in = std::string(k_tables[t]) + "_in";
+        m_conn.copy_in("COPY " + in + " FROM STDIN (FORMAT binary)", b.copy[t], false);
+        Result r =
+            m_conn.exec(std::string("INSERT INTO ") + k_tables[t] + " SELECT * FROM " + in + " ON CONFLICT DO NOTHING");
+        std::size_t n = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
+        m_inserted += n;
+        // Once a whole batch is new again (a rerun has caught up), try the fast path.
+        if (n == b.rows[t]) m_direct[t] = true;
+      }
+    }
+    m_conn.exec("COMMIT");
+  }
+
+  Conn m_conn;
+  bool m_temp_ready = false;
+  std::array<bool, 3> m_direct{true, true, true};
+  std::atomic<std::size_t> m_inserted{0};
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  Batch m_batch;
+  bool m_busy = false;
+  bool m_quit = false;
+  std::exception_ptr m_error;
+  std::thread m_thread; // last: starts after the members it uses
+};
+
+class PgStore final : public Store {
+public:
+  PgStore(const std::string& url, std::size_t batch) : m_url(url), m_main(url), m_batch(batch) {
+    exec("BEGIN");
+    exec("SELECT pg_advisory_xact_lock(7426001)"); // two first ingests must not race on CREATE TABLE
+    exec(k_schema);
+    {
+      Result r = exec("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
+      if (PQntuples(r.r) > 0) {
+        for (const char* t : k_tables)
+          exec(std::string("SELECT create_hypertable('") + t + "', 'ts', if_not_exists => TRUE, migrate_data => TRUE)");
+      }
+    }
+    exec("COMMIT");
+  }
+
+  ~PgStore() override {
+    // Batches already handed to writers finish (each is a whole transaction);
+    // their errors no longer matter here.
+    for (auto& w : m_writers) {
+      try {
+        w->wait_idle();
+      } catch (...) {
+      }
+    }
+  }
+
+  void add(const Row& r) override {
+    int t = table_index(r.kind);
+    // COPY BINARY (PostgreSQL "COPY" reference, Binary Format): the server
+    // parses no text, which is most of its work per row otherwise.
+    std::string& o = m_current.copy[t];
+    if (o.empty()) o.append("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+    put16(o, static_cast<std::uint16_t>(k_field_count[t]));
+    // timestamptz: microseconds since 2000-01-01T00:00:00Z.
+    put_i64(o, (r.ts_ms - k_pg_epoch_ms) * 1000);
+    auto unit = [&] {
+      if (r.has_unit) {
+        put32(o, 4);
+        put32(o, static_cast<std::uint32_t>(static_cast<std::int32_t>(r.unit)));
+      } else {
+        put_null(o);
+      }
+    };
+    auto dbl = [&](bool present, double v) {
+      if (!present) return put_null(o);
+      std::uint64_t bits;
+      std::memcpy(&bits, &v, 8);
+      put32(o, 8);
+      put64(o, bits);
+    };
+    auto text = [&](std::string_view v) {
+      if (v.empty()) return put_null(o);
+      put_text(o, v);
+    };
+    auto key = [&](std::string_view v) { put_text(o, v); };
+    switch (r.kind) {
+    case RecordKind::reading:
+      key(r.device);
+      key(r.point);
+      text(r.port);
+      unit();
+      text(r.addr);
+      dbl(r.value_tag == ValueTag::number, r.value_num);
+      if (r.value_tag == ValueTag::boolean) {
+        put32(o, 1);
+        o.push_back(r.value_bool ? 1 : 0);
+      } else {
+        put_null(o);
+      }
+      if (r.value_tag == ValueTag::string)
+        put_text(o, r.value_text);
+      else
+        put_null(o);
+      text(r.raw);
+      text(r.uom);
+      text(r.quality);
+      text(r.error);
+      text(r.alarm);
+      text(r.extra);
+      break;
+    case RecordKind::alarm:
+      key(r.device);
+      key(r.point);
+      key(r.state);
+      text(r.level);
+      text(r.type);
+      dbl(r.value_tag == ValueTag::number, r.value_num);
+      dbl(r.has_limit, r.limit);
+      text(r.uom);
+      text(r.extra);
+      break;
+    default:
+      key(r.port);
+      key(r.device);
+      key(r.state);
+      unit();
+      text(r.reason);
+      text(r.extra);
+      break;
+    }
+    ++m_current.rows[t];
+    if (++m_current.pending >= m_batch) submit();
+  }
+
+  void flush() override {
+    submit();
+    for (auto& w : m_writers)
+      w->wait_idle();
+  }
+
+  std::size_t inserted() const override {
+    std::size_t n = 0;
+    for (const auto& w : m_writers)
+      n += w->inserted();
+    return n;
+  }
+
+  void query(const QueryFilter& f, const std::function<void(const Row&)>& fn) override {
+    flush();
+    struct Cursor {
+      bool open = false;
+      std::unique_ptr<Result> batch;
+      int index = 0;
+      Row row;
+    };
+    std::array<Cursor, 3> cursors;
+    exec("BEGIN READ ONLY");
+    for (int t = 0; t < 3; ++t) {
+      if (f.kind && table_index(*f.kind) != t) continue;
+      if (t == 2 && !f.point.empty()) continue; // status records have no point
+      std::string where;
+      auto cond = [&](const std::string& c) {
+        where += where.empty() ? " WHERE " : " AND ";
+        where += c;
+      };
+      if (f.from_ms) cond("ts >= " + ms_literal(*f.from_ms));
+      if (f.to_ms) cond("ts < " + ms_literal(*f.to_ms));
+      if (!f.device.empty()) cond("device = " + literal(f.device));
+      if (!f.point.empty()) cond("point = " + literal(f.point));
+      exec(std::string("DECLARE c") + std::to_string(t) + " NO SCROLL CURSOR FOR SELECT " + k_columns[t] + " FROM " +
+           k_tables[t] + where + " ORDER BY " + k_keys[t]);
+      cursors[t].open = true;
+      advance(t, cursors[t].batch, cursors[t].index, cursors[t].row, cursors[t].open);
+    }
+    for (;;) {
+      int best = -1;
+      for (int t = 0; t < 3; ++t)
+        if (cursors[t].open && (best < 0 || cursors[t].row.ts_ms < cursors[best].row.ts_ms)) best = t;
+      if (best < 0) break;
+      fn(cursors[best].row);
+      auto& c = cursors[best];
+      advance(best, c.batch, c.index, c.row, c.open);
+    }
+    exec("COMMIT");
+  }
+
+  StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
+    flush();
+    StoreCounts c;
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    exec("BEGIN");
+    for (int t = 0; t < 3; ++t) {
+      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE true";
+      if (from) sql += " AND ts >= " + ms_literal(*from);
+      if (to) sql += " AND ts < " + ms_literal(*to);
+      Result r = exec(sql);
+      *out[t] = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
+    }
+    exec("COMMIT");
+    return c;
+  }
+
+  StoreCounts cap(std::size_t max_rows) override {
+    flush();
+    StoreCounts c;
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    exec("BEGIN");
+    for (int t = 0; t < 3; ++t) {
+      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE (" + k_keys[t] + ") IN (SELECT " +
+                        k_keys[t] + " FROM " + k_tables[t] + " ORDER BY ts DESC OFFSET " + std::to_string(max_rows) +
+                        ")";
+      Result r = exec(sql);
+      *out[t] = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
+    }
+    exec("COMMIT");
+    return c;
+  }
+
+  StoreCounts count() override {
+    flush();
+    StoreCounts c;
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    for (int t = 0; t < 3; ++t) {
+      Result r = exec(std::string("SELECT count(*) FROM ") + k_tables[t]);
+      *out[t] = std::strtoull(PQgetvalue(r.r, 0, 0), nullptr, 10);
+    }
+    return c;
+  }
+
+private:
+  std::string literal(const std::string& s) {
+    char* q = PQescapeLiteral(m_main.get(), s.data(), s.size());
+    if (q == nullptr) throw io_error(std::string("postgres: ") + PQerrorMessage(m_main.get()));
+    std::string out = q;
+    PQfreemem(q);
+    return out;
+  }
+  static std::string ms_literal(std::int64_t ms) {
+    return "(timestamptz 'epoch' + " + std::to_string(ms) + " * interval '1 millisecond')";
+  }
+
+  static std::string_view val(PGresult* r, int row, int col) {
+    if (PQgetisnull(r, row, col)) return {};
+    return {PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col))};
+  }
+  static double dbl(std::string_view s) {
+    double d = 0;
+    std::from_chars(s.data(), s.data() + s.size(), d);
+    return d;
+  }
+  static std::int64_t i64(std::string_view s) {
+    std::int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+  }
+
+  void advance(int t, std::unique_ptr<Result>& batch, int& index, Row& r, bool& open) {
+    if (!batch || index + 1 >= PQntuples(batch->r)) {
+      batch = std::make_unique<Result>(exec("FETCH 10000 FROM c" + std::to_string(t)));
+      index = 0;
+      if (PQntuples(batch->r) == 0) {
+        open = false;
+        return;
+      }
+    } else {
+      ++index;
+    }
+    PGresult* p = batch->r;
+    int row = index;
+    r.clear();
+    int i = 0;
+    r.ts_ms = i64(val(p, row, i++));
+    auto unit_col = [&](int c) {
+      if (!PQgetisnull(p, row, c)) {
+        r.has_unit = true;
+        r.unit = i64(val(p, row, c));
+      }
+    };
+    if (t == 0) {
+      r.kind = RecordKind::reading;
+      r.device = val(p, row, i++);
+      r.point = val(p, row, i++);
+      r.port = val(p, row, i++);
+      unit_col(i++);
+      r.addr = val(p, row, i++);
+      r.value_tag = ValueTag::null;
+      if (!PQgetisnull(p, row, i)) {
+        r.value_tag = ValueTag::number;
+        r.value_num = dbl(val(p, row, i));
+      } else if (!PQgetisnull(p, row, i + 1)) {
+        r.value_tag = ValueTag::boolean;
+        r.value_bool = val(p, row, i + 1) == "t";
+      } else if (!PQgetisnull(p, row, i + 2)) {
+        r.value_tag = ValueTag::string;
+        r.value_text = val(p, row, i + 2);
+      }
+      i += 3;
+      r.raw = val(p, row, i++);
+      r.uom = val(p, row, i++);
+      r.quality = val(p, row, i++);
+      r.error = val(p, row, i++);
+      r.alarm = val(p, row, i++);
+      r.extra = val(p, row, i++);
+    } else if (t == 1) {
+      r.kind = RecordKind::alarm;
+      r.device = val(p, row, i++);
+      r.point = val(p, row, i++);
+      r.state = val(p, row, i++);
+      r.level = val(p, row, i++);
+      r.type = val(p, row, i++);
+      if (!PQgetisnull(p, row, i)) {
+        r.value_tag = ValueTag::number;
+        r.value_num = dbl(val(p, row, i));
+      }
+      ++i;
+      if (!PQgetisnull(p, row, i)) {
+        r.has_limit = true;
+        r.limit = dbl(val(p, row, i));
+      }
+      ++i;
+      r.uom = val(p, row, i++);
+      r.extra = val(p, row, i++);
+    } else {
+      r.kind = RecordKind::status;
+      r.port = val(p, row, i++);
+      r.device = val(p, row, i++);
+      r.state = val(p, row, i++);
+      unit_col(i++);
+      r.reason = val(p, row, i++);
+      r.extra = val(p, row, i++);
+    }
+  }
+
+  // Hands the current batch to the next writer (started on first use).
+  void submit() {
+    if (m_current.pending == 0) return;
+    if (m_writers.size() < k_writers) m_writers.push_back(std::make_unique<Writer>(m_url));
+    m_writers[m_next]->submit(m_current);
+    m_next = (m_next + 1) % k_writers;
+  }
+
+  Result exec(const std::string& sql) { return m_main.exec(sql); }
+
+  static constexpr std::size_t k_writers = 2; // batches in flight: bounded memory
+  std::string m_url;
+  Conn m_main; // schema, queries, deletes
+  std::size_t m_batch;
+  Batch m_current;
+  std::vector<std::unique_ptr<Writer>> m_writers;
+  std::size_t m_next = 0;
+};
+
+} // namespace
+
+std::unique_ptr<Store> open_postgres(const std::string& url, std::size_t batch) {
+  return std::make_unique<PgStore>(url, batch);
+}
+
+} // namespace iot::exporter

@@ -1,0 +1,475 @@
+// The SQLite store (docs/storage.md): one file, WAL journal, a prepared
+// INSERT OR IGNORE per table, `batch` rows per transaction.
+#include <sqlite3.h>
+
+#include <array>
+#include <charconv>
+#include <vector>
+
+#include "iot/core/error.hpp"
+#include "iot/export/store.hpp"
+
+namespace iot::exporter {
+
+namespace {
+
+constexpr const char* k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS readings (
+  ts INTEGER NOT NULL,          -- milliseconds since 1970-01-01T00:00:00Z
+  device TEXT NOT NULL,
+  point TEXT NOT NULL,
+  port TEXT, unit INTEGER, addr TEXT,
+  value_num REAL, value_bool INTEGER, value_text TEXT,
+  raw TEXT, uom TEXT, quality TEXT, error TEXT, alarm TEXT,
+  extra TEXT,
+  PRIMARY KEY (ts, device, point)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS readings_device_point_ts ON readings (device, point, ts);
+CREATE TABLE IF NOT EXISTS alarms (
+  ts INTEGER NOT NULL,
+  device TEXT NOT NULL,
+  point TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT '',
+  level TEXT, type TEXT, value_num REAL, limit_value REAL, uom TEXT,
+  extra TEXT,
+  PRIMARY KEY (ts, device, point, state)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alarms_device_point_ts ON alarms (device, point, ts);
+CREATE TABLE IF NOT EXISTS status (
+  ts INTEGER NOT NULL,
+  port TEXT NOT NULL DEFAULT '',
+  device TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  unit INTEGER, reason TEXT,
+  extra TEXT,
+  PRIMARY KEY (ts, port, device, state)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS status_device_ts ON status (device, ts);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* k_insert[] = {
+    ("INSERT OR IGNORE INTO readings (ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, "
+     "uom, quality, error, alarm, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+    ("INSERT OR IGNORE INTO alarms (ts, device, point, state, level, type, value_num, limit_value, uom, extra) "
+     "VALUES (?,?,?,?,?,?,?,?,?,?)"),
+    "INSERT OR IGNORE INTO status (ts, port, device, state, unit, reason, extra) VALUES (?,?,?,?,?,?,?)",
+};
+
+constexpr const char* k_select[] = {
+    ("SELECT ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, uom, quality, error, "
+     "alarm, extra FROM readings"),
+    "SELECT ts, device, point, state, level, type, value_num, limit_value, uom, extra FROM alarms",
+    "SELECT ts, port, device, state, unit, reason, extra FROM status",
+};
+constexpr const char* k_tables[] = {"readings", "alarms", "status"};
+constexpr const char* k_keys[] = {"ts, device, point", "ts, device, point, state", "ts, port, device, state"};
+constexpr const char* k_order[] = {" ORDER BY ts, device, point", " ORDER BY ts, device, point, state",
+                                   " ORDER BY ts, port, device, state"};
+
+constexpr int k_columns[] = {15, 10, 7}; // parameters per row of each INSERT above
+constexpr std::size_t k_rows_per_insert = 32;
+
+int table_index(RecordKind k) { return k == RecordKind::reading ? 0 : k == RecordKind::alarm ? 1 : 2; }
+
+class Stmt {
+public:
+  Stmt(sqlite3* db, const std::string& sql) {
+    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK)
+      throw io_error(std::string("sqlite: ") + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(m_stmt); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  sqlite3_stmt* get() const { return m_stmt; }
+
+private:
+  sqlite3_stmt* m_stmt = nullptr;
+};
+
+class SqliteStore final : public Store {
+public:
+  SqliteStore(const std::string& path, std::size_t batch, bool create) : m_batch(batch) {
+    // Memory statistics take a global mutex on every allocation; we do not use them.
+    static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+    (void)configured;
+    if (sqlite3_open_v2(path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+      sqlite3_close(m_db);
+      throw io_error("cannot open " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(m_db, 10000);
+    // WAL: readers do not block the ingest; synchronous=NORMAL keeps the database
+    // consistent after a crash (a power cut may lose the last committed batches).
+    // Larger pages: fewer B-tree splits when ingesting (applies to a new file only).
+    exec("PRAGMA page_size = 16384");
+    exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; "
+         "PRAGMA temp_store = MEMORY");
+    exec("BEGIN IMMEDIATE");
+    exec(k_schema);
+    exec("COMMIT");
+  }
+
+  ~SqliteStore() override {
+    m_groups = {};
+    if (m_in_txn) sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(m_db);
+  }
+
+  void add(const Row& in) override {
+    int t = table_index(in.kind);
+    if (!m_in_txn) {
+      exec("BEGIN IMMEDIATE");
+      m_in_txn = true;
+    }
+    // Rows are bound into a multi-row INSERT (k_rows_per_insert rows): one
+    // statement step per group instead of per row. The text is copied into a
+    // per-slot buffer that stays put until the statement has run.
+    Group& g = m_groups[t];
+    if (!g.multi) {
+      g.multi = std::make_unique<Stmt>(m_db, insert_sql(t, k_rows_per_insert));
+      g.slots.resize(k_rows_per_insert);
+    }
+    Row& r = g.slots[g.count].row;
+    r = in;
+    stabilize(r, g.slots[g.count].text);
+    bind(g.multi->get(), k_columns[t] * g.count + 1, r);
+    if (++g.count == k_rows_per_insert) run_group(t, g.multi->get());
+    if (++m_pending >= m_batch) flush();
+  }
+
+  void flush() override {
+    if (!m_in_txn) return;
+    for (int t = 0; t < 3; ++t) {
+      Group& g = m_groups[t];
+      if (g.count == 0) continue;
+      // The remainder goes one row at a time through a single-row statement.
+      if (!g.single) g.single = std::make_unique<Stmt>(m_db, insert_sql(t, 1));
+      for (std::size_t i = 0; i < g.count; ++i) {
+        bind(g.single->get(), 1, g.slots[i].row);
+        step_insert(g.single->get());
+      }
+      sqlite3_clear_bindings(g.multi->get());
+      g.count = 0;
+    }
+    exec("COMMIT");
+    m_in_txn = false;
+    m_pending = 0;
+  }
+
+  std::size_t inserted() const override { return m_inserted; }
+
+  void query(const QueryFilter& f, const std::function<void(const Row&)>& fn) override {
+    flush();
+    struct Cursor {
+      std::unique_ptr<Stmt> stmt;
+      bool has = false;
+      Row row;
+    };
+    std::array<Cursor, 3> cursors;
+    for (int t = 0; t < 3; ++t) {
+      if (f.kind && table_index(*f.kind) != t) continue;
+      if (t == 2 && !f.point.empty()) continue; // status records have no point
+      std::string sql = k_select[t];
+      std::string where;
+      auto cond = [&](const char* c) {
+        where += where.empty() ? " WHERE " : " AND ";
+        where += c;
+      };
+      if (f.from_ms) cond("ts >= ?1");
+      if (f.to_ms) cond("ts < ?2");
+      if (!f.device.empty()) cond("device = ?3");
+      if (!f.point.empty()) cond("point = ?4");
+      sql += where;
+      sql += k_order[t];
+      cursors[t].stmt = std::make_unique<Stmt>(m_db, sql);
+      sqlite3_stmt* s = cursors[t].stmt->get();
+      if (f.from_ms) sqlite3_bind_int64(s, 1, *f.from_ms);
+      if (f.to_ms) sqlite3_bind_int64(s, 2, *f.to_ms);
+      if (!f.device.empty()) sqlite3_bind_text(s, 3, f.device.data(), static_cast<int>(f.device.size()), SQLITE_STATIC);
+      if (!f.point.empty()) sqlite3_bind_text(s, 4, f.point.data(), static_cast<int>(f.point.size()), SQLITE_STATIC);
+      cursors[t].has = step(s, t, cursors[t].row);
+    }
+    // Merge the three time-ordered streams.
+    for (;;) {
+      int best = -1;
+      for (int t = 0; t < 3; ++t)
+        if (cursors[t].has && (best < 0 || cursors[t].row.ts_ms < cursors[best].row.ts_ms)) best = t;
+      if (best < 0) break;
+      fn(cursors[best].row);
+      cursors[best].has = step(cursors[best].stmt->get(), best, cursors[best].row);
+    }
+  }
+
+  StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
+    flush();
+    StoreCounts c;
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    exec("BEGIN IMMEDIATE");
+    for (int t = 0; t < 3; ++t) {
+      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE ts >= ?1 AND ts < ?2";
+      Stmt s(m_db, sql);
+      sqlite3_bind_int64(s.get(), 1, from.value_or(INT64_MIN));
+      sqlite3_bind_int64(s.get(), 2, to.value_or(INT64_MAX));
+      run(s.get());
+      *out[t] = static_cast<std::size_t>(sqlite3_changes(m_db));
+    }
+    exec("COMMIT");
+    return c;
+  }
+
+  StoreCounts cap(std::size_t max_rows) override {
+    flush();
+    StoreCounts c;
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    exec("BEGIN IMMEDIATE");
+    for (int t = 0; t < 3; ++t) {
+      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE (" + k_keys[t] + ") IN (SELECT " +
+                        k_keys[t] + " FROM " + k_tables[t] + " ORDER BY ts DESC LIMIT -1 OFFSET ?1)";
+      Stmt s(m_db, sql);
+      sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(max_rows));
+      run(s.get());
+      *out[t] = static_cast<std::size_t>(sqlite3_changes(m_db));
+    }
+    exec("COMMIT");
+    return c;
+  }
+
+  StoreCounts count() override {
+    flush();
+    StoreCounts c;
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    for (int t = 0; t < 3; ++t) {
+      Stmt s(m_db, std::string("SELECT count(*) FROM ") + k_tables[t]);
+      if (sqlite3_step(s.get()) == SQLITE_ROW) *out[t] = static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
+    }
+    return c;
+  }
+
+private:
+  void exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "error";
+      sqlite3_free(err);
+      throw io_error("sqlite: " + msg);
+    }
+  }
+  void run(sqlite3_stmt* s) {
+    if (sqlite3_step(s) != SQLITE_DONE) throw io_error(std::string("sqlite: ") + sqlite3_errmsg(m_db));
+  }
+
+  static std::string insert_sql(int t, std::size_t rows) {
+    std::string sql = k_insert[t];
+    std::string one = sql.substr(sql.find("VALUES ") + 7);
+    for (std::size_t i = 1; i < rows; ++i)
+      sql += "," + one;
+    return sql;
+  }
+
+  // Copies the text of `r` into `buf` and points the row at the copy.
+  static void stabilize(Row& r, std::string& buf) {
+    std::string_view* fields[] = {&r.device, &r.point, &r.port, &r.addr,   &r.uom, &r.quality, &r.error,     &r.alarm,
+                                  &r.state,  &r.level, &r.type, &r.reason, &r.raw, &r.extra,   &r.value_text};
+    std::size_t total = 0;
+    for (auto* f : fields)
+      total += f->size();
+    buf.clear();
+    buf.reserve(total); // no reallocation below: the views stay valid
+    for (auto* f : fields) {
+      if (f->empty()) continue;
+      std::size_t at = buf.size();
+      buf.append(*f);
+      *f = std::string_view(buf).substr(at, f->size());
+    }
+  }
+
+  void step_insert(sqlite3_stmt* s) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) throw io_error(std::string("sqlite insert: ") + sqlite3_errmsg(m_db));
+    m_inserted += static_cast<std::size_t>(sqlite3_changes(m_db));
+  }
+
+  void run_group(int t, sqlite3_stmt* s) {
+    step_insert(s);
+    m_groups[t].count = 0;
+  }
+
+  // Binds the columns of `r` from parameter `i` on.
+  static void bind(sqlite3_stmt* s, int i, const Row& r) {
+    sqlite3_bind_int64(s, i++, r.ts_ms);
+    switch (r.kind) {
+    case RecordKind::reading:
+      key(s, i++, r.device);
+      key(s, i++, r.point);
+      text(s, i++, r.port);
+      unit(s, i++, r);
+      text(s, i++, r.addr);
+      value(s, i, r);
+      i += 3;
+      text(s, i++, r.raw);
+      text(s, i++, r.uom);
+      text(s, i++, r.quality);
+      text(s, i++, r.error);
+      text(s, i++, r.alarm);
+      text(s, i++, r.extra);
+      break;
+    case RecordKind::alarm:
+      key(s, i++, r.device);
+      key(s, i++, r.point);
+      key(s, i++, r.state);
+      text(s, i++, r.level);
+      text(s, i++, r.type);
+      if (r.value_tag == ValueTag::number)
+        sqlite3_bind_double(s, i++, r.value_num);
+      else
+        sqlite3_bind_null(s, i++);
+      if (r.has_limit)
+        sqlite3_bind_double(s, i++, r.limit);
+      else
+        sqlite3_bind_null(s, i++);
+      text(s, i++, r.uom);
+      text(s, i++, r.extra);
+      break;
+    default:
+      key(s, i++, r.port);
+      key(s, i++, r.device);
+      key(s, i++, r.state);
+      unit(s, i++, r);
+      text(s, i++, r.reason);
+      text(s, i++, r.extra);
+      break;
+    }
+  }
+
+  static void key(sqlite3_stmt* s, int i, std::string_view v) {
+    sqlite3_bind_text(s, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  static void text(sqlite3_stmt* s, int i, std::string_view v) {
+    if (v.empty())
+      sqlite3_bind_null(s, i);
+    else
+      sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  static void unit(sqlite3_stmt* s, int i, const Row& r) {
+    if (r.has_unit)
+      sqlite3_bind_int64(s, i, r.unit);
+    else
+      sqlite3_bind_null(s, i);
+  }
+  static void value(sqlite3_stmt* s, int i, const Row& r) {
+    sqlite3_bind_null(s, i);
+    sqlite3_bind_null(s, i + 1);
+    sqlite3_bind_null(s, i + 2);
+    switch (r.value_tag) {
+    case ValueTag::number: sqlite3_bind_double(s, i, r.value_num); break;
+    case ValueTag::boolean: sqlite3_bind_int(s, i + 1, r.value_bool ? 1 : 0); break;
+    case ValueTag::string:
+      sqlite3_bind_text(s, i + 2, r.value_text.data(), static_cast<int>(r.value_text.size()), SQLITE_STATIC);
+      break;
+    default: break;
+    }
+  }
+
+  static std::string_view col_text(sqlite3_stmt* s, int i) {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    if (p == nullptr) return {};
+    return {p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
+  }
+
+  bool step(sqlite3_stmt* s, int t, Row& r) {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) throw io_error(std::string("sqlite query: ") + sqlite3_errmsg(m_db));
+    r.clear();
+    int i = 0;
+    r.ts_ms = sqlite3_column_int64(s, i++);
+    auto unit_col = [&](int c) {
+      if (sqlite3_column_type(s, c) != SQLITE_NULL) {
+        r.has_unit = true;
+        r.unit = sqlite3_column_int64(s, c);
+      }
+    };
+    if (t == 0) {
+      r.kind = RecordKind::reading;
+      r.device = col_text(s, i++);
+      r.point = col_text(s, i++);
+      r.port = col_text(s, i++);
+      unit_col(i++);
+      r.addr = col_text(s, i++);
+      r.value_tag = ValueTag::null;
+      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+        r.value_tag = ValueTag::number;
+        r.value_num = sqlite3_column_double(s, i);
+      } else if (sqlite3_column_type(s, i + 1) != SQLITE_NULL) {
+        r.value_tag = ValueTag::boolean;
+        r.value_bool = sqlite3_column_int(s, i + 1) != 0;
+      } else if (sqlite3_column_type(s, i + 2) != SQLITE_NULL) {
+        r.value_tag = ValueTag::string;
+        r.value_text = col_text(s, i + 2);
+      }
+      i += 3;
+      r.raw = col_text(s, i++);
+      r.uom = col_text(s, i++);
+      r.quality = col_text(s, i++);
+      r.error = col_text(s, i++);
+      r.alarm = col_text(s, i++);
+      r.extra = col_text(s, i++);
+    } else if (t == 1) {
+      r.kind = RecordKind::alarm;
+      r.device = col_text(s, i++);
+      r.point = col_text(s, i++);
+      r.state = col_text(s, i++);
+      r.level = col_text(s, i++);
+      r.type = col_text(s, i++);
+      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+        r.value_tag = ValueTag::number;
+        r.value_num = sqlite3_column_double(s, i);
+      }
+      ++i;
+      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+        r.has_limit = true;
+        r.limit = sqlite3_column_double(s, i);
+      }
+      ++i;
+      r.uom = col_text(s, i++);
+      r.extra = col_text(s, i++);
+    } else {
+      r.kind = RecordKind::status;
+      r.port = col_text(s, i++);
+      r.device = col_text(s, i++);
+      r.state = col_text(s, i++);
+      unit_col(i++);
+      r.reason = col_text(s, i++);
+      r.extra = col_text(s, i++);
+    }
+    return true;
+  }
+
+  sqlite3* m_db = nullptr;
+  std::size_t m_batch;
+  struct Slot {
+    Row row;
+    std::string text;
+  };
+  struct Group {
+    std::unique_ptr<Stmt> multi, single;
+    std::vector<Slot> slots;
+    std::size_t count = 0;
+  };
+  std::array<Group, 3> m_groups;
+  bool m_in_txn = false;
+  std::size_t m_pending = 0;
+  std::size_t m_inserted = 0;
+};
+
+} // namespace
+
+std::unique_ptr<Store> open_sqlite(const std::string& path, std::size_t batch, bool create) {
+  return std::make_unique<SqliteStore>(path, batch, create);
+}
+
+} // namespace iot::exporter

@@ -1,0 +1,74 @@
+#include "iot/export/store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "iot/cli/log.hpp"
+#include "iot/core/error.hpp"
+#include "iot/core/time.hpp"
+#include "iot/record/output.hpp"
+
+namespace iot::exporter {
+
+bool is_postgres_url(const std::string& db) {
+  return db.starts_with("postgresql://") || db.starts_with("postgres://") || db.find("dbname=") != std::string::npos;
+}
+
+std::unique_ptr<Store> open_store(const std::string& db, std::size_t batch, bool create) {
+  if (batch == 0) throw usage_error("--batch must be at least 1");
+  return is_postgres_url(db) ? open_postgres(db, batch) : open_sqlite(db, batch, create);
+}
+
+void apply_retention(Store& store, const Retention& r) {
+  if (r.keep_days) {
+    if (*r.keep_days < 0) throw usage_error("--keep must not be negative");
+    auto cutoff = epoch_ms(now()) - static_cast<std::int64_t>(*r.keep_days * 86400000.0);
+    auto n = store.prune(std::nullopt, cutoff);
+    log::info("retention: deleted {} rows older than {}", n.total(), format_ts(from_ms(cutoff)));
+  }
+  if (r.max_rows) {
+    auto n = store.cap(*r.max_rows);
+    log::info("retention: deleted {} rows beyond {} per table", n.total(), *r.max_rows);
+  }
+}
+
+ExitCode ingest(RecordInput& input, Store& store, const Retention& retention) {
+  Row row;
+  std::string buffer;
+  std::size_t accepted = 0;
+  input.for_each([&](const Record& r) {
+    std::string why = to_row(r.obj, row, buffer);
+    if (!why.empty()) {
+      input.reject(why);
+      return;
+    }
+    store.add(row);
+    ++accepted;
+  });
+  store.flush();
+  log::info("{} records read, {} new rows stored", accepted, store.inserted());
+  apply_retention(store, retention);
+  return input.exit_code();
+}
+
+void query_records(Store& store, const QueryFilter& filter, const std::string& output) {
+  int fd = 1;
+  if (output != "-") {
+    fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw errno_error("cannot create " + output);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd > 1) ::close(fd);
+    }
+  } closer{fd};
+  LineSink sink(fd);
+  store.query(filter, [&](const Row& row) {
+    write_row(sink.begin_line(), row);
+    sink.end_line();
+  });
+  sink.flush();
+}
+
+} // namespace iot::exporter

@@ -1,0 +1,221 @@
+#include "iot/export/xlsx.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "iot/core/error.hpp"
+#include "iot/export/row.hpp"
+
+namespace iot::exporter {
+
+namespace {
+
+constexpr lxw_row_t k_max_rows = 1048576; // Excel's limit per sheet (ECMA-376 / Excel specifications)
+
+struct Column {
+  const char* name;
+  double width;
+};
+
+// The columns of each sheet: the record fields in the order of docs/record-format.md,
+// then "extra" holding any other fields as JSON.
+const std::vector<Column> k_reading_columns = {
+    {"ts", 23},  {"device", 14}, {"point", 14}, {"value", 12}, {"uom", 8},   {"quality", 9}, {"port", 10},
+    {"unit", 6}, {"addr", 9},    {"raw", 16},   {"error", 24}, {"alarm", 7}, {"extra", 20}};
+const std::vector<Column> k_alarm_columns = {{"ts", 23},  {"device", 14}, {"point", 14}, {"state", 9}, {"level", 7},
+                                             {"type", 6}, {"value", 12},  {"limit", 10}, {"uom", 8},   {"extra", 20}};
+const std::vector<Column> k_status_columns = {{"ts", 23},    {"port", 10},   {"unit", 6},  {"device", 14},
+                                              {"state", 12}, {"reason", 36}, {"extra", 20}};
+
+class Sheet {
+public:
+  Sheet(lxw_workbook* wb, std::string name, const std::vector<Column>& columns, lxw_format* header, lxw_format* time)
+      : m_wb(wb), m_name(std::move(name)), m_columns(columns), m_header(header), m_time(time) {
+    open();
+  }
+
+  // Starts a new row (continuing on a new sheet when this one is full).
+  lxw_row_t next_row() {
+    if (m_row + 1 >= k_max_rows) {
+      close();
+      ++m_part;
+      open();
+    }
+    return ++m_row;
+  }
+
+  void time(lxw_col_t col, std::int64_t ms) { check(worksheet_write_number(m_ws, m_row, col, excel_time(ms), m_time)); }
+  void number(lxw_col_t col, double v) { check(worksheet_write_number(m_ws, m_row, col, v, nullptr)); }
+  void boolean(lxw_col_t col, bool v) { check(worksheet_write_boolean(m_ws, m_row, col, v ? 1 : 0, nullptr)); }
+  void text(lxw_col_t col, std::string_view v) {
+    if (v.empty()) return;
+    m_scratch.assign(v); // libxlsxwriter wants NUL-terminated strings
+    check(worksheet_write_string(m_ws, m_row, col, m_scratch.c_str(), nullptr));
+  }
+
+  void close() {
+    auto last_col = static_cast<lxw_col_t>(m_columns.size() - 1);
+    worksheet_autofilter(m_ws, 0, 0, m_row, last_col);
+  }
+
+private:
+  void open() {
+    std::string name = m_part == 1 ? m_name : m_name + " " + std::to_string(m_part);
+    m_ws = workbook_add_worksheet(m_wb, name.c_str());
+    if (m_ws == nullptr) throw internal_error("cannot add worksheet " + name);
+    m_row = 0;
+    for (lxw_col_t c = 0; c < m_columns.size(); ++c) {
+      worksheet_set_column(m_ws, c, c, m_columns[c].width, nullptr);
+      check(worksheet_write_string(m_ws, 0, c, m_columns[c].name, m_header));
+    }
+    worksheet_freeze_panes(m_ws, 1, 0);
+  }
+
+  static Error internal_error(const std::string& m) { return {ErrorKind::internal, m}; }
+  void check(lxw_error e) {
+    if (e != LXW_NO_ERROR) throw io_error(std::string("xlsx: ") + lxw_strerror(e));
+  }
+
+  lxw_workbook* m_wb;
+  std::string m_name;
+  const std::vector<Column>& m_columns;
+  lxw_format* m_header;
+  lxw_format* m_time;
+  lxw_worksheet* m_ws = nullptr;
+  lxw_row_t m_row = 0;
+  int m_part = 1;
+  std::string m_scratch;
+};
+
+void copy_to_stdout(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw errno_error("cannot read " + path);
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::write(1, buf + off, static_cast<std::size_t>(n - off));
+      if (w < 0) {
+        ::close(fd);
+        throw errno_error("cannot write the workbook to stdout");
+      }
+      off += w;
+    }
+  }
+  ::close(fd);
+}
+
+} // namespace
+
+ExitCode export_xlsx(RecordInput& input, const std::string& path) {
+  std::string target = path;
+  std::string temp;
+  if (path == "-") {
+    // libxlsxwriter writes a seekable file (a zip); stdout gets a copy of it.
+    const char* dir = std::getenv("TMPDIR");
+    temp = std::string(dir && *dir ? dir : "/tmp") + "/iot-export-XXXXXX";
+    int fd = ::mkstemp(temp.data());
+    if (fd < 0) throw errno_error("cannot create a temporary file");
+    ::close(fd);
+    target = temp;
+  }
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      if (!path.empty()) ::unlink(path.c_str());
+    }
+  } cleanup{temp};
+
+  lxw_workbook_options options{};
+  options.constant_memory = LXW_TRUE;
+  options.use_zip64 = LXW_TRUE;
+  lxw_workbook* wb = workbook_new_opt(target.c_str(), &options);
+  if (wb == nullptr) throw io_error("cannot create " + path);
+  lxw_format* header = workbook_add_format(wb);
+  format_set_bold(header);
+  format_set_bottom(header, LXW_BORDER_THIN);
+  lxw_format* time = workbook_add_format(wb);
+  format_set_num_format(time, "yyyy-mm-dd hh:mm:ss.000");
+
+  ExitCode code;
+  try {
+    Sheet readings(wb, "readings", k_reading_columns, header, time);
+    Sheet alarms(wb, "alarms", k_alarm_columns, header, time);
+    Sheet status(wb, "status", k_status_columns, header, time);
+    Row r;
+    std::string buffer;
+    input.for_each([&](const Record& rec) {
+      std::string why = to_row(rec.obj, r, buffer);
+      if (!why.empty()) {
+        input.reject(why);
+        return;
+      }
+      auto value = [&](Sheet& s, lxw_col_t col) {
+        switch (r.value_tag) {
+        case ValueTag::number: s.number(col, r.value_num); break;
+        case ValueTag::boolean: s.boolean(col, r.value_bool); break;
+        case ValueTag::string: s.text(col, r.value_text); break;
+        default: break;
+        }
+      };
+      if (r.kind == RecordKind::reading) {
+        Sheet& s = readings;
+        s.next_row();
+        s.time(0, r.ts_ms);
+        s.text(1, r.device);
+        s.text(2, r.point);
+        value(s, 3);
+        s.text(4, r.uom);
+        s.text(5, r.quality);
+        s.text(6, r.port);
+        if (r.has_unit) s.number(7, static_cast<double>(r.unit));
+        s.text(8, r.addr);
+        s.text(9, r.raw);
+        s.text(10, r.error);
+        s.text(11, r.alarm);
+        s.text(12, r.extra);
+      } else if (r.kind == RecordKind::alarm) {
+        Sheet& s = alarms;
+        s.next_row();
+        s.time(0, r.ts_ms);
+        s.text(1, r.device);
+        s.text(2, r.point);
+        s.text(3, r.state);
+        s.text(4, r.level);
+        s.text(5, r.type);
+        value(s, 6);
+        if (r.has_limit) s.number(7, r.limit);
+        s.text(8, r.uom);
+        s.text(9, r.extra);
+      } else {
+        Sheet& s = status;
+        s.next_row();
+        s.time(0, r.ts_ms);
+        s.text(1, r.port);
+        if (r.has_unit) s.number(2, static_cast<double>(r.unit));
+        s.text(3, r.device);
+        s.text(4, r.state);
+        s.text(5, r.reason);
+        s.text(6, r.extra);
+      }
+    });
+    readings.close();
+    alarms.close();
+    status.close();
+    code = input.exit_code();
+  } catch (...) {
+    workbook_close(wb);
+    throw;
+  }
+  lxw_error e = workbook_close(wb);
+  if (e != LXW_NO_ERROR) throw io_error("cannot write " + path + ": " + lxw_strerror(e));
+  if (!temp.empty()) copy_to_stdout(temp);
+  return code;
+}
+
+} // namespace iot::exporter
