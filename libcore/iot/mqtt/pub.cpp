@@ -278,7 +278,7 @@ private:
             }
           }
           if (m_pending.empty()) break;
-          if (!send_front()) break;
+          if (!send_batch(lock)) break;
           progressed = true;
         }
       }
@@ -307,33 +307,73 @@ private:
     }
   }
 
-  bool send_front() {
-    Msg& m = m_pending.front();
-    MQTTAsync_message msg = MQTTAsync_message_initializer;
-    msg.payload = m.payload.data();
-    msg.payloadlen = static_cast<int>(m.payload.size());
-    msg.qos = m.qos;
-    msg.retained = m.retain ? 1 : 0;
-    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-    ro.context = this;
-    if (m_opt.connect.version == 5) {
-      ro.onSuccess5 = &Publisher::on_success5;
-      ro.onFailure5 = &Publisher::on_failure5;
-    } else {
-      ro.onSuccess = &Publisher::on_success;
-      ro.onFailure = &Publisher::on_failure;
+  // Sends up to a batch from the front of m_pending. Paho calls completion
+  // callbacks with its own lock held, so m_mu must not be held while calling
+  // into Paho: the batch is sent unlocked, and answers that arrive before the
+  // token is recorded are kept in m_early. Returns false when nothing was sent.
+  bool send_batch(std::unique_lock<std::mutex>& lock) {
+    std::vector<Msg> batch;
+    const std::size_t room = m_opt.window - m_inflight.size();
+    while (!m_pending.empty() && batch.size() < std::min<std::size_t>(room, 64)) {
+      batch.push_back(std::move(m_pending.front()));
+      m_pending.pop_front();
     }
-    // Sent with m_mu held: the completion callbacks take m_mu, so they cannot run
-    // before the token is recorded below.
-    const int rc = MQTTAsync_sendMessage(m_client->handle(), m.topic.c_str(), &msg, &ro);
-    if (rc != MQTTASYNC_SUCCESS) {
-      if (rc != MQTTASYNC_DISCONNECTED) log::debug("publish refused by the client library: {}", MQTTAsync_strerror(rc));
-      return false;
+    if (batch.empty()) return false;
+    const std::uint64_t generation = m_lost_generation;
+    m_sending = true;
+    lock.unlock();
+    std::vector<int> tokens(batch.size(), 0);
+    std::size_t sent = 0;
+    int last_rc = MQTTASYNC_SUCCESS;
+    for (; sent < batch.size(); ++sent) {
+      Msg& m = batch[sent];
+      MQTTAsync_message msg = MQTTAsync_message_initializer;
+      msg.payload = m.payload.data();
+      msg.payloadlen = static_cast<int>(m.payload.size());
+      msg.qos = m.qos;
+      msg.retained = m.retain ? 1 : 0;
+      MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+      ro.context = this;
+      if (m_opt.connect.version == 5) {
+        ro.onSuccess5 = &Publisher::on_success5;
+        ro.onFailure5 = &Publisher::on_failure5;
+      } else {
+        ro.onSuccess = &Publisher::on_success;
+        ro.onFailure = &Publisher::on_failure;
+      }
+      last_rc = MQTTAsync_sendMessage(m_client->handle(), m.topic.c_str(), &msg, &ro);
+      if (last_rc != MQTTASYNC_SUCCESS) break;
+      tokens[sent] = ro.token;
     }
-    ++m_stats.published;
-    m_inflight.emplace(ro.token, std::move(m));
-    m_pending.pop_front();
-    return true;
+    lock.lock();
+    m_sending = false;
+    if (last_rc != MQTTASYNC_SUCCESS && last_rc != MQTTASYNC_DISCONNECTED)
+      log::debug("publish refused by the client library: {}", MQTTAsync_strerror(last_rc));
+    // Not sent: back to the front, in order.
+    for (std::size_t i = batch.size(); i > sent; --i) m_pending.push_front(std::move(batch[i - 1]));
+    m_stats.published += sent;
+    const bool lost = generation != m_lost_generation;
+    for (std::size_t i = 0; i < sent; ++i) {
+      auto early = m_early.find(tokens[i]);
+      if (early != m_early.end()) {
+        if (early->second) {
+          ++m_stats.acknowledged;
+        } else {
+          ++m_stats.resent;
+          m_requeued.push_back(std::move(batch[i]));
+        }
+        continue;
+      }
+      if (lost) {
+        // The connection dropped while we were sending: these may never be answered.
+        ++m_stats.resent;
+        m_requeued.push_back(std::move(batch[i]));
+        continue;
+      }
+      m_inflight.emplace(tokens[i], std::move(batch[i]));
+    }
+    m_early.clear();
+    return sent > 0;
   }
 
   // Spool mode: the cursor is the first record not yet acknowledged.
@@ -361,6 +401,7 @@ private:
 
   void requeue_all() {
     std::lock_guard lock(m_mu);
+    ++m_lost_generation;
     for (auto& [token, m] : m_inflight) m_requeued.push_back(std::move(m));
     m_stats.resent += m_inflight.size();
     m_inflight.clear();
@@ -370,7 +411,10 @@ private:
   void acked(int token) {
     std::lock_guard lock(m_mu);
     auto it = m_inflight.find(token);
-    if (it == m_inflight.end()) return;  // a late answer for a message already queued again
+    if (it == m_inflight.end()) {
+      if (m_sending) m_early.emplace(token, true);  // answered before send_batch() recorded it
+      return;                                     // else: a late answer for a message already queued again
+    }
     m_inflight.erase(it);
     ++m_stats.acknowledged;
     if (m_sender_idle) m_cv.notify_all();
@@ -379,7 +423,10 @@ private:
   void failed(int token, int code) {
     std::lock_guard lock(m_mu);
     auto it = m_inflight.find(token);
-    if (it == m_inflight.end()) return;
+    if (it == m_inflight.end()) {
+      if (m_sending) m_early.emplace(token, false);
+      return;
+    }
     log::debug("publish failed ({}); it will be sent again", code);
     m_requeued.push_back(std::move(it->second));
     m_inflight.erase(it);
@@ -410,6 +457,9 @@ private:
   std::deque<Msg> m_pending;
   std::unordered_map<int, Msg> m_inflight;
   std::vector<Msg> m_requeued;
+  std::unordered_map<int, bool> m_early;  // token -> acknowledged, for answers faster than send_batch()
+  bool m_sending = false;
+  std::uint64_t m_lost_generation = 0;
   std::uint64_t m_next_seq = 1;
   bool m_eof = false;
   bool m_done = false;
