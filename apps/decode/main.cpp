@@ -1,5 +1,6 @@
 // iot-decode: Modbus frames, captures, serial lines, register words and vendor
 // payloads into records. Options are wired here; the work is in libcore/iot/decode.
+#include "iot/acrel/protocol.hpp"
 #include "iot/cli/cli.hpp"
 #include "iot/decode/commands.hpp"
 
@@ -45,6 +46,14 @@ int main(int argc, char** argv) {
   pcap_cmd->add_option("--port", pcap.ports, "TCP/UDP port of the Modbus servers (repeatable)")
       ->capture_default_str();
   add_framing(pcap_cmd, pcap_framing, "Framing on those ports: tcp (default) or rtu-over-tcp; rtu/ascii for serial captures");
+
+  std::string acrel_input = "-";
+  auto* acrel_cmd = iot::cli::add_command(
+      tool, app, "acrel", "Decode mqtt records of the Acrel acrelHW protocol into reading and status records", [&] {
+        auto in = iot::LineReader::open(acrel_input);
+        return iot::acrel::run_decode(*in, out);
+      });
+  iot::cli::path(acrel_cmd->add_option("file", acrel_input, "mqtt records (JSON Lines; - for stdin)")->capture_default_str());
 
   return tool.run(argc, argv);
 }

@@ -77,5 +77,28 @@ int main(int argc, char** argv) {
                         ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
                     {"0", "1", "2"});
   sub_cmd->add_option("-C,--count", sub.count, "Stop after this many messages");
+  iot::cli::choices(sub_cmd->add_option("--answer", sub.answer,
+                                        "Answer devices as their platform does: acrel (login, para, heart get res=1)"),
+                    {"acrel"});
+
+  iot::mqtt::ConnectArgs fleet_conn;
+  iot::mqtt::FleetArgs fleet;
+  CLI::App* fleet_cmd = iot::cli::add_command(
+      tool, app, "acrel-sim", "Simulate Acrel ADW300 meters publishing the acrelHW protocol", [&] {
+        return iot::acrel::run_fleet(iot::mqtt::to_fleet_options(fleet_conn, fleet), iot::mqtt::fleet_duration(fleet), 1);
+      });
+  add_connect_options(fleet_cmd, fleet_conn);
+  fleet_cmd->add_option("-n,--meters", fleet.meters, "Number of meters, each with its own connection")->capture_default_str();
+  fleet_cmd->add_option("--first-sn", fleet.first_sn, "Serial number of the first meter (14 digits)")->capture_default_str();
+  fleet_cmd->add_option("--product", fleet.product, "Product level of the topics")->capture_default_str();
+  fleet_cmd->add_option("--meter-name", fleet.meter_name, "meterName in para and data")->capture_default_str();
+  fleet_cmd->add_option("--up-interval", fleet.up_interval, "Data period in minutes (para upInterval)")->capture_default_str();
+  fleet_cmd->add_option("--fast", fleet.fast, "Data period override for tests and demos, e.g. 1s");
+  fleet_cmd->add_option("--heart", fleet.heart, "Heartbeat period")->capture_default_str();
+  iot::cli::choices(fleet_cmd->add_option("-q,--qos", fleet.qos, "QoS of the meters' messages")
+                        ->capture_default_str()
+                        ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
+                    {"0", "1", "2"});
+  fleet_cmd->add_option("--duration", fleet.duration, "Stop after this long (default: until SIGINT/SIGTERM)");
   return tool.run(argc, argv);
 }

@@ -378,3 +378,39 @@ void answer(std::string_view topic_name, std::string_view payload, std::vector<i
 }
 
 }  // namespace iot::acrel
+
+#include "iot/cli/log.hpp"
+
+namespace iot::acrel {
+ExitCode run_decode(LineReader& in, LineSink& out) {
+  RecordParser parser;
+  in.set_before_read([&out] { out.flush(); });
+  std::string_view line;
+  std::size_t skipped = 0;
+  std::string error;
+  while (in.next(line)) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    simdjson::dom::object rec;
+    try {
+      rec = parser.parse(line, in.line_number());
+    } catch (const std::exception&) {
+      log::warn("line {}: not a JSON object", in.line_number());
+      ++skipped;
+      continue;
+    }
+    if (get_kind(rec) != RecordKind::mqtt) {
+      log::warn("line {}: not an mqtt record; skipped", in.line_number());
+      ++skipped;
+      continue;
+    }
+    error.clear();
+    decode(rec, out, error);
+    if (!error.empty()) {
+      log::warn("line {}: {}", in.line_number(), error);
+      ++skipped;
+    }
+  }
+  out.flush();
+  return skipped > 0 ? ExitCode::bad_input : ExitCode::ok;
+}
+}  // namespace iot::acrel

@@ -79,3 +79,13 @@ std::size_t decode(simdjson::dom::object mqtt_record, LineSink& out, std::string
 void answer(std::string_view topic, std::string_view payload, std::vector<iot::mqtt::Reply>& out);
 
 }  // namespace iot::acrel
+
+#include "iot/core/exit_code.hpp"
+#include "iot/record/line_reader.hpp"
+
+namespace iot::acrel {
+// `iot-decode acrel`: reads `mqtt` records and writes what decode() gives.
+// Lines that are not JSON or not Acrel messages are warned about ("line N:
+// …") and skipped; the result is then bad_input.
+ExitCode run_decode(LineReader& in, LineSink& out);
+}  // namespace iot::acrel

@@ -1,5 +1,6 @@
 #include "iot/mqtt/args.hpp"
 
+#include "iot/acrel/protocol.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/time.hpp"
 
@@ -97,7 +98,33 @@ SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
   if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
   for (const auto& t : a.topics) o.subscriptions.push_back({t, a.qos});
   o.count = a.count;
+  if (a.answer == "acrel") o.answer = iot::acrel::answer;
+  else if (!a.answer.empty()) throw usage_error("--answer knows only 'acrel'");
   return o;
+}
+
+iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs& a) {
+  iot::acrel::FleetOptions o;
+  o.connect = to_connect_options(c);
+  if (a.meters < 1 || a.meters > 100000) throw usage_error("--meters must be 1 to 100000");
+  o.meters = a.meters;
+  if (a.first_sn < 10000000000000ull || a.first_sn + a.meters > 99999999999999ull)
+    throw usage_error("--first-sn must leave 14-digit serial numbers");
+  o.first_sn = a.first_sn;
+  o.product = a.product;
+  o.meter_name = a.meter_name;
+  if (a.up_interval < 1) throw usage_error("--up-interval must be at least 1 minute");
+  o.up_interval_minutes = a.up_interval;
+  if (!a.fast.empty()) o.fast = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.fast, "--fast"));
+  o.heart = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.heart, "--heart"));
+  if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
+  o.qos = a.qos;
+  return o;
+}
+
+std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a) {
+  if (a.duration.empty()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.duration, "--duration"));
 }
 
 }  // namespace iot::mqtt

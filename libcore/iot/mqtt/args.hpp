@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "iot/acrel/meter_sim.hpp"
 #include "iot/mqtt/pub.hpp"
 #include "iot/mqtt/sub.hpp"
 
@@ -55,9 +56,23 @@ struct SubArgs {
   std::string answer;
 };
 
+struct FleetArgs {
+  std::size_t meters = 10;
+  std::uint64_t first_sn = 26010100000001;
+  std::string product = "ADW300";
+  std::string meter_name = "adw300";
+  int up_interval = 5;
+  std::string fast;
+  std::string heart = "60s";
+  int qos = 1;
+  std::string duration;
+};
+
 // Throw usage_error (or config_error for an unreadable password file) when a value is wrong.
 ConnectOptions to_connect_options(const ConnectArgs& a);
 PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a);
 SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a);
+iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs& a);
+std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a);
 
 }  // namespace iot::mqtt
