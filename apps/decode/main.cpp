@@ -1,5 +1,6 @@
 // iot-decode: Modbus frames, captures, serial lines, register words and vendor
 // payloads into records. Options are wired here; the work is in libcore/iot/decode.
+#include "iot/acrel/protocol.hpp"
 #include "iot/cli/cli.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/time.hpp"
@@ -121,6 +122,14 @@ int main(int argc, char** argv) {
   regs_cmd->add_flag("--hex", regs.hex, "Bare words are hex (42F6 E979)");
   iot::cli::path(regs_cmd->add_option("-c,--site", regs.site, "Site file: name and convert registers by its points"));
   regs_cmd->add_option("--port", regs.port, "With --site: only devices of this port");
+
+  std::string acrel_input = "-";
+  auto* acrel_cmd = iot::cli::add_command(
+      tool, app, "acrel", "Decode mqtt records of the Acrel acrelHW protocol into reading and status records", [&] {
+        auto in = iot::LineReader::open(acrel_input);
+        return iot::acrel::run_decode(*in, out);
+      });
+  iot::cli::path(acrel_cmd->add_option("file", acrel_input, "mqtt records (JSON Lines; - for stdin)")->capture_default_str());
 
   return tool.run(argc, argv);
 }
