@@ -593,6 +593,20 @@ bool Server::process_rtu(Conn& c) {
       add_timer(c.last_rx + stale, c.id);
       break;
     } else {
+      // An unknown function code, or garbage: look for a whole valid frame further on.
+      bool found = false;
+      for (std::size_t i = 1; i + modbus::k_min_rtu_adu_size <= c.in.size(); ++i) {
+        std::span<const std::uint8_t> rest(c.in.data() + i, c.in.size() - i);
+        const auto l2 = modbus::rtu_frame_length(rest, modbus::Direction::request);
+        if (l2.status == modbus::RtuLength::known && l2.length <= rest.size() &&
+            modbus::rtu_crc_ok(rest.first(l2.length))) {
+          ++m_stats.bad_frames;
+          c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(i));
+          found = true;
+          break;
+        }
+      }
+      if (found) continue;
       if (now_us - c.last_rx < silence) {
         add_timer(c.last_rx + silence, c.id);
         break;
