@@ -19,6 +19,7 @@ iot::config::Point point(std::string name, Table t, std::uint16_t addr, ValueTyp
   p.ref = {t, addr};
   p.format.type = type;
   p.writable = writable;
+  p.read_only = !writable;
   return p;
 }
 

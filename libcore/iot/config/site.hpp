@@ -109,6 +109,7 @@ struct Point {
   std::string description;
   bool enabled = true;
   bool writable = false;
+  bool read_only = false;         // `writable = false` written out: the simulator refuses writes too
   std::optional<Duration> storage_period;   // 存储周期: store a reading at most this often
   std::optional<double> report_deadband;    // report only changes larger than this
   std::optional<AlarmRule> alarm;

@@ -298,7 +298,10 @@ std::optional<std::vector<std::uint16_t>> Device::read(Table table, std::uint16_
 bool Device::writable(Block& block, std::uint32_t addr, std::uint32_t count) const {
   for (std::uint32_t a = addr; a < addr + count; ++a) {
     const auto pi = block.point[a - block.start];
-    if (pi < 0 || !m_points[static_cast<std::size_t>(pi)].def->writable) return false;
+    // The simulator lets the master write holding registers and coils unless the
+    // point is marked read-only (`writable = false`); `writable = true` is iot-poll's
+    // permission and changes nothing here.
+    if (pi < 0 || m_points[static_cast<std::size_t>(pi)].def->read_only) return false;
   }
   return true;
 }
