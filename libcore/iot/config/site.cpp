@@ -523,7 +523,10 @@ void apply_point_keys(const Reader& r, Point& p) {
   if (auto s = r.str("uom")) p.uom = *s;
   if (auto s = r.str("description")) p.description = *s;
   if (auto b = r.boolean("enabled")) p.enabled = *b;
-  if (auto b = r.boolean("writable")) p.writable = *b;
+  if (auto b = r.boolean("writable")) {
+    p.writable = *b;
+    p.read_only = !*b;  // sim: refuse the master's writes to this point
+  }
   if (auto d = r.duration("storage_period")) p.storage_period = *d;
   if (auto v = r.number("report_deadband")) {
     if (*v < 0) r.fail_at("report_deadband", "must not be negative");
@@ -695,7 +698,7 @@ void load_catalog(const fs::path& dir, std::map<std::string, Model>& models) {
 // Faults and devices
 
 const std::vector<std::string_view> k_fault_keys{"kind",  "code",   "ms_per_byte", "delay", "bytes",
-                                                 "every", "probability", "addr", "offline", "online", "period"};
+                                                 "every", "probability", "addr", "offline", "online", "period", "after"};
 
 FaultSpec read_fault(const Reader& r) {
   r.check_keys(k_fault_keys);
@@ -714,6 +717,8 @@ FaultSpec read_fault(const Reader& r) {
   only_for("offline", {K::flap});
   only_for("online", {K::flap});
   only_for("period", {K::flap});
+  only_for("after", {K::garbage});
+  if (auto b = r.boolean("after")) f.after = *b;  // sim: garbage after the answer
   if (f.kind == K::busy) f.code = 0x06;  // Modbus Application Protocol V1.1b3 §7: server device busy
   if (r.has("code")) f.code = exception_code(r, "code");
   if (auto v = r.number("ms_per_byte")) {
