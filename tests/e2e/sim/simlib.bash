@@ -10,7 +10,10 @@ start_sim() {
   mkfifo "$T/$name.cmd"
   exec {fd}<>"$T/$name.cmd"
   printf -v "${name}_cmdfd" '%s' "$fd"
-  bg "$name" iot-sim "$@" <&"$fd"
+  # Not lib.sh's bg: an asynchronous command without its own redirection reads /dev/null.
+  iot-sim "$@" <&"$fd" >"$T/$name.out" 2>"$T/$name.err" &
+  _iot_pids+=("$!")
+  printf -v "${name//-/_}_pid" '%s' "$!"
   wait_for_line "$T/$name.out" '"kind":"ready"' 10
 }
 sim_cmd() {
