@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,7 +42,7 @@ std::string error_of(const std::string& text) {
   }
   return "";
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::config::examples/gas-site.toml loads") {
   const Site site = load_site(k_examples / "gas-site.toml");
@@ -119,10 +118,12 @@ TEST_CASE("iot::config::broken site files") {
   };
   const Case cases[] = {
       // typo in a key, with a suggestion; position of the key
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\n  unti = 2\n",
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\n  unti = "
+       "2\n",
        "site.toml:8:3: port[0].device[1]: unknown key 'unti' (did you mean 'unit'?)"},
       {"[sitee]\nname = \"x\"\n", "site.toml:1:2: (top level): unknown key 'sitee' (did you mean 'site'?)"},
-      {"[defaults]\nintervall = \"1s\"\n", "site.toml:2:1: defaults: unknown key 'intervall' (did you mean 'interval'?)"},
+      {"[defaults]\nintervall = \"1s\"\n",
+       "site.toml:2:1: defaults: unknown key 'intervall' (did you mean 'interval'?)"},
       {"[[port]]\nurl = \"tcp://h\"\ncolour = 1\n", "site.toml:3:1: port[0]: unknown key 'colour'"},
       // TOML syntax
       {"[[port]\n", "site.toml:1:8: Error while parsing table header: expected ']', saw '\\n'"},
@@ -137,17 +138,20 @@ TEST_CASE("iot::config::broken site files") {
        "port"},
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 256\n",
        "site.toml:5:8: port[0].device[0].unit: 256 is outside 0-255"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\n", "site.toml:3:1: port[0].device[0]: missing key 'unit'"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\n",
+       "site.toml:3:1: port[0].device[0]: missing key 'unit'"},
       {"[[port]]\nurl = \"tcp://h\"\nmax_read = 126\n", "site.toml:3:12: port[0].max_read: 126 is outside 1-125"},
       {"[defaults]\ntimeout = \"soon\"\n",
        "site.toml:2:11: defaults.timeout: 'soon' is not a duration (e.g. \"500ms\", \"1s\", \"2m\", \"1h\")"},
       {"[[port]]\nurl = \"tcp://h:99999\"\n",
-       "site.toml:2:7: port[0].url: invalid target 'tcp://h:99999': port '99999' is not a number from 1 to 65535"},
+       "site.toml:2:7: port[0].url: invalid target 'tcp://h:99999': port '99999' is not a number from 0 to 65535"},
       {"[[port]]\nname = \"p\"\n", "site.toml:1:1: port[0]: missing key 'url'"},
       // uniqueness
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\nunit = 1\n",
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\nunit = "
+       "1\n",
        "site.toml:8:8: port[0].device[1].unit: unit id 1 is already used on this port by 'a' (at site.toml:3:1)"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port]]\nurl = \"tcp://g\"\n[[port.device]]\n"
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port]]\nurl = "
+       "\"tcp://g\"\n[[port.device]]\n"
        "name = \"a\"\nunit = 1\n",
        "site.toml:9:8: port[1].device[0].name: device name 'a' is used twice (first at site.toml:3:1)"},
       {"[[port]]\nname = \"p\"\nurl = \"tcp://h\"\n[[port]]\nname = \"p\"\nurl = \"tcp://g\"\n",
@@ -164,7 +168,8 @@ TEST_CASE("iot::config::broken site files") {
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\norder = \"ACBD\"\n",
        "site.toml:6:9: model[0].point[0].order: unknown order 'ACBD'; expected ABCD, CDAB, BADC or DCBA"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:70000\"\n",
-       "site.toml:5:8: model[0].point[0].addr: invalid address 'hr:70000': the address must be a number from 0 to 65535 "
+       "site.toml:5:8: model[0].point[0].addr: invalid address 'hr:70000': the address must be a number from 0 to "
+       "65535 "
        "(zero-based)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0:4\"\n",
        "site.toml:5:8: model[0].point[0].addr: 'hr:0:4': addr takes no count; the type sets the width"},
@@ -179,7 +184,8 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:3:1: model[0].point[0]: point 's' of type string needs 'length' (characters)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"ch\"\naddr = \"hr:0\"\nrepeat = 4\n",
        "site.toml:4:8: model[0].point[0].name: repeat = 4 needs a {n} in the name (e.g. \"ch{n}\")"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"ch{n}\"\naddr = \"hr:0\"\nrepeat = 2\n[[model.point]]\nname = "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"ch{n}\"\naddr = \"hr:0\"\nrepeat = 2\n[[model.point]]\nname "
+       "= "
        "\"ch2\"\naddr = \"hr:9\"\n",
        "site.toml:7:1: model[0]: point name 'ch2' is used twice (first at site.toml:3:1)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ndecimals = 12\n",
@@ -204,7 +210,8 @@ TEST_CASE("iot::config::broken site files") {
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { hihg = 1 }\n",
        "site.toml:6:11: model[0].point[0].alarm: unknown key 'hihg' (did you mean 'high'?)"},
       // generators
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"rampe\", to = 1 "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"rampe\", to = "
+       "1 "
        "}\n",
        "site.toml:6:22: model[0].point[0].generator.kind: unknown generator kind 'rampe' (did you mean 'ramp'?); "
        "expected constant, ramp, sine, walk, step, replay or link"},
@@ -214,19 +221,24 @@ TEST_CASE("iot::config::broken site files") {
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"constant\", "
        "period = \"1s\" }\n",
        "site.toml:6:34: model[0].point[0].generator: unknown key 'period'"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"sine\", min = 5, "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"sine\", min = "
+       "5, "
        "max = 1, period = 1 }\n",
        "site.toml:6:13: model[0].point[0].generator: min (5) is above max (1)"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"step\", schedule "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"step\", "
+       "schedule "
        "= [[\"10s\", 1], [\"5s\", 2]] }\n",
        "site.toml:6:54: model[0].point[0].generator.schedule[1]: schedule times must not go backwards"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"replay\", file = "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"replay\", file "
+       "= "
        "\"nope.csv\", column = \"v\" }\n",
        "site.toml:6:39: model[0].point[0].generator.file: cannot read nope.csv"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = \"x\"\naddr = "
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = "
+       "\"x\"\naddr = "
        "\"hr:0\"\ngenerator = { kind = \"link\", point = \"y\" }\n",
        "site.toml:9:13: a.x.generator.point: linked point 'y' does not exist"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = \"x\"\naddr = "
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = "
+       "\"x\"\naddr = "
        "\"hr:0\"\ngenerator = { kind = \"link\", point = \"y\" }\n[[port.device.point]]\nname = \"y\"\naddr = "
        "\"hr:1\"\ngenerator = { kind = \"link\", point = \"a.x\" }\n",
        "site.toml:9:13: a.x.generator: links form a cycle through 'a.x'"},
@@ -234,7 +246,8 @@ TEST_CASE("iot::config::broken site files") {
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"timout\" }\n",
        "site.toml:6:18: port[0].device[0].fault.kind: unknown fault kind 'timout' (did you mean 'timeout'?); expected "
        "timeout, exception, bad_crc, truncate, split, garbage, slow, delay, wrong_unit, wrong_tid, drop, flap or busy"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"timeout\", code = 2 }\n",
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"timeout\", code = 2 "
+       "}\n",
        "site.toml:6:36: port[0].device[0].fault.code: 'code' does not apply to a timeout fault"},
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = [{ kind = \"slow\" }, { kind = "
        "\"flap\", offline = \"1s\" }]\n",
@@ -245,7 +258,8 @@ TEST_CASE("iot::config::broken site files") {
        "'illegal_data_address'?); expected illegal_function, illegal_data_address, illegal_data_value, "
        "server_device_failure, acknowledge, server_device_busy, negative_acknowledge, memory_parity_error, "
        "gateway_path_unavailable or gateway_target_failed_to_respond"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"delay\", delay = \"1s\", "
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"delay\", delay = "
+       "\"1s\", "
        "addr = \"hr:65535:2\" }\n",
        "site.toml:6:48: port[0].device[0].fault.addr: invalid address 'hr:65535:2': 2 items from address 65535 run "
        "past 65535"},
@@ -254,4 +268,258 @@ TEST_CASE("iot::config::broken site files") {
     INFO(c.text);
     CHECK(error_of(c.text) == c.message);
   }
+}
+
+TEST_CASE("iot::config::model files, catalog and overrides") {
+  TempDir tmp;
+  tmp.write("lib/meter.toml", R"(
+[[model]]
+name = "M1"
+max_read = 10
+[[model.point]]
+name = "v{n:02}"
+repeat = 3
+addr = "ir:100"
+type = "f32"
+order = "CDAB"
+uom = "V"
+[[model.point]]
+name = "serial"
+addr = "hr:10"
+type = "string"
+length = 7
+byte_order = "low_first"
+[[model.point]]
+name = "flags{n0}"
+repeat = 2
+addr = "hr:20"
+type = "bit"
+bit = 4
+stride = 0
+)");
+  tmp.write("catalog/other.toml", "[[model]]\nname = \"CAT\"\n[[model.point]]\nname = \"c\"\naddr = \"coil:3\"\n");
+  const fs::path site = tmp.write("sites/s.toml", R"(
+[site]
+name = "t"
+models = ["../lib/meter.toml"]
+[defaults]
+interval = 2
+timeout = "250ms"
+rts = "up"
+allow_reserved = true
+unknown_unit = "gateway_target_failed_to_respond"
+[[port]]
+name = "p1"
+url = "rtu:/dev/ttyS0?baud=9600"
+retries = 3
+[[port.device]]
+name = "d1"
+unit = 248
+model = "M1"
+max_read = 4
+  [[port.device.point]]
+  name = "v02"
+  decimals = 2
+  alarm = { high = 250 }
+  [[port.device.point]]
+  name = "extra"
+  addr = "40005"
+  type = "i16"
+  scale = 0.5
+  zero = 2
+  offset = -1
+  writable = true
+  storage_period = "10m"
+  report_deadband = 0.5
+[[port]]
+name = "p2"
+url = "rtu:/dev/ttyS1?rts=down"
+unknown_unit = "none"
+[[port.device]]
+name = "d2"
+unit = 1
+model = "CAT"
+fault = [{ kind = "flap", offline = "5s", period = "20s" }, { kind = "exception", code = 2, addr = "hr:0:4", every = 3, probability = 0.5 }]
+)");
+  setenv("IOT_MODELS", (tmp.dir / "catalog").c_str(), 1);
+  const Site s = load_site(site);
+  unsetenv("IOT_MODELS");
+  CHECK(s.name == "t");
+  REQUIRE(s.ports.size() == 2);
+  const Port& p1 = s.ports[0];
+  CHECK(p1.settings.interval == std::chrono::seconds(2));
+  CHECK(p1.settings.timeout == std::chrono::milliseconds(250));
+  CHECK(p1.settings.retries == 3);
+  CHECK(p1.settings.unknown_unit == 0x0B);
+  CHECK(p1.target.serial.rts == iot::transport::Rts::up);           // from [defaults]
+  CHECK(s.ports[1].target.serial.rts == iot::transport::Rts::down); // the url wins
+  CHECK_FALSE(s.ports[1].settings.unknown_unit);
+  CHECK(s.ports[1].settings.retries == 1); // default, not p1's
+  const Device& d1 = p1.devices[0];
+  CHECK(d1.unit == 248);
+  CHECK(d1.effective_max_read(p1.settings) == 4);
+  REQUIRE(d1.points.size() == 7);
+  CHECK(d1.points[0].name == "v01");
+  CHECK(d1.points[1].ref == iot::values::Ref{iot::values::Table::input_register, 102}); // f32: 2 registers apart
+  CHECK(d1.points[1].scaling.decimals == 2);                                            // overridden
+  CHECK(d1.points[1].format.order == iot::values::WordOrder::cdab);                     // kept from the model
+  CHECK(d1.points[1].alarm->type == AlarmRule::Type::hh);                               // inferred
+  CHECK(d1.points[2].name == "v03");
+  CHECK_FALSE(d1.points[2].scaling.decimals);
+  CHECK(d1.points[3].format.byte_order == iot::values::ByteOrder::low_first);
+  CHECK(d1.points[3].count() == 4);
+  CHECK(d1.points[4].name == "flags0");
+  CHECK(d1.points[5].name == "flags1");
+  CHECK(d1.points[5].ref.addr == 20); // stride 0: bits of one register
+  const Point& extra = d1.points[6];
+  CHECK(extra.name == "extra");
+  CHECK(extra.ref.addr == 4);
+  CHECK(extra.writable);
+  CHECK(extra.scaling.scale == 0.5);
+  CHECK(extra.scaling.zero == 2);
+  CHECK(extra.scaling.offset == -1);
+  CHECK(extra.storage_period == std::chrono::minutes(10));
+  CHECK(extra.report_deadband == 0.5);
+  CHECK(extra.pos.line > 0);
+  CHECK(extra.pos.file == site.string());
+  const Device& d2 = s.ports[1].devices[0];
+  REQUIRE(d2.points.size() == 1);
+  CHECK(d2.points[0].format.type == iot::values::ValueType::bit); // coil defaults to bit
+  REQUIRE(d2.faults.size() == 2);
+  CHECK(d2.faults[0].offline == std::chrono::seconds(5));
+  CHECK(d2.faults[0].online == std::chrono::seconds(15));
+  CHECK(d2.faults[1].code == 2);
+  CHECK(d2.faults[1].every == 3);
+  CHECK(d2.faults[1].probability == 0.5);
+  CHECK(d2.faults[1].addr == iot::values::Range{iot::values::Table::holding_register, 0, 4});
+  CHECK(s.models.count("CAT") == 1);
+  CHECK(s.find_port("p2") == &s.ports[1]);
+  const Port* where = nullptr;
+  CHECK(s.find_device("d2", &where) == &d2);
+  CHECK(where == &s.ports[1]);
+
+  // load_models on its own
+  const auto models = load_models(tmp.dir / "lib/meter.toml");
+  CHECK(models.at("M1").points.size() == 6);
+  CHECK(models.at("M1").max_read == 10);
+}
+
+TEST_CASE("iot::config::replay files and errors in other files") {
+  TempDir tmp;
+  tmp.write("data/levels.csv", "t,level\n0,1\n1,2\n");
+  const fs::path site = tmp.write("s.toml", R"([[port]]
+url = "tcp://h"
+[[port.device]]
+name = "a"
+unit = 1
+[[port.device.point]]
+name = "x"
+addr = "hr:0"
+generator = { kind = "replay", file = "data/levels.csv", column = "level", time_column = "t", loop = false }
+)");
+  const Site s = load_site(site);
+  const GeneratorSpec& g = *s.ports[0].devices[0].points[0].generator;
+  CHECK(g.file == tmp.dir / "data/levels.csv");
+  CHECK(g.column == "level");
+  CHECK(g.time_column == "t");
+  CHECK_FALSE(g.loop);
+
+  // an error inside a model file names that file
+  tmp.write("bad.toml", "[[model]]\nname = \"B\"\n[[model.point]]\nname = \"p\"\nadr = \"hr:0\"\n");
+  const fs::path s2 = tmp.write("s2.toml", "[site]\nmodels = [\"bad.toml\"]\n");
+  CHECK_THROWS_WITH(load_site(s2), (tmp.dir / "bad.toml").string() +
+                                       ":5:1: model[0].point[0]: unknown key 'adr' (did you mean 'addr'?)");
+  const fs::path s3 = tmp.write("s3.toml", "[site]\nmodels = [\"missing.toml\"]\n");
+  CHECK_THROWS_WITH(load_site(s3), s3.string() + ":2:11: site.models[0]: cannot read model file " +
+                                       (tmp.dir / "missing.toml").string());
+  CHECK_THROWS_WITH(load_site(tmp.dir / "nope.toml"), (tmp.dir / "nope.toml").string() + ": cannot read the file");
+  // the same model twice
+  tmp.write("m.toml", "[[model]]\nname = \"M\"\n");
+  const fs::path s4 = tmp.write("s4.toml", "[site]\nmodels = [\"m.toml\"]\n[[model]]\nname = \"M\"\n");
+  CHECK_THROWS_WITH(load_site(s4),
+                    Catch::Contains("model 'M' is defined twice (first at " + (tmp.dir / "m.toml").string() + ":1:1)"));
+}
+
+TEST_CASE("iot::config::expand_name") {
+  CHECK(expand_name("ch{n}", 3) == "ch3");
+  CHECK(expand_name("ch{n0}", 3) == "ch2");
+  CHECK(expand_name("ch{n:02}", 3) == "ch03");
+  CHECK(expand_name("ch{n0:03}", 1) == "ch000");
+  CHECK(expand_name("{n}-{n}", 5) == "5-5");
+  CHECK(expand_name("plain", 5) == "plain");
+  CHECK(expand_name("odd{x}", 5) == "odd{x}");
+  CHECK(expand_name("open{n", 5) == "open{n");
+}
+
+TEST_CASE("iot::config::empty and minimal sites") {
+  const Site s = parse_site("", "empty.toml");
+  CHECK(s.ports.empty());
+  CHECK(s.name == "empty");
+  const Site t = parse_site("[[port]]\nurl = \"tcp://127.0.0.1:1502\"\n", "x/min.toml");
+  REQUIRE(t.ports.size() == 1);
+  CHECK(t.ports[0].name == "tcp://127.0.0.1:1502");
+  CHECK(t.ports[0].settings.max_read == 125);
+}
+
+TEST_CASE("iot::config::writable, read_only and garbage after") {
+  const Site s = parse_site(R"([[port]]
+url = "tcp://127.0.0.1:0"
+[[port.device]]
+name = "a"
+unit = 1
+fault = { kind = "garbage", bytes = 3, after = true }
+[[port.device.point]]
+name = "free"
+addr = "hr:0"
+[[port.device.point]]
+name = "locked"
+addr = "hr:1"
+writable = false
+[[port.device.point]]
+name = "setpoint"
+addr = "hr:2"
+writable = true
+)",
+                            "w.toml");
+  CHECK(s.ports[0].target.port == 0); // a server binds any free port
+  const Device& d = s.ports[0].devices[0];
+  CHECK_FALSE(d.points[0].writable);
+  CHECK_FALSE(d.points[0].read_only);
+  CHECK_FALSE(d.points[1].writable);
+  CHECK(d.points[1].read_only);
+  CHECK(d.points[2].writable);
+  CHECK_FALSE(d.points[2].read_only);
+  CHECK(d.faults[0].after);
+  CHECK(d.faults[0].bytes == 3);
+  CHECK_THROWS_WITH(parse_site("[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = "
+                               "\"delay\", delay = 1, after = true }\n",
+                               "site.toml"),
+                    "site.toml:6:46: port[0].device[0].fault.after: 'after' does not apply to a delay fault");
+}
+
+TEST_CASE("iot::config::walk and replay options") {
+  TempDir tmp;
+  tmp.write("v.jsonl", "{\"value\": 1}\n");
+  const Site s = load_site(tmp.write("s.toml", R"([[port]]
+url = "tcp://h"
+[[port.device]]
+name = "a"
+unit = 1
+[[port.device.point]]
+name = "w"
+addr = "hr:0"
+generator = { kind = "walk", min = 10, max = 20, step = 0.5, value = 15, period = "200ms" }
+[[port.device.point]]
+name = "r"
+addr = "hr:1"
+generator = { kind = "replay", file = "v.jsonl", period = "2s" }
+)"));
+  const auto& w = *s.ports[0].devices[0].points[0].generator;
+  CHECK(w.value == 15);
+  CHECK(w.period == std::chrono::milliseconds(200));
+  CHECK(w.seed == 1);
+  const auto& r = *s.ports[0].devices[0].points[1].generator;
+  CHECK(r.column.empty());
+  CHECK(r.period == std::chrono::seconds(2));
+  CHECK(r.loop);
 }

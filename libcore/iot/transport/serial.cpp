@@ -82,8 +82,7 @@ void apply_termios(int fd, const std::string& path, const SerialSettings* s, boo
     if (s->parity == Parity::odd) tio.c_cflag |= PARODD;
     if (s->stop_bits == 2) tio.c_cflag |= CSTOPB;
     const speed_t sp = speed_of(s->baud);
-    if (sp == 0 && !is_pty)
-      throw io_error(fmt::format("{}: baud rate {} is not supported by termios", path, s->baud));
+    if (sp == 0 && !is_pty) throw io_error(fmt::format("{}: baud rate {} is not supported by termios", path, s->baud));
     if (sp != 0) {
       cfsetispeed(&tio, sp);
       cfsetospeed(&tio, sp);
@@ -99,13 +98,13 @@ void set_nonblocking(int fd, const std::string& path) {
 
 bool is_pty_path(int fd) {
   // Unix98 pty slaves are character devices under /dev/pts (major 136-143).
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd, &st) != 0) return false;
   const unsigned maj = (static_cast<unsigned>(st.st_rdev) >> 8) & 0xFFF;
   return S_ISCHR(st.st_mode) && maj >= 136 && maj <= 143;
 }
 
-}  // namespace
+} // namespace
 
 SerialLine SerialLine::open(const std::string& path, const SerialSettings& settings) {
   SerialLine line;
@@ -165,13 +164,14 @@ void SerialLine::close() {
 void SerialLine::configure(const SerialSettings& s) {
   if (m_fd < 0) throw io_error("serial port is not open");
   if (m_port) {
-    const sp_parity parity =
-        s.parity == Parity::none ? SP_PARITY_NONE : s.parity == Parity::even ? SP_PARITY_EVEN : SP_PARITY_ODD;
+    const sp_parity parity = s.parity == Parity::none   ? SP_PARITY_NONE
+                             : s.parity == Parity::even ? SP_PARITY_EVEN
+                                                        : SP_PARITY_ODD;
     if (sp_set_baudrate(m_port, static_cast<int>(s.baud)) != SP_OK || sp_set_bits(m_port, s.data_bits) != SP_OK ||
         sp_set_parity(m_port, parity) != SP_OK || sp_set_stopbits(m_port, s.stop_bits) != SP_OK ||
         sp_set_flowcontrol(m_port, SP_FLOWCONTROL_NONE) != SP_OK)
       throw io_error(fmt::format("cannot configure {} as {}: {}", m_path, describe(s), sp_message()));
-    apply_termios(m_fd, m_path, nullptr, m_is_pty);  // raw mode, keep the speed libserialport set
+    apply_termios(m_fd, m_path, nullptr, m_is_pty); // raw mode, keep the speed libserialport set
   } else {
     apply_termios(m_fd, m_path, &s, m_is_pty);
   }
@@ -208,7 +208,8 @@ void SerialLine::transmit(std::span<const std::uint8_t> bytes, std::chrono::mill
   while (done < bytes.size()) {
     done += write_some(bytes.subspan(done));
     if (done == bytes.size()) break;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       if (rts != Rts::none) set_rts(rts == Rts::down);
       throw timeout_error(fmt::format("write to {}: {} of {} bytes sent", m_path, done, bytes.size()));
@@ -313,7 +314,7 @@ RtuTiming rtu_timing(const SerialSettings& s) {
   const double char_us = 1e6 * bits_per_char(s) / static_cast<double>(s.baud ? s.baud : 1);
   const auto up = [](double us) { return std::chrono::microseconds(static_cast<std::int64_t>(std::ceil(us - 1e-9))); };
   RtuTiming t{up(char_us), up(1.5 * char_us), up(3.5 * char_us)};
-  if (s.baud > 19200) {  // Modbus over Serial Line V1.02 §2.5.1.1: fixed values above 19200 baud
+  if (s.baud > 19200) { // Modbus over Serial Line V1.02 §2.5.1.1: fixed values above 19200 baud
     t.t1_5 = std::chrono::microseconds(750);
     t.t3_5 = std::chrono::microseconds(1750);
   }
@@ -325,4 +326,4 @@ std::chrono::microseconds transmit_time(const SerialSettings& s, std::size_t byt
   return std::chrono::microseconds(static_cast<std::int64_t>(std::ceil(us)));
 }
 
-}  // namespace iot::transport
+} // namespace iot::transport
