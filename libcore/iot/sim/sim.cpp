@@ -945,7 +945,7 @@ void Server::on_stdin() {
   if (n <= 0) {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     // End of the command stream: keep serving, stop listening to it.
-    epoll_ctl(m_ep, EPOLL_CTL_DEL, 0, nullptr);
+    if (m_stdin_open) epoll_ctl(m_ep, EPOLL_CTL_DEL, 0, nullptr);
     m_stdin_open = false;
     if (!m_stdin_buf.empty()) run_command(m_stdin_buf);
     m_stdin_buf.clear();
@@ -986,16 +986,23 @@ ExitCode Server::run() {
   };
   watch(stop_fd(), k_tag_stop);
   watch(m_timer_fd, k_tag_timer);
+  bool stdin_is_file = false;
   if (m_opt.commands) {
     const int fl = fcntl(0, F_GETFL);
     if (fl >= 0 && watch(0, k_tag_stdin)) {
       fcntl(0, F_SETFL, fl | O_NONBLOCK);
       m_stdin_open = true;
+    } else if (fl >= 0 && errno == EPERM) {
+      stdin_is_file = true;  // epoll refuses regular files: read it whole after `ready`
     }
   }
   m_start_us = mono_us();
   if (m_opt.duration) add_timer(m_start_us + m_opt.duration->count(), k_timer_duration);
   write_ready();
+  if (stdin_is_file) {
+    m_stdin_open = true;
+    while (m_stdin_open) on_stdin();
+  }
   m_out.flush();
 
   std::array<epoll_event, 256> evs{};
