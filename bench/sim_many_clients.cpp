@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   auto us_since = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start).count(); };
   // Spread the connections over the period so the load is even.
   std::vector<long> next(conns);
-  for (int i = 0; i < conns; ++i) next[i] = period_us * i / conns;
+  for (int i = 0; i < conns; ++i)
+    next[i] = period_us * i / conns;
   long sent = 0, answers = 0;
   uint16_t tid = 0;
   epoll_event evs[256];
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
     for (int k = 0; k < n; ++k) {
       uint8_t buf[4096];
       const ssize_t got = read(fds[evs[k].data.u32], buf, sizeof buf);
-      if (got > 0) answers += got / 25;  // 9-byte header + 16 bytes for 8 registers
+      if (got > 0) answers += got / 25; // 9-byte header + 16 bytes for 8 registers
     }
   }
   std::printf("%ld %ld %.1f\n", sent, answers, static_cast<double>(answers) / seconds);
