@@ -31,14 +31,16 @@ assert_eq "$(regs -a 1 -r 0 -c 1 -t 0)" "1" "coil after write"
 out=$(mbpoll -m tcp -p "$port" -1 -0 -a 1 -r 7 127.0.0.1 -- 9 2>&1 || true)
 assert_contains "$out" "Illegal data address"
 assert_eq "$(regs -a 1 -r 7 -c 1)" "7" "fixed after refused write"
+# replay (first row), walk (its start before its first step), ramp (its start).
+assert_eq "$(regs -a 1 -r 9 -c 3)" "321 50 10" "replay, walk, ramp"
 # Outside the map: exception 02.
-out=$(mbpoll -m tcp -p "$port" -1 -0 -a 1 -r 0 -c 10 127.0.0.1 2>&1 || true)
+out=$(mbpoll -m tcp -p "$port" -1 -0 -a 1 -r 0 -c 13 127.0.0.1 2>&1 || true)
 assert_contains "$out" "Illegal data address"
 
 wait_for_line "$T/sim.out" '"kind":"write".*"setpoint":4321'
 jq_eq "$(grep '"kind":"write"' "$T/sim.out" | head -1)" '[.device, .addr, .points.setpoint]' '["meter1","hr:6",4321]'
 # --log: one frame record per request, here the last read of 10 registers.
-jq_eq "$(grep '"kind":"frame"' "$T/sim.out" | tail -1)" '[.fc, .addr, .count, .port, .device]' '[3,0,10,"gw","meter1"]'
+jq_eq "$(grep '"kind":"frame"' "$T/sim.out" | tail -1)" '[.fc, .addr, .count, .port, .device]' '[3,0,13,"gw","meter1"]'
 kill -INT "$sim_pid"
 wait "$sim_pid" || fail "iot-sim exited with $?"
 grep -q '"kind":"stats"' "$T/sim.out" || fail "no stats record"
