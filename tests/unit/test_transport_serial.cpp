@@ -103,6 +103,13 @@ TEST_CASE("iot::transport::pty pair with termios fallback") {
   CHECK((tio.c_cflag & PARODD) != 0);
   CHECK((tio.c_cflag & CSTOPB) != 0);
 
+  // RS-485 direction control: a pty has no modem lines, so set_rts reports false and
+  // transmit still sends everything.
+  line.configure(SerialSettings{19200, Parity::even, 8, 1, Rts::up});
+  CHECK(line.settings().rts == Rts::up);
+  line.transmit(frame);
+  CHECK(read_fd(pty.master_fd(), frame.size()) == frame);
+
   SerialLine moved = std::move(line);
   CHECK_FALSE(line.is_open());
   CHECK(moved.is_open());

@@ -1,5 +1,7 @@
 #include "iot/modbus/frame_record.hpp"
 
+#include "iot/core/hex.hpp"
+
 #include <array>
 #include <string>
 
@@ -184,52 +186,12 @@ void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f) {
   w.end_object();
 }
 
-namespace {
-
-// Hex digit values; 0x10 marks a separator, 0xFF anything else.
-constexpr std::array<std::uint8_t, 256> make_hex_table() {
-  std::array<std::uint8_t, 256> t{};
-  for (auto& v : t) v = 0xFF;
-  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<std::uint8_t>(c);
-  for (int c = 0; c < 6; ++c) {
-    t['a' + c] = static_cast<std::uint8_t>(10 + c);
-    t['A' + c] = static_cast<std::uint8_t>(10 + c);
-  }
-  for (char c : {' ', '\t', ',', '-', '\r', '\n'}) t[static_cast<unsigned char>(c)] = 0x10;
-  return t;
-}
-constexpr std::array<std::uint8_t, 256> k_hex_table = make_hex_table();
-constexpr std::uint8_t k_sep = 0x10;
-
-}  // namespace
 
 bool parse_hex_bytes(std::string_view text, Bytes& out) {
-  out.clear();
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    if (k_hex_table[s[i]] == k_sep) {
-      ++i;
-      continue;
-    }
-    if (s[i] == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X')) i += 2;
-    // A run of digits up to the next separator: pairs, or a single digit.
-    const std::size_t start = i;
-    while (i + 1 < n && k_hex_table[s[i]] < 0x10 && k_hex_table[s[i + 1]] < 0x10) {
-      out.push_back(static_cast<std::uint8_t>(k_hex_table[s[i]] << 4 | k_hex_table[s[i + 1]]));
-      i += 2;
-    }
-    if (i < n && k_hex_table[s[i]] != k_sep) {
-      // One digit left over: alone it is a byte ("0x1 0x3"); after pairs it is an odd run.
-      if (k_hex_table[s[i]] >= 0x10 || i != start || (i + 1 < n && k_hex_table[s[i + 1]] != k_sep)) return false;
-      out.push_back(k_hex_table[s[i]]);
-      ++i;
-    } else if (i == start) {
-      return false;  // "0x" with no digits
-    }
-  }
-  return true;
+  out.assign(text.size() / 2 + 1, 0);
+  HexResult r = parse_hex(text, out.data(), out.size());
+  out.resize(r.error.empty() ? r.size : 0);
+  return r.error.empty() || (r.size == 0 && text.find_first_not_of(" \t,;:-") == std::string_view::npos);
 }
 
 }  // namespace iot::modbus

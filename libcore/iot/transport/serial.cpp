@@ -110,18 +110,24 @@ SerialLine SerialLine::open(const std::string& path, const SerialSettings& setti
   SerialLine line;
   line.m_path = path;
   sp_port* port = nullptr;
+  std::string sp_error;
   if (sp_get_port_by_name(path.c_str(), &port) == SP_OK) {
-    if (sp_open(port, SP_MODE_READ_WRITE) != SP_OK) {
-      const std::string why = sp_message();
+    if (sp_open(port, SP_MODE_READ_WRITE) == SP_OK) {
+      line.m_port = port;
+      if (sp_get_port_handle(port, &line.m_fd) != SP_OK) throw io_error(fmt::format("{}: no file descriptor", path));
+    } else {
+      sp_error = sp_message();
       sp_free_port(port);
-      throw io_error(fmt::format("cannot open serial port {}: {}", path, why));
     }
-    line.m_port = port;
-    if (sp_get_port_handle(port, &line.m_fd) != SP_OK) throw io_error(fmt::format("{}: no file descriptor", path));
-  } else {
-    // libserialport 0.1.1 finds no sysfs entry for ptys (and some odd drivers): use termios.
+  }
+  if (!line.m_port) {
+    // libserialport 0.1.1 finds no sysfs entry for ptys (and some odd drivers), and may
+    // refuse to open what it cannot classify: open and configure with termios instead.
     const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) throw errno_error(fmt::format("cannot open serial port {}", path));
+    if (fd < 0) {
+      if (!sp_error.empty()) throw io_error(fmt::format("cannot open serial port {}: {}", path, sp_error));
+      throw errno_error(fmt::format("cannot open serial port {}", path));
+    }
     line.m_fd = fd;
     if (!isatty(fd)) throw io_error(fmt::format("cannot open serial port {}: not a terminal device", path));
   }
