@@ -137,7 +137,7 @@ private:
     try {
       m_client->open();
       m_backoff = milliseconds(100);
-      if (m_was_disconnected || m_spec.target.is_network()) port_status("connected", m_client->describe());
+      if (m_was_disconnected) port_status("connected", m_client->describe());
       m_was_disconnected = false;
       return true;
     } catch (const Error& e) {
@@ -250,7 +250,7 @@ private:
     if (dev.link != DeviceState::Link::online) {
       const bool again = dev.link == DeviceState::Link::offline;
       dev.link = DeviceState::Link::online;
-      m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "online", again ? "answered again" : "answered"});
+      if (m_options.device_status) m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "online", again ? "answered again" : "answered"});
     }
   }
 

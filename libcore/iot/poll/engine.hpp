@@ -37,6 +37,7 @@ struct EngineOptions {
   bool allow_write = false;             // stdin writes (site mode)
   bool fail_on_connect = false;         // ad-hoc: a target that cannot be opened is an error
   bool stats = true;                    // a stats record per port at the end
+  bool device_status = true;            // status records for devices going online/offline (site mode)
 };
 
 class PortWorker;
