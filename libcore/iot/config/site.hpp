@@ -95,6 +95,7 @@ struct FaultSpec {
   double probability = 1;                // apply with this probability (0-1), after `every`
   std::optional<values::Range> addr;     // only requests touching this range ("hr:0:10")
   Duration offline{0}, online{0};        // flap
+  bool after = false;                    // garbage: after the answer instead of before (sim)
   SourcePos pos;
 };
 std::string_view fault_kind_name(FaultSpec::Kind kind);

@@ -64,7 +64,8 @@ void parse_host_port(std::string_view url, std::string_view rest, Target& t) {
   if (t.host.empty()) bad(url, "the host is missing (e.g. tcp://192.168.1.10:502)");
   if (!port.empty()) {
     const auto p = number(port);
-    if (!p || *p == 0 || *p > 65535) bad(url, fmt::format("port '{}' is not a number from 1 to 65535", port));
+    // Port 0 is kept: a server (iot-sim) binds it to mean "any free port".
+    if (!p || *p > 65535) bad(url, fmt::format("port '{}' is not a number from 0 to 65535", port));
     t.port = static_cast<std::uint16_t>(*p);
   }
 }
