@@ -10,14 +10,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "iot/core/error.hpp"
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/crc.hpp"
+#include "iot/transport/serial.hpp"
 
 namespace iot::transport {
 
@@ -128,55 +127,6 @@ int connect_tcp(const std::string& host, std::uint16_t port, int type, microseco
   return fd;
 }
 
-speed_t baud_constant(std::uint32_t baud) {
-  switch (baud) {
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 115200: return B115200;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 921600: return B921600;
-    default: throw io_error(fmt::format("baud rate {} is not supported", baud));
-  }
-}
-
-// Opens a serial line raw with termios (works on ptys too).
-int open_serial(const std::string& path, const SerialSettings& s) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw errno_error(path);
-  termios tio{};
-  if (::tcgetattr(fd, &tio) == 0) {
-    ::cfmakeraw(&tio);
-    tio.c_cflag |= CLOCAL | CREAD;
-    tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
-    tio.c_cflag |= s.data_bits == 7 ? CS7 : CS8;
-    if (s.parity != Parity::none) tio.c_cflag |= PARENB;
-    if (s.parity == Parity::odd) tio.c_cflag |= PARODD;
-    if (s.stop_bits == 2) tio.c_cflag |= CSTOPB;
-    const speed_t sp = baud_constant(s.baud);
-    ::cfsetispeed(&tio, sp);
-    ::cfsetospeed(&tio, sp);
-    tio.c_cc[VMIN] = 0;
-    tio.c_cc[VTIME] = 0;
-    if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
-      Error e = errno_error(path + ": line settings");
-      ::close(fd);
-      throw e;
-    }
-  }
-  return fd;
-}
-
-void set_rts(int fd, bool on) {
-  int flag = TIOCM_RTS;
-  ::ioctl(fd, on ? TIOCMBIS : TIOCMBIC, &flag);
-}
-
 enum class Framing { mbap, rtu, ascii };
 
 class FdClient final : public Client {
@@ -197,15 +147,16 @@ public:
     close();
     if (m_target.is_serial()) {
       if (m_target.pty || m_target.device.empty()) throw usage_error("a poller needs a device path, not a pty");
-      m_fd = open_serial(m_target.device, m_target.serial);
-      if (m_target.serial.rts != Rts::none) set_rts(m_fd, m_target.serial.rts == Rts::down);
+      m_serial = SerialLine::open(m_target.device, m_target.serial);
+      m_fd = m_serial.fd();
     } else {
       m_fd = connect_tcp(m_target.host, m_target.port, m_datagram ? SOCK_DGRAM : SOCK_STREAM, m_options.connect_timeout);
     }
     m_buf.clear();
   }
   void close() override {
-    if (m_fd >= 0) ::close(m_fd);
+    if (m_serial.is_open()) m_serial.close();
+    else if (m_fd >= 0) ::close(m_fd);
     m_fd = -1;
   }
   bool is_open() const override { return m_fd >= 0; }
@@ -214,13 +165,10 @@ public:
 
   microseconds wire_time(std::size_t req, std::size_t rep) const override {
     if (!m_target.is_serial()) return microseconds(0);
-    const SerialSettings& s = m_target.serial;
-    const unsigned bits = 1 + s.data_bits + (s.parity != Parity::none ? 1 : 0) + s.stop_bits;
-    std::size_t chars = m_framing == Framing::ascii ? (req + 2) * 2 + 3 + (rep + 2) * 2 + 3 : req + 3 + rep + 3;
-    const double us = static_cast<double>(chars * bits) * 1e6 / s.baud;
-    // Two inter-frame silences of 3.5 characters (§2.5.1.1; fixed 1750 us above 19200 baud).
-    const double t35 = s.baud > 19200 ? 1750.0 : 3.5 * bits * 1e6 / s.baud;
-    return microseconds(static_cast<long>(us + 2 * t35));
+    // ADU bytes: RTU adds address and CRC (3), ASCII sends every byte as two hex
+    // characters plus ':', LRC and CR LF; then the t3.5 silence after each frame.
+    const std::size_t chars = m_framing == Framing::ascii ? (req + 2) * 2 + 3 + (rep + 2) * 2 + 3 : req + 3 + rep + 3;
+    return transmit_time(m_target.serial, chars) + 2 * rtu_timing(m_target.serial).t3_5;
   }
 
   void send_only(std::uint8_t unit, std::span<const std::uint8_t> pdu) override {
@@ -322,13 +270,9 @@ private:
   }
 
   void send_adu() {
-    const bool rts = m_target.is_serial() && m_target.serial.rts != Rts::none;
-    if (rts) set_rts(m_fd, m_target.serial.rts == Rts::up);
-    write_all(m_fd, m_out.data(), m_out.size());
-    if (rts) {
-      ::tcdrain(m_fd);  // the driver must stay enabled until the last bit left
-      set_rts(m_fd, m_target.serial.rts == Rts::down);
-    }
+    // SerialLine::transmit raises and releases RTS around the frame when asked (RS-485).
+    if (m_serial.is_open()) m_serial.transmit(m_out);
+    else write_all(m_fd, m_out.data(), m_out.size());
   }
 
   std::size_t flush_input() {
@@ -403,22 +347,20 @@ private:
     return false;
   }
 
+  // Looks for a complete answer at every offset (garbage before it is skipped): a
+  // frame for our unit and function whose length is known from its first bytes and
+  // whose CRC matches. A complete candidate with a bad CRC is remembered.
   bool extract_rtu(Reply& reply) {
-    std::size_t start = 0;
-    bool need_more = false;
-    while (start + 2 <= m_buf.size()) {
+    for (std::size_t start = 0; start + 2 <= m_buf.size(); ++start) {
       std::span<const std::uint8_t> b(m_buf.data() + start, m_buf.size() - start);
       if (b[0] != m_expect_unit || !fc_matches(b[1])) {
-        if (b[0] != m_expect_unit && fc_matches(b[1]) && m_mismatch.empty())
+        if (b[0] != m_expect_unit && b[1] == m_expect_fc && m_mismatch.empty())
           m_mismatch = fmt::format("answer from unit {}, expected {}", b[0], m_expect_unit);
-        ++start;
         continue;
       }
       const modbus::RtuLength rl = modbus::rtu_frame_length(b, modbus::Direction::response);
-      if (rl.status == modbus::RtuLength::need_more || (rl.status == modbus::RtuLength::known && b.size() < rl.length)) {
-        need_more = true;
-        break;
-      }
+      if (rl.status == modbus::RtuLength::need_more || (rl.status == modbus::RtuLength::known && b.size() < rl.length))
+        continue;  // may still complete; a later offset may hold the real answer
       // Unknown layout: the bytes so far, judged by their CRC.
       const std::size_t flen = rl.status == modbus::RtuLength::known ? rl.length : b.size();
       if (flen >= 4 && modbus::crc16(b.first(flen)) == 0) {
@@ -429,9 +371,7 @@ private:
         return true;
       }
       m_crc_failed = true;
-      ++start;
     }
-    (void)need_more;  // the buffer is kept whole: later bytes may complete a frame in it
     return false;
   }
 
@@ -491,6 +431,7 @@ private:
   Framing m_framing = Framing::mbap;
   bool m_datagram = false;
   int m_fd = -1;
+  SerialLine m_serial;
   std::uint16_t m_tid = 0;
   std::uint8_t m_expect_unit = 0;
   std::uint8_t m_expect_fc = 0;
