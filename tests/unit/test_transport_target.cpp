@@ -57,7 +57,7 @@ TEST_CASE("iot::transport::parse_target serial") {
 }
 
 TEST_CASE("iot::transport::parse_target errors") {
-  CHECK_THROWS_WITH(parse_target("tcp://h:70000"), "invalid target 'tcp://h:70000': port '70000' is not a number from 1 to 65535");
+  CHECK_THROWS_WITH(parse_target("tcp://h:70000"), "invalid target 'tcp://h:70000': port '70000' is not a number from 0 to 65535");
   CHECK_THROWS_WITH(parse_target("tcp://"), Catch::Contains("the host is missing"));
   CHECK_THROWS_WITH(parse_target("mqtt://h"), Catch::Contains("unknown scheme"));
   CHECK_THROWS_WITH(parse_target("rtu:"), Catch::Contains("the serial device is missing"));

@@ -52,12 +52,13 @@ std::string_view alarm_type_name(AlarmRule::Type type);  // "HH", "LL", "HL"
 struct GeneratorSpec {
   enum class Kind { constant, ramp, sine, walk, step, replay, link };
   Kind kind = Kind::constant;
-  double value = 0;                 // constant
+  double value = 0;                 // constant; walk: start value
   double from = 0, to = 0;          // ramp: from -> to over period, then again from `from`
   double min = 0, max = 0;          // sine (centre (min+max)/2), walk bounds
   double step = 1;                  // walk: max change per update
   std::uint64_t seed = 1;           // walk: PRNG seed (deterministic runs)
-  Duration period{0};               // ramp, sine; step: 0 = hold the last value; else repeat
+  Duration period{0};               // ramp, sine; step: 0 = hold the last value; else repeat;
+                                    // walk: time per step (0 = 1 s); replay: time per row without time_column
   std::vector<std::pair<Duration, double>> schedule;  // step: [[time, value], ...] sorted
   std::filesystem::path file;       // replay: CSV (header row) or JSONL, resolved against the site file
   std::string column;               // replay: CSV column / JSON key with the value
@@ -109,6 +110,7 @@ struct Point {
   std::string description;
   bool enabled = true;
   bool writable = false;
+  bool read_only = false;         // `writable = false` written out: the simulator refuses writes too
   std::optional<Duration> storage_period;   // 存储周期: store a reading at most this often
   std::optional<double> report_deadband;    // report only changes larger than this
   std::optional<AlarmRule> alarm;
