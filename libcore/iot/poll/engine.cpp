@@ -431,14 +431,14 @@ private:
         if (dev.link == DeviceState::Link::offline) continue;
         connected = poll_device(dev, false);
       }
-      // At most one re-probe per cycle, so offline devices cost the healthy ones little.
+      // Offline devices whose reconnect time has come get one request each, after the
+      // online devices, so a device that is back is seen within one reconnect interval.
       if (connected && !stop_requested()) {
-        DeviceState* due = nullptr;
         const auto t = SteadyClock::now();
-        for (DeviceState& dev : m_devices)
-          if (dev.link == DeviceState::Link::offline && dev.next_probe <= t && (due == nullptr || dev.next_probe < due->next_probe))
-            due = &dev;
-        if (due != nullptr) poll_device(*due, true);
+        for (DeviceState& dev : m_devices) {
+          if (stop_requested() || !connected) break;
+          if (dev.link == DeviceState::Link::offline && dev.next_probe <= t) connected = poll_device(dev, true);
+        }
       }
       ++cycles;
       m_out.cycle_end();

@@ -3,8 +3,8 @@
 // at a time), ports in parallel.
 //
 // A worker's cycle: queued writes first (the seed's 优先执行命令), then every
-// online device's planned reads in turn, then at most one re-probe of an offline
-// device whose reconnect time has come, then a wait for the next cycle. A device
+// online device's planned reads in turn, then one request to each offline device
+// whose reconnect time has come (a re-probe), then a wait for the next cycle. A device
 // that leaves `offline_after` requests in a row unanswered is marked offline and
 // skipped, so silent devices do not slow the healthy ones; any answer (even an
 // exception) brings it back. A lost connection is reopened with a growing
