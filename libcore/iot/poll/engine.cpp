@@ -297,11 +297,11 @@ private:
           dev.next_probe = SteadyClock::now() + m_spec.timing.reconnect;
           return true;
         }
-        emit_failed(dev, read, quality_of(reply.status), reply.error);
         if (dev.misses >= m_spec.timing.offline_after) {
-          set_offline(dev, reply.error);
+          set_offline(dev, reply.error);  // its readings say offline rather than timeout
           return true;
         }
+        emit_failed(dev, read, quality_of(reply.status), reply.error);
         if (probe) return true;
       }
       if (m_spec.timing.gap.count() > 0) wait_for(SteadyClock::now() + m_spec.timing.gap);
@@ -423,7 +423,10 @@ private:
     while (!stop_requested()) {
       if (m_options.cycles && cycles >= *m_options.cycles) break;
       const auto cycle_start = SteadyClock::now();
-      if (!ensure_open()) continue;
+      if (!ensure_open()) {
+        ++cycles;  // a cycle without a connection still counts for --count
+        continue;
+      }
       run_writes();
       bool connected = true;
       for (DeviceState& dev : m_devices) {
