@@ -2,7 +2,7 @@
 # Every value type in every word order, scaling, strings, coils, discrete and input
 # registers read from pymodbus's Modbus/TCP server.
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/types_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/types_lib.bash"
 need jq
 need_pymodbus
 port=$(free_port)

@@ -2,7 +2,7 @@
 # The same values through RTU framing over TCP (serial device servers), pymodbus's
 # server with its RTU framer on a TCP socket.
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/types_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/types_lib.bash"
 need jq
 need_pymodbus
 port=$(free_port)

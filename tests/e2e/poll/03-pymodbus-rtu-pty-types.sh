@@ -2,7 +2,7 @@
 # The same values over RTU on a serial line: a pty pair made by socat, pymodbus's
 # serial server on one end, iot-poll on the other.
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/types_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/types_lib.bash"
 need jq socat
 need_pymodbus
 bg socat socat pty,raw,echo=0,link="$T/dev-server" pty,raw,echo=0,link="$T/dev-poll"

@@ -2,7 +2,7 @@
 # write (FC06, FC16, FC05, FC15, f32 over two registers) read back, exception
 # answers, scan of unit ids, UDP reads, and `| head -n 1` ending quietly with 0.
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/types_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/types_lib.bash"
 need jq
 need_pymodbus
 port=$(free_port)

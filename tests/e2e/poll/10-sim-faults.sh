@@ -3,7 +3,7 @@
 # polling the healthy device on the same port. RTU framing over TCP (so CRC and
 # unit faults apply) and Modbus/TCP (transaction ids, dropped connections).
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/sim_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/sim_lib.bash"
 need jq
 p1=$(free_port); p2=$(free_port)
 dev() {  # name unit fault
@@ -24,11 +24,11 @@ dev() {  # name unit fault
   dev late 9 '{ kind = "delay", delay = "450ms" }'
   dev other 10 '{ kind = "wrong_unit" }'
   dev busy 11 '{ kind = "busy" }'
-  dev flap 12 '{ kind = "flap", offline = "500ms", online = "500ms" }'
   printf '[[port]]\nname = "tcp"\nurl = "tcp://127.0.0.1:%s"\n' "$p2"
   dev healthy2 1 ''
   dev tid 2 '{ kind = "wrong_tid" }'
   dev dropper 3 '{ kind = "drop", every = 5 }'
+  dev flap 4 '{ kind = "flap", offline = "500ms", online = "500ms" }'
 } >"$T/site.toml"
 start_sim sim "$T/site.toml"
 open_input poll

@@ -6,7 +6,7 @@
 # device is online again within one reconnect interval of coming back.
 # ctest-labels: no-sanitizer
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/sim_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/sim_lib.bash"
 need jq
 {
   printf '[site]\nname = "bus"\n[defaults]\ninterval = "10ms"\ntimeout = "100ms"\nretries = 0\noffline_after = 3\nreconnect = "2s"\n'

@@ -6,7 +6,7 @@
 # jitter cannot change the outcome.
 # ctest-labels: no-sanitizer
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/sim_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/sim_lib.bash"
 need jq
 port=$(free_port)
 # point | generator | alarm rule | expected alarm records (state level limit;...)

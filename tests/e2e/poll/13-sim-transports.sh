@@ -2,7 +2,7 @@
 # Values from iot-sim over every transport it serves (TCP, RTU over TCP, UDP, RTU and
 # ASCII on ptys): every type and order, scaling with zero and decimals.
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/sim_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/sim_lib.bash"
 need jq
 points() {
   local a=0 typ order

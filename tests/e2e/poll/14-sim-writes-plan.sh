@@ -4,7 +4,7 @@
 # plan command prints the read plan; 200 points over 2,000 registers take 16 reads.
 # End of stdin stops the run with a stats record.
 . "$IOT_SOURCE/tests/lib.sh"
-. "$IOT_SOURCE/tests/e2e/poll/sim_lib.sh"
+. "$IOT_SOURCE/tests/e2e/poll/sim_lib.bash"
 need jq
 port=$(free_port)
 cat >"$T/site.toml" <<TOML
