@@ -66,6 +66,7 @@ class PortWorker {
 public:
   PortWorker(PortSpec spec, Output& out, const EngineOptions& options, const ClientFactory& factory)
       : m_spec(std::move(spec)), m_out(out), m_options(options) {
+    for (auto& d : m_spec.devices) fill_addresses(d);
     transport::ClientOptions co;
     co.interrupt_fd = stop_fd();
     m_client = factory ? factory(m_spec.target) : transport::make_client(m_spec.target, co);
@@ -191,29 +192,32 @@ private:
   void emit_reading(DeviceState& dev, std::size_t idx, ReadingRecord& r, std::optional<double> numeric) {
     PointState& ps = dev.points[idx];
     const PointSpec& p = dev.spec->points[idx];
+    const Micros t = m_read_time;
     if (ps.alarm && numeric && r.quality == Quality::ok) {
-      if (auto ev = ps.alarm->update(*numeric, steady_us())) {
+      if (auto ev = ps.alarm->update(*numeric, t)) {
         m_out.alarm(AlarmRecord{r.ts, m_spec.name, dev.spec->name, p.name, p.uom, dev.spec->unit, p.alarm->type, *ev});
       }
     }
     r.alarm = ps.alarm ? ps.alarm->level() : AlarmLevel::none;
     const std::string text = numeric ? std::string() : values::to_string(r.value);
-    if (ps.filter.admit(steady_us(), r.quality == Quality::ok ? numeric : std::nullopt, text, static_cast<int>(r.quality),
+    if (ps.filter.admit(t, r.quality == Quality::ok ? numeric : std::nullopt, text, static_cast<int>(r.quality),
                         static_cast<int>(r.alarm)))
       m_out.reading(r);
   }
 
   void emit_failed(DeviceState& dev, const PlannedRead& read, Quality q, const std::string& error) {
     const TimePoint ts = now();
+    m_read_time = steady_us();
     for (std::size_t idx : read.items) {
       const PointSpec& p = dev.spec->points[idx];
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, values::to_string(p.ref), {}, {}, false, p.uom, q, error};
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, false, p.uom, q, error};
       emit_reading(dev, idx, r, std::nullopt);
     }
   }
 
   void emit_values(DeviceState& dev, const PlannedRead& read, const Bytes& answer) {
     const TimePoint ts = now();
+    m_read_time = steady_us();
     const bool bits = read.table == PlanTable::coil || read.table == PlanTable::discrete_input;
     std::vector<std::uint16_t> words;
     std::vector<bool> bitv;
@@ -222,7 +226,7 @@ private:
     for (std::size_t idx : read.items) {
       const PointSpec& p = dev.spec->points[idx];
       const std::size_t off = p.ref.addr - read.addr;
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, values::to_string(p.ref), {}, {}, bits, p.uom, Quality::ok, {}};
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, bits, p.uom, Quality::ok, {}};
       std::optional<double> numeric;
       try {
         if (bits) {
@@ -260,9 +264,10 @@ private:
     m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "offline",
                               fmt::format("{} requests without answer ({})", dev.misses, why)});
     const TimePoint ts = now();
+    m_read_time = steady_us();
     for (std::size_t idx = 0; idx < dev.spec->points.size(); ++idx) {
       const PointSpec& p = dev.spec->points[idx];
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, values::to_string(p.ref), {}, {}, false, p.uom, Quality::offline, "device offline"};
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, false, p.uom, Quality::offline, "device offline"};
       emit_reading(dev, idx, r, std::nullopt);
     }
   }
@@ -444,7 +449,14 @@ private:
         }
       }
       ++cycles;
-      m_out.cycle_end();
+      // Records go out at the end of a cycle; back-to-back cycles (interval 0) flush
+      // at most every 50 ms so a fast loop is not one write(2) per request.
+      const auto end = SteadyClock::now();
+      const bool will_wait = cycle_start + m_spec.timing.interval > end;
+      if (will_wait || end - m_last_flush >= milliseconds(50)) {
+        m_out.cycle_end();
+        m_last_flush = end;
+      }
       if (m_options.cycles && cycles >= *m_options.cycles) break;
       // Writes that arrive while waiting go out at once, before the next poll.
       while (wait_for(cycle_start + m_spec.timing.interval)) {
@@ -466,6 +478,8 @@ private:
   std::exception_ptr m_failure;
   double m_wall_s = 0;
   Micros m_backoff = milliseconds(100);
+  SteadyClock::time_point m_last_flush{};
+  Micros m_read_time{0};  // steady time of the readings being emitted (alarm delays, storage periods)
   bool m_was_disconnected = false;
   int m_wake_fd = -1;
   std::mutex m_queue_mutex;

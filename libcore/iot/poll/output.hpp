@@ -23,7 +23,7 @@ struct ReadingRecord {
   TimePoint ts;
   std::string_view port, device, point;
   std::uint8_t unit = 0;
-  std::string addr;
+  std::string_view addr;
   values::Value value;
   std::vector<std::uint16_t> raw;  // register words, or bits as 0/1 when raw_bits
   bool raw_bits = false;

@@ -17,6 +17,10 @@ PlanTable plan_table(values::Table table) {
   return PlanTable::holding_register;
 }
 
+void fill_addresses(DeviceSpec& device) {
+  for (auto& p : device.points) p.addr = values::to_string(p.ref);
+}
+
 std::vector<PlannedRead> plan_device(const DeviceSpec& device, const PortTiming& timing) {
   std::vector<PlanItem> items;
   items.reserve(device.points.size());

@@ -24,6 +24,7 @@ struct PointSpec {
   values::Format format;
   values::Scaling scaling;
   std::string uom;
+  std::string addr;  // "hr:10", filled by plan_device (written with every reading)
   bool writable = false;
   std::optional<AlarmLimits> alarm;
   ReportRules report;
@@ -59,6 +60,8 @@ struct PortSpec {
 
 // The read plan of one device.
 std::vector<PlannedRead> plan_device(const DeviceSpec& device, const PortTiming& timing);
+// Fills PointSpec::addr of every point.
+void fill_addresses(DeviceSpec& device);
 
 PlanTable plan_table(values::Table table);
 

@@ -183,9 +183,12 @@ public:
       reply.error = "not connected";
       return reply;
     }
-    // Whatever is waiting now is an answer to an earlier request: flush it.
-    reply.stale += flush_input();
+    // Whatever is waiting now is an answer to an earlier request: flush it. Only a
+    // transaction that did not end with its answer can leave one behind, so a clean
+    // line costs no extra system call.
+    if (m_unclean) reply.stale += flush_input();
     m_buf.clear();
+    m_unclean = true;
     build_adu(unit, pdu);
     const auto t0 = SteadyClock::now();
     try {
@@ -203,6 +206,7 @@ public:
     m_mismatch.clear();
     for (;;) {
       if (try_extract(reply)) {
+        m_unclean = !m_buf.empty();
         reply.latency = std::chrono::duration_cast<microseconds>(SteadyClock::now() - t0);
         return reply;
       }
@@ -436,6 +440,7 @@ private:
   std::uint8_t m_expect_unit = 0;
   std::uint8_t m_expect_fc = 0;
   bool m_crc_failed = false;
+  bool m_unclean = true;  // the last transaction may have left bytes behind
   std::string m_mismatch;
   std::vector<std::uint8_t> m_out;
   std::vector<std::uint8_t> m_buf;
