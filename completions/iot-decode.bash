@@ -5,7 +5,7 @@ _iot_decode() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     case "$path/$w" in
-      /frame|/pcap|/sniff|/regs) path="${path}/$w" ;;
+      /frame|/pcap|/sniff|/regs|/acrel) path="${path}/$w" ;;
     esac
   done
   case "$path $prev" in
@@ -60,14 +60,20 @@ _iot_decode() {
     "/regs -v"|"/regs --verbose") COMPREPLY=(); return ;;
     "/regs -q"|"/regs --quiet") COMPREPLY=(); return ;;
     "/regs --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/acrel -h"|"/acrel --help") COMPREPLY=(); return ;;
+    "/acrel --version") COMPREPLY=(); return ;;
+    "/acrel -v"|"/acrel --verbose") COMPREPLY=(); return ;;
+    "/acrel -q"|"/acrel --quiet") COMPREPLY=(); return ;;
+    "/acrel --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0
   case "$path" in
-    "") words="frame pcap sniff regs -h --help --version -v --verbose -q --quiet --color" ;;
+    "") words="frame pcap sniff regs acrel -h --help --version -v --verbose -q --quiet --color" ;;
     "/frame") words="-h --help --framing --pair --version -v --verbose -q --quiet --color" ;;
     "/pcap") words="-h --help --port --framing --version -v --verbose -q --quiet --color"; files=1 ;;
     "/sniff") words="-h --help --list --baud --parity --data --stop --framing --silence --latency --count --version -v --verbose -q --quiet --color"; files=1 ;;
     "/regs") words="-h --help -t --type -o --order --byte-order --bit --length --zero --scale --offset --decimals --addr --hex -c --site --port --version -v --verbose -q --quiet --color" ;;
+    "/acrel") words="-h --help --version -v --verbose -q --quiet --color"; files=1 ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

@@ -9,6 +9,7 @@ _iot_decode() {
     'pcap:Decode the Modbus traffic of a pcap or pcapng capture'
     'sniff:Listen to a serial line read-only and decode the frames passing by'
     'regs:Decode register words (arguments, or frame/reading records on stdin) into typed readings'
+    'acrel:Decode mqtt records of the Acrel acrelHW protocol into reading and status records'
   )
   _arguments -C -s \
     '-h[Print this help message and exit]:value: ' \
@@ -29,6 +30,7 @@ _iot_decode() {
         pcap) _iot_decode__pcap ;;
         sniff) _iot_decode__sniff ;;
         regs) _iot_decode__regs ;;
+        acrel) _iot_decode__acrel ;;
       esac ;;
   esac
 }
@@ -112,6 +114,19 @@ _iot_decode__regs() {
     '--quiet[Only errors on stderr]:value: ' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
+}
+
+_iot_decode__acrel() {
+  _arguments -s \
+    '-h[Print this help message and exit]:value: ' \
+    '--help[Print this help message and exit]:value: ' \
+    '--version[Print the version and exit]:value: ' \
+    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
+    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
+    '-q[Only errors on stderr]:value: ' \
+    '--quiet[Only errors on stderr]:value: ' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*:file:_files'
 }
 
 _iot_decode "$@"
