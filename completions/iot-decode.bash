@@ -5,7 +5,7 @@ _iot_decode() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     case "$path/$w" in
-      /frame|/pcap) path="${path}/$w" ;;
+      /frame|/pcap|/acrel) path="${path}/$w" ;;
     esac
   done
   case "$path $prev" in
@@ -28,12 +28,18 @@ _iot_decode() {
     "/pcap -v"|"/pcap --verbose") COMPREPLY=(); return ;;
     "/pcap -q"|"/pcap --quiet") COMPREPLY=(); return ;;
     "/pcap --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/acrel -h"|"/acrel --help") COMPREPLY=(); return ;;
+    "/acrel --version") COMPREPLY=(); return ;;
+    "/acrel -v"|"/acrel --verbose") COMPREPLY=(); return ;;
+    "/acrel -q"|"/acrel --quiet") COMPREPLY=(); return ;;
+    "/acrel --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0
   case "$path" in
-    "") words="frame pcap -h --help --version -v --verbose -q --quiet --color" ;;
+    "") words="frame pcap acrel -h --help --version -v --verbose -q --quiet --color" ;;
     "/frame") words="-h --help --framing --pair --version -v --verbose -q --quiet --color" ;;
     "/pcap") words="-h --help --port --framing --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/acrel") words="-h --help --version -v --verbose -q --quiet --color"; files=1 ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

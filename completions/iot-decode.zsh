@@ -7,6 +7,7 @@ _iot_decode() {
   commands=(
     'frame:Decode frames given as hex (arguments, or one per stdin line)'
     'pcap:Decode the Modbus traffic of a pcap or pcapng capture'
+    'acrel:Decode mqtt records of the Acrel acrelHW protocol into reading and status records'
   )
   _arguments -C -s \
     '-h[Print this help message and exit]:value: ' \
@@ -25,6 +26,7 @@ _iot_decode() {
       case $line[1] in
         frame) _iot_decode__frame ;;
         pcap) _iot_decode__pcap ;;
+        acrel) _iot_decode__acrel ;;
       esac ;;
   esac
 }
@@ -50,6 +52,19 @@ _iot_decode__pcap() {
     '--help[Print this help message and exit]:value: ' \
     '--port[TCP/UDP port of the Modbus servers (repeatable)]:value: ' \
     '--framing[Framing on those ports tcp (default) or rtu-over-tcp; rtu/ascii for serial captures]:value:(rtu tcp ascii rtu-over-tcp)' \
+    '--version[Print the version and exit]:value: ' \
+    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
+    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
+    '-q[Only errors on stderr]:value: ' \
+    '--quiet[Only errors on stderr]:value: ' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*:file:_files'
+}
+
+_iot_decode__acrel() {
+  _arguments -s \
+    '-h[Print this help message and exit]:value: ' \
+    '--help[Print this help message and exit]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
