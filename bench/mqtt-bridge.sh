@@ -55,14 +55,23 @@ acked=$(jq '.acknowledged' "$T/stats")
 echo "pub QoS 1:  $(rate "$N" "$t0" "$t1") msg/s acknowledged ($acked of $N), all $N received by a subscriber $(python3 -c "print(f'{$t2-$t1:.2f}')") s after pub exited"
 
 # 3. sub vs mosquitto_sub -F %j on the same QoS 0 stream, sent by mosquitto_pub -l
-"$BIN/iot-mqtt-bridge" sub -b "mqtt://127.0.0.1:$port" -t 'bench/#' -C "$N" >"$T/ours.jsonl" 2>/dev/null &
+"$BIN/iot-mqtt-bridge" sub -b "mqtt://127.0.0.1:$port" -t 'bench/#' >"$T/ours.jsonl" 2>/dev/null &
 ours=$!; pids+=($ours)
-mosquitto_sub -h 127.0.0.1 -p "$port" -t 'bench/#' -C "$N" -F '%j' >"$T/theirs.jsonl" &
+mosquitto_sub -h 127.0.0.1 -p "$port" -t 'bench/#' -F '%j' >"$T/theirs.jsonl" &
 theirs=$!; pids+=($theirs)
-sleep 0.5
+until [[ -s $T/ours.jsonl && -s $T/theirs.jsonl ]]; do  # both subscribed
+  mosquitto_pub -h 127.0.0.1 -p "$port" -t bench/warm -m w -q 0
+  sleep 0.3
+done
+sleep 0.3
+base_o=$(wc -l <"$T/ours.jsonl"); base_t=$(wc -l <"$T/theirs.jsonl")
 t0=$(secs)
 mosquitto_pub -h 127.0.0.1 -p "$port" -q 0 -l -t bench/x <"$T/in.jsonl"
-wait "$theirs"; t1=$(secs)
-wait "$ours"; t2=$(secs)
-echo "sub:        mosquitto_sub -F %j $(rate "$N" "$t0" "$t1") msg/s, iot-mqtt-bridge sub $(rate "$N" "$t0" "$t2") msg/s, ratio $(ratio "$t2-$t0" "$t1-$t0")x (lines $(wc -l <"$T/theirs.jsonl") / $(wc -l <"$T/ours.jsonl"))"
+t_o=""; t_t=""
+while [[ -z $t_o || -z $t_t ]]; do
+  [[ -z $t_t && $(wc -l <"$T/theirs.jsonl") -ge $((base_t + N)) ]] && t_t=$(secs)
+  [[ -z $t_o && $(wc -l <"$T/ours.jsonl") -ge $((base_o + N)) ]] && t_o=$(secs)
+  sleep 0.02
+done
+echo "sub:        mosquitto_sub -F %j $(rate "$N" "$t0" "$t_t") msg/s, iot-mqtt-bridge sub $(rate "$N" "$t0" "$t_o") msg/s, ratio $(ratio "$t_o-$t0" "$t_t-$t0")x"
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
