@@ -314,11 +314,12 @@ private:
   bool send_batch(std::unique_lock<std::mutex>& lock) {
     std::vector<Msg> batch;
     const std::size_t room = m_opt.window - m_inflight.size();
-    while (!m_pending.empty() && batch.size() < std::min<std::size_t>(room, 64)) {
+    while (!m_pending.empty() && batch.size() < std::min<std::size_t>(room, 256)) {
       batch.push_back(std::move(m_pending.front()));
       m_pending.pop_front();
     }
     if (batch.empty()) return false;
+    if (m_main_blocked) m_cv.notify_all();  // room in the queue for the reader of stdin
     const std::uint64_t generation = m_lost_generation;
     m_sending = true;
     lock.unlock();

@@ -25,8 +25,8 @@ kill_broker TERM
 start_broker
 sleep 1
 mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t a/after -m 'after restart'
-wait_lines "$T/sub.out" 6 15
-jq_eq "$(tail -1 "$T/sub.out")" '.payload' '"after restart"'
+# (resubscribing also brings the retained a/quoted message again)
+wait_for_line "$T/sub.out" '"topic":"a/after","payload":"after restart"' 15
 
 # sub | head -n 5 ends quietly with status 0
 ( for i in $(seq 40); do mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t h/x -m "m$i"; sleep 0.05; done ) &
