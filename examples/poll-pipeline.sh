@@ -17,14 +17,7 @@ sim=$!
 until grep -q '"kind":"ready"' "$work/sim.out"; do sleep 0.1; done
 
 # 2. The same site for the poller, with the simulator's pty paths and ports.
-cp "$here/gas-site.toml" "$work/site.toml"
-jq -r 'select(.kind=="ready") | .endpoints[] | "\(.port)\t\(.path // .url)"' "$work/sim.out" |
-  while IFS=$'\t' read -r port where; do
-    case $where in
-      /*) sed -i "/^name = \"$port\"/{n;s|rtu:pty|rtu:$where|}" "$work/site.toml" ;;
-      *) sed -i "/^name = \"$port\"/{n;s|url = .*|url = \"$where\"|}" "$work/site.toml" ;;
-    esac
-  done
+"$here/site-for-sim.sh" "$here/gas-site.toml" "$work/sim.out" >"$work/site.toml"
 ln -sf "$here/models" "$work/models"
 
 # 3. Poll; alarms to alarms.jsonl once a minute; readings as CSV on stdout.
