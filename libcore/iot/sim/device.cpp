@@ -83,7 +83,7 @@ Device::Device(const config::Device& def, const config::Port& port) : m_def(def)
   for (const auto& p : def.points) {
     PointState st;
     st.def = &p;
-    if (p.generator && p.generator->kind != config::GeneratorSpec::Kind::link) st.gen.emplace(*p.generator);
+    if (p.generator && p.generator->kind != config::GeneratorSpec::Kind::link) st.gen = std::make_unique<Generator>(*p.generator);
     m_points.push_back(std::move(st));
     const auto r = p.range();
     if (r.count == 0) continue;

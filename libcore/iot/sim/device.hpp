@@ -32,7 +32,7 @@ struct Block {
 
 struct PointState {
   const config::Point* def = nullptr;
-  std::optional<Generator> gen;
+  std::unique_ptr<Generator> gen;  // only points with a generator pay for one
   // link: the source point
   Device* link_device = nullptr;
   std::size_t link_point = 0;
