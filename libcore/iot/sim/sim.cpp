@@ -691,7 +691,7 @@ void Server::on_udp(Conn& c) {
 bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t unit, std::span<const std::uint8_t> pdu,
                    std::uint16_t tid, const sockaddr_storage* peer, socklen_t peer_len) {
   ++m_stats.requests;
-  const std::uint64_t id = c.id;  // `c` is gone once flush() closes the connection
+  const std::uint64_t id = c.id; // `c` is gone once flush() closes the connection
   Endpoint& ep = *c.ep;
   const bool serial = ep.kind == EndpointKind::serial;
   SimDevice* d = ep.by_unit[unit];
