@@ -83,7 +83,8 @@ Device::Device(const config::Device& def, const config::Port& port) : m_def(def)
   for (const auto& p : def.points) {
     PointState st;
     st.def = &p;
-    if (p.generator && p.generator->kind != config::GeneratorSpec::Kind::link) st.gen.emplace(*p.generator);
+    if (p.generator && p.generator->kind != config::GeneratorSpec::Kind::link)
+      st.gen = std::make_unique<Generator>(*p.generator);
     m_points.push_back(std::move(st));
     const auto r = p.range();
     if (r.count == 0) continue;
@@ -268,6 +269,7 @@ void Device::store_value(std::size_t i, const values::Value& v) {
 
 void Device::set(std::size_t i, const values::Value& value) {
   auto& st = m_points[i];
+  st.stored_constant = false;
   if (std::holds_alternative<std::monostate>(value)) {
     st.held = !st.def->generator.has_value();
     if (st.held) store(i, 0.0);
@@ -284,8 +286,9 @@ void Device::refresh(Block& block, std::uint32_t addr, std::uint32_t count, doub
     if (pi < 0 || pi == last) continue;
     last = pi;
     auto& st = m_points[static_cast<std::size_t>(pi)];
-    if (st.held) continue;
+    if (st.held || st.stored_constant) continue;
     store(static_cast<std::size_t>(pi), value_of(static_cast<std::size_t>(pi), t));
+    st.stored_constant = st.gen && st.gen->kind() == config::GeneratorSpec::Kind::constant;
   }
 }
 

@@ -32,13 +32,15 @@ struct Block {
 
 struct PointState {
   const config::Point* def = nullptr;
-  std::optional<Generator> gen;
+  std::unique_ptr<Generator> gen; // only points with a generator pay for one
   // link: the source point
   Device* link_device = nullptr;
   std::size_t link_point = 0;
   // True once the master wrote it or a `set` command fixed it: the registers are the
   // truth and the generator is no longer consulted.
   bool held = false;
+  // A constant generator's registers are written once: reads then skip it.
+  bool stored_constant = false;
 };
 
 // What a write did, for the `write` record.

@@ -691,6 +691,7 @@ void Server::on_udp(Conn& c) {
 bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t unit, std::span<const std::uint8_t> pdu,
                    std::uint16_t tid, const sockaddr_storage* peer, socklen_t peer_len) {
   ++m_stats.requests;
+  const std::uint64_t id = c.id; // `c` is gone once flush() closes the connection
   Endpoint& ep = *c.ep;
   const bool serial = ep.kind == EndpointKind::serial;
   SimDevice* d = ep.by_unit[unit];
@@ -733,7 +734,7 @@ bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t un
         ch.close_after = true;
         c.out.push_back(std::move(ch));
         flush(c);
-        return m_conns.count(c.id) != 0;
+        return m_conns.count(id) != 0;
       }
       return true;
     }
@@ -786,7 +787,7 @@ bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t un
     ch.pos = n > 0 ? static_cast<std::size_t>(n) : 0;
     c.out.push_back(std::move(ch));
     flush(c);
-    return m_conns.count(c.id) != 0;
+    return m_conns.count(id) != 0;
   }
   auto pieces = spoil(m_adu_out, act, ep.framing, m_noise_seed);
   std::int64_t at = due;
@@ -804,7 +805,6 @@ bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t un
     c.out.push_back(std::move(ch));
   }
   c.line_free = at;
-  const std::uint64_t id = c.id;
   flush(c);
   return m_conns.count(id) != 0;
 }
