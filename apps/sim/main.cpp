@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
 
   tool.set_main([&]() {
     if (run->parsed()) return run_result;
-    if (url.empty()) throw iot::usage_error("give a target for quick mode (iot-sim tcp://127.0.0.1:1502 --model M) "
-                                            "or a site file (iot-sim run -c SITE.toml)");
+    if (url.empty())
+      throw iot::usage_error("give a target for quick mode (iot-sim tcp://127.0.0.1:1502 --model M) "
+                             "or a site file (iot-sim run -c SITE.toml)");
     finish_options();
     const auto site = iot::sim::quick_site(url, units, model, models, unknown_unit);
     iot::LineSink out(1, true);

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,7 +42,7 @@ std::string error_of(const std::string& text) {
   }
   return "";
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::config::examples/gas-site.toml loads") {
   const Site site = load_site(k_examples / "gas-site.toml");
@@ -119,10 +118,12 @@ TEST_CASE("iot::config::broken site files") {
   };
   const Case cases[] = {
       // typo in a key, with a suggestion; position of the key
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\n  unti = 2\n",
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\n  unti = "
+       "2\n",
        "site.toml:8:3: port[0].device[1]: unknown key 'unti' (did you mean 'unit'?)"},
       {"[sitee]\nname = \"x\"\n", "site.toml:1:2: (top level): unknown key 'sitee' (did you mean 'site'?)"},
-      {"[defaults]\nintervall = \"1s\"\n", "site.toml:2:1: defaults: unknown key 'intervall' (did you mean 'interval'?)"},
+      {"[defaults]\nintervall = \"1s\"\n",
+       "site.toml:2:1: defaults: unknown key 'intervall' (did you mean 'interval'?)"},
       {"[[port]]\nurl = \"tcp://h\"\ncolour = 1\n", "site.toml:3:1: port[0]: unknown key 'colour'"},
       // TOML syntax
       {"[[port]\n", "site.toml:1:8: Error while parsing table header: expected ']', saw '\\n'"},
@@ -137,7 +138,8 @@ TEST_CASE("iot::config::broken site files") {
        "port"},
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 256\n",
        "site.toml:5:8: port[0].device[0].unit: 256 is outside 0-255"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\n", "site.toml:3:1: port[0].device[0]: missing key 'unit'"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\n",
+       "site.toml:3:1: port[0].device[0]: missing key 'unit'"},
       {"[[port]]\nurl = \"tcp://h\"\nmax_read = 126\n", "site.toml:3:12: port[0].max_read: 126 is outside 1-125"},
       {"[defaults]\ntimeout = \"soon\"\n",
        "site.toml:2:11: defaults.timeout: 'soon' is not a duration (e.g. \"500ms\", \"1s\", \"2m\", \"1h\")"},
@@ -145,9 +147,11 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:2:7: port[0].url: invalid target 'tcp://h:99999': port '99999' is not a number from 0 to 65535"},
       {"[[port]]\nname = \"p\"\n", "site.toml:1:1: port[0]: missing key 'url'"},
       // uniqueness
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\nunit = 1\n",
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\nunit = "
+       "1\n",
        "site.toml:8:8: port[0].device[1].unit: unit id 1 is already used on this port by 'a' (at site.toml:3:1)"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port]]\nurl = \"tcp://g\"\n[[port.device]]\n"
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port]]\nurl = "
+       "\"tcp://g\"\n[[port.device]]\n"
        "name = \"a\"\nunit = 1\n",
        "site.toml:9:8: port[1].device[0].name: device name 'a' is used twice (first at site.toml:3:1)"},
       {"[[port]]\nname = \"p\"\nurl = \"tcp://h\"\n[[port]]\nname = \"p\"\nurl = \"tcp://g\"\n",
@@ -164,7 +168,8 @@ TEST_CASE("iot::config::broken site files") {
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\norder = \"ACBD\"\n",
        "site.toml:6:9: model[0].point[0].order: unknown order 'ACBD'; expected ABCD, CDAB, BADC or DCBA"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:70000\"\n",
-       "site.toml:5:8: model[0].point[0].addr: invalid address 'hr:70000': the address must be a number from 0 to 65535 "
+       "site.toml:5:8: model[0].point[0].addr: invalid address 'hr:70000': the address must be a number from 0 to "
+       "65535 "
        "(zero-based)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0:4\"\n",
        "site.toml:5:8: model[0].point[0].addr: 'hr:0:4': addr takes no count; the type sets the width"},
@@ -179,7 +184,8 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:3:1: model[0].point[0]: point 's' of type string needs 'length' (characters)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"ch\"\naddr = \"hr:0\"\nrepeat = 4\n",
        "site.toml:4:8: model[0].point[0].name: repeat = 4 needs a {n} in the name (e.g. \"ch{n}\")"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"ch{n}\"\naddr = \"hr:0\"\nrepeat = 2\n[[model.point]]\nname = "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"ch{n}\"\naddr = \"hr:0\"\nrepeat = 2\n[[model.point]]\nname "
+       "= "
        "\"ch2\"\naddr = \"hr:9\"\n",
        "site.toml:7:1: model[0]: point name 'ch2' is used twice (first at site.toml:3:1)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ndecimals = 12\n",
@@ -204,7 +210,8 @@ TEST_CASE("iot::config::broken site files") {
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { hihg = 1 }\n",
        "site.toml:6:11: model[0].point[0].alarm: unknown key 'hihg' (did you mean 'high'?)"},
       // generators
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"rampe\", to = 1 "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"rampe\", to = "
+       "1 "
        "}\n",
        "site.toml:6:22: model[0].point[0].generator.kind: unknown generator kind 'rampe' (did you mean 'ramp'?); "
        "expected constant, ramp, sine, walk, step, replay or link"},
@@ -214,19 +221,24 @@ TEST_CASE("iot::config::broken site files") {
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"constant\", "
        "period = \"1s\" }\n",
        "site.toml:6:34: model[0].point[0].generator: unknown key 'period'"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"sine\", min = 5, "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"sine\", min = "
+       "5, "
        "max = 1, period = 1 }\n",
        "site.toml:6:13: model[0].point[0].generator: min (5) is above max (1)"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"step\", schedule "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"step\", "
+       "schedule "
        "= [[\"10s\", 1], [\"5s\", 2]] }\n",
        "site.toml:6:54: model[0].point[0].generator.schedule[1]: schedule times must not go backwards"},
-      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"replay\", file = "
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"replay\", file "
+       "= "
        "\"nope.csv\", column = \"v\" }\n",
        "site.toml:6:39: model[0].point[0].generator.file: cannot read nope.csv"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = \"x\"\naddr = "
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = "
+       "\"x\"\naddr = "
        "\"hr:0\"\ngenerator = { kind = \"link\", point = \"y\" }\n",
        "site.toml:9:13: a.x.generator.point: linked point 'y' does not exist"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = \"x\"\naddr = "
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device.point]]\nname = "
+       "\"x\"\naddr = "
        "\"hr:0\"\ngenerator = { kind = \"link\", point = \"y\" }\n[[port.device.point]]\nname = \"y\"\naddr = "
        "\"hr:1\"\ngenerator = { kind = \"link\", point = \"a.x\" }\n",
        "site.toml:9:13: a.x.generator: links form a cycle through 'a.x'"},
@@ -234,7 +246,8 @@ TEST_CASE("iot::config::broken site files") {
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"timout\" }\n",
        "site.toml:6:18: port[0].device[0].fault.kind: unknown fault kind 'timout' (did you mean 'timeout'?); expected "
        "timeout, exception, bad_crc, truncate, split, garbage, slow, delay, wrong_unit, wrong_tid, drop, flap or busy"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"timeout\", code = 2 }\n",
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"timeout\", code = 2 "
+       "}\n",
        "site.toml:6:36: port[0].device[0].fault.code: 'code' does not apply to a timeout fault"},
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = [{ kind = \"slow\" }, { kind = "
        "\"flap\", offline = \"1s\" }]\n",
@@ -245,7 +258,8 @@ TEST_CASE("iot::config::broken site files") {
        "'illegal_data_address'?); expected illegal_function, illegal_data_address, illegal_data_value, "
        "server_device_failure, acknowledge, server_device_busy, negative_acknowledge, memory_parity_error, "
        "gateway_path_unavailable or gateway_target_failed_to_respond"},
-      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"delay\", delay = \"1s\", "
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nfault = { kind = \"delay\", delay = "
+       "\"1s\", "
        "addr = \"hr:65535:2\" }\n",
        "site.toml:6:48: port[0].device[0].fault.addr: invalid address 'hr:65535:2': 2 items from address 65535 run "
        "past 65535"},
@@ -337,26 +351,26 @@ fault = [{ kind = "flap", offline = "5s", period = "20s" }, { kind = "exception"
   CHECK(p1.settings.timeout == std::chrono::milliseconds(250));
   CHECK(p1.settings.retries == 3);
   CHECK(p1.settings.unknown_unit == 0x0B);
-  CHECK(p1.target.serial.rts == iot::transport::Rts::up);  // from [defaults]
-  CHECK(s.ports[1].target.serial.rts == iot::transport::Rts::down);  // the url wins
+  CHECK(p1.target.serial.rts == iot::transport::Rts::up);           // from [defaults]
+  CHECK(s.ports[1].target.serial.rts == iot::transport::Rts::down); // the url wins
   CHECK_FALSE(s.ports[1].settings.unknown_unit);
-  CHECK(s.ports[1].settings.retries == 1);  // default, not p1's
+  CHECK(s.ports[1].settings.retries == 1); // default, not p1's
   const Device& d1 = p1.devices[0];
   CHECK(d1.unit == 248);
   CHECK(d1.effective_max_read(p1.settings) == 4);
   REQUIRE(d1.points.size() == 7);
   CHECK(d1.points[0].name == "v01");
-  CHECK(d1.points[1].ref == iot::values::Ref{iot::values::Table::input_register, 102});  // f32: 2 registers apart
-  CHECK(d1.points[1].scaling.decimals == 2);  // overridden
-  CHECK(d1.points[1].format.order == iot::values::WordOrder::cdab);  // kept from the model
-  CHECK(d1.points[1].alarm->type == AlarmRule::Type::hh);  // inferred
+  CHECK(d1.points[1].ref == iot::values::Ref{iot::values::Table::input_register, 102}); // f32: 2 registers apart
+  CHECK(d1.points[1].scaling.decimals == 2);                                            // overridden
+  CHECK(d1.points[1].format.order == iot::values::WordOrder::cdab);                     // kept from the model
+  CHECK(d1.points[1].alarm->type == AlarmRule::Type::hh);                               // inferred
   CHECK(d1.points[2].name == "v03");
   CHECK_FALSE(d1.points[2].scaling.decimals);
   CHECK(d1.points[3].format.byte_order == iot::values::ByteOrder::low_first);
   CHECK(d1.points[3].count() == 4);
   CHECK(d1.points[4].name == "flags0");
   CHECK(d1.points[5].name == "flags1");
-  CHECK(d1.points[5].ref.addr == 20);  // stride 0: bits of one register
+  CHECK(d1.points[5].ref.addr == 20); // stride 0: bits of one register
   const Point& extra = d1.points[6];
   CHECK(extra.name == "extra");
   CHECK(extra.ref.addr == 4);
@@ -370,7 +384,7 @@ fault = [{ kind = "flap", offline = "5s", period = "20s" }, { kind = "exception"
   CHECK(extra.pos.file == site.string());
   const Device& d2 = s.ports[1].devices[0];
   REQUIRE(d2.points.size() == 1);
-  CHECK(d2.points[0].format.type == iot::values::ValueType::bit);  // coil defaults to bit
+  CHECK(d2.points[0].format.type == iot::values::ValueType::bit); // coil defaults to bit
   REQUIRE(d2.faults.size() == 2);
   CHECK(d2.faults[0].offline == std::chrono::seconds(5));
   CHECK(d2.faults[0].online == std::chrono::seconds(15));
@@ -422,7 +436,8 @@ generator = { kind = "replay", file = "data/levels.csv", column = "level", time_
   // the same model twice
   tmp.write("m.toml", "[[model]]\nname = \"M\"\n");
   const fs::path s4 = tmp.write("s4.toml", "[site]\nmodels = [\"m.toml\"]\n[[model]]\nname = \"M\"\n");
-  CHECK_THROWS_WITH(load_site(s4), Catch::Contains("model 'M' is defined twice (first at " + (tmp.dir / "m.toml").string() + ":1:1)"));
+  CHECK_THROWS_WITH(load_site(s4),
+                    Catch::Contains("model 'M' is defined twice (first at " + (tmp.dir / "m.toml").string() + ":1:1)"));
 }
 
 TEST_CASE("iot::config::expand_name") {
@@ -466,7 +481,7 @@ addr = "hr:2"
 writable = true
 )",
                             "w.toml");
-  CHECK(s.ports[0].target.port == 0);  // a server binds any free port
+  CHECK(s.ports[0].target.port == 0); // a server binds any free port
   const Device& d = s.ports[0].devices[0];
   CHECK_FALSE(d.points[0].writable);
   CHECK_FALSE(d.points[0].read_only);

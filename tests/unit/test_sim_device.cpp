@@ -19,6 +19,7 @@ iot::config::Point point(std::string name, Table t, std::uint16_t addr, ValueTyp
   p.ref = {t, addr};
   p.format.type = type;
   p.writable = writable;
+  p.read_only = !writable;
   return p;
 }
 
@@ -73,7 +74,7 @@ mb::Bytes handle(iot::sim::Device& d, const mb::Bytes& req) {
   return out;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::sim::Device reads what the generators say, encoded per point") {
   Fixture f;
@@ -83,7 +84,7 @@ TEST_CASE("iot::sim::Device reads what the generators say, encoded per point") {
   auto r = mb::decode_pdu(out, mb::Direction::response);
   REQUIRE(r.ok());
   REQUIRE(r.value_count == 4);
-  CHECK(r.word(0) == 125);  // 12.5 with one decimal
+  CHECK(r.word(0) == 125); // 12.5 with one decimal
   CHECK(r.word(1) == 0);
   // 1234.5 as f32 = 0x449A5000, CDAB: low word first
   CHECK(r.word(2) == 0x5000);
@@ -93,7 +94,7 @@ TEST_CASE("iot::sim::Device reads what the generators say, encoded per point") {
   r = mb::decode_pdu(out, mb::Direction::response);
   REQUIRE(r.ok());
   CHECK((static_cast<std::uint32_t>(r.word(0)) << 16 | r.word(1)) == 10025);
-  CHECK(static_cast<std::int16_t>(r.word(2)) == 24);  // linked: 12.5 * 2 - 1, rounded
+  CHECK(static_cast<std::int16_t>(r.word(2)) == 24); // linked: 12.5 * 2 - 1, rounded
 
   out = handle(d, mb::encode_read_request(2, 0, 1));
   CHECK(out == mb::Bytes{0x02, 0x01, 0x01});
@@ -103,8 +104,8 @@ TEST_CASE("iot::sim::Device exceptions: address, quantity, function") {
   Fixture f;
   iot::sim::Device d(f.dev, f.port);
   CHECK(handle(d, mb::encode_read_request(3, 100, 2)) == mb::Bytes{0x83, 0x02});
-  CHECK(handle(d, mb::encode_read_request(3, 3, 2)) == mb::Bytes{0x83, 0x02});  // past the map
-  CHECK(handle(d, mb::Bytes{0x03, 0x00, 0x00, 0x00, 0x7E}) == mb::Bytes{0x83, 0x03});  // 126 registers
+  CHECK(handle(d, mb::encode_read_request(3, 3, 2)) == mb::Bytes{0x83, 0x02});        // past the map
+  CHECK(handle(d, mb::Bytes{0x03, 0x00, 0x00, 0x00, 0x7E}) == mb::Bytes{0x83, 0x03}); // 126 registers
   CHECK(handle(d, mb::Bytes{0x03, 0x00, 0x00, 0x00, 0x00}) == mb::Bytes{0x83, 0x03});
   CHECK(handle(d, mb::Bytes{0x07}) == mb::Bytes{0x87, 0x01});
   CHECK(handle(d, mb::Bytes{0x41, 0x00}) == mb::Bytes{0xC1, 0x01});
@@ -125,7 +126,7 @@ TEST_CASE("iot::sim::Device writes change later reads and stop the generator") {
   CHECK(writes[0].addr == 1);
   CHECK(d.read(Table::holding_register, 1, 1, 2)->at(0) == 777);
 
-  const std::uint16_t words[] = {0x0000, 0x4120};  // 10.0f, CDAB
+  const std::uint16_t words[] = {0x0000, 0x4120}; // 10.0f, CDAB
   out = handle(d, mb::encode_write_multiple_registers(2, words));
   CHECK(out == mb::Bytes{0x10, 0x00, 0x02, 0x00, 0x02});
   CHECK(std::get<double>(d.current(2, 5)) == Approx(10.0));
@@ -155,7 +156,7 @@ TEST_CASE("iot::sim::Device set command, diagnostics, server id, identification"
   d.set(0, iot::values::Value(33.3));
   CHECK(d.read(Table::holding_register, 0, 1, 1)->at(0) == 333);
   CHECK_THROWS_AS(d.set(0, iot::values::Value(1e9)), iot::Error);
-  d.set(0, iot::values::Value{});  // back to the generator
+  d.set(0, iot::values::Value{}); // back to the generator
   CHECK(d.read(Table::holding_register, 0, 1, 1)->at(0) == 125);
 
   const std::uint8_t data[] = {0xAB, 0xCD};
@@ -171,7 +172,8 @@ TEST_CASE("iot::sim::Device set command, diagnostics, server id, identification"
   REQUIRE(r.ok());
   REQUIRE(r.object_count == 3);
   std::vector<std::string> names;
-  for (auto o : r.objects()) names.emplace_back(o.value);
+  for (auto o : r.objects())
+    names.emplace_back(o.value);
   CHECK(names[1] == "FC1003-8");
 }
 
@@ -181,7 +183,7 @@ TEST_CASE("iot::sim::Device memory follows the configured registers") {
   dev.name = "sparse";
   dev.points.push_back(point("a", Table::holding_register, 0));
   dev.points.push_back(point("b", Table::holding_register, 40000));
-  dev.points.push_back(point("c", Table::holding_register, 40010));  // within the merge gap: one block
+  dev.points.push_back(point("c", Table::holding_register, 40010)); // within the merge gap: one block
   iot::sim::Device d(dev, port);
   CHECK(d.register_count() == 1 + 11);
   CHECK(d.read(Table::holding_register, 40000, 11, 0).has_value());

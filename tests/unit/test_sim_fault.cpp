@@ -34,7 +34,7 @@ TEST_CASE("iot::sim::FaultSet decides per request") {
   set.add(ranged, 0);
   CHECK(!set.decide(req, 0).any());
   CHECK(set.decide(mb::encode_read_request(3, 12, 1), 0).exception == 2);
-  CHECK(!set.decide(mb::encode_read_request(4, 12, 1), 0).any());  // another table
+  CHECK(!set.decide(mb::encode_read_request(4, 12, 1), 0).any()); // another table
   set.clear();
 
   FaultSpec flap;
@@ -44,7 +44,7 @@ TEST_CASE("iot::sim::FaultSet decides per request") {
   set.add(flap, 10);
   CHECK(set.decide(req, 11).silent);
   CHECK(!set.decide(req, 13).silent);
-  CHECK(set.decide(req, 15.5).silent);  // next cycle
+  CHECK(set.decide(req, 15.5).silent); // next cycle
 }
 
 TEST_CASE("iot::sim::spoil corrupts the answer as asked") {

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 
@@ -25,7 +24,7 @@ TEST_CASE("iot::sim::Generator constant, ramp, sine") {
   iot::sim::Generator ramp(r);
   CHECK(ramp.value(0) == Approx(0));
   CHECK(ramp.value(2.5) == Approx(25));
-  CHECK(ramp.value(12.5) == Approx(25));  // starts over after a period
+  CHECK(ramp.value(12.5) == Approx(25)); // starts over after a period
 
   GeneratorSpec s;
   s.kind = GeneratorSpec::Kind::sine;
@@ -74,7 +73,7 @@ TEST_CASE("iot::sim::Generator step schedule") {
   CHECK(g.value(0) == 1);
   CHECK(g.value(9.9) == 1);
   CHECK(g.value(10) == 2);
-  CHECK(g.value(100) == 3);  // holds the last value
+  CHECK(g.value(100) == 3); // holds the last value
   s.period = 30s;
   iot::sim::Generator rep(s);
   CHECK(rep.value(35) == 1);
@@ -96,13 +95,15 @@ TEST_CASE("iot::sim::Generator replay from CSV and JSON Lines") {
   CHECK(g.value(0) == 20);
   CHECK(g.value(15) == 21);
   CHECK(g.value(25) == 22);
-  CHECK(g.value(30) == 20);  // loops after the last row's share
+  CHECK(g.value(30) == 20); // loops after the last row's share
 
   const std::string jsonl = "/tmp/iot_sim_test_replay.jsonl";
   {
     std::ofstream f(jsonl);
-    f << R"({"ts":"2026-11-21T08:00:00.000Z","value":7})" << "\n"
-      << R"({"ts":"2026-11-21T08:00:02.000Z","value":8})" << "\n";
+    f << R"({"ts":"2026-11-21T08:00:00.000Z","value":7})"
+      << "\n"
+      << R"({"ts":"2026-11-21T08:00:02.000Z","value":8})"
+      << "\n";
   }
   GeneratorSpec j;
   j.kind = GeneratorSpec::Kind::replay;

@@ -1,7 +1,5 @@
 // The simulator's event loop end to end inside one process: a site built in
 // code, served on loopback TCP and a pty, read with plain sockets.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -9,6 +7,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "iot/core/signals.hpp"
@@ -60,7 +59,8 @@ iot::config::Site make_site() {
 std::string read_line(int fd) {
   std::string line;
   char ch;
-  while (::read(fd, &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+  while (::read(fd, &ch, 1) == 1 && ch != '\n')
+    line.push_back(ch);
   return line;
 }
 
@@ -85,7 +85,7 @@ mb::Bytes exchange(int fd, const mb::Bytes& req, std::size_t want, int timeout_m
   return got;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::sim::serve TCP and pty end to end") {
   const auto site = make_site();
@@ -176,7 +176,8 @@ TEST_CASE("iot::sim::serve TCP and pty end to end") {
   std::string rest;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) rest.append(buf, static_cast<std::size_t>(n));
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0)
+    rest.append(buf, static_cast<std::size_t>(n));
   ::close(pipefd[0]);
   CHECK(rest.find("\"kind\":\"write\"") != std::string::npos);
   CHECK(rest.find("\"kind\":\"stats\"") != std::string::npos);

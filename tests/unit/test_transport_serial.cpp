@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
-
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -29,30 +28,30 @@ std::vector<std::uint8_t> read_fd(int fd, std::size_t want) {
   }
   return out;
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::transport::rtu_timing") {
-  SerialSettings s;  // 19200 8E1
+  SerialSettings s; // 19200 8E1
   CHECK(bits_per_char(s) == 11);
   auto t = rtu_timing(s);
-  CHECK(t.char_time == 573us);  // 11 / 19200 s = 572.9 us
+  CHECK(t.char_time == 573us); // 11 / 19200 s = 572.9 us
   CHECK(t.t1_5 == 860us);
   CHECK(t.t3_5 == 2006us);
   s.baud = 9600;
   t = rtu_timing(s);
-  CHECK(t.char_time == 1146us);  // 1145.8
-  CHECK(t.t1_5 == 1719us);       // 1718.75
-  CHECK(t.t3_5 == 4011us);       // 4010.4
-  s.baud = 38400;                // above 19200: fixed values
+  CHECK(t.char_time == 1146us); // 1145.8
+  CHECK(t.t1_5 == 1719us);      // 1718.75
+  CHECK(t.t3_5 == 4011us);      // 4010.4
+  s.baud = 38400;               // above 19200: fixed values
   t = rtu_timing(s);
   CHECK(t.char_time == 287us);
   CHECK(t.t1_5 == 750us);
   CHECK(t.t3_5 == 1750us);
   s.baud = 115200;
   CHECK(rtu_timing(s).t3_5 == 1750us);
-  s = {9600, Parity::none, 8, 2, Rts::none};  // 8N2 is also 11 bits
+  s = {9600, Parity::none, 8, 2, Rts::none}; // 8N2 is also 11 bits
   CHECK(bits_per_char(s) == 11);
-  s.stop_bits = 1;  // 8N1 (common, not per spec): 10 bits
+  s.stop_bits = 1; // 8N1 (common, not per spec): 10 bits
   CHECK(bits_per_char(s) == 10);
   CHECK(transmit_time(SerialSettings{9600, Parity::even, 8, 1, Rts::none}, 8) == 9167us);
 }
@@ -64,7 +63,7 @@ TEST_CASE("iot::transport::pty pair with termios fallback") {
   const SerialSettings s{9600, Parity::even, 8, 1, Rts::none};
   SerialLine line = SerialLine::open(pty.slave_path(), s);
   CHECK(line.is_open());
-  CHECK_FALSE(line.via_libserialport());  // libserialport 0.1.1 refuses ptys
+  CHECK_FALSE(line.via_libserialport()); // libserialport 0.1.1 refuses ptys
   CHECK(line.settings() == s);
 
   termios tio{};
@@ -95,7 +94,7 @@ TEST_CASE("iot::transport::pty pair with termios fallback") {
   }
   CHECK(got == answer);
   std::array<std::uint8_t, 8> buf{};
-  CHECK(line.read_some(buf) == 0);  // non-blocking: nothing more
+  CHECK(line.read_some(buf) == 0); // non-blocking: nothing more
 
   // reconfigure: 19200 8O2
   line.configure(SerialSettings{19200, Parity::odd, 8, 2, Rts::none});
@@ -103,6 +102,13 @@ TEST_CASE("iot::transport::pty pair with termios fallback") {
   CHECK(cfgetospeed(&tio) == B19200);
   CHECK((tio.c_cflag & PARODD) != 0);
   CHECK((tio.c_cflag & CSTOPB) != 0);
+
+  // RS-485 direction control: a pty has no modem lines, so set_rts reports false and
+  // transmit still sends everything.
+  line.configure(SerialSettings{19200, Parity::even, 8, 1, Rts::up});
+  CHECK(line.settings().rts == Rts::up);
+  line.transmit(frame);
+  CHECK(read_fd(pty.master_fd(), frame.size()) == frame);
 
   SerialLine moved = std::move(line);
   CHECK_FALSE(line.is_open());

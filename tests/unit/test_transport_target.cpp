@@ -47,7 +47,7 @@ TEST_CASE("iot::transport::parse_target serial") {
   t = parse_target("ascii:pty?parity=odd");
   CHECK(t.scheme == Scheme::ascii);
   CHECK(t.pty);
-  CHECK(t.serial.data_bits == 7);  // Modbus ASCII default 7E1
+  CHECK(t.serial.data_bits == 7); // Modbus ASCII default 7E1
   CHECK(t.serial.parity == Parity::odd);
   t = parse_target("/dev/ttyS1");
   CHECK(t.scheme == Scheme::rtu);
@@ -57,7 +57,8 @@ TEST_CASE("iot::transport::parse_target serial") {
 }
 
 TEST_CASE("iot::transport::parse_target errors") {
-  CHECK_THROWS_WITH(parse_target("tcp://h:70000"), "invalid target 'tcp://h:70000': port '70000' is not a number from 0 to 65535");
+  CHECK_THROWS_WITH(parse_target("tcp://h:70000"),
+                    "invalid target 'tcp://h:70000': port '70000' is not a number from 0 to 65535");
   CHECK_THROWS_WITH(parse_target("tcp://"), Catch::Contains("the host is missing"));
   CHECK_THROWS_WITH(parse_target("mqtt://h"), Catch::Contains("unknown scheme"));
   CHECK_THROWS_WITH(parse_target("rtu:"), Catch::Contains("the serial device is missing"));
@@ -65,7 +66,8 @@ TEST_CASE("iot::transport::parse_target errors") {
   CHECK_THROWS_WITH(parse_target("rtu:/dev/x?parity=X"), Catch::Contains("parity 'X' must be N, E or O"));
   CHECK_THROWS_WITH(parse_target("rtu:/dev/x?data=9"), Catch::Contains("data bits '9' must be 7 or 8"));
   CHECK_THROWS_WITH(parse_target("rtu:/dev/x?stop=3"), Catch::Contains("stop bits '3' must be 1 or 2"));
-  CHECK_THROWS_WITH(parse_target("rtu:/dev/x?rts=sideways"), Catch::Contains("rts 'sideways' must be none, up or down"));
+  CHECK_THROWS_WITH(parse_target("rtu:/dev/x?rts=sideways"),
+                    Catch::Contains("rts 'sideways' must be none, up or down"));
   CHECK_THROWS_WITH(parse_target("rtu:/dev/x?speed=9600"), Catch::Contains("unknown setting 'speed'"));
   CHECK_THROWS_WITH(parse_target("rtu:/dev/x?baud"), Catch::Contains("'baud' is not key=value"));
   CHECK_THROWS_WITH(parse_target("tcp://h:502?x=1"), Catch::Contains("network targets take no ?settings"));

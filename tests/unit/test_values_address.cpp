@@ -67,7 +67,8 @@ TEST_CASE("iot::values::parse_range") {
   CHECK(parse_range("%MW4:2") == Range{Table::holding_register, 4, 2});
   CHECK(parse_range("hr:65535:1") == Range{Table::holding_register, 65535, 1});
   CHECK(parse_range("coil:0:65536").count == 65536);
-  CHECK_THROWS_WITH(parse_range("hr:65535:2"), "invalid address 'hr:65535:2': 2 items from address 65535 run past 65535");
+  CHECK_THROWS_WITH(parse_range("hr:65535:2"),
+                    "invalid address 'hr:65535:2': 2 items from address 65535 run past 65535");
   CHECK_THROWS_WITH(parse_range("hr:0:0"), "invalid address 'hr:0:0': the count must be a number from 1 to 65536");
 }
 

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -22,9 +21,9 @@ TEST_CASE("iot::values::names") {
   CHECK_FALSE(parse_value_type("u17"));
   CHECK(value_type_name(ValueType::f32) == "f32");
   CHECK(value_type_name(ValueType::bcd32) == "bcd32");
-  for (auto t : {ValueType::u16, ValueType::i16, ValueType::u32, ValueType::i32, ValueType::u64, ValueType::i64,
-                 ValueType::f16, ValueType::f32, ValueType::f64, ValueType::bit, ValueType::string, ValueType::bcd16,
-                 ValueType::bcd32})
+  for (auto t :
+       {ValueType::u16, ValueType::i16, ValueType::u32, ValueType::i32, ValueType::u64, ValueType::i64, ValueType::f16,
+        ValueType::f32, ValueType::f64, ValueType::bit, ValueType::string, ValueType::bcd16, ValueType::bcd32})
     CHECK(parse_value_type(value_type_name(t)) == t);
   CHECK(parse_word_order("cdab") == WordOrder::cdab);
   CHECK(word_order_name(WordOrder::dcba) == "DCBA");
@@ -129,7 +128,7 @@ TEST_CASE("iot::values::f16") {
   for (unsigned h = 0; h < 0x10000; ++h) {
     const auto hh = static_cast<std::uint16_t>(h);
     if ((hh & 0x7C00) == 0x7C00) continue;
-    if (hh == 0x8000) continue;  // -0 round-trips as -0 too, but compare bits below
+    if (hh == 0x8000) continue; // -0 round-trips as -0 too, but compare bits below
     REQUIRE(double_to_half(half_to_double(hh)) == hh);
   }
   CHECK(decode(Words{0x3C00}, ValueType::f16) == Value{1.0});
@@ -144,14 +143,14 @@ TEST_CASE("iot::values::strings") {
   CHECK(decode(Words{0x4142, 0x3132}, f) == Value{std::string("AB12")});
   CHECK(encode(Value{std::string("AB12")}, f) == Words{0x4142, 0x3132});
   CHECK(encode(Value{std::string("ABC")}, f) == Words{0x4142, 0x4300});
-  CHECK(decode(Words{0x4142, 0x2020}, f) == Value{std::string("AB")});  // spaces trimmed
-  CHECK(decode(Words{0x4100, 0x4343}, f) == Value{std::string("A")});   // stops at NUL
+  CHECK(decode(Words{0x4142, 0x2020}, f) == Value{std::string("AB")}); // spaces trimmed
+  CHECK(decode(Words{0x4100, 0x4343}, f) == Value{std::string("A")});  // stops at NUL
   f.byte_order = ByteOrder::low_first;
   CHECK(decode(Words{0x4241, 0x3231}, f) == Value{std::string("AB12")});
   CHECK(encode(Value{std::string("AB12")}, f) == Words{0x4241, 0x3231});
   f.length = 3;
   CHECK(register_count(f) == 2);
-  CHECK(encode(Value{std::string("ABCDEF")}, f) == Words{0x4241, 0x0043});  // cut to length
+  CHECK(encode(Value{std::string("ABCDEF")}, f) == Words{0x4241, 0x0043}); // cut to length
   CHECK(encode(Value{std::string("AB")}, ValueType::string) == Words{0x4142});
 }
 
@@ -195,16 +194,16 @@ TEST_CASE("iot::values::to_string and to_double") {
 TEST_CASE("iot::values::engineering conversion") {
   Scaling s;
   CHECK(s.identity());
-  CHECK(to_engineering(Value{std::uint64_t{5}}, s) == Value{std::uint64_t{5}});  // exact when identity
-  s.decimals = 1;  // the seed's 小数点: 105 -> 10.5
+  CHECK(to_engineering(Value{std::uint64_t{5}}, s) == Value{std::uint64_t{5}}); // exact when identity
+  s.decimals = 1;                                                               // the seed's 小数点: 105 -> 10.5
   CHECK(to_engineering(105, s) == 10.5);
   CHECK(to_raw(10.5, s) == 105);
   s = {};
-  s.decimals = 3;  // ADW300 power, raw in W
+  s.decimals = 3; // ADW300 power, raw in W
   CHECK(to_engineering(12345, s) == 12.345);
   CHECK(to_engineering(Value{std::int64_t{-1500}}, s) == Value{-1.5});
   s = {};
-  s.zero = 4;  // 清零值: raw 4 means 0
+  s.zero = 4; // 清零值: raw 4 means 0
   s.decimals = 1;
   CHECK(to_engineering(254, s) == 25.0);
   CHECK(to_raw(25.0, s) == 254);
@@ -214,7 +213,7 @@ TEST_CASE("iot::values::engineering conversion") {
   s.offset = -10;
   CHECK(to_engineering(100, s) == 40.0);
   CHECK(to_raw(40.0, s) == 100);
-  s.decimals = 2;  // ((100 - 0) * 0.5 - 10) / 100 = 0.4
+  s.decimals = 2; // ((100 - 0) * 0.5 - 10) / 100 = 0.4
   CHECK(to_engineering(100, s) == 0.4);
   CHECK(to_raw(0.4, s) == Approx(100));
   // rounding to `decimals` digits

@@ -3,6 +3,7 @@
 #include "iot/config/site.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +12,6 @@
 #include <functional>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "iot/core/error.hpp"
 #include "iot/core/time.hpp"
@@ -27,7 +27,8 @@ namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j)
@@ -60,8 +61,8 @@ std::string join_names(const std::vector<std::string_view>& names) {
 }
 
 struct FileCtx {
-  std::string display;  // file name as it appears in messages
-  fs::path dir;         // for relative paths written in this file
+  std::string display; // file name as it appears in messages
+  fs::path dir;        // for relative paths written in this file
 };
 
 SourcePos pos_of(const FileCtx& f, const toml::source_region& r) {
@@ -184,9 +185,12 @@ public:
            fmt::format("'{}' is not a duration (e.g. \"500ms\", \"1s\", \"2m\", \"1h\")", s->get()));
     }
     double secs = 0;
-    if (auto i = n.as_integer()) secs = static_cast<double>(i->get());
-    else if (auto d = n.as_floating_point()) secs = d->get();
-    else expect(key, n, "a duration such as \"1s\" or a number of seconds");
+    if (auto i = n.as_integer())
+      secs = static_cast<double>(i->get());
+    else if (auto d = n.as_floating_point())
+      secs = d->get();
+    else
+      expect(key, n, "a duration such as \"1s\" or a number of seconds");
     if (!std::isfinite(secs) || secs < 0 || secs > 1e9)
       fail(pos_of(m_file, n.source()), key_path(key), "a duration must be from 0 to 1e9 seconds");
     return Duration(static_cast<std::int64_t>(std::llround(secs * 1e6)));
@@ -210,7 +214,8 @@ public:
     if (!a) expect(key, *n, "an array of tables");
     for (const auto& e : *a) {
       auto t = e.as_table();
-      if (!t) fail(pos_of(m_file, e.source()), key_path(key), fmt::format("expected a table, got {}", toml_type_name(e)));
+      if (!t)
+        fail(pos_of(m_file, e.source()), key_path(key), fmt::format("expected a table, got {}", toml_type_name(e)));
       out.push_back(t);
     }
     return out;
@@ -225,8 +230,7 @@ private:
 // ---------------------------------------------------------------------------
 // Enumerations written as strings
 
-template <typename E>
-struct Named {
+template <typename E> struct Named {
   std::string_view name;
   E value;
 };
@@ -300,8 +304,8 @@ std::uint8_t exception_code(const Reader& r, std::string_view key) {
 // Settings
 
 const std::vector<std::string_view> k_setting_keys{
-    "interval", "timeout", "retries", "offline_after", "reconnect", "max_read",    "max_read_bits",
-    "hole",     "turnaround", "gap",  "rts",           "unknown_unit", "allow_reserved"};
+    "interval", "timeout",    "retries", "offline_after", "reconnect",    "max_read",      "max_read_bits",
+    "hole",     "turnaround", "gap",     "rts",           "unknown_unit", "allow_reserved"};
 
 void read_settings(const Reader& r, PortSettings& s) {
   if (auto d = r.duration("interval")) {
@@ -329,8 +333,10 @@ void read_settings(const Reader& r, PortSettings& s) {
     }
   }
   if (const toml::node* n = r.get("unknown_unit")) {
-    if (auto str = n->as_string(); str && lower(str->get()) == "none") s.unknown_unit.reset();
-    else s.unknown_unit = exception_code(r, "unknown_unit");
+    if (auto str = n->as_string(); str && lower(str->get()) == "none")
+      s.unknown_unit.reset();
+    else
+      s.unknown_unit = exception_code(r, "unknown_unit");
   }
   if (auto b = r.boolean("allow_reserved")) s.allow_reserved = *b;
 }
@@ -339,13 +345,12 @@ void read_settings(const Reader& r, PortSettings& s) {
 // Points
 
 const std::vector<std::string_view> k_point_keys{
-    "name",     "addr",    "type",          "order",           "byte_order", "length", "bit",
-    "scale",    "offset",  "zero",          "decimals",        "uom",        "description",
-    "enabled",  "writable", "storage_period", "report_deadband", "alarm",      "generator",
-    "repeat",   "first",   "stride"};
+    "name",        "addr",    "type",     "order",          "byte_order",      "length",
+    "bit",         "scale",   "offset",   "zero",           "decimals",        "uom",
+    "description", "enabled", "writable", "storage_period", "report_deadband", "alarm",
+    "generator",   "repeat",  "first",    "stride"};
 
-const std::vector<std::string_view> k_alarm_keys{"type",     "high",     "high_high", "low",
-                                                 "low_low", "deadband", "delay"};
+const std::vector<std::string_view> k_alarm_keys{"type", "high", "high_high", "low", "low_low", "deadband", "delay"};
 
 AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
   const toml::table* t = parent.subtable("alarm");
@@ -383,8 +388,7 @@ AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
     break;
   case AlarmRule::Type::hl:
     if (!a.high || !a.low) r.fail_here("alarm type HL needs both 'high' and 'low'");
-    if (*a.low >= *a.high)
-      r.fail_here(fmt::format("low ({}) must be below high ({})", num(*a.low), num(*a.high)));
+    if (*a.low >= *a.high) r.fail_here(fmt::format("low ({}) must be below high ({})", num(*a.low), num(*a.high)));
     if (a.high_high && *a.high > *a.high_high)
       r.fail_here(fmt::format("high ({}) must not be above high_high ({})", num(*a.high), num(*a.high_high)));
     if (a.low_low && *a.low < *a.low_low)
@@ -435,7 +439,7 @@ GeneratorSpec read_generator(const Reader& parent) {
     g.step = r.number("step").value_or(1);
     if (g.step <= 0) r.fail_at("step", "must be more than 0");
     g.seed = static_cast<std::uint64_t>(r.integer("seed", 0, std::numeric_limits<std::int64_t>::max()).value_or(1));
-    g.value = r.number("value").value_or(0);  // the start, clamped into [min, max] by the simulator
+    g.value = r.number("value").value_or(0); // the start, clamped into [min, max] by the simulator
     if (auto p = r.duration("period")) {
       if (p->count() <= 0) r.fail_at("period", "must be more than 0");
       g.period = *p;
@@ -455,9 +459,12 @@ GeneratorSpec read_generator(const Reader& parent) {
       const Duration at = r.duration_of(ep, *pair->get(0));
       const toml::node& v = *pair->get(1);
       double value = 0;
-      if (auto iv = v.as_integer()) value = static_cast<double>(iv->get());
-      else if (auto dv = v.as_floating_point()) value = dv->get();
-      else r.expect(ep, v, "a number as the value");
+      if (auto iv = v.as_integer())
+        value = static_cast<double>(iv->get());
+      else if (auto dv = v.as_floating_point())
+        value = dv->get();
+      else
+        r.expect(ep, v, "a number as the value");
       if (!g.schedule.empty() && at < g.schedule.back().first)
         fail(pos_of(r.file(), e.source()), r.key_path(ep), "schedule times must not go backwards");
       g.schedule.emplace_back(at, value);
@@ -502,12 +509,12 @@ void apply_point_keys(const Reader& r, Point& p) {
   if (auto s = r.str("type")) {
     auto t = values::parse_value_type(*s);
     if (!t)
-      r.fail_at("type", fmt::format("unknown type '{}'{}; expected u16, i16, u32, i32, u64, i64, f16, f32, f64, bit, "
-                                    "string, bcd16 or bcd32",
-                                    *s,
-                                    suggest(lower(*s), {"u16", "i16", "u32", "i32", "u64", "i64", "f16", "f32", "f64",
-                                                        "bit", "string", "bcd16", "bcd32", "uint16", "int16",
-                                                        "uint32", "int32", "float32", "float64", "float"})));
+      r.fail_at("type",
+                fmt::format("unknown type '{}'{}; expected u16, i16, u32, i32, u64, i64, f16, f32, f64, bit, "
+                            "string, bcd16 or bcd32",
+                            *s, suggest(lower(*s), {"u16",   "i16",    "u32",   "i32",     "u64",     "i64",   "f16",
+                                                    "f32",   "f64",    "bit",   "string",  "bcd16",   "bcd32", "uint16",
+                                                    "int16", "uint32", "int32", "float32", "float64", "float"})));
     p.format.type = *t;
   }
   if (auto s = r.str("order")) {
@@ -534,7 +541,7 @@ void apply_point_keys(const Reader& r, Point& p) {
   if (auto b = r.boolean("enabled")) p.enabled = *b;
   if (auto b = r.boolean("writable")) {
     p.writable = *b;
-    p.read_only = !*b;  // written out as false: the simulator refuses writes too
+    p.read_only = !*b; // written out as false: the simulator refuses writes too
   }
   if (auto d = r.duration("storage_period")) p.storage_period = *d;
   if (auto v = r.number("report_deadband")) {
@@ -550,8 +557,8 @@ void check_point(const Reader& r, const Point& p) {
   using values::ValueType;
   const bool bits = !values::is_register_table(p.ref.table);
   if (bits && p.format.type != ValueType::bit)
-    r.fail_here(fmt::format("point '{}' at {} is a {}: its type must be bit, not {}", p.name,
-                            values::to_string(p.ref), p.ref.table == values::Table::coil ? "coil" : "discrete input",
+    r.fail_here(fmt::format("point '{}' at {} is a {}: its type must be bit, not {}", p.name, values::to_string(p.ref),
+                            p.ref.table == values::Table::coil ? "coil" : "discrete input",
                             values::value_type_name(p.format.type)));
   if (p.format.type == ValueType::string && p.format.length == 0)
     r.fail_here(fmt::format("point '{}' of type string needs 'length' (characters)", p.name));
@@ -565,7 +572,8 @@ void check_point(const Reader& r, const Point& p) {
 
 // Reads one [[...point]] table into one or more points (repeat). `base_of` gives the
 // point being overridden for a name (model point) or nullptr.
-void read_points(const Reader& r, std::vector<Point>& out, const std::function<const Point*(const std::string&)>& base_of) {
+void read_points(const Reader& r, std::vector<Point>& out,
+                 const std::function<const Point*(const std::string&)>& base_of) {
   r.check_keys(k_point_keys);
   const std::string pattern = r.required_str("name");
   if (pattern.empty()) r.fail_at("name", "must not be empty");
@@ -596,7 +604,8 @@ void read_points(const Reader& r, std::vector<Point>& out, const std::function<c
     p.name = name;
     p.pos = r.pos();
     if (!base && !addr) r.fail_here(fmt::format("point '{}' needs 'addr' (e.g. \"hr:0\")", name));
-    if (addr && !base && !r.has("type") && !values::is_register_table(addr->table)) p.format.type = values::ValueType::bit;
+    if (addr && !base && !r.has("type") && !values::is_register_table(addr->table))
+      p.format.type = values::ValueType::bit;
     apply_point_keys(r, p);
     if (addr) {
       const std::uint32_t step = stride ? static_cast<std::uint32_t>(*stride) : p.count();
@@ -614,7 +623,8 @@ void check_unique_points(const Reader& r, const std::vector<Point>& points) {
   std::map<std::string, const Point*> seen;
   for (const auto& p : points) {
     auto [it, fresh] = seen.emplace(p.name, &p);
-    if (!fresh) fail(p.pos, r.path(), fmt::format("point name '{}' is used twice (first at {})", p.name, it->second->pos.str()));
+    if (!fresh)
+      fail(p.pos, r.path(), fmt::format("point name '{}' is used twice (first at {})", p.name, it->second->pos.str()));
   }
 }
 
@@ -699,15 +709,15 @@ void load_catalog(const fs::path& dir, std::map<std::string, Model>& models) {
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     for (auto& [name, m] : load_model_file(f, f.string()))
-      models.emplace(name, std::move(m));  // models named by the site itself win
+      models.emplace(name, std::move(m)); // models named by the site itself win
   }
 }
 
 // ---------------------------------------------------------------------------
 // Faults and devices
 
-const std::vector<std::string_view> k_fault_keys{"kind",        "code", "ms_per_byte", "delay",  "bytes", "after",
-                                                 "every",       "probability", "addr", "offline", "online", "period"};
+const std::vector<std::string_view> k_fault_keys{"kind",  "code",        "ms_per_byte", "delay",   "bytes",  "after",
+                                                 "every", "probability", "addr",        "offline", "online", "period"};
 
 FaultSpec read_fault(const Reader& r) {
   r.check_keys(k_fault_keys);
@@ -727,7 +737,7 @@ FaultSpec read_fault(const Reader& r) {
   only_for("offline", {K::flap});
   only_for("online", {K::flap});
   only_for("period", {K::flap});
-  if (f.kind == K::busy) f.code = 0x06;  // Modbus Application Protocol V1.1b3 §7: server device busy
+  if (f.kind == K::busy) f.code = 0x06; // Modbus Application Protocol V1.1b3 §7: server device busy
   if (r.has("code")) f.code = exception_code(r, "code");
   if (auto v = r.number("ms_per_byte")) {
     if (*v < 0 || *v > 10000) r.fail_at("ms_per_byte", "must be from 0 to 10000");
@@ -753,7 +763,8 @@ FaultSpec read_fault(const Reader& r) {
   if (f.kind == K::flap) {
     if (!r.has("offline")) r.fail_here("a flap fault needs 'offline' (and 'online' or 'period')");
     f.offline = *r.duration("offline");
-    if (auto d = r.duration("online")) f.online = *d;
+    if (auto d = r.duration("online"))
+      f.online = *d;
     else if (auto p = r.duration("period")) {
       if (*p <= f.offline) r.fail_at("period", "must be longer than 'offline'");
       f.online = *p - f.offline;
@@ -764,8 +775,8 @@ FaultSpec read_fault(const Reader& r) {
   return f;
 }
 
-const std::vector<std::string_view> k_device_keys{"name",     "unit",  "model", "description", "enabled",
-                                                  "max_read", "fault", "point"};
+const std::vector<std::string_view> k_device_keys{"name",    "unit",     "model", "description",
+                                                  "enabled", "max_read", "fault", "point"};
 
 Device read_device(const Reader& r, const std::map<std::string, Model>& models, const PortSettings& settings,
                    const std::function<void()>& need_catalog) {
@@ -792,7 +803,8 @@ Device read_device(const Reader& r, const std::map<std::string, Model>& models, 
     auto it = models.find(*m);
     if (it == models.end()) {
       std::vector<std::string_view> names;
-      for (const auto& [n, mm] : models) names.push_back(n);
+      for (const auto& [n, mm] : models)
+        names.push_back(n);
       r.fail_at("model", fmt::format("unknown model '{}'{}", *m, suggest(*m, names)));
     }
     model = &it->second;
@@ -812,8 +824,10 @@ Device read_device(const Reader& r, const std::map<std::string, Model>& models, 
     });
     for (auto& p : read) {
       auto it = std::find_if(d.points.begin(), d.points.end(), [&](const Point& q) { return q.name == p.name; });
-      if (it != d.points.end()) *it = std::move(p);
-      else d.points.push_back(std::move(p));
+      if (it != d.points.end())
+        *it = std::move(p);
+      else
+        d.points.push_back(std::move(p));
     }
   }
   check_unique_points(r, d.points);
@@ -828,10 +842,11 @@ Device read_device(const Reader& r, const std::map<std::string, Model>& models, 
 
 // Link generators must name an existing point and must not form a cycle.
 void check_links(const Site& site) {
-  std::map<std::string, const Point*> all;  // "device.point"
+  std::map<std::string, const Point*> all; // "device.point"
   for (const auto& port : site.ports)
     for (const auto& d : port.devices)
-      for (const auto& p : d.points) all.emplace(d.name + "." + p.name, &p);
+      for (const auto& p : d.points)
+        all.emplace(d.name + "." + p.name, &p);
   const auto target_of = [&](const Device& d, const GeneratorSpec& g) -> std::string {
     return g.point.find('.') == std::string::npos ? d.name + "." + g.point : g.point;
   };
@@ -883,10 +898,12 @@ Site parse(std::string_view text, const fs::path& path) {
         if (!s) fail(pos_of(file, e.source()), kp, fmt::format("expected a file name, got {}", toml_type_name(e)));
         const fs::path f = fs::path(s->get()).is_absolute() ? fs::path(s->get()) : file.dir / s->get();
         std::error_code ec;
-        if (!fs::is_regular_file(f, ec)) fail(pos_of(file, e.source()), kp, fmt::format("cannot read model file {}", f.string()));
+        if (!fs::is_regular_file(f, ec))
+          fail(pos_of(file, e.source()), kp, fmt::format("cannot read model file {}", f.string()));
         for (auto& [name, m] : load_model_file(f, f.string())) {
           if (auto it = site.models.find(name); it != site.models.end())
-            fail(m.pos, fmt::format("model '{}'", name), fmt::format("is defined twice (first at {})", it->second.pos.str()));
+            fail(m.pos, fmt::format("model '{}'", name),
+                 fmt::format("is defined twice (first at {})", it->second.pos.str()));
           site.models.emplace(name, std::move(m));
         }
       }
@@ -917,7 +934,7 @@ Site parse(std::string_view text, const fs::path& path) {
     read_settings(r, defaults);
   }
   // [[port]]
-  std::map<std::string, SourcePos> device_names;  // unique across the site
+  std::map<std::string, SourcePos> device_names; // unique across the site
   const auto ports = top.tables("port");
   for (std::size_t i = 0; i < ports.size(); ++i) {
     Reader r(file, *ports[i], fmt::format("port[{}]", i));
@@ -941,10 +958,12 @@ Site parse(std::string_view text, const fs::path& path) {
     port.settings = defaults;
     read_settings(r, port.settings);
     // RTS: the url's rts= wins; else the port's (or [defaults]') rts setting.
-    if (port.url.find("rts=") == std::string::npos) port.target.serial.rts = port.settings.rts;
-    else port.settings.rts = port.target.serial.rts;
+    if (port.url.find("rts=") == std::string::npos)
+      port.target.serial.rts = port.settings.rts;
+    else
+      port.settings.rts = port.target.serial.rts;
     const auto devices = r.tables("device");
-    std::map<std::uint8_t, std::pair<std::string, SourcePos>> units;  // unique per port only
+    std::map<std::uint8_t, std::pair<std::string, SourcePos>> units; // unique per port only
     for (std::size_t j = 0; j < devices.size(); ++j) {
       Reader dr(file, *devices[j], fmt::format("port[{}].device[{}]", i, j));
       Device d = read_device(dr, site.models, port.settings, need_catalog);
@@ -963,7 +982,7 @@ Site parse(std::string_view text, const fs::path& path) {
   return site;
 }
 
-}  // namespace
+} // namespace
 
 Site parse_site(std::string_view text, const fs::path& file) { return parse(text, file); }
 
@@ -974,4 +993,4 @@ Site load_site(const fs::path& path) {
 
 std::map<std::string, Model> load_models(const fs::path& path) { return load_model_file(path, path.string()); }
 
-}  // namespace iot::config
+} // namespace iot::config

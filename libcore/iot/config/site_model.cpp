@@ -113,7 +113,10 @@ std::string expand_name(std::string_view pattern, std::uint32_t n) {
         if (rest.size() >= 2 && rest[0] == ':' && rest[1] == '0') {
           int width = 0;
           for (char c : rest.substr(2)) {
-            if (c < '0' || c > '9') { width = -1; break; }
+            if (c < '0' || c > '9') {
+              width = -1;
+              break;
+            }
             width = width * 10 + (c - '0');
           }
           if (width >= 0 && width < 20) {
@@ -132,4 +135,4 @@ std::string expand_name(std::string_view pattern, std::uint32_t n) {
   return out;
 }
 
-}  // namespace iot::config
+} // namespace iot::config

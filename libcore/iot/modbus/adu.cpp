@@ -226,7 +226,7 @@ AduView unwrap_adu(std::span<const std::uint8_t> b, Framing framing, AsciiScratc
       v.error = "ASCII frame too short";
       return v;
     }
-    if (digits / 2 > k_ascii_scratch_size) {
+    if (digits / 2 > k_max_pdu_size + 2) {  // unit + PDU + LRC
       v.error = "ASCII frame longer than 513 characters";
       return v;
     }
@@ -294,6 +294,22 @@ RtuLength rtu_frame_length(std::span<const std::uint8_t> b, Direction dir) noexc
     if (x->length > b.size() && (want == 0 || x->length < want)) want = x->length;
   if (want != 0) return need(want);
   return k_unknown;
+}
+
+RtuLength tcp_frame_length(std::span<const std::uint8_t> b) noexcept {
+  if (b.size() < 6) return need(6);
+  const std::size_t len = be16(&b[4]);
+  if (be16(&b[2]) != k_mbap_protocol_id || len == 0 || 6 + len > k_max_tcp_adu_size) return k_unknown;
+  return {RtuLength::known, 6 + len};
+}
+
+RtuLength ascii_frame_length(std::span<const std::uint8_t> b) noexcept {
+  if (b.empty()) return need(1);
+  if (b[0] != ':') return k_unknown;
+  for (std::size_t i = 1; i < b.size() && i < k_max_ascii_adu_size; ++i)
+    if (b[i] == '\n') return {RtuLength::known, i + 1};
+  if (b.size() >= k_max_ascii_adu_size) return k_unknown;
+  return need(b.size() + 1);
 }
 
 }  // namespace iot::modbus

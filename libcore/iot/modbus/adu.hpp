@@ -74,4 +74,13 @@ struct RtuLength {
 };
 RtuLength rtu_frame_length(std::span<const std::uint8_t> bytes, Direction dir) noexcept;
 
+// Length of the Modbus/TCP frame at the start of a stream from its MBAP header ([TCP] §3.1.3):
+// need_more (6) until the length field is in; unknown when the protocol id is not 0 or the
+// length field is 0 or makes the frame longer than 260 bytes (the stream is out of step).
+RtuLength tcp_frame_length(std::span<const std::uint8_t> bytes) noexcept;
+
+// Length of the ASCII frame at the start of a stream, through its CR LF ([SL] §2.5.2.1):
+// need_more while no LF has come; unknown when it does not start with ':' or grows past 513.
+RtuLength ascii_frame_length(std::span<const std::uint8_t> bytes) noexcept;
+
 }  // namespace iot::modbus

@@ -1,5 +1,8 @@
 #include "iot/modbus/frame_record.hpp"
 
+#include "iot/core/hex.hpp"
+
+#include <array>
 #include <string>
 
 namespace iot::modbus {
@@ -7,36 +10,154 @@ namespace {
 
 constexpr char k_hex_lower[] = "0123456789abcdef";
 
-// Writes `"name":"<hex>"`; frames are at most 513 bytes, so a stack buffer usually does.
-void hex_field(JsonWriter& w, std::string_view name, std::span<const std::uint8_t> bytes) {
-  char stack[2 + 2 * 600];
-  std::string heap;
-  char* buf = stack;
-  if (bytes.size() > 600) {
-    heap.resize(2 + 2 * bytes.size());
-    buf = heap.data();
+// Builds the members of a frame record as JSON text. iot-decode writes a million of these a
+// second, so the members are formatted here, in a reused buffer, and handed to the JsonWriter
+// in one raw() call instead of a key()/value() call per field: the keys are fixed ASCII and
+// most values numbers, so escaping and per-call bookkeeping would dominate the cost. Only text
+// from the wire (device identification objects) goes through append_json_string.
+class Members {
+public:
+  explicit Members(std::string& out) : m_out(out) { m_out.clear(); }
+
+  void key(std::string_view name) {
+    if (m_any) m_out.push_back(',');
+    m_any = true;
+    m_out.push_back('"');
+    m_out.append(name);
+    m_out.append("\":", 2);
   }
-  std::size_t n = 0;
-  buf[n++] = '"';
-  for (std::uint8_t b : bytes) {
-    buf[n++] = k_hex_lower[b >> 4];
-    buf[n++] = k_hex_lower[b & 0xF];
+  void number(unsigned v) {
+    char buf[12];
+    char* end = buf + sizeof buf;
+    char* p = end;
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    m_out.append(p, static_cast<std::size_t>(end - p));
   }
-  buf[n++] = '"';
-  w.key(name);
-  w.raw(std::string_view(buf, n));
+  void boolean(bool b) { b ? m_out.append("true", 4) : m_out.append("false", 5); }
+  // A string known to need no escaping (our own names).
+  void plain(std::string_view s) {
+    m_out.push_back('"');
+    m_out.append(s);
+    m_out.push_back('"');
+  }
+  void hex(std::span<const std::uint8_t> bytes) {
+    const std::size_t at = m_out.size();
+    m_out.resize(at + 2 + 2 * bytes.size());
+    char* p = m_out.data() + at;
+    *p++ = '"';
+    for (std::uint8_t b : bytes) {
+      *p++ = k_hex_lower[b >> 4];
+      *p++ = k_hex_lower[b & 0xF];
+    }
+    *p = '"';
+  }
+  void field(std::string_view name, unsigned v) {
+    key(name);
+    number(v);
+  }
+  void field(std::string_view name, bool v) {
+    key(name);
+    boolean(v);
+  }
+  void field(std::string_view name, std::string_view plain_text) {
+    key(name);
+    plain(plain_text);
+  }
+  void hex_field(std::string_view name, std::span<const std::uint8_t> bytes) {
+    key(name);
+    hex(bytes);
+  }
+  std::string& out() { return m_out; }
+
+private:
+  std::string& m_out;
+  bool m_any = false;
+};
+
+void write_words(Members& m, std::string_view name, std::span<const std::uint8_t> bytes, std::size_t count) {
+  m.key(name);
+  std::string& out = m.out();
+  out.push_back('[');
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out.push_back(',');
+    m.number(static_cast<unsigned>(bytes[2 * i] << 8 | bytes[2 * i + 1]));
+  }
+  out.push_back(']');
 }
 
-void write_values(JsonWriter& w, const DecodedPdu& d) {
-  if (d.value_kind == ValueKind::none) return;
-  w.key("values");
-  w.begin_array();
+void write_values(Members& m, const DecodedPdu& d) {
   if (d.value_kind == ValueKind::registers) {
-    for (std::size_t i = 0; i < d.value_count; ++i) w.value(static_cast<unsigned>(d.word(i)));
-  } else {
-    for (std::size_t i = 0; i < d.value_count; ++i) w.value(d.bit(i));
+    write_words(m, "values", d.value_bytes, d.value_count);
+  } else if (d.value_kind == ValueKind::bits) {
+    m.key("values");
+    std::string& out = m.out();
+    out.push_back('[');
+    for (std::size_t i = 0; i < d.value_count; ++i) {
+      if (i) out.push_back(',');
+      m.boolean(d.bit(i));
+    }
+    out.push_back(']');
   }
-  w.end_array();
+}
+
+void write_members(Members& m, const DecodedFrame& f) {
+  const DecodedPdu& d = f.pdu;
+  m.field("framing", framing_name(f.adu.framing));
+  m.field("direction", direction_name(d.direction));
+  if (f.adu.unit) m.field("unit", static_cast<unsigned>(*f.adu.unit));
+  if (!d.pdu.empty()) {
+    m.field("fc", static_cast<unsigned>(d.fc));
+    m.field("fc_name", fc_name(d.fc));
+  }
+  if (d.addr) m.field("addr", static_cast<unsigned>(*d.addr));
+  if (d.count) m.field("count", static_cast<unsigned>(*d.count));
+  if (d.byte_count) m.field("byte_count", static_cast<unsigned>(*d.byte_count));
+  if (d.sub_function) m.field("sub_function", static_cast<unsigned>(*d.sub_function));
+  if (d.sub_function || !d.data.empty()) m.hex_field("data", d.data);
+  if (d.and_mask) m.field("and_mask", static_cast<unsigned>(*d.and_mask));
+  if (d.or_mask) m.field("or_mask", static_cast<unsigned>(*d.or_mask));
+  if (d.write_addr) m.field("write_addr", static_cast<unsigned>(*d.write_addr));
+  if (d.write_count) m.field("write_count", static_cast<unsigned>(*d.write_count));
+  if (!d.write_bytes.empty()) write_words(m, "write_values", d.write_bytes, d.write_bytes.size() / 2);
+  if (!d.server_id.empty()) m.hex_field("server_id", d.server_id);
+  if (d.run_indicator) m.field("run_indicator", *d.run_indicator);
+  if (d.mei_type) m.field("mei_type", static_cast<unsigned>(*d.mei_type));
+  if (d.read_code) m.field("read_code", static_cast<unsigned>(*d.read_code));
+  if (d.object_id) m.field("object_id", static_cast<unsigned>(*d.object_id));
+  if (d.conformity) m.field("conformity", static_cast<unsigned>(*d.conformity));
+  if (d.more_follows) m.field("more_follows", *d.more_follows);
+  if (d.next_object) m.field("next_object", static_cast<unsigned>(*d.next_object));
+  if (d.more_follows) {
+    m.key("objects");
+    std::string& out = m.out();
+    out.push_back('{');
+    bool first = true;
+    for (DeviceIdObject o : d.objects()) {
+      if (!first) out.push_back(',');
+      first = false;
+      const char key[6] = {'"', '0', 'x', k_hex_lower[o.id >> 4], k_hex_lower[o.id & 0xF], '"'};
+      out.append(key, 6);
+      out.push_back(':');
+      append_json_string(out, o.value);  // text from the wire: escaped, invalid UTF-8 replaced
+    }
+    out.push_back('}');
+  }
+  write_values(m, d);
+  if (d.exception) {
+    m.key("exception");
+    m.out().append("{\"code\":", 8);
+    m.number(*d.exception);
+    m.out().append(",\"name\":", 8);
+    m.plain(exception_name(*d.exception));
+    m.out().push_back('}');
+  }
+  if (f.adu.check_ok) m.field("crc_ok", *f.adu.check_ok);
+  if (f.adu.tid) m.field("tid", static_cast<unsigned>(*f.adu.tid));
+  m.hex_field("hex", f.raw);
+  if (const std::string_view e = f.error(); !e.empty()) m.field("error", e);  // our own static texts
 }
 
 }  // namespace
@@ -50,59 +171,13 @@ void decode_frame(std::span<const std::uint8_t> bytes, std::optional<Framing> fr
 }
 
 void write_frame_fields(JsonWriter& w, const DecodedFrame& f) {
-  const DecodedPdu& d = f.pdu;
-  const bool has_pdu = !d.pdu.empty();
-  w.field("framing", framing_name(f.adu.framing));
-  w.field("direction", direction_name(d.direction));
-  if (f.adu.unit) w.field("unit", static_cast<unsigned>(*f.adu.unit));
-  if (has_pdu) {
-    w.field("fc", static_cast<unsigned>(d.fc));
-    w.field("fc_name", fc_name(d.fc));
-  }
-  if (d.addr) w.field("addr", static_cast<unsigned>(*d.addr));
-  if (d.count) w.field("count", static_cast<unsigned>(*d.count));
-  if (d.byte_count) w.field("byte_count", static_cast<unsigned>(*d.byte_count));
-  if (d.sub_function) w.field("sub_function", static_cast<unsigned>(*d.sub_function));
-  if (d.sub_function || !d.data.empty()) hex_field(w, "data", d.data);
-  if (d.and_mask) w.field("and_mask", static_cast<unsigned>(*d.and_mask));
-  if (d.or_mask) w.field("or_mask", static_cast<unsigned>(*d.or_mask));
-  if (d.write_addr) w.field("write_addr", static_cast<unsigned>(*d.write_addr));
-  if (d.write_count) w.field("write_count", static_cast<unsigned>(*d.write_count));
-  if (!d.write_bytes.empty()) {
-    w.key("write_values");
-    w.begin_array();
-    for (std::size_t i = 0; i + 1 < d.write_bytes.size(); i += 2) w.value(static_cast<unsigned>(d.write_word(i / 2)));
-    w.end_array();
-  }
-  if (!d.server_id.empty()) hex_field(w, "server_id", d.server_id);
-  if (d.run_indicator) w.field("run_indicator", *d.run_indicator);
-  if (d.mei_type) w.field("mei_type", static_cast<unsigned>(*d.mei_type));
-  if (d.read_code) w.field("read_code", static_cast<unsigned>(*d.read_code));
-  if (d.object_id) w.field("object_id", static_cast<unsigned>(*d.object_id));
-  if (d.conformity) w.field("conformity", static_cast<unsigned>(*d.conformity));
-  if (d.more_follows) w.field("more_follows", *d.more_follows);
-  if (d.next_object) w.field("next_object", static_cast<unsigned>(*d.next_object));
-  if (d.more_follows) {
-    w.key("objects");
-    w.begin_object();
-    for (DeviceIdObject o : d.objects()) {
-      const char key[5] = {'0', 'x', k_hex_lower[o.id >> 4], k_hex_lower[o.id & 0xF], 0};
-      w.field(std::string_view(key, 4), o.value);
-    }
-    w.end_object();
-  }
-  write_values(w, d);
-  if (d.exception) {
-    w.key("exception");
-    w.begin_object();
-    w.field("code", static_cast<unsigned>(*d.exception));
-    w.field("name", exception_name(*d.exception));
-    w.end_object();
-  }
-  if (f.adu.check_ok) w.field("crc_ok", *f.adu.check_ok);
-  if (f.adu.tid) w.field("tid", static_cast<unsigned>(*f.adu.tid));
-  hex_field(w, "hex", f.raw);
-  if (const std::string_view e = f.error(); !e.empty()) w.field("error", e);
+  // One buffer per thread, reused: no allocation per frame once it has grown.
+  thread_local std::string buffer;
+  Members m(buffer);
+  write_members(m, f);
+  // raw() puts the comma that separates it from the members before (ts, kind) and marks the
+  // object non-empty, so members the caller adds afterwards are separated too.
+  w.raw(buffer);
 }
 
 void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f) {
@@ -111,41 +186,12 @@ void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f) {
   w.end_object();
 }
 
+
 bool parse_hex_bytes(std::string_view text, Bytes& out) {
-  out.clear();
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  auto separator = [](char c) { return c == ' ' || c == '\t' || c == ',' || c == '-' || c == '\r' || c == '\n'; };
-  std::size_t i = 0;
-  const std::size_t n = text.size();
-  while (i < n) {
-    if (separator(text[i])) {
-      ++i;
-      continue;
-    }
-    if (text[i] == '0' && i + 1 < n && (text[i + 1] == 'x' || text[i + 1] == 'X')) i += 2;
-    // A run of digits up to the next separator: pairs, or a single digit.
-    std::size_t j = i;
-    while (j < n && !separator(text[j])) {
-      if (digit(text[j]) < 0) return false;
-      ++j;
-    }
-    const std::size_t len = j - i;
-    if (len == 0) return false;
-    if (len == 1) {
-      out.push_back(static_cast<std::uint8_t>(digit(text[i])));
-    } else {
-      if (len % 2 != 0) return false;
-      for (std::size_t k = i; k < j; k += 2)
-        out.push_back(static_cast<std::uint8_t>(digit(text[k]) << 4 | digit(text[k + 1])));
-    }
-    i = j;
-  }
-  return true;
+  out.assign(text.size() / 2 + 1, 0);
+  HexResult r = parse_hex(text, out.data(), out.size());
+  out.resize(r.error.empty() ? r.size : 0);
+  return r.error.empty() || (r.size == 0 && text.find_first_not_of(" \t,;:-") == std::string_view::npos);
 }
 
 }  // namespace iot::modbus

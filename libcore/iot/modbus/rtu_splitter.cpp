@@ -11,6 +11,7 @@ RtuSplitter::RtuSplitter(Callback on_frame, RtuSplitterOptions options)
       m_silence_us(options.silence_us ? options.silence_us : t35_us(options.baud, options.bits_per_char)) {
   m_buf.reserve(4 * k_max_rtu_adu_size);
   m_time.reserve(4 * k_max_rtu_adu_size);
+  m_dead.reserve(4 * k_max_rtu_adu_size);
 }
 
 void RtuSplitter::feed(std::span<const std::uint8_t> bytes, std::int64_t time_us) {
@@ -26,6 +27,7 @@ void RtuSplitter::feed(std::span<const std::uint8_t> bytes, std::int64_t time_us
   for (std::int64_t j = 0; j < k; ++j) {
     m_buf.push_back(bytes[static_cast<std::size_t>(j)]);
     m_time.push_back(first + j * m_char_us);
+    m_dead.push_back(0);
   }
   m_last_time = m_time.back();
   m_have_time = true;
@@ -88,23 +90,17 @@ bool RtuSplitter::valid_at(std::size_t pos, std::size_t* length, Direction* dir)
 }
 
 std::optional<std::size_t> RtuSplitter::hunt(std::size_t from, std::size_t to) {
-  if (m_dead_until > from) from = m_dead_until;
-  bool contiguous = true;
   for (std::size_t p = from; p < to; ++p) {
+    if (m_dead[p]) continue;
     if (valid_at(p, nullptr, nullptr)) return p;
-    if (contiguous) {
-      Candidate c[3];
-      bool pending = false;
-      const std::size_t k = candidates(p, c, pending);
-      bool all_complete = !pending;
-      for (std::size_t i = 0; i < k; ++i) all_complete = all_complete && c[i].complete;
-      // Every layout at p is complete and fails: no later byte can make p a frame start.
-      if (all_complete) {
-        m_dead_until = p + 1;
-      } else {
-        contiguous = false;
-      }
-    }
+    Candidate c[3];
+    bool pending = false;
+    const std::size_t k = candidates(p, c, pending);
+    bool all_complete = !pending;
+    for (std::size_t i = 0; i < k; ++i) all_complete = all_complete && c[i].complete;
+    // Every layout at p is complete and fails: no later byte can make p a frame start, so it
+    // is not checked again (garbage arrives in small chunks and is hunted through repeatedly).
+    if (all_complete) m_dead[p] = 1;
   }
   return std::nullopt;
 }
@@ -148,7 +144,6 @@ void RtuSplitter::process(Tail tail) {
 
   while (m_pos < n) {
     const std::size_t pos = m_pos;
-    if (m_dead_until < pos + 1) m_dead_until = pos + 1;
     Candidate c[3];
     bool pending = false;
     const std::size_t k = candidates(pos, c, pending);
@@ -239,12 +234,12 @@ void RtuSplitter::compact() {
   if (m_pos == m_buf.size()) {
     m_buf.clear();
     m_time.clear();
+    m_dead.clear();
     m_pos = 0;
-    m_dead_until = 0;
   } else if (m_pos >= 2048) {
     m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<std::ptrdiff_t>(m_pos));
     m_time.erase(m_time.begin(), m_time.begin() + static_cast<std::ptrdiff_t>(m_pos));
-    m_dead_until = m_dead_until > m_pos ? m_dead_until - m_pos : 0;
+    m_dead.erase(m_dead.begin(), m_dead.begin() + static_cast<std::ptrdiff_t>(m_pos));
     m_pos = 0;
   }
 }

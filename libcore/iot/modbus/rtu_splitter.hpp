@@ -98,8 +98,8 @@ private:
   std::uint32_t m_silence_us;
   std::vector<std::uint8_t> m_buf;
   std::vector<std::int64_t> m_time;  // estimated time each byte was complete
+  std::vector<std::uint8_t> m_dead;  // hunting: 1 where no valid frame can start
   std::size_t m_pos = 0;             // first byte not yet emitted
-  std::size_t m_dead_until = 0;      // hunting: positions below cannot start a valid frame
   std::int64_t m_last_time = 0;
   bool m_have_time = false;
   std::optional<Expect> m_expect;

@@ -45,7 +45,7 @@ std::string string_field(simdjson::dom::object obj, std::string_view key) {
   return std::string(el.get_string().value());
 }
 
-}  // namespace
+} // namespace
 
 Command parse_command(std::string_view line) {
   RecordParser parser;
@@ -58,16 +58,23 @@ Command parse_command(std::string_view line) {
   Command c;
   c.name = string_field(obj, "cmd");
   if (c.name.empty()) throw data_error("no \"cmd\"");
-  if (c.name == "fault") c.op = Command::Op::fault;
-  else if (c.name == "clear") c.op = Command::Op::clear;
-  else if (c.name == "set") c.op = Command::Op::set;
-  else if (c.name == "get") c.op = Command::Op::get;
-  else if (c.name == "stop") c.op = Command::Op::stop;
-  else throw data_error("unknown cmd \"" + c.name + "\" (fault, clear, set, get, stop)");
+  if (c.name == "fault")
+    c.op = Command::Op::fault;
+  else if (c.name == "clear")
+    c.op = Command::Op::clear;
+  else if (c.name == "set")
+    c.op = Command::Op::set;
+  else if (c.name == "get")
+    c.op = Command::Op::get;
+  else if (c.name == "stop")
+    c.op = Command::Op::stop;
+  else
+    throw data_error("unknown cmd \"" + c.name + "\" (fault, clear, set, get, stop)");
   c.device = string_field(obj, "device");
   c.port = string_field(obj, "port");
   c.point = string_field(obj, "point");
-  if (auto el = obj["id"]; !el.error()) c.id = el.is_string() ? std::string(el.get_string().value()) : simdjson::to_string(el.value());
+  if (auto el = obj["id"]; !el.error())
+    c.id = el.is_string() ? std::string(el.get_string().value()) : simdjson::to_string(el.value());
   if (auto u = number_field(obj, "unit")) {
     if (*u < 0 || *u > 255 || *u != static_cast<int>(*u)) throw data_error("unit: not a unit id 0-255");
     c.unit = static_cast<std::uint8_t>(*u);
@@ -113,13 +120,20 @@ Command parse_command(std::string_view line) {
     if (c.point.empty()) throw data_error("set needs \"point\"");
     auto el = obj["value"];
     if (el.error()) throw data_error("set needs \"value\"");
-    if (el.is_null()) c.value = std::monostate{};
-    else if (el.is_bool()) c.value = el.get_bool().value();
-    else if (el.is_string()) c.value = std::string(el.get_string().value());
-    else if (el.is_int64()) c.value = el.get_int64().value();
-    else if (el.is_uint64()) c.value = el.get_uint64().value();
-    else if (el.is_double()) c.value = el.get_double().value();
-    else throw data_error("value: not a number, boolean, string or null");
+    if (el.is_null())
+      c.value = std::monostate{};
+    else if (el.is_bool())
+      c.value = el.get_bool().value();
+    else if (el.is_string())
+      c.value = std::string(el.get_string().value());
+    else if (el.is_int64())
+      c.value = el.get_int64().value();
+    else if (el.is_uint64())
+      c.value = el.get_uint64().value();
+    else if (el.is_double())
+      c.value = el.get_double().value();
+    else
+      throw data_error("value: not a number, boolean, string or null");
     [[fallthrough]];
   }
   case Command::Op::get:
@@ -131,4 +145,4 @@ Command parse_command(std::string_view line) {
   return c;
 }
 
-}  // namespace iot::sim
+} // namespace iot::sim

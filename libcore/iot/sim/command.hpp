@@ -23,12 +23,12 @@ namespace iot::sim {
 struct Command {
   enum class Op { fault, clear, set, get, stop };
   Op op = Op::fault;
-  std::string name;      // as written ("fault")
-  std::string device;    // empty: by port/unit, or every device
+  std::string name;   // as written ("fault")
+  std::string device; // empty: by port/unit, or every device
   std::string port;
   std::optional<std::uint8_t> unit;
   std::string point;
-  values::Value value;   // set (monostate = release to the generator)
+  values::Value value; // set (monostate = release to the generator)
   config::FaultSpec fault;
   std::optional<config::FaultSpec::Kind> clear_kind;
   std::string id;
@@ -37,4 +37,4 @@ struct Command {
 // Parses one command line; throws iot::Error(data) saying what is wrong.
 Command parse_command(std::string_view line);
 
-}  // namespace iot::sim
+} // namespace iot::sim

@@ -16,9 +16,9 @@ namespace mb = iot::modbus;
 
 namespace {
 
-constexpr std::uint8_t k_exc_function = 0x01;  // [AP] §7 Illegal Function
-constexpr std::uint8_t k_exc_address = 0x02;   // [AP] §7 Illegal Data Address
-constexpr std::uint8_t k_exc_value = 0x03;     // [AP] §7 Illegal Data Value
+constexpr std::uint8_t k_exc_function = 0x01; // [AP] §7 Illegal Function
+constexpr std::uint8_t k_exc_address = 0x02;  // [AP] §7 Illegal Data Address
+constexpr std::uint8_t k_exc_value = 0x03;    // [AP] §7 Illegal Data Value
 
 std::size_t table_index(Table t) { return static_cast<std::size_t>(t); }
 
@@ -52,7 +52,7 @@ void exception(mb::Bytes& out, std::uint8_t fc, std::uint8_t code) {
 
 bool is_bit_table(Table t) { return t == Table::coil || t == Table::discrete_input; }
 
-}  // namespace
+} // namespace
 
 std::optional<values::Range> request_range(std::span<const std::uint8_t> pdu) {
   if (pdu.size() < 5) return std::nullopt;
@@ -83,7 +83,7 @@ Device::Device(const config::Device& def, const config::Port& port) : m_def(def)
   for (const auto& p : def.points) {
     PointState st;
     st.def = &p;
-    if (p.generator && p.generator->kind != config::GeneratorSpec::Kind::link) st.gen.emplace(*p.generator);
+    if (p.generator && p.generator->kind != config::GeneratorSpec::Kind::link) st.gen = std::make_unique<Generator>(*p.generator);
     m_points.push_back(std::move(st));
     const auto r = p.range();
     if (r.count == 0) continue;
@@ -115,7 +115,8 @@ Device::Device(const config::Device& def, const config::Port& port) : m_def(def)
     if (r.count == 0) continue;
     Block* b = find_block(r.table, r.addr, r.count);
     if (b == nullptr) continue;
-    for (std::uint32_t a = r.addr; a < r.end(); ++a) b->point[a - b->start] = static_cast<std::int32_t>(i);
+    for (std::uint32_t a = r.addr; a < r.end(); ++a)
+      b->point[a - b->start] = static_cast<std::int32_t>(i);
   }
   // Points without a generator start at engineering value 0 and keep what is written.
   for (std::size_t i = 0; i < m_points.size(); ++i) {
@@ -127,8 +128,7 @@ Device::Device(const config::Device& def, const config::Port& port) : m_def(def)
   }
   // Device identification objects ([AP] §6.21 table of object ids 0x00-0x06).
   const std::string model = def.model.empty() ? std::string("generic") : def.model;
-  m_id_strings = {"iot", model, IOT_VERSION, "https://github.com/iot-toolkit/iot", "iot-sim", model,
-                  def.name};
+  m_id_strings = {"iot", model, IOT_VERSION, "https://github.com/iot-toolkit/iot", "iot-sim", model, def.name};
   for (std::size_t i = 0; i < m_id_strings.size(); ++i)
     m_id_objects.push_back({static_cast<std::uint8_t>(i), m_id_strings[i]});
 }
@@ -136,7 +136,8 @@ Device::Device(const config::Device& def, const config::Port& port) : m_def(def)
 std::size_t Device::register_count() const {
   std::size_t n = 0;
   for (const auto& t : m_tables)
-    for (const auto& b : t) n += b.words.size();
+    for (const auto& b : t)
+      n += b.words.size();
   return n;
 }
 
@@ -251,7 +252,7 @@ void Device::store_value(std::size_t i, const values::Value& v) {
   if (b == nullptr) return;
   const std::size_t off = r.addr - b->start;
   if (p.format.type == ValueType::string) {
-    auto words = values::encode(v, p.format);  // throws data error for a non-string
+    auto words = values::encode(v, p.format); // throws data error for a non-string
     std::copy_n(words.begin(), std::min<std::size_t>(words.size(), b->words.size() - off), b->words.begin() + off);
     return;
   }
@@ -298,7 +299,10 @@ std::optional<std::vector<std::uint16_t>> Device::read(Table table, std::uint16_
 bool Device::writable(Block& block, std::uint32_t addr, std::uint32_t count) const {
   for (std::uint32_t a = addr; a < addr + count; ++a) {
     const auto pi = block.point[a - block.start];
-    if (pi < 0 || !m_points[static_cast<std::size_t>(pi)].def->writable) return false;
+    // The simulator lets the master write holding registers and coils unless the
+    // point is marked read-only (`writable = false`); `writable = true` is iot-poll's
+    // permission and changes nothing here.
+    if (pi < 0 || m_points[static_cast<std::size_t>(pi)].def->read_only) return false;
   }
   return true;
 }
@@ -316,8 +320,19 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
   if (pdu.empty()) return;
   const std::uint8_t fc = pdu[0];
   switch (fc) {
-  case 0x01: case 0x02: case 0x03: case 0x04: case 0x05: case 0x06: case 0x08: case 0x0F: case 0x10:
-  case 0x11: case 0x16: case 0x17: case 0x2B: break;
+  case 0x01:
+  case 0x02:
+  case 0x03:
+  case 0x04:
+  case 0x05:
+  case 0x06:
+  case 0x08:
+  case 0x0F:
+  case 0x10:
+  case 0x11:
+  case 0x16:
+  case 0x17:
+  case 0x2B: break;
   default: exception(out, fc & 0x7F, k_exc_function); return;
   }
   const mb::DecodedPdu req = mb::decode_pdu(pdu, mb::Direction::request);
@@ -355,7 +370,8 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
     refresh(*b, addr, n, t);
     out.push_back(fc);
     out.push_back(static_cast<std::uint8_t>(2 * n));
-    for (std::uint32_t i = 0; i < n; ++i) put_u16(out, b->words[addr - b->start + i]);
+    for (std::uint32_t i = 0; i < n; ++i)
+      put_u16(out, b->words[addr - b->start + i]);
     return;
   }
   case 0x05:
@@ -368,7 +384,7 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
     if (b == nullptr || !writable(*b, addr, 1)) return exception(out, fc, k_exc_address);
     b->words[addr - b->start] = fc == 0x05 ? (raw == mb::k_coil_on ? 1 : 0) : raw;
     mark_held(*b, addr, 1);
-    out.assign(pdu.begin(), pdu.begin() + 5);  // [AP] §6.5, §6.6: the response echoes the request
+    out.assign(pdu.begin(), pdu.begin() + 5); // [AP] §6.5, §6.6: the response echoes the request
     if (on_write) on_write({table, addr, 1});
     return;
   }
@@ -412,13 +428,15 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
     Block* rb = find_block(Table::holding_register, raddr, rn);
     if (wb == nullptr || rb == nullptr || !writable(*wb, waddr, wn)) return exception(out, fc, k_exc_address);
     // [AP] §6.17: the write is performed before the read.
-    for (std::uint32_t i = 0; i < wn; ++i) wb->words[waddr - wb->start + i] = req.write_word(i);
+    for (std::uint32_t i = 0; i < wn; ++i)
+      wb->words[waddr - wb->start + i] = req.write_word(i);
     mark_held(*wb, waddr, wn);
     if (on_write) on_write({Table::holding_register, waddr, wn});
     refresh(*rb, raddr, rn, t);
     out.push_back(fc);
     out.push_back(static_cast<std::uint8_t>(2 * rn));
-    for (std::uint32_t i = 0; i < rn; ++i) put_u16(out, rb->words[raddr - rb->start + i]);
+    for (std::uint32_t i = 0; i < rn; ++i)
+      put_u16(out, rb->words[raddr - rb->start + i]);
     return;
   }
   case 0x08: {
@@ -444,4 +462,4 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
   }
 }
 
-}  // namespace iot::sim
+} // namespace iot::sim

@@ -25,14 +25,14 @@ class Device;
 // A block of consecutive addresses of one table.
 struct Block {
   std::uint16_t start = 0;
-  std::vector<std::uint16_t> words;  // registers, or 0/1 for coils and discrete inputs
-  std::vector<std::int32_t> point;   // index of the point covering the address, -1 in a gap
+  std::vector<std::uint16_t> words; // registers, or 0/1 for coils and discrete inputs
+  std::vector<std::int32_t> point;  // index of the point covering the address, -1 in a gap
   std::uint32_t end() const { return start + static_cast<std::uint32_t>(words.size()); }
 };
 
 struct PointState {
   const config::Point* def = nullptr;
-  std::optional<Generator> gen;
+  std::unique_ptr<Generator> gen;  // only points with a generator pay for one
   // link: the source point
   Device* link_device = nullptr;
   std::size_t link_point = 0;
@@ -102,7 +102,7 @@ private:
   const config::Device& m_def;
   const config::Port& m_port;
   std::vector<PointState> m_points;
-  std::vector<Block> m_tables[4];  // by values::Table, blocks sorted by start
+  std::vector<Block> m_tables[4]; // by values::Table, blocks sorted by start
   // Read Device Identification objects ([AP] §6.21), kept so the PDU can refer to them.
   std::vector<std::string> m_id_strings;
   std::vector<modbus::DeviceIdObject> m_id_objects;
@@ -112,4 +112,4 @@ private:
 // (FC 17 gives its read range).
 std::optional<values::Range> request_range(std::span<const std::uint8_t> pdu);
 
-}  // namespace iot::sim
+} // namespace iot::sim

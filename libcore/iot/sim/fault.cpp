@@ -43,7 +43,7 @@ bool overlaps(const values::Range& a, const values::Range& b) {
 
 double seconds(config::Duration d) { return static_cast<double>(d.count()) / 1e6; }
 
-}  // namespace
+} // namespace
 
 FaultAction FaultSet::decide(std::span<const std::uint8_t> pdu, double t) {
   FaultAction act;
@@ -78,16 +78,18 @@ FaultAction FaultSet::decide(std::span<const std::uint8_t> pdu, double t) {
     switch (s.kind) {
     case Kind::timeout: act.silent = true; break;
     case Kind::exception: act.exception = s.code; break;
-    case Kind::busy: act.exception = 0x06; break;  // [AP] §7: Server Device Busy
+    case Kind::busy: act.exception = 0x06; break; // [AP] §7: Server Device Busy
     case Kind::bad_crc: act.bad_crc = true; break;
     case Kind::truncate: act.truncate = s.bytes == 0 ? FaultAction::k_half : s.bytes; break;
     case Kind::split:
-      act.split_us = s.delay.count() > 0 ? s.delay.count() : 50000;  // default: a 50 ms gap
+      act.split_us = s.delay.count() > 0 ? s.delay.count() : 50000; // default: a 50 ms gap
       break;
     case Kind::garbage: {
       const std::uint32_t n = s.bytes == 0 ? 4 : s.bytes;
-      if (s.after) act.garbage_after += n;
-      else act.garbage_before += n;
+      if (s.after)
+        act.garbage_after += n;
+      else
+        act.garbage_before += n;
       break;
     }
     case Kind::slow: act.ms_per_byte = std::max(act.ms_per_byte, s.ms_per_byte > 0 ? s.ms_per_byte : 10.0); break;
@@ -106,7 +108,7 @@ std::vector<modbus::Bytes> spoil(modbus::Bytes adu, const FaultAction& a, modbus
   using modbus::Framing;
   if (a.bad_crc && adu.size() >= 4) {
     if (framing == Framing::rtu || framing == Framing::rtu_over_tcp) {
-      adu[adu.size() - 1] ^= 0x5A;  // the CRC high byte no longer matches
+      adu[adu.size() - 1] ^= 0x5A; // the CRC high byte no longer matches
     } else if (framing == Framing::ascii && adu.size() >= 5) {
       // ":" hex... LRC(2) CR LF: change the LRC's last hex digit to another digit.
       char& c = reinterpret_cast<char&>(adu[adu.size() - 3]);
@@ -114,12 +116,14 @@ std::vector<modbus::Bytes> spoil(modbus::Bytes adu, const FaultAction& a, modbus
     }
   }
   if (a.truncate != 0 && !adu.empty()) {
-    const std::size_t cut = a.truncate == FaultAction::k_half ? adu.size() / 2 : std::min<std::size_t>(a.truncate, adu.size() - 1);
+    const std::size_t cut =
+        a.truncate == FaultAction::k_half ? adu.size() / 2 : std::min<std::size_t>(a.truncate, adu.size() - 1);
     adu.resize(adu.size() - cut);
   }
   auto noise = [&](std::uint32_t n) {
     modbus::Bytes g(n);
-    for (auto& b : g) b = static_cast<std::uint8_t>(splitmix64(seed));
+    for (auto& b : g)
+      b = static_cast<std::uint8_t>(splitmix64(seed));
     return g;
   };
   if (a.garbage_before) {
@@ -141,4 +145,4 @@ std::vector<modbus::Bytes> spoil(modbus::Bytes adu, const FaultAction& a, modbus
   return pieces;
 }
 
-}  // namespace iot::sim
+} // namespace iot::sim

@@ -23,12 +23,12 @@ struct ActiveFault {
 
 // What to do with one answer. Several faults may combine (a delay and bad CRC).
 struct FaultAction {
-  bool silent = false;   // no answer (timeout, flap offline)
-  bool drop = false;     // close the TCP connection instead of answering
-  std::optional<std::uint8_t> exception;  // replace the answer by this exception
+  bool silent = false;                   // no answer (timeout, flap offline)
+  bool drop = false;                     // close the TCP connection instead of answering
+  std::optional<std::uint8_t> exception; // replace the answer by this exception
   bool bad_crc = false;
-  std::uint32_t truncate = 0;  // bytes to cut from the end (k_half: half the frame)
-  std::int64_t split_us = -1;  // >= 0: send in two pieces this far apart
+  std::uint32_t truncate = 0; // bytes to cut from the end (k_half: half the frame)
+  std::int64_t split_us = -1; // >= 0: send in two pieces this far apart
   std::uint32_t garbage_before = 0;
   std::uint32_t garbage_after = 0;
   double ms_per_byte = 0;
@@ -66,4 +66,4 @@ std::optional<config::FaultSpec::Kind> parse_fault_kind(std::string_view name);
 std::vector<modbus::Bytes> spoil(modbus::Bytes adu, const FaultAction& action, modbus::Framing framing,
                                  std::uint64_t& seed);
 
-}  // namespace iot::sim
+} // namespace iot::sim

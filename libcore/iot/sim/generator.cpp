@@ -30,8 +30,10 @@ std::string fmt_line(const std::string& file, std::size_t line) { return file + 
 double seconds(config::Duration d) { return static_cast<double>(d.count()) / 1e6; }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '"')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '"'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -61,7 +63,7 @@ std::optional<double> parse_time_cell(std::string_view s) {
   return std::nullopt;
 }
 
-}  // namespace
+} // namespace
 
 Generator::Generator(const config::GeneratorSpec& spec) : m_spec(spec) {
   m_rng = spec.seed;
@@ -90,7 +92,7 @@ void Generator::load_replay() {
       if (trim(line).empty()) continue;
       auto obj = parser.parse_copy(line, n);
       auto v = get_number(obj, key);
-      if (!v) continue;  // a record without the value (e.g. another kind) is skipped
+      if (!v) continue; // a record without the value (e.g. another kind) is skipped
       double t = static_cast<double>(row) * period;
       if (have_time) {
         if (auto s = get_string(obj, m_spec.time_column)) {
@@ -107,7 +109,8 @@ void Generator::load_replay() {
   } else {
     std::vector<std::string_view> header;
     std::string header_line;
-    if (!std::getline(in, header_line)) throw config_error(where + ": generator.file: " + m_spec.file.string() + " is empty");
+    if (!std::getline(in, header_line))
+      throw config_error(where + ": generator.file: " + m_spec.file.string() + " is empty");
     header = split_csv(header_line);
     auto index_of = [&](const std::string& name) -> long {
       for (std::size_t i = 0; i < header.size(); ++i)
@@ -122,9 +125,10 @@ void Generator::load_replay() {
     if (!m_spec.column.empty()) {
       value_col = index_of(m_spec.column);
       if (value_col < 0)
-        throw config_error(where + ": generator.column: no column \"" + m_spec.column + "\" in " + m_spec.file.string());
+        throw config_error(where + ": generator.column: no column \"" + m_spec.column + "\" in " +
+                           m_spec.file.string());
     } else {
-      value_col = time_col == 0 ? 1 : 0;  // first column that is not the time
+      value_col = time_col == 0 ? 1 : 0; // first column that is not the time
       if (header.size() > 1 && time_col < 0 && index_of("value") >= 0) value_col = index_of("value");
     }
     std::size_t n = 1;
@@ -134,13 +138,15 @@ void Generator::load_replay() {
       auto cells = split_csv(line);
       if (static_cast<std::size_t>(value_col) >= cells.size()) continue;
       auto v = parse_number(cells[static_cast<std::size_t>(value_col)]);
-      if (!v) throw config_error(fmt_line(m_spec.file.string(), n) + ": not a number: " +
-                                 std::string(cells[static_cast<std::size_t>(value_col)]));
+      if (!v)
+        throw config_error(fmt_line(m_spec.file.string(), n) +
+                           ": not a number: " + std::string(cells[static_cast<std::size_t>(value_col)]));
       double t = static_cast<double>(row) * period;
       if (time_col >= 0 && static_cast<std::size_t>(time_col) < cells.size()) {
         auto pt = parse_time_cell(cells[static_cast<std::size_t>(time_col)]);
-        if (!pt) throw config_error(fmt_line(m_spec.file.string(), n) + ": bad time " +
-                                    std::string(cells[static_cast<std::size_t>(time_col)]));
+        if (!pt)
+          throw config_error(fmt_line(m_spec.file.string(), n) + ": bad time " +
+                             std::string(cells[static_cast<std::size_t>(time_col)]));
         t = *pt;
       }
       m_samples.emplace_back(t, *v);
@@ -148,10 +154,10 @@ void Generator::load_replay() {
     }
   }
   if (m_samples.empty()) throw config_error(where + ": generator.file: no values in " + m_spec.file.string());
-  std::stable_sort(m_samples.begin(), m_samples.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(m_samples.begin(), m_samples.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   const double t0 = m_samples.front().first;
-  for (auto& s : m_samples) s.first -= t0;
+  for (auto& s : m_samples)
+    s.first -= t0;
   // The replay lasts until one sample period after the last row, so each row gets its share.
   double step = period;
   if (m_samples.size() > 1 && have_time) step = (m_samples.back().first) / static_cast<double>(m_samples.size() - 1);
@@ -182,13 +188,15 @@ double Generator::value(double t) {
     if (p > 0) at = std::fmod(std::max(t, 0.0), p);
     double v = s.schedule.front().second;
     for (const auto& [when, val] : m_spec.schedule) {
-      if (seconds(when) <= at) v = val;
-      else break;
+      if (seconds(when) <= at)
+        v = val;
+      else
+        break;
     }
     return v;
   }
   case Kind::replay: return replay(t);
-  case Kind::link: return 0;  // resolved by the device
+  case Kind::link: return 0; // resolved by the device
   }
   return 0;
 }
@@ -215,10 +223,10 @@ double Generator::replay(double t) const {
   double at = std::max(t, 0.0);
   if (m_spec.loop && m_replay_span > 0) at = std::fmod(at, m_replay_span);
   // Last sample at or before `at`.
-  auto it = std::upper_bound(m_samples.begin(), m_samples.end(), at,
-                             [](double v, const auto& s) { return v < s.first; });
+  auto it =
+      std::upper_bound(m_samples.begin(), m_samples.end(), at, [](double v, const auto& s) { return v < s.first; });
   if (it == m_samples.begin()) return m_samples.front().second;
   return std::prev(it)->second;
 }
 
-}  // namespace iot::sim
+} // namespace iot::sim

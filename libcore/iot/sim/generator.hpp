@@ -46,4 +46,4 @@ std::uint64_t splitmix64(std::uint64_t& state);
 // Uniform in [0, 1).
 double unit_random(std::uint64_t& state);
 
-}  // namespace iot::sim
+} // namespace iot::sim

@@ -50,7 +50,7 @@ void configure(int fd, const transport::SerialSettings& s, bool strict_speed, co
   if (tcsetattr(fd, TCSANOW, &tio) != 0) throw errno_error(what + ": tcsetattr");
 }
 
-}  // namespace
+} // namespace
 
 unsigned bits_per_char(const transport::SerialSettings& s) {
   return 1u + s.data_bits + (s.parity == transport::Parity::none ? 0u : 1u) + s.stop_bits;
@@ -93,4 +93,4 @@ int open_serial(const std::string& path, const transport::SerialSettings& settin
   return fd;
 }
 
-}  // namespace iot::sim
+} // namespace iot::sim

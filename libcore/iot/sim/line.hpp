@@ -10,9 +10,9 @@
 namespace iot::sim {
 
 struct PtyLine {
-  int master = -1;      // the simulator's end
-  int keep_slave = -1;  // held open so the master does not see hang-ups between clients
-  std::string path;     // /dev/pts/N, for the poller
+  int master = -1;     // the simulator's end
+  int keep_slave = -1; // held open so the master does not see hang-ups between clients
+  std::string path;    // /dev/pts/N, for the poller
 };
 
 // Creates a pty in raw mode (no echo, no line editing) at `settings`. Throws iot::Error(io).
@@ -24,4 +24,4 @@ int open_serial(const std::string& path, const transport::SerialSettings& settin
 // Bits on the wire per character: start + data + parity + stop.
 unsigned bits_per_char(const transport::SerialSettings& settings);
 
-}  // namespace iot::sim
+} // namespace iot::sim

@@ -52,10 +52,14 @@ void write_value(JsonWriter& w, const values::Value& v) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) w.null();
-        else if constexpr (std::is_same_v<T, std::int64_t>) w.value(static_cast<long long>(x));
-        else if constexpr (std::is_same_v<T, std::uint64_t>) w.value(static_cast<unsigned long long>(x));
-        else w.value(x);
+        if constexpr (std::is_same_v<T, std::monostate>)
+          w.null();
+        else if constexpr (std::is_same_v<T, std::int64_t>)
+          w.value(static_cast<long long>(x));
+        else if constexpr (std::is_same_v<T, std::uint64_t>)
+          w.value(static_cast<unsigned long long>(x));
+        else
+          w.value(x);
       },
       v);
 }
@@ -75,14 +79,14 @@ struct SimDevice;
 struct Endpoint {
   const config::Port* port = nullptr;
   EndpointKind kind = EndpointKind::tcp_listen;
-  Framing framing = Framing::tcp;  // of the frames: tcp (also UDP), rtu_over_tcp, rtu, ascii
+  Framing framing = Framing::tcp; // of the frames: tcp (also UDP), rtu_over_tcp, rtu, ascii
   int fd = -1;
   PtyLine pty;
   std::string url, path;
   std::array<SimDevice*, 256> by_unit{};
   std::vector<SimDevice*> devices;
-  std::int64_t char_us = 0;  // serial: one character on the wire
-  std::int64_t t35_us = 0;   // serial: inter-frame silence
+  std::int64_t char_us = 0; // serial: one character on the wire
+  std::int64_t t35_us = 0;  // serial: inter-frame silence
   bool network() const { return kind != EndpointKind::serial; }
 };
 
@@ -108,20 +112,20 @@ struct Conn {
   Endpoint* ep = nullptr;
   bool datagram = false;
   Bytes in;
-  std::int64_t first_rx = 0;  // when the first byte of the pending input arrived
+  std::int64_t first_rx = 0; // when the first byte of the pending input arrived
   std::int64_t last_rx = 0;
   std::deque<Chunk> out;
   bool epollout = false;
-  std::int64_t line_free = 0;  // serial: the line is silent from here on
+  std::int64_t line_free = 0; // serial: the line is silent from here on
 };
 
 constexpr std::uint64_t k_tag_stop = 1, k_tag_stdin = 2, k_tag_timer = 3, k_tag_listener = 0x100;
 constexpr std::uint64_t k_first_conn_id = 1ull << 32;
-constexpr std::uint64_t k_timer_duration = 0;  // timer id that ends the run
+constexpr std::uint64_t k_timer_duration = 0; // timer id that ends the run
 
 struct Stats {
-  std::uint64_t requests = 0, answers = 0, exceptions = 0, faults = 0, writes = 0, unknown_unit = 0,
-                bad_frames = 0, connections = 0, commands = 0, command_errors = 0;
+  std::uint64_t requests = 0, answers = 0, exceptions = 0, faults = 0, writes = 0, unknown_unit = 0, bad_frames = 0,
+                connections = 0, commands = 0, command_errors = 0;
 };
 
 class Server {
@@ -143,7 +147,7 @@ private:
   void on_accept(Endpoint& ep);
   void on_readable(Conn& c);
   void on_udp(Conn& c);
-  bool process_input(Conn& c);  // false when the connection was closed
+  bool process_input(Conn& c); // false when the connection was closed
   bool process_rtu(Conn& c);
   bool process_ascii(Conn& c);
   bool process_mbap(Conn& c);
@@ -156,8 +160,8 @@ private:
   // Serves one request frame. Returns false when the connection was closed.
   bool serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t unit, std::span<const std::uint8_t> pdu,
              std::uint16_t tid, const sockaddr_storage* peer, socklen_t peer_len);
-  void log_request(const Endpoint& ep, std::span<const std::uint8_t> frame, const SimDevice* d,
-                   const FaultAction* act, std::span<const std::uint8_t> reply);
+  void log_request(const Endpoint& ep, std::span<const std::uint8_t> frame, const SimDevice* d, const FaultAction* act,
+                   std::span<const std::uint8_t> reply);
   void log_write(const SimDevice& d, const WriteEvent& e);
 
   void on_stdin();
@@ -209,7 +213,8 @@ void Server::build_devices() {
       auto sd = std::make_unique<SimDevice>();
       sd->dev = std::make_unique<Device>(d, port);
       sd->ep = ep.get();
-      for (const auto& f : d.faults) sd->faults.add(f, 0);
+      for (const auto& f : d.faults)
+        sd->faults.add(f, 0);
       if (ep->by_unit[d.unit] != nullptr)
         throw config_error(d.pos.str() + ": unit " + std::to_string(d.unit) + " is used twice on port " + port.name);
       ep->by_unit[d.unit] = sd.get();
@@ -223,7 +228,8 @@ void Server::build_devices() {
     auto it = m_by_name.find(std::string(name));
     return it == m_by_name.end() ? nullptr : it->second->dev.get();
   };
-  for (auto& d : m_devices) d->dev->resolve_links(find);
+  for (auto& d : m_devices)
+    d->dev->resolve_links(find);
 }
 
 void Server::open_tcp(Endpoint& ep, const transport::Target& t, bool datagram) {
@@ -279,7 +285,7 @@ void Server::open_serial_ep(Endpoint& ep, const transport::Target& t) {
   ep.char_us = static_cast<std::int64_t>((1000000ull * bits + s.baud - 1) / s.baud);
   // [SL] §2.5.1.1: t3.5 is 3.5 character times, fixed at 1750 us above 19200 baud.
   ep.t35_us = s.baud > modbus::k_fixed_timing_above_baud ? modbus::k_fixed_t35_us
-                                                          : static_cast<std::int64_t>(modbus::t35_us(s.baud, bits));
+                                                         : static_cast<std::int64_t>(modbus::t35_us(s.baud, bits));
 }
 
 void Server::open_endpoints() {
@@ -429,8 +435,7 @@ void Server::flush(Conn& c) {
     if (!ch.data.empty()) {
       ssize_t n;
       if (c.datagram) {
-        n = ::sendto(c.fd, ch.data.data(), ch.data.size(), 0, reinterpret_cast<const sockaddr*>(&ch.peer),
-                     ch.peer_len);
+        n = ::sendto(c.fd, ch.data.data(), ch.data.size(), 0, reinterpret_cast<const sockaddr*>(&ch.peer), ch.peer_len);
         if (n >= 0) n = static_cast<ssize_t>(ch.data.size() - ch.pos);
       } else {
         n = ::send(c.fd, ch.data.data() + ch.pos, limit - ch.pos, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -445,7 +450,7 @@ void Server::flush(Conn& c) {
           close_conn(c.id);
           return;
         }
-        c.out.pop_front();  // a serial line or UDP peer that failed: drop this answer
+        c.out.pop_front(); // a serial line or UDP peer that failed: drop this answer
         continue;
       }
       ch.pos += static_cast<std::size_t>(n);
@@ -522,7 +527,7 @@ void Server::on_readable(Conn& c) {
       close_conn(id);
       return;
     }
-    break;  // a pty without a reader (EIO): wait for the next one
+    break; // a pty without a reader (EIO): wait for the next one
   }
   process_input(c);
 }
@@ -618,8 +623,10 @@ bool Server::process_rtu(Conn& c) {
       // [SL] §2.5.1.2: a frame with a wrong CRC is discarded without an answer.
       // Drop one byte and look for a frame further on (garbage on the line).
       ++m_stats.bad_frames;
-      if (len.status == modbus::RtuLength::known) c.in.erase(c.in.begin());
-      else c.in.clear();
+      if (len.status == modbus::RtuLength::known)
+        c.in.erase(c.in.begin());
+      else
+        c.in.clear();
       continue;
     }
     Bytes copy(frame.begin(), frame.end());
@@ -651,7 +658,7 @@ bool Server::process_ascii(Conn& c) {
     modbus::AsciiScratch scratch{};
     auto view = modbus::unwrap_adu(frame, Framing::ascii, &scratch);
     if (!view.ok() || !view.unit || view.pdu.empty()) {
-      ++m_stats.bad_frames;  // [SL] §2.5.2.2: a wrong LRC is discarded silently
+      ++m_stats.bad_frames; // [SL] §2.5.2.2: a wrong LRC is discarded silently
       continue;
     }
     Bytes pdu(view.pdu.begin(), view.pdu.end());
@@ -696,8 +703,7 @@ bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t un
       // [SL] §2.1: a broadcast write is executed by every slave, and none answers.
       const double t = sim_time();
       for (auto* sd : ep.devices) {
-        sd->dev->handle(pdu, t, m_pdu_out,
-                        [&](const WriteEvent& e) { log_write(*sd, e); });
+        sd->dev->handle(pdu, t, m_pdu_out, [&](const WriteEvent& e) { log_write(*sd, e); });
       }
       if (m_opt.log) log_request(ep, frame, nullptr, nullptr, {});
       return true;
@@ -705,7 +711,7 @@ bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t un
     const auto& code = ep.port->settings.unknown_unit;
     if (serial || !code) {
       if (m_opt.log) log_request(ep, frame, nullptr, nullptr, {});
-      return true;  // nobody on the bus has this address: silence
+      return true; // nobody on the bus has this address: silence
     }
     // A gateway whose target does not answer says so ([AP] §7, codes 0A/0B).
     m_pdu_out.push_back(static_cast<std::uint8_t>(fc | modbus::k_exception_bit));
@@ -814,7 +820,8 @@ void Server::log_request(const Endpoint& ep, std::span<const std::uint8_t> frame
   if (act && act->any()) {
     r.w.key("faults");
     r.w.begin_array();
-    for (auto k : act->applied) r.w.value(config::fault_kind_name(k));
+    for (auto k : act->applied)
+      r.w.value(config::fault_kind_name(k));
     r.w.end_array();
   }
   if (!reply.empty()) {
@@ -870,7 +877,8 @@ std::vector<SimDevice*> Server::targets(const Command& cmd) {
     }
     return out;
   }
-  for (auto& d : m_devices) out.push_back(d.get());
+  for (auto& d : m_devices)
+    out.push_back(d.get());
   return out;
 }
 
@@ -945,7 +953,7 @@ void Server::on_stdin() {
   if (n <= 0) {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     // End of the command stream: keep serving, stop listening to it.
-    epoll_ctl(m_ep, EPOLL_CTL_DEL, 0, nullptr);
+    if (m_stdin_open) epoll_ctl(m_ep, EPOLL_CTL_DEL, 0, nullptr);
     m_stdin_open = false;
     if (!m_stdin_buf.empty()) run_command(m_stdin_buf);
     m_stdin_buf.clear();
@@ -962,7 +970,7 @@ void Server::on_stdin() {
     start = nl + 1;
   }
   m_stdin_buf.erase(0, start);
-  if (m_stdin_buf.size() > (1u << 20)) m_stdin_buf.clear();  // a line this long is no command
+  if (m_stdin_buf.size() > (1u << 20)) m_stdin_buf.clear(); // a line this long is no command
 }
 
 ExitCode Server::run() {
@@ -986,16 +994,24 @@ ExitCode Server::run() {
   };
   watch(stop_fd(), k_tag_stop);
   watch(m_timer_fd, k_tag_timer);
+  bool stdin_is_file = false;
   if (m_opt.commands) {
     const int fl = fcntl(0, F_GETFL);
     if (fl >= 0 && watch(0, k_tag_stdin)) {
       fcntl(0, F_SETFL, fl | O_NONBLOCK);
       m_stdin_open = true;
+    } else if (fl >= 0 && errno == EPERM) {
+      stdin_is_file = true; // epoll refuses regular files: read it whole after `ready`
     }
   }
   m_start_us = mono_us();
   if (m_opt.duration) add_timer(m_start_us + m_opt.duration->count(), k_timer_duration);
   write_ready();
+  if (stdin_is_file) {
+    m_stdin_open = true;
+    while (m_stdin_open)
+      on_stdin();
+  }
   m_out.flush();
 
   std::array<epoll_event, 256> evs{};
@@ -1025,7 +1041,8 @@ ExitCode Server::run() {
         m_armed = -1;
         std::sort(due.begin(), due.end());
         due.erase(std::unique(due.begin(), due.end()), due.end());
-        for (auto id : due) on_timer(id);
+        for (auto id : due)
+          on_timer(id);
         arm_timer();
         continue;
       }
@@ -1055,13 +1072,13 @@ ExitCode Server::run() {
   return ExitCode::ok;
 }
 
-}  // namespace
+} // namespace
 
 config::Site quick_site(const std::string& url, const std::string& units, const std::string& model,
                         const std::string& models_file, const std::string& unknown_unit) {
   if (model.empty()) throw usage_error("quick mode needs --model (a model of the catalog, e.g. FC1003-8)");
   const auto ids = values::parse_unit_list(units.empty() ? "1" : units, true);
-  const auto target = transport::parse_target(url);  // usage error for a bad URL
+  const auto target = transport::parse_target(url); // usage error for a bad URL
   (void)target;
   std::string text = "[site]\nname = \"iot-sim\"\n";
   auto quote = [](const std::string& s) {
@@ -1072,12 +1089,13 @@ config::Site quick_site(const std::string& url, const std::string& units, const 
     }
     return q + "\"";
   };
-  if (!models_file.empty())
-    text += "models = [" + quote(std::filesystem::absolute(models_file).string()) + "]\n";
+  if (!models_file.empty()) text += "models = [" + quote(std::filesystem::absolute(models_file).string()) + "]\n";
   text += "[[port]]\nname = \"sim\"\nurl = " + quote(url) + "\n";
   if (!unknown_unit.empty()) {
-    if (unknown_unit == "none") text += "unknown_unit = \"none\"\n";
-    else text += "unknown_unit = " + unknown_unit + "\n";
+    if (unknown_unit == "none")
+      text += "unknown_unit = \"none\"\n";
+    else
+      text += "unknown_unit = " + unknown_unit + "\n";
   }
   for (auto id : ids) {
     text += "[[port.device]]\nname = \"unit" + std::to_string(id) + "\"\nunit = " + std::to_string(id) +
@@ -1091,4 +1109,4 @@ ExitCode serve(const config::Site& site, const Options& options, LineSink& out) 
   return server.run();
 }
 
-}  // namespace iot::sim
+} // namespace iot::sim

@@ -23,13 +23,13 @@
 namespace iot::sim {
 
 struct Options {
-  std::string bind = "127.0.0.1";  // address TCP/UDP ports listen on
-  bool free_ports = false;         // ignore the port numbers of the site file: pick free ones
-  bool pty = false;                // serve serial ports on pseudo-terminals instead of their devices
-  bool log = false;                // one `frame` record per request served
-  bool wire_timing = true;         // pace serial answers at the line's baud rate
-  bool commands = true;            // read command lines on stdin
-  std::optional<std::chrono::microseconds> duration;  // stop after this long
+  std::string bind = "127.0.0.1";                    // address TCP/UDP ports listen on
+  bool free_ports = false;                           // ignore the port numbers of the site file: pick free ones
+  bool pty = false;                                  // serve serial ports on pseudo-terminals instead of their devices
+  bool log = false;                                  // one `frame` record per request served
+  bool wire_timing = true;                           // pace serial answers at the line's baud rate
+  bool commands = true;                              // read command lines on stdin
+  std::optional<std::chrono::microseconds> duration; // stop after this long
 };
 
 // Builds the site of quick mode: one port at `url` with one device per unit id,
@@ -41,4 +41,4 @@ config::Site quick_site(const std::string& url, const std::string& units, const 
 // Throws iot::Error(io) when an endpoint cannot be opened (nothing is served then).
 ExitCode serve(const config::Site& site, const Options& options, LineSink& out);
 
-}  // namespace iot::sim
+} // namespace iot::sim

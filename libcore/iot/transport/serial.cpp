@@ -84,8 +84,7 @@ void apply_termios(int fd, const std::string& path, const SerialSettings* s, boo
     if (s->parity == Parity::odd && !is_pty) tio.c_cflag |= PARODD;
     if (s->stop_bits == 2) tio.c_cflag |= CSTOPB;
     const speed_t sp = speed_of(s->baud);
-    if (sp == 0 && !is_pty)
-      throw io_error(fmt::format("{}: baud rate {} is not supported by termios", path, s->baud));
+    if (sp == 0 && !is_pty) throw io_error(fmt::format("{}: baud rate {} is not supported by termios", path, s->baud));
     if (sp != 0) {
       cfsetispeed(&tio, sp);
       cfsetospeed(&tio, sp);
@@ -101,30 +100,36 @@ void set_nonblocking(int fd, const std::string& path) {
 
 bool is_pty_path(int fd) {
   // Unix98 pty slaves are character devices under /dev/pts (major 136-143).
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd, &st) != 0) return false;
   const unsigned maj = (static_cast<unsigned>(st.st_rdev) >> 8) & 0xFFF;
   return S_ISCHR(st.st_mode) && maj >= 136 && maj <= 143;
 }
 
-}  // namespace
+} // namespace
 
 SerialLine SerialLine::open(const std::string& path, const SerialSettings& settings) {
   SerialLine line;
   line.m_path = path;
   sp_port* port = nullptr;
+  std::string sp_error;
   if (sp_get_port_by_name(path.c_str(), &port) == SP_OK) {
-    if (sp_open(port, SP_MODE_READ_WRITE) != SP_OK) {
-      const std::string why = sp_message();
+    if (sp_open(port, SP_MODE_READ_WRITE) == SP_OK) {
+      line.m_port = port;
+      if (sp_get_port_handle(port, &line.m_fd) != SP_OK) throw io_error(fmt::format("{}: no file descriptor", path));
+    } else {
+      sp_error = sp_message();
       sp_free_port(port);
-      throw io_error(fmt::format("cannot open serial port {}: {}", path, why));
     }
-    line.m_port = port;
-    if (sp_get_port_handle(port, &line.m_fd) != SP_OK) throw io_error(fmt::format("{}: no file descriptor", path));
-  } else {
-    // libserialport 0.1.1 finds no sysfs entry for ptys (and some odd drivers): use termios.
+  }
+  if (!line.m_port) {
+    // libserialport 0.1.1 finds no sysfs entry for ptys (and some odd drivers), and may
+    // refuse to open what it cannot classify: open and configure with termios instead.
     const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) throw errno_error(fmt::format("cannot open serial port {}", path));
+    if (fd < 0) {
+      if (!sp_error.empty()) throw io_error(fmt::format("cannot open serial port {}: {}", path, sp_error));
+      throw errno_error(fmt::format("cannot open serial port {}", path));
+    }
     line.m_fd = fd;
     if (!isatty(fd)) throw io_error(fmt::format("cannot open serial port {}: not a terminal device", path));
   }
@@ -167,13 +172,14 @@ void SerialLine::close() {
 void SerialLine::configure(const SerialSettings& s) {
   if (m_fd < 0) throw io_error("serial port is not open");
   if (m_port) {
-    const sp_parity parity =
-        s.parity == Parity::none ? SP_PARITY_NONE : s.parity == Parity::even ? SP_PARITY_EVEN : SP_PARITY_ODD;
+    const sp_parity parity = s.parity == Parity::none   ? SP_PARITY_NONE
+                             : s.parity == Parity::even ? SP_PARITY_EVEN
+                                                        : SP_PARITY_ODD;
     if (sp_set_baudrate(m_port, static_cast<int>(s.baud)) != SP_OK || sp_set_bits(m_port, s.data_bits) != SP_OK ||
         sp_set_parity(m_port, parity) != SP_OK || sp_set_stopbits(m_port, s.stop_bits) != SP_OK ||
         sp_set_flowcontrol(m_port, SP_FLOWCONTROL_NONE) != SP_OK)
       throw io_error(fmt::format("cannot configure {} as {}: {}", m_path, describe(s), sp_message()));
-    apply_termios(m_fd, m_path, nullptr, m_is_pty);  // raw mode, keep the speed libserialport set
+    apply_termios(m_fd, m_path, nullptr, m_is_pty); // raw mode, keep the speed libserialport set
   } else {
     apply_termios(m_fd, m_path, &s, m_is_pty);
   }
@@ -210,7 +216,8 @@ void SerialLine::transmit(std::span<const std::uint8_t> bytes, std::chrono::mill
   while (done < bytes.size()) {
     done += write_some(bytes.subspan(done));
     if (done == bytes.size()) break;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       if (rts != Rts::none) set_rts(rts == Rts::down);
       throw timeout_error(fmt::format("write to {}: {} of {} bytes sent", m_path, done, bytes.size()));
@@ -315,7 +322,7 @@ RtuTiming rtu_timing(const SerialSettings& s) {
   const double char_us = 1e6 * bits_per_char(s) / static_cast<double>(s.baud ? s.baud : 1);
   const auto up = [](double us) { return std::chrono::microseconds(static_cast<std::int64_t>(std::ceil(us - 1e-9))); };
   RtuTiming t{up(char_us), up(1.5 * char_us), up(3.5 * char_us)};
-  if (s.baud > 19200) {  // Modbus over Serial Line V1.02 §2.5.1.1: fixed values above 19200 baud
+  if (s.baud > 19200) { // Modbus over Serial Line V1.02 §2.5.1.1: fixed values above 19200 baud
     t.t1_5 = std::chrono::microseconds(750);
     t.t3_5 = std::chrono::microseconds(1750);
   }
@@ -327,4 +334,4 @@ std::chrono::microseconds transmit_time(const SerialSettings& s, std::size_t byt
   return std::chrono::microseconds(static_cast<std::int64_t>(std::ceil(us)));
 }
 
-}  // namespace iot::transport
+} // namespace iot::transport

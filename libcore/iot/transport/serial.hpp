@@ -34,7 +34,7 @@ public:
   ~SerialLine();
 
   bool is_open() const { return m_fd >= 0; }
-  int fd() const { return m_fd; }  // non-blocking, for poll()
+  int fd() const { return m_fd; } // non-blocking, for poll()
   const std::string& path() const { return m_path; }
   const SerialSettings& settings() const { return m_settings; }
   bool via_libserialport() const { return m_port != nullptr; }
@@ -53,8 +53,8 @@ public:
   void transmit(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout = std::chrono::seconds(1));
   // Sets RTS (asserted = true). Returns false when the device has no modem lines (ptys).
   bool set_rts(bool asserted);
-  void drain();        // wait until output has been sent
-  void flush_input();  // discard unread input
+  void drain();       // wait until output has been sent
+  void flush_input(); // discard unread input
   void close();
 
 private:
@@ -77,7 +77,7 @@ public:
   Pty& operator=(const Pty&) = delete;
   ~Pty();
 
-  int master_fd() const { return m_master; }  // non-blocking, raw
+  int master_fd() const { return m_master; } // non-blocking, raw
   const std::string& slave_path() const { return m_slave_path; }
   void close();
 
@@ -94,13 +94,13 @@ Pty open_pty_pair(const SerialSettings& settings = {});
 
 // A serial port as the system knows it (iot-decode sniff --list).
 struct PortInfo {
-  std::string name;         // "/dev/ttyUSB0"
-  std::string description;  // "FT232R USB UART - FT232R USB UART"
-  std::string transport;    // "usb", "native", "bluetooth"
+  std::string name;        // "/dev/ttyUSB0"
+  std::string description; // "FT232R USB UART - FT232R USB UART"
+  std::string transport;   // "usb", "native", "bluetooth"
   std::optional<std::uint16_t> usb_vid, usb_pid;
   std::string usb_manufacturer, usb_product, usb_serial;
 };
-std::vector<PortInfo> list_ports();  // throws iot::Error(io) when enumeration fails
+std::vector<PortInfo> list_ports(); // throws iot::Error(io) when enumeration fails
 
 // RTU timing (Modbus over Serial Line V1.02 §2.5.1.1). A character is start bit + data
 // bits + parity bit + stop bits (11 bits for 8E1 and 8N2). Inside a frame characters
@@ -117,4 +117,4 @@ RtuTiming rtu_timing(const SerialSettings& settings);
 // Time `bytes` characters take on the line.
 std::chrono::microseconds transmit_time(const SerialSettings& settings, std::size_t bytes);
 
-}  // namespace iot::transport
+} // namespace iot::transport

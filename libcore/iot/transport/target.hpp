@@ -23,18 +23,18 @@ enum class Rts { none, up, down };
 struct SerialSettings {
   std::uint32_t baud = 19200;
   Parity parity = Parity::even;
-  std::uint8_t data_bits = 8;  // 7 or 8 (7 only makes sense for ASCII)
-  std::uint8_t stop_bits = 1;  // 1 or 2
+  std::uint8_t data_bits = 8; // 7 or 8 (7 only makes sense for ASCII)
+  std::uint8_t stop_bits = 1; // 1 or 2
   Rts rts = Rts::none;
   friend bool operator==(const SerialSettings&, const SerialSettings&) = default;
 };
 
 struct Target {
   Scheme scheme = Scheme::tcp;
-  std::string host;     // tcp, udp, rtu+tcp ("::1" without brackets)
+  std::string host; // tcp, udp, rtu+tcp ("::1" without brackets)
   std::uint16_t port = 502;
-  std::string device;   // rtu, ascii: the device path; empty when pty
-  bool pty = false;     // rtu:pty / ascii:pty
+  std::string device; // rtu, ascii: the device path; empty when pty
+  bool pty = false;   // rtu:pty / ascii:pty
   SerialSettings serial;
 
   bool is_serial() const { return scheme == Scheme::rtu || scheme == Scheme::ascii; }
@@ -54,13 +54,13 @@ Target parse_target(std::string_view url);
 // Canonical text: "tcp://host:502", "rtu:/dev/ttyUSB0?baud=9600&parity=E&data=8&stop=1",
 // "rtu:pty?baud=19200&parity=E&data=8&stop=1" (rts only when not none). IPv6 hosts in brackets.
 std::string to_string(const Target& target);
-std::string_view scheme_name(Scheme scheme);  // "tcp", "udp", "rtu+tcp", "rtu", "ascii"
-std::string_view parity_name(Parity parity);  // "N", "E", "O"
-std::string_view rts_name(Rts rts);           // "none", "up", "down"
+std::string_view scheme_name(Scheme scheme); // "tcp", "udp", "rtu+tcp", "rtu", "ascii"
+std::string_view parity_name(Parity parity); // "N", "E", "O"
+std::string_view rts_name(Rts rts);          // "none", "up", "down"
 // Settings such as "9600 8E1" for messages.
 std::string describe(const SerialSettings& settings);
 
-Parity parse_parity(std::string_view text);  // throws iot::Error(usage)
-Rts parse_rts(std::string_view text);        // throws iot::Error(usage)
+Parity parse_parity(std::string_view text); // throws iot::Error(usage)
+Rts parse_rts(std::string_view text);       // throws iot::Error(usage)
 
-}  // namespace iot::transport
+} // namespace iot::transport

@@ -20,8 +20,10 @@ std::string lower(std::string_view s) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -83,19 +85,26 @@ Ref parse_iec(std::string_view text, std::string_view body) {
   const std::string b = lower(body);
   Table table;
   std::size_t skip;
-  if (b.rfind("mw", 0) == 0) table = Table::holding_register, skip = 2;
-  else if (b.rfind("iw", 0) == 0) table = Table::input_register, skip = 2;
-  else if (b.rfind("qx", 0) == 0 || b.rfind("mx", 0) == 0) table = Table::coil, skip = 2;
-  else if (b.rfind("ix", 0) == 0) table = Table::discrete_input, skip = 2;
-  else if (b.rfind("m", 0) == 0 || b.rfind("q", 0) == 0) table = Table::coil, skip = 1;
-  else if (b.rfind("i", 0) == 0) table = Table::discrete_input, skip = 1;
-  else bad(text, "IEC addresses are %MWn, %IWn, %Mn, %Qn or %In");
+  if (b.rfind("mw", 0) == 0)
+    table = Table::holding_register, skip = 2;
+  else if (b.rfind("iw", 0) == 0)
+    table = Table::input_register, skip = 2;
+  else if (b.rfind("qx", 0) == 0 || b.rfind("mx", 0) == 0)
+    table = Table::coil, skip = 2;
+  else if (b.rfind("ix", 0) == 0)
+    table = Table::discrete_input, skip = 2;
+  else if (b.rfind("m", 0) == 0 || b.rfind("q", 0) == 0)
+    table = Table::coil, skip = 1;
+  else if (b.rfind("i", 0) == 0)
+    table = Table::discrete_input, skip = 1;
+  else
+    bad(text, "IEC addresses are %MWn, %IWn, %Mn, %Qn or %In");
   const auto n = parse_number(body.substr(skip), 65535);
   if (!n) bad(text, "the address after the IEC prefix must be a number from 0 to 65535");
   return {table, static_cast<std::uint16_t>(*n)};
 }
 
-}  // namespace
+} // namespace
 
 std::string_view table_name(Table table) {
   switch (table) {
@@ -113,7 +122,8 @@ std::optional<Table> parse_table(std::string_view text) {
   if (t == "di" || t == "discrete" || t == "discrete_input" || t == "discrete_inputs" || t == "inputs")
     return Table::discrete_input;
   if (t == "ir" || t == "input" || t == "input_register" || t == "input_registers") return Table::input_register;
-  if (t == "hr" || t == "holding" || t == "holding_register" || t == "holding_registers") return Table::holding_register;
+  if (t == "hr" || t == "holding" || t == "holding_register" || t == "holding_registers")
+    return Table::holding_register;
   return std::nullopt;
 }
 
@@ -156,8 +166,7 @@ Range parse_range(std::string_view text) {
   }
   const Ref ref = parse_ref(head);
   Range r{ref.table, ref.addr, static_cast<std::uint32_t>(count.value_or(1))};
-  if (r.end() > 65536)
-    bad(text, fmt::format("{} items from address {} run past 65535", r.count, r.addr));
+  if (r.end() > 65536) bad(text, fmt::format("{} items from address {} run past 65535", r.count, r.addr));
   return r;
 }
 
@@ -172,8 +181,7 @@ std::vector<std::uint8_t> parse_unit_list(std::string_view text, bool allow_rese
   std::vector<std::uint8_t> out;
   const auto check = [&](std::string_view part, std::string_view item) -> std::uint8_t {
     const auto n = parse_number(item, 255);
-    if (!n)
-      throw usage_error(fmt::format("invalid unit list '{}': '{}' is not a unit id (0-255)", text, part));
+    if (!n) throw usage_error(fmt::format("invalid unit list '{}': '{}' is not a unit id (0-255)", text, part));
     if (!allow_reserved && (*n == 0 || *n > 247))
       throw usage_error(fmt::format("invalid unit list '{}': unit id {} is {} (allowed: 1-247; 0 and 248-255 need "
                                     "--allow-reserved)",
@@ -193,7 +201,8 @@ std::vector<std::uint8_t> parse_unit_list(std::string_view text, bool allow_rese
       const std::uint8_t a = check(part, part.substr(0, dash));
       const std::uint8_t b = check(part, part.substr(dash + 1));
       if (b < a) throw usage_error(fmt::format("invalid unit list '{}': range {} runs backwards", text, part));
-      for (unsigned u = a; u <= b; ++u) out.push_back(static_cast<std::uint8_t>(u));
+      for (unsigned u = a; u <= b; ++u)
+        out.push_back(static_cast<std::uint8_t>(u));
     }
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
@@ -203,4 +212,4 @@ std::vector<std::uint8_t> parse_unit_list(std::string_view text, bool allow_rese
   return out;
 }
 
-}  // namespace iot::values
+} // namespace iot::values

@@ -26,15 +26,15 @@ struct Range {
   std::uint32_t count = 1;
   friend bool operator==(const Range&, const Range&) = default;
   Ref ref() const { return {table, addr}; }
-  std::uint32_t end() const { return addr + count; }  // one past the last
+  std::uint32_t end() const { return addr + count; } // one past the last
 };
 
-std::string_view table_name(Table table);  // "coil", "di", "ir", "hr"
+std::string_view table_name(Table table); // "coil", "di", "ir", "hr"
 // "coil"|"coils"|"co"|"c", "di"|"discrete"|"discrete_input"|"inputs", "ir"|"input"|
 // "input_register", "hr"|"holding"|"holding_register"; case-insensitive.
 std::optional<Table> parse_table(std::string_view text);
-bool is_register_table(Table table);  // ir, hr
-bool is_writable_table(Table table);  // coil, hr
+bool is_register_table(Table table); // ir, hr
+bool is_writable_table(Table table); // coil, hr
 
 // Parses one address:
 //   "hr:0" "ir:10" "coil:5" "di:3"    table and zero-based address (decimal or 0x hex)
@@ -49,12 +49,12 @@ Ref parse_ref(std::string_view text);
 // The block must fit inside 0-65535.
 Range parse_range(std::string_view text);
 
-std::string to_string(Ref ref);      // "hr:0"
-std::string to_string(Range range);  // "hr:0" when count is 1, else "hr:0:10"
+std::string to_string(Ref ref);     // "hr:0"
+std::string to_string(Range range); // "hr:0" when count is 1, else "hr:0:10"
 
 // Unit-id lists: "1", "1,3,5-9", "  2 , 4-5 ". Ids 1-247; 0 and 248-255 only with
 // allow_reserved (Modbus over Serial Line V1.02 §2.2). Result sorted, no duplicates.
 // Throws iot::Error(usage).
 std::vector<std::uint8_t> parse_unit_list(std::string_view text, bool allow_reserved = false);
 
-}  // namespace iot::values
+} // namespace iot::values

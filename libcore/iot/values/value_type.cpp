@@ -28,30 +28,52 @@ struct TypeName {
 };
 // Canonical names first: value_type_name() picks the first entry of a type.
 constexpr std::array k_type_names{
-    TypeName{"u16", ValueType::u16},       TypeName{"i16", ValueType::i16},
-    TypeName{"u32", ValueType::u32},       TypeName{"i32", ValueType::i32},
-    TypeName{"u64", ValueType::u64},       TypeName{"i64", ValueType::i64},
-    TypeName{"f16", ValueType::f16},       TypeName{"f32", ValueType::f32},
-    TypeName{"f64", ValueType::f64},       TypeName{"bit", ValueType::bit},
-    TypeName{"string", ValueType::string}, TypeName{"bcd16", ValueType::bcd16},
+    TypeName{"u16", ValueType::u16},
+    TypeName{"i16", ValueType::i16},
+    TypeName{"u32", ValueType::u32},
+    TypeName{"i32", ValueType::i32},
+    TypeName{"u64", ValueType::u64},
+    TypeName{"i64", ValueType::i64},
+    TypeName{"f16", ValueType::f16},
+    TypeName{"f32", ValueType::f32},
+    TypeName{"f64", ValueType::f64},
+    TypeName{"bit", ValueType::bit},
+    TypeName{"string", ValueType::string},
+    TypeName{"bcd16", ValueType::bcd16},
     TypeName{"bcd32", ValueType::bcd32},
     // aliases
-    TypeName{"uint16", ValueType::u16},    TypeName{"word", ValueType::u16},
-    TypeName{"ushort", ValueType::u16},    TypeName{"uint", ValueType::u16},
-    TypeName{"int16", ValueType::i16},     TypeName{"short", ValueType::i16},
-    TypeName{"int", ValueType::i16},       TypeName{"uint32", ValueType::u32},
-    TypeName{"udint", ValueType::u32},     TypeName{"dword", ValueType::u32},
-    TypeName{"ulong", ValueType::u32},     TypeName{"int32", ValueType::i32},
-    TypeName{"dint", ValueType::i32},      TypeName{"long", ValueType::i32},
-    TypeName{"uint64", ValueType::u64},    TypeName{"ulint", ValueType::u64},
-    TypeName{"lword", ValueType::u64},     TypeName{"int64", ValueType::i64},
-    TypeName{"lint", ValueType::i64},      TypeName{"float16", ValueType::f16},
-    TypeName{"half", ValueType::f16},      TypeName{"float32", ValueType::f32},
-    TypeName{"float", ValueType::f32},     TypeName{"real", ValueType::f32},
-    TypeName{"float64", ValueType::f64},   TypeName{"double", ValueType::f64},
-    TypeName{"lreal", ValueType::f64},     TypeName{"bool", ValueType::bit},
-    TypeName{"boolean", ValueType::bit},   TypeName{"coil", ValueType::bit},
-    TypeName{"str", ValueType::string},    TypeName{"ascii", ValueType::string},
+    TypeName{"uint16", ValueType::u16},
+    TypeName{"word", ValueType::u16},
+    TypeName{"ushort", ValueType::u16},
+    TypeName{"uint", ValueType::u16},
+    TypeName{"int16", ValueType::i16},
+    TypeName{"short", ValueType::i16},
+    TypeName{"int", ValueType::i16},
+    TypeName{"uint32", ValueType::u32},
+    TypeName{"udint", ValueType::u32},
+    TypeName{"dword", ValueType::u32},
+    TypeName{"ulong", ValueType::u32},
+    TypeName{"int32", ValueType::i32},
+    TypeName{"dint", ValueType::i32},
+    TypeName{"long", ValueType::i32},
+    TypeName{"uint64", ValueType::u64},
+    TypeName{"ulint", ValueType::u64},
+    TypeName{"lword", ValueType::u64},
+    TypeName{"int64", ValueType::i64},
+    TypeName{"lint", ValueType::i64},
+    TypeName{"float16", ValueType::f16},
+    TypeName{"half", ValueType::f16},
+    TypeName{"float32", ValueType::f32},
+    TypeName{"float", ValueType::f32},
+    TypeName{"real", ValueType::f32},
+    TypeName{"float64", ValueType::f64},
+    TypeName{"double", ValueType::f64},
+    TypeName{"lreal", ValueType::f64},
+    TypeName{"bool", ValueType::bit},
+    TypeName{"boolean", ValueType::bit},
+    TypeName{"coil", ValueType::bit},
+    TypeName{"str", ValueType::string},
+    TypeName{"ascii", ValueType::string},
     TypeName{"bcd", ValueType::bcd16},
 };
 
@@ -100,7 +122,9 @@ std::int64_t from_bcd(std::uint64_t v, unsigned digits) {
   std::int64_t out = 0;
   for (unsigned i = 0; i < digits; ++i) {
     const unsigned nibble = static_cast<unsigned>(v >> (4 * (digits - 1 - i))) & 0xFu;
-    if (nibble > 9) throw data_error(fmt::format("invalid BCD value 0x{:0{}X}: nibble {:X} is not a decimal digit", v, digits, nibble));
+    if (nibble > 9)
+      throw data_error(
+          fmt::format("invalid BCD value 0x{:0{}X}: nibble {:X} is not a decimal digit", v, digits, nibble));
     out = out * 10 + nibble;
   }
   return out;
@@ -193,11 +217,12 @@ std::uint64_t checked_integer(const Value& value, ValueType type, long double lo
 
 double pow10(int n) {
   double p = 1;
-  for (int i = 0; i < n; ++i) p *= 10;
+  for (int i = 0; i < n; ++i)
+    p *= 10;
   return p;
 }
 
-}  // namespace
+} // namespace
 
 std::optional<ValueType> parse_value_type(std::string_view text) {
   const std::string t = lower(text);
@@ -262,12 +287,11 @@ bool is_integer(ValueType t) {
 
 bool is_float(ValueType t) { return t == ValueType::f16 || t == ValueType::f32 || t == ValueType::f64; }
 
-bool is_signed(ValueType t) {
-  return t == ValueType::i16 || t == ValueType::i32 || t == ValueType::i64 || is_float(t);
-}
+bool is_signed(ValueType t) { return t == ValueType::i16 || t == ValueType::i32 || t == ValueType::i64 || is_float(t); }
 
 std::uint16_t register_count(ValueType type, std::size_t string_length) {
-  if (type == ValueType::string) return static_cast<std::uint16_t>(std::min<std::size_t>((string_length + 1) / 2, 0xFFFF));
+  if (type == ValueType::string)
+    return static_cast<std::uint16_t>(std::min<std::size_t>((string_length + 1) / 2, 0xFFFF));
   if (type == ValueType::bit) return 1;
   return static_cast<std::uint16_t>(byte_width(type) / 2);
 }
@@ -300,7 +324,8 @@ Value decode(std::span<const std::uint16_t> words, const Format& f) {
       if (c == '\0') break;
       s.push_back(c);
     }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0'))
+      s.pop_back();
     return Value{std::move(s)};
   }
   default: break;
@@ -327,7 +352,8 @@ std::vector<std::uint16_t> encode(const Value& value, ValueType type, WordOrder 
   f.type = type;
   f.order = order;
   if (type == ValueType::string) {
-    if (auto s = std::get_if<std::string>(&value)) f.length = static_cast<std::uint16_t>(std::min<std::size_t>(s->size(), 0xFFFE));
+    if (auto s = std::get_if<std::string>(&value))
+      f.length = static_cast<std::uint16_t>(std::min<std::size_t>(s->size(), 0xFFFE));
   }
   return encode(value, f);
 }
@@ -341,8 +367,10 @@ std::vector<std::uint16_t> encode(const Value& value, const Format& f) {
   }
   case ValueType::string: {
     std::string s;
-    if (auto p = std::get_if<std::string>(&value)) s = *p;
-    else s = to_string(value);
+    if (auto p = std::get_if<std::string>(&value))
+      s = *p;
+    else
+      s = to_string(value);
     std::vector<std::uint16_t> words(n, 0);
     for (std::size_t i = 0; i < std::min<std::size_t>(s.size(), f.length); ++i) {
       const auto c = static_cast<std::uint8_t>(s[i]);
@@ -373,9 +401,12 @@ std::vector<std::uint16_t> encode(const Value& value, const Format& f) {
   case ValueType::f64: {
     const Number num = number_of(value, f.type);
     double d = num.is_float ? num.d : (num.negative ? static_cast<double>(num.i) : static_cast<double>(num.u));
-    if (f.type == ValueType::f16) raw = double_to_half(d);
-    else if (f.type == ValueType::f32) raw = std::bit_cast<std::uint32_t>(static_cast<float>(d));
-    else raw = std::bit_cast<std::uint64_t>(d);
+    if (f.type == ValueType::f16)
+      raw = double_to_half(d);
+    else if (f.type == ValueType::f32)
+      raw = std::bit_cast<std::uint32_t>(static_cast<float>(d));
+    else
+      raw = std::bit_cast<std::uint64_t>(d);
     break;
   }
   default: break;
@@ -388,9 +419,12 @@ double half_to_double(std::uint16_t h) {
   const int exp = (h >> 10) & 0x1F;
   const int mant = h & 0x3FF;
   double v;
-  if (exp == 0) v = std::ldexp(mant, -24);  // subnormal
-  else if (exp == 31) v = mant ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
-  else v = std::ldexp(1024 + mant, exp - 25);
+  if (exp == 0)
+    v = std::ldexp(mant, -24); // subnormal
+  else if (exp == 31)
+    v = mant ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+  else
+    v = std::ldexp(1024 + mant, exp - 25);
   return negative ? -v : v;
 }
 
@@ -398,7 +432,7 @@ std::uint16_t double_to_half(double value) {
   const std::uint16_t sign = std::signbit(value) ? 0x8000 : 0;
   if (std::isnan(value)) return 0x7E00;
   const double a = std::fabs(value);
-  if (a >= 65520.0) return sign | 0x7C00;  // rounds to infinity (max finite 65504)
+  if (a >= 65520.0) return sign | 0x7C00; // rounds to infinity (max finite 65504)
   if (a < std::ldexp(1.0, -14)) {
     // subnormal: units of 2^-24; 1024 units rounds up into the smallest normal, which the
     // bit layout gives for free
@@ -406,8 +440,8 @@ std::uint16_t double_to_half(double value) {
     return sign | m;
   }
   int e = 0;
-  const double f = std::frexp(a, &e);  // a = f * 2^e, f in [0.5, 1)
-  int exp = e - 1;                      // a = (2f) * 2^exp, 2f in [1, 2)
+  const double f = std::frexp(a, &e); // a = f * 2^e, f in [0.5, 1)
+  int exp = e - 1;                    // a = (2f) * 2^exp, 2f in [1, 2)
   auto mant = static_cast<int>(std::nearbyint((2 * f - 1) * 1024));
   if (mant == 1024) {
     mant = 0;
@@ -439,8 +473,8 @@ double to_engineering(double raw, const Scaling& s) {
   if (s.decimals) {
     const double p = pow10(*s.decimals);
     v /= p;
-    v = std::round(v * p) / p;  // std::round: half away from zero
-    if (v == 0) v = 0;          // no "-0"
+    v = std::round(v * p) / p; // std::round: half away from zero
+    if (v == 0) v = 0;         // no "-0"
   }
   return v;
 }
@@ -472,4 +506,4 @@ Value to_raw(const Value& engineering, const Scaling& s) {
   return Value{to_raw(*to_double(engineering), s)};
 }
 
-}  // namespace iot::values
+} // namespace iot::values

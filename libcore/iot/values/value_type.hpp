@@ -45,19 +45,19 @@ using Value = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, do
 // short int, uint32 udint dword ulong, int32 dint long, uint64, int64, float16 half,
 // float32 float real, float64 double lreal, bool boolean coil, str ascii, bcd.
 std::optional<ValueType> parse_value_type(std::string_view text);
-std::string_view value_type_name(ValueType type);  // canonical: "u16", "f32", "bcd16"
-std::optional<WordOrder> parse_word_order(std::string_view text);  // "ABCD", "cdab", ...
-std::string_view word_order_name(WordOrder order);                 // "ABCD"
-std::optional<ByteOrder> parse_byte_order(std::string_view text);  // "high_first"|"hi"|"AB", "low_first"|"lo"|"BA"
-std::string_view byte_order_name(ByteOrder order);                 // "high_first"
+std::string_view value_type_name(ValueType type);                 // canonical: "u16", "f32", "bcd16"
+std::optional<WordOrder> parse_word_order(std::string_view text); // "ABCD", "cdab", ...
+std::string_view word_order_name(WordOrder order);                // "ABCD"
+std::optional<ByteOrder> parse_byte_order(std::string_view text); // "high_first"|"hi"|"AB", "low_first"|"lo"|"BA"
+std::string_view byte_order_name(ByteOrder order);                // "high_first"
 
 // Same as above but throwing iot::Error(usage) with a message listing the valid names.
 ValueType value_type_from(std::string_view text);
 WordOrder word_order_from(std::string_view text);
 
-bool is_integer(ValueType type);  // u16 i16 u32 i32 u64 i64 bcd16 bcd32
-bool is_float(ValueType type);    // f16 f32 f64
-bool is_signed(ValueType type);   // i16 i32 i64 (and floats)
+bool is_integer(ValueType type); // u16 i16 u32 i32 u64 i64 bcd16 bcd32
+bool is_float(ValueType type);   // f16 f32 f64
+bool is_signed(ValueType type);  // i16 i32 i64 (and floats)
 // Number of registers the type occupies; strings need string_length (bytes, 2 per
 // register, rounded up); bit takes 1 register (a bit inside it) or 1 coil/input.
 std::uint16_t register_count(ValueType type, std::size_t string_length = 0);
@@ -66,9 +66,9 @@ std::uint16_t register_count(ValueType type, std::size_t string_length = 0);
 struct Format {
   ValueType type = ValueType::u16;
   WordOrder order = WordOrder::abcd;
-  ByteOrder byte_order = ByteOrder::high_first;  // strings only
-  std::uint8_t bit = 0;                          // type bit on a register: bit index 0 (LSB) - 15
-  std::uint16_t length = 0;                      // type string: length in bytes (characters)
+  ByteOrder byte_order = ByteOrder::high_first; // strings only
+  std::uint8_t bit = 0;                         // type bit on a register: bit index 0 (LSB) - 15
+  std::uint16_t length = 0;                     // type string: length in bytes (characters)
 };
 std::uint16_t register_count(const Format& format);
 
@@ -108,10 +108,10 @@ std::string to_string(const Value& value);
 //   raw = (eng * 10^decimals - offset) / scale + zero
 // then rounded to nearest for integer types by encode().
 struct Scaling {
-  double zero = 0;                // 清零值: the raw reading that means "nothing"
-  double scale = 1;               // multiplier
-  double offset = 0;              // added after scaling
-  std::optional<int> decimals;    // 小数点: divide by 10^n and round to n digits (0-9)
+  double zero = 0;             // 清零值: the raw reading that means "nothing"
+  double scale = 1;            // multiplier
+  double offset = 0;           // added after scaling
+  std::optional<int> decimals; // 小数点: divide by 10^n and round to n digits (0-9)
   bool identity() const { return zero == 0 && scale == 1 && offset == 0 && !decimals; }
 };
 double to_engineering(double raw, const Scaling& scaling);
@@ -121,4 +121,4 @@ double to_raw(double engineering, const Scaling& scaling);
 Value to_engineering(const Value& raw, const Scaling& scaling);
 Value to_raw(const Value& engineering, const Scaling& scaling);
 
-}  // namespace iot::values
+} // namespace iot::values
