@@ -187,6 +187,11 @@ TEST_CASE("iot::values::to_string and to_double") {
   CHECK(to_string(Value{true}) == "true");
   CHECK(to_string(Value{std::int64_t{-3}}) == "-3");
   CHECK(to_string(Value{}) == "");
+  const Value f = decode(Words{0x42F6, 0xE979}, ValueType::f32);
+  CHECK(to_string(f) == "123.45600128173828");
+  CHECK(to_string(f, ValueType::f32) == "123.456");
+  CHECK(to_string(Value{0.1}, ValueType::f32) == "0.1");  // not a float value: printed as double
+  CHECK(to_string(Value{std::int64_t{5}}, ValueType::f32) == "5");
   CHECK(to_double(Value{std::uint64_t{7}}) == 7.0);
   CHECK_FALSE(to_double(Value{std::string("x")}));
 }

@@ -468,6 +468,14 @@ std::string to_string(const Value& value) {
   return {};
 }
 
+std::string to_string(const Value& value, ValueType type) {
+  if (auto d = std::get_if<double>(&value); d && (type == ValueType::f32 || type == ValueType::f16)) {
+    const auto f = static_cast<float>(*d);
+    if (static_cast<double>(f) == *d) return fmt::format("{}", f);
+  }
+  return to_string(value);
+}
+
 double to_engineering(double raw, const Scaling& s) {
   double v = (raw - s.zero) * s.scale + s.offset;
   if (s.decimals) {

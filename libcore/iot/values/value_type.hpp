@@ -100,6 +100,9 @@ std::uint16_t double_to_half(double value);
 std::optional<double> to_double(const Value& value);
 // Human-readable text: "12.5", "true", the string itself, "" for monostate.
 std::string to_string(const Value& value);
+// As above, but a double decoded from an f32 or f16 prints in the shortest form that
+// reads back as the same float ("123.456", not "123.45600128173828").
+std::string to_string(const Value& value, ValueType type);
 
 // Engineering conversion of a raw numeric value (see docs/config.md):
 //   eng = ((raw - zero) * scale + offset) / 10^decimals
