@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${IOT_BIN:-build/bin}
 secs=${SECONDS_PER_RUN:-10}
+sim=
+trap '[[ -n $sim ]] && kill $sim 2>/dev/null; true' EXIT
 for baud in 9600 115200; do
   tmp=$(mktemp -d)
   {
@@ -18,7 +20,7 @@ for baud in 9600 115200; do
   path=$(grep ready "$tmp/sim.out" | jq -r '.endpoints[0].path')
   "$bin/iot-poll" read "rtu:$path?baud=$baud&parity=E" hr:0:125 --interval 0s --duration "${secs}s" --timeout 1s --format jsonl |
     jq -c 'select(.kind=="stats")' >"$tmp/stats" || true
-  kill $sim
+  kill $sim; sim=
   answers=$(jq .answers "$tmp/stats"); dur=$(jq .duration_s "$tmp/stats")
   t35=$(echo "if ($baud > 19200) 0.00175 else 3.5 * 11 / $baud" | bc -l)
   ceiling=$(echo "1 / ((8 + 255) * 11 / $baud + 2 * $t35)" | bc -l)
