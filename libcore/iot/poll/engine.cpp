@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <deque>
 #include <fmt/format.h>
 #include <mutex>
@@ -238,6 +239,11 @@ private:
           r.raw.assign(words.begin() + static_cast<long>(off), words.begin() + static_cast<long>(off + n));
           values::Value raw = values::decode(r.raw, p.format);
           r.value = values::to_engineering(raw, p.scaling);
+          // A 32- or 16-bit float is written with the digits it has (1.1, not
+          // 1.100000023841858), unless scaling made it a computed double.
+          if ((p.format.type == values::ValueType::f32 || p.format.type == values::ValueType::f16) && p.scaling.identity())
+            if (const double* d = std::get_if<double>(&r.value); d != nullptr && std::isfinite(*d))
+              r.value = std::strtod(fmt::format("{}", static_cast<float>(*d)).c_str(), nullptr);
         }
         numeric = values::to_double(r.value);
       } catch (const Error& e) {
