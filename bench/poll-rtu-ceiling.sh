@@ -6,31 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${IOT_BIN:-build/bin}
 secs=${SECONDS_PER_RUN:-10}
+sim=
+trap '[[ -n $sim ]] && kill $sim 2>/dev/null; true' EXIT
 for baud in 9600 115200; do
   tmp=$(mktemp -d)
-  cat >"$tmp/site.toml" <<TOML
-[site]
-name = "rtu"
-[[port]]
-name = "bus"
-url = "rtu:pty?baud=$baud&parity=E"
-[[port.device]]
-name = "d1"
-unit = 1
-[[port.device.point]]
-name = "first"
-addr = "hr:0"
-[[port.device.point]]
-name = "last"
-addr = "hr:124"
-TOML
+  {
+    printf '[site]\nname = "rtu"\n[[port]]\nname = "bus"\nurl = "rtu:pty?baud=%s&parity=E"\n[[port.device]]\nname = "d1"\nunit = 1\n' "$baud"
+    for i in $(seq 0 124); do printf '[[port.device.point]]\nname = "r%s"\naddr = "hr:%s"\n' "$i" "$i"; done
+  } >"$tmp/site.toml"
   "$bin/iot-sim" run -c "$tmp/site.toml" --no-commands >"$tmp/sim.out" 2>&1 &
   sim=$!
   for _ in $(seq 100); do grep -q ready "$tmp/sim.out" && break; sleep 0.05; done
   path=$(grep ready "$tmp/sim.out" | jq -r '.endpoints[0].path')
   "$bin/iot-poll" read "rtu:$path?baud=$baud&parity=E" hr:0:125 --interval 0s --duration "${secs}s" --timeout 1s --format jsonl |
-    jq -c 'select(.kind=="stats")' >"$tmp/stats"
-  kill $sim
+    jq -c 'select(.kind=="stats")' >"$tmp/stats" || true
+  kill $sim; sim=
   answers=$(jq .answers "$tmp/stats"); dur=$(jq .duration_s "$tmp/stats")
   t35=$(echo "if ($baud > 19200) 0.00175 else 3.5 * 11 / $baud" | bc -l)
   ceiling=$(echo "1 / ((8 + 255) * 11 / $baud + 2 * $t35)" | bc -l)

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${IOT_BIN:-build/bin}
 ports=${PORTS:-100} per=${DEVICES:-10} window=${WINDOW:-20}
-tmp=$(mktemp -d); trap 'kill $sim $poll 2>/dev/null || true; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); trap 'kill $sim 2>/dev/null || true; rm -rf "$tmp"' EXIT
 base=$((20000 + RANDOM % 20000))
 {
   printf '[site]\nname = "scale"\n[defaults]\ninterval = "1s"\ntimeout = "500ms"\n'
@@ -22,7 +22,8 @@ base=$((20000 + RANDOM % 20000))
 sim=$!
 for _ in $(seq 200); do grep -q ready "$tmp/sim.out" && break; sleep 0.05; done
 mkfifo "$tmp/in"; exec 3<>"$tmp/in"
-"$bin/iot-poll" run -c "$tmp/site.toml" --format jsonl <"$tmp/in" 2>"$tmp/poll.err" | wc -l >"$tmp/lines" &
+"$bin/iot-poll" run -c "$tmp/site.toml" --format jsonl <"$tmp/in" 3>&- 2>"$tmp/poll.err" | wc -l 3>&- >"$tmp/lines" &
+pipeline=$!
 sleep 0.5
 poll=$(pgrep -n -f "iot-poll run -c $tmp/site.toml")
 tck=$(getconf CLK_TCK)
@@ -33,8 +34,7 @@ sleep "$window"
 c1=$(cpu); t1=$(date +%s.%N)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$poll/status")
 exec 3>&-   # end of stdin: iot-poll stops
-wait "$poll" 2>/dev/null || true
-sleep 0.5
+wait "$pipeline" || true
 lines=$(cat "$tmp/lines")
 elapsed=$(echo "$t1 - $t0" | bc -l)
 printf '%d devices on %d ports, 15 points each at 1 Hz: CPU %.1f %% of one core, peak RSS %.1f MB, %d records in total\n' \

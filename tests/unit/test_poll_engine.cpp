@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <unistd.h>
 
 #include "iot/modbus/pdu.hpp"
 #include "iot/poll/engine.hpp"
@@ -22,7 +22,7 @@ struct FakeBus {
   std::mutex mutex;
   std::map<int, bool> silent;
   std::map<int, int> requests;
-  std::vector<std::pair<int, std::vector<std::uint8_t>>> log;  // unit, pdu
+  std::vector<std::pair<int, std::vector<std::uint8_t>>> log; // unit, pdu
   std::map<int, std::uint16_t> written;
 };
 
@@ -32,7 +32,8 @@ public:
   void open() override { m_open = true; }
   void close() override { m_open = false; }
   bool is_open() const override { return m_open; }
-  iot::transport::Reply transact(std::uint8_t unit, std::span<const std::uint8_t> pdu, std::chrono::microseconds) override {
+  iot::transport::Reply transact(std::uint8_t unit, std::span<const std::uint8_t> pdu,
+                                 std::chrono::microseconds) override {
     std::lock_guard lock(m_bus.mutex);
     m_bus.requests[unit]++;
     m_bus.log.emplace_back(unit, std::vector<std::uint8_t>(pdu.begin(), pdu.end()));
@@ -47,11 +48,12 @@ public:
     auto req = iot::modbus::decode_pdu(pdu, iot::modbus::Direction::request);
     if (req.fc == 3) {
       std::vector<std::uint16_t> words;
-      for (std::uint16_t i = 0; i < *req.count; ++i) words.push_back(static_cast<std::uint16_t>(*req.addr + i));
+      for (std::uint16_t i = 0; i < *req.count; ++i)
+        words.push_back(static_cast<std::uint16_t>(*req.addr + i));
       r.pdu = iot::modbus::encode_read_registers_response(3, words);
     } else {
       if (req.fc == 6) m_bus.written[*req.addr] = req.word(0);
-      r.pdu.assign(pdu.begin(), pdu.end());  // FC05/06 answer with an echo
+      r.pdu.assign(pdu.begin(), pdu.end()); // FC05/06 answer with an echo
     }
     return r;
   }
@@ -96,14 +98,16 @@ std::vector<std::string> run_engine(FakeBus& bus, PortSpec port, std::uint64_t c
     EngineOptions eo;
     eo.cycles = cycles;
     std::vector<PortSpec> ports{std::move(port)};
-    Engine engine(std::move(ports), out, eo, [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
+    Engine engine(std::move(ports), out, eo,
+                  [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
     engine.run();
   }
   ::lseek(fd, 0, SEEK_SET);
   std::vector<std::string> lines;
   iot::LineReader reader(fd);
   std::string_view line;
-  while (reader.next(line)) lines.emplace_back(line);
+  while (reader.next(line))
+    lines.emplace_back(line);
   ::close(fd);
   ::unlink(path);
   return lines;
@@ -111,25 +115,33 @@ std::vector<std::string> run_engine(FakeBus& bus, PortSpec port, std::uint64_t c
 
 int count(const std::vector<std::string>& lines, const std::string& needle) {
   int n = 0;
-  for (const auto& l : lines) n += l.find(needle) != std::string::npos;
+  for (const auto& l : lines)
+    n += l.find(needle) != std::string::npos;
   return n;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::poll::Engine skips offline devices after offline_after misses") {
   FakeBus bus;
-  for (int u : {3, 6, 9}) bus.silent[u] = true;
+  for (int u : {3, 6, 9})
+    bus.silent[u] = true;
   auto lines = run_engine(bus, bus_of(10), 20);
   // Silent devices saw exactly offline_after requests (one read per cycle), then were skipped.
-  for (int u : {3, 6, 9}) CHECK(bus.requests[u] == 3);
-  for (int u : {1, 2, 4, 5, 7, 8, 10}) CHECK(bus.requests[u] == 20);
+  for (int u : {3, 6, 9})
+    CHECK(bus.requests[u] == 3);
+  for (int u : {1, 2, 4, 5, 7, 8, 10})
+    CHECK(bus.requests[u] == 20);
   CHECK(count(lines, "\"state\":\"offline\"") == 3);
   CHECK(count(lines, "\"device\":\"ctrl3\",\"state\":\"offline\",\"reason\":\"3 requests without answer") == 1);
   // Two timeouts reported per point before it went offline, then one offline reading per point.
-  CHECK(count(lines, "\"device\":\"ctrl6\",\"point\":\"ch1\",\"addr\":\"hr:0\",\"value\":null,\"quality\":\"timeout\"") == 2);
-  CHECK(count(lines, "\"device\":\"ctrl6\",\"point\":\"ch2\",\"addr\":\"hr:1\",\"value\":null,\"quality\":\"offline\"") == 1);
-  CHECK(count(lines, "\"device\":\"ctrl1\",\"point\":\"ch4\",\"addr\":\"hr:3\",\"value\":3,\"raw\":[3],\"quality\":\"ok\"") == 20);
+  CHECK(count(lines,
+              "\"device\":\"ctrl6\",\"point\":\"ch1\",\"addr\":\"hr:0\",\"value\":null,\"quality\":\"timeout\"") == 2);
+  CHECK(count(lines,
+              "\"device\":\"ctrl6\",\"point\":\"ch2\",\"addr\":\"hr:1\",\"value\":null,\"quality\":\"offline\"") == 1);
+  CHECK(count(lines,
+              "\"device\":\"ctrl1\",\"point\":\"ch4\",\"addr\":\"hr:3\",\"value\":3,\"raw\":[3],\"quality\":\"ok\"") ==
+        20);
   CHECK(count(lines, "\"kind\":\"stats\"") == 1);
   CHECK(count(lines, "\"requests\":149,\"answers\":140,\"timeouts\":9") == 1);
 }
@@ -166,7 +178,8 @@ TEST_CASE("iot::poll::Engine writes go out before the next poll and are answered
     EngineOptions eo;
     eo.cycles = 3;
     std::vector<PortSpec> ports{std::move(port)};
-    Engine engine(std::move(ports), out, eo, [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
+    Engine engine(std::move(ports), out, eo,
+                  [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
     std::string err;
     auto cmd = parse_write_command(R"({"kind":"write","device":"ctrl1","point":"ch1","value":123})", err);
     REQUIRE(cmd);
@@ -182,9 +195,11 @@ TEST_CASE("iot::poll::Engine writes go out before the next poll and are answered
   ::unlink(path);
   CHECK(bus.written[0] == 123);
   REQUIRE(bus.log.size() >= 2);
-  CHECK(bus.log[0].second[0] == 6);  // the write went first, before any read
-  CHECK(text.find("\"kind\":\"write\",\"port\":\"bus1\",\"unit\":1,\"device\":\"ctrl1\",\"point\":\"ch1\",\"addr\":\"hr:0\",\"fc\":6,\"value\":123,\"raw\":[123],\"ok\":true") != std::string::npos);
-  CHECK(text.find("\"point\":\"ch2\",\"addr\":\"hr:1\",\"value\":1,\"ok\":false,\"quality\":\"error\",\"error\":\"point is not writable") != std::string::npos);
+  CHECK(bus.log[0].second[0] == 6); // the write went first, before any read
+  CHECK(text.find("\"kind\":\"write\",\"port\":\"bus1\",\"unit\":1,\"device\":\"ctrl1\",\"point\":\"ch1\",\"addr\":"
+                  "\"hr:0\",\"fc\":6,\"value\":123,\"raw\":[123],\"ok\":true") != std::string::npos);
+  CHECK(text.find("\"point\":\"ch2\",\"addr\":\"hr:1\",\"value\":1,\"ok\":false,\"quality\":\"error\",\"error\":"
+                  "\"point is not writable") != std::string::npos);
 }
 
 TEST_CASE("iot::poll::parse_write_command") {

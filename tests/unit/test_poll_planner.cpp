@@ -7,7 +7,8 @@ using namespace iot::poll;
 
 TEST_CASE("iot::poll::plan_reads 200 points over 2000 registers need at most 16 reads") {
   std::vector<PlanItem> items;
-  for (std::uint16_t i = 0; i < 200; ++i) items.push_back({PlanTable::holding_register, static_cast<std::uint16_t>(i * 10), 1});
+  for (std::uint16_t i = 0; i < 200; ++i)
+    items.push_back({PlanTable::holding_register, static_cast<std::uint16_t>(i * 10), 1});
   auto reads = plan_reads(items, PlanLimits{});
   CHECK(reads.size() <= 16);
   std::size_t covered = 0;
@@ -17,7 +18,8 @@ TEST_CASE("iot::poll::plan_reads 200 points over 2000 registers need at most 16 
   }
   CHECK(covered == 200);
   // Two-register values spread the same way also fit.
-  for (auto& it : items) it.count = 2;
+  for (auto& it : items)
+    it.count = 2;
   CHECK(plan_reads(items, PlanLimits{}).size() <= 16);
 }
 
@@ -30,7 +32,7 @@ TEST_CASE("iot::poll::plan_reads respects hole and per-device maximum") {
                                  {PlanTable::coil, 1900, 1}};
   SECTION("default hole 16") {
     auto r = plan_reads(items, PlanLimits{});
-    REQUIRE(r.size() == 5);  // coil 3, coil 1900, ir 0, hr 0..6, hr 30
+    REQUIRE(r.size() == 5); // coil 3, coil 1900, ir 0, hr 0..6, hr 30
     CHECK(r[0].table == PlanTable::coil);
     CHECK(r[2].table == PlanTable::input_register);
     CHECK(r[3].addr == 0);
@@ -47,9 +49,7 @@ TEST_CASE("iot::poll::plan_reads respects hole and per-device maximum") {
     CHECK(r[0].count == 1898);
     CHECK(r[2].count == 7);
   }
-  SECTION("max_read 1: one read per register point") {
-    CHECK(plan_reads(items, PlanLimits{1, 1, 16}).size() == 6);
-  }
+  SECTION("max_read 1: one read per register point") { CHECK(plan_reads(items, PlanLimits{1, 1, 16}).size() == 6); }
 }
 
 TEST_CASE("iot::poll::plan_reads rejects a point larger than one request") {

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
 
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/pdu.hpp"
@@ -37,7 +37,8 @@ public:
         const ssize_t r = ::read(fd, buf, sizeof buf);
         if (r <= 0) break;
         auto out = m_script(std::vector<std::uint8_t>(buf, buf + r), n);
-        if (!out.empty()) [[maybe_unused]] auto w = ::write(fd, out.data(), out.size());
+        if (!out.empty()) [[maybe_unused]]
+          auto w = ::write(fd, out.data(), out.size());
       }
       ::close(fd);
     });
@@ -59,13 +60,15 @@ private:
 const std::vector<std::uint8_t> k_read = iot::modbus::encode_read_request(3, 0, 2);
 const std::vector<std::uint16_t> k_words = {0x1234, 0x5678};
 
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::transport::Client TCP skips a stale answer with another transaction id") {
   ScriptedPeer peer([](const std::vector<std::uint8_t>& req, int) {
     const std::uint16_t tid = static_cast<std::uint16_t>(req[0] << 8 | req[1]);
     auto pdu = iot::modbus::encode_read_registers_response(3, k_words);
-    auto stale = iot::modbus::wrap_tcp(static_cast<std::uint16_t>(tid - 1), 1, iot::modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{9, 9}));
+    auto stale =
+        iot::modbus::wrap_tcp(static_cast<std::uint16_t>(tid - 1), 1,
+                              iot::modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{9, 9}));
     auto good = iot::modbus::wrap_tcp(tid, 1, pdu);
     stale.insert(stale.end(), good.begin(), good.end());
     return stale;
@@ -81,7 +84,8 @@ TEST_CASE("iot::transport::Client TCP skips a stale answer with another transact
 TEST_CASE("iot::transport::Client TCP reports an answer from the wrong transaction as mismatch") {
   ScriptedPeer peer([](const std::vector<std::uint8_t>& req, int) {
     const std::uint16_t tid = static_cast<std::uint16_t>(req[0] << 8 | req[1]);
-    return iot::modbus::wrap_tcp(static_cast<std::uint16_t>(tid + 7), 1, iot::modbus::encode_read_registers_response(3, k_words));
+    return iot::modbus::wrap_tcp(static_cast<std::uint16_t>(tid + 7), 1,
+                                 iot::modbus::encode_read_registers_response(3, k_words));
   });
   auto client = make_client(parse_target("tcp://127.0.0.1:" + std::to_string(peer.port())));
   client->open();
@@ -93,21 +97,21 @@ TEST_CASE("iot::transport::Client RTU over TCP hunts through garbage, splits and
   ScriptedPeer peer([](const std::vector<std::uint8_t>&, int n) {
     auto good = iot::modbus::wrap_rtu(1, iot::modbus::encode_read_registers_response(3, k_words));
     switch (n) {
-      case 0: {  // garbage first, including a fake start "01 03"
-        std::vector<std::uint8_t> out = {0x55, 0x01, 0x03, 0xAA};
-        out.insert(out.end(), good.begin(), good.end());
-        return out;
-      }
-      case 1: {  // bad CRC
-        good.back() ^= 0xFF;
-        return good;
-      }
-      case 2:  // answer from another unit
-        return iot::modbus::wrap_rtu(2, iot::modbus::encode_read_registers_response(3, k_words));
-      case 3: {  // exception answer
-        return iot::modbus::wrap_rtu(1, iot::modbus::encode_exception(3, 2));
-      }
-      default: return std::vector<std::uint8_t>{};
+    case 0: { // garbage first, including a fake start "01 03"
+      std::vector<std::uint8_t> out = {0x55, 0x01, 0x03, 0xAA};
+      out.insert(out.end(), good.begin(), good.end());
+      return out;
+    }
+    case 1: { // bad CRC
+      good.back() ^= 0xFF;
+      return good;
+    }
+    case 2: // answer from another unit
+      return iot::modbus::wrap_rtu(2, iot::modbus::encode_read_registers_response(3, k_words));
+    case 3: { // exception answer
+      return iot::modbus::wrap_rtu(1, iot::modbus::encode_exception(3, 2));
+    }
+    default: return std::vector<std::uint8_t>{};
     }
   });
   auto client = make_client(parse_target("rtu+tcp://127.0.0.1:" + std::to_string(peer.port())));
@@ -117,7 +121,7 @@ TEST_CASE("iot::transport::Client RTU over TCP hunts through garbage, splits and
   CHECK(r.pdu == iot::modbus::encode_read_registers_response(3, k_words));
   r = client->transact(1, k_read, 300ms);
   CHECK(r.status == ReplyStatus::crc);
-  CHECK(r.latency < 200ms);  // a bad CRC ends the wait after a quiet time, not the timeout
+  CHECK(r.latency < 200ms); // a bad CRC ends the wait after a quiet time, not the timeout
   r = client->transact(1, k_read, 100ms);
   CHECK(r.status == ReplyStatus::mismatch);
   r = client->transact(1, k_read, 300ms);

@@ -6,29 +6,29 @@ namespace iot::poll {
 
 std::string_view alarm_type_name(AlarmType type) {
   switch (type) {
-    case AlarmType::hh: return "HH";
-    case AlarmType::ll: return "LL";
-    case AlarmType::hl: return "HL";
+  case AlarmType::hh: return "HH";
+  case AlarmType::ll: return "LL";
+  case AlarmType::hl: return "HL";
   }
   return "HH";
 }
 
 std::string_view alarm_level_name(AlarmLevel level) {
   switch (level) {
-    case AlarmLevel::none: return "";
-    case AlarmLevel::h: return "H";
-    case AlarmLevel::hh: return "HH";
-    case AlarmLevel::l: return "L";
-    case AlarmLevel::ll: return "LL";
+  case AlarmLevel::none: return "";
+  case AlarmLevel::h: return "H";
+  case AlarmLevel::hh: return "HH";
+  case AlarmLevel::l: return "L";
+  case AlarmLevel::ll: return "LL";
   }
   return "";
 }
 
 std::string_view alarm_state_name(AlarmEvent::State state) {
   switch (state) {
-    case AlarmEvent::State::raised: return "raised";
-    case AlarmEvent::State::level: return "level";
-    case AlarmEvent::State::cleared: return "cleared";
+  case AlarmEvent::State::raised: return "raised";
+  case AlarmEvent::State::level: return "level";
+  case AlarmEvent::State::cleared: return "cleared";
   }
   return "raised";
 }
@@ -38,23 +38,23 @@ bool is_high(AlarmLevel l) { return l == AlarmLevel::h || l == AlarmLevel::hh; }
 bool is_low(AlarmLevel l) { return l == AlarmLevel::l || l == AlarmLevel::ll; }
 int severity(AlarmLevel l) {
   switch (l) {
-    case AlarmLevel::none: return 0;
-    case AlarmLevel::h:
-    case AlarmLevel::l: return 1;
-    case AlarmLevel::hh:
-    case AlarmLevel::ll: return 2;
+  case AlarmLevel::none: return 0;
+  case AlarmLevel::h:
+  case AlarmLevel::l: return 1;
+  case AlarmLevel::hh:
+  case AlarmLevel::ll: return 2;
   }
   return 0;
 }
-}  // namespace
+} // namespace
 
 double AlarmEngine::limit_of(AlarmLevel level) const {
   switch (level) {
-    case AlarmLevel::h: return m_limits.high.value_or(0);
-    case AlarmLevel::hh: return m_limits.high_high.value_or(0);
-    case AlarmLevel::l: return m_limits.low.value_or(0);
-    case AlarmLevel::ll: return m_limits.low_low.value_or(0);
-    case AlarmLevel::none: return 0;
+  case AlarmLevel::h: return m_limits.high.value_or(0);
+  case AlarmLevel::hh: return m_limits.high_high.value_or(0);
+  case AlarmLevel::l: return m_limits.low.value_or(0);
+  case AlarmLevel::ll: return m_limits.low_low.value_or(0);
+  case AlarmLevel::none: return 0;
   }
   return 0;
 }
@@ -89,8 +89,8 @@ std::optional<AlarmEvent> AlarmEngine::update(double value, Micros t) {
     return std::nullopt;
   }
   // A step back towards normal on the same side needs no delay.
-  const bool step_back = severity(want) < severity(m_level) &&
-                         (want == AlarmLevel::none || is_high(want) == is_high(m_level));
+  const bool step_back =
+      severity(want) < severity(m_level) && (want == AlarmLevel::none || is_high(want) == is_high(m_level));
   if (!step_back && m_limits.delay.count() > 0) {
     if (!m_pending_since) m_pending_since = t;
     if (t - *m_pending_since < m_limits.delay) return std::nullopt;
@@ -114,4 +114,4 @@ std::optional<AlarmEvent> AlarmEngine::update(double value, Micros t) {
   return ev;
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -35,12 +35,12 @@ struct AlarmLimits {
 struct AlarmEvent {
   enum class State { raised, level, cleared };
   State state = State::raised;
-  AlarmLevel level = AlarmLevel::none;     // the new level (none when cleared)
-  AlarmLevel previous = AlarmLevel::none;  // the level before
+  AlarmLevel level = AlarmLevel::none;    // the new level (none when cleared)
+  AlarmLevel previous = AlarmLevel::none; // the level before
   double value = 0;
-  double limit = 0;  // the limit crossed: of the new level, or of the level left
+  double limit = 0; // the limit crossed: of the new level, or of the level left
 };
-std::string_view alarm_state_name(AlarmEvent::State state);  // "raised", "level", "cleared"
+std::string_view alarm_state_name(AlarmEvent::State state); // "raised", "level", "cleared"
 
 class AlarmEngine {
 public:
@@ -61,7 +61,7 @@ private:
 
   AlarmLimits m_limits;
   AlarmLevel m_level = AlarmLevel::none;
-  std::optional<Micros> m_pending_since;  // when the pending change was first seen
+  std::optional<Micros> m_pending_since; // when the pending change was first seen
 };
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -1,12 +1,13 @@
 #include "iot/poll/commands.hpp"
 
+#include <fmt/format.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <cstdio>
-#include <fmt/format.h>
 #include <mutex>
-#include <poll.h>
 #include <thread>
-#include <unistd.h>
 
 #include "iot/cli/cli.hpp"
 #include "iot/cli/log.hpp"
@@ -88,7 +89,7 @@ std::uint8_t single_unit(const std::string& text) {
   return units[0];
 }
 
-}  // namespace
+} // namespace
 
 ExitCode run_read(const ReadOptions& o) {
   PortSpec port{.name = o.target, .target = transport::parse_target(o.target), .timing = {}, .devices = {}};
@@ -96,11 +97,12 @@ ExitCode run_read(const ReadOptions& o) {
   port.timing.retries = o.retries;
   port.timing.max_read = o.max_read;
   port.timing.hole = o.hole;
-  port.timing.offline_after = 1u << 30;  // ad hoc: report every failure, never skip
+  port.timing.offline_after = 1u << 30; // ad hoc: report every failure, never skip
   if (o.interval) port.timing.interval = duration_option(*o.interval, "--interval");
   values::Format format = format_from(o.type, o.order);
   format.length = o.length;
-  if (format.type == values::ValueType::string && format.length == 0) throw usage_error("--type string needs --length BYTES");
+  if (format.type == values::ValueType::string && format.length == 0)
+    throw usage_error("--type string needs --length BYTES");
   values::Scaling scaling;
   scaling.scale = o.scale;
   scaling.offset = o.offset;
@@ -139,8 +141,10 @@ ExitCode run_read(const ReadOptions& o) {
   eo.device_status = false;
   eo.stats = !o.no_stats;
   const bool repeat = o.interval || o.count || o.duration;
-  if (o.once || !repeat) eo.cycles = 1;
-  else if (o.count) eo.cycles = *o.count;
+  if (o.once || !repeat)
+    eo.cycles = 1;
+  else if (o.count)
+    eo.cycles = *o.count;
   const OutputFormat fmt = choose_format(o.out);
   LineSink sink(1, fmt != OutputFormat::jsonl || ::isatty(1) == 1);
   Output out(make_renderer(fmt, sink, cli::use_color(o.out.color, 1)));
@@ -169,7 +173,8 @@ ExitCode run_write(const WriteOptions& o) {
   ExitCode result = ExitCode::ok;
   for (const auto& a : o.assignments) {
     const auto eq = a.find('=');
-    if (eq == std::string::npos) throw usage_error(fmt::format("'{}': expected ADDRESS=VALUE[,VALUE...], e.g. hr:10=123", a));
+    if (eq == std::string::npos)
+      throw usage_error(fmt::format("'{}': expected ADDRESS=VALUE[,VALUE...], e.g. hr:10=123", a));
     const values::Ref ref = values::parse_ref(a.substr(0, eq));
     const std::vector<std::string> texts = split(a.substr(eq + 1), ',');
     WriteRecord rec;
@@ -182,11 +187,15 @@ ExitCode run_write(const WriteOptions& o) {
     if (ref.table == values::Table::coil) {
       std::vector<bool> bits;
       for (const auto& t : texts) {
-        if (t == "1" || t == "true" || t == "on") bits.push_back(true);
-        else if (t == "0" || t == "false" || t == "off") bits.push_back(false);
-        else throw usage_error(fmt::format("'{}': a coil takes 1/0, true/false or on/off", t));
+        if (t == "1" || t == "true" || t == "on")
+          bits.push_back(true);
+        else if (t == "0" || t == "false" || t == "off")
+          bits.push_back(false);
+        else
+          throw usage_error(fmt::format("'{}': a coil takes 1/0, true/false or on/off", t));
       }
-      for (bool b : bits) rec.values.push_back(b);
+      for (bool b : bits)
+        rec.values.push_back(b);
       pdu = bits.size() == 1 && !o.multi ? write_single_coil(ref.addr, bits[0]) : write_multiple_coils(ref.addr, bits);
     } else if (ref.table == values::Table::holding_register) {
       std::vector<std::uint16_t> words;
@@ -205,13 +214,15 @@ ExitCode run_write(const WriteOptions& o) {
       }
       rec.values = words;
       if (words.size() > 123) throw usage_error("at most 123 registers per write (FC16)");
-      pdu = words.size() == 1 && !o.multi ? write_single_register(ref.addr, words[0]) : write_multiple_registers(ref.addr, words);
+      pdu = words.size() == 1 && !o.multi ? write_single_register(ref.addr, words[0])
+                                          : write_multiple_registers(ref.addr, words);
     } else {
       throw usage_error(fmt::format("{}: only coils and holding registers can be written", values::to_string(ref)));
     }
     rec.fc = pdu[0];
-    rec.value_json = texts.size() == 1 ? (format.type == values::ValueType::string ? fmt::format("\"{}\"", texts[0]) : texts[0])
-                                       : "[" + a.substr(eq + 1) + "]";
+    rec.value_json = texts.size() == 1
+                         ? (format.type == values::ValueType::string ? fmt::format("\"{}\"", texts[0]) : texts[0])
+                         : "[" + a.substr(eq + 1) + "]";
     if (format.type == values::ValueType::string && texts.size() != 1) rec.value_json.clear();
     transport::Reply reply;
     for (std::uint32_t attempt = 0; attempt <= o.retries; ++attempt) {
@@ -260,10 +271,13 @@ ExitCode run_scan(const ScanOptions& o) {
   std::vector<std::uint32_t> bauds;
   std::vector<transport::Parity> parities;
   if (!o.bauds.empty())
-    for (const auto& b : split(o.bauds, ',')) bauds.push_back(static_cast<std::uint32_t>(std::stoul(b)));
+    for (const auto& b : split(o.bauds, ','))
+      bauds.push_back(static_cast<std::uint32_t>(std::stoul(b)));
   if (!o.parities.empty())
-    for (const auto& p : split(o.parities, ',')) parities.push_back(transport::parse_parity(p));
-  if ((!bauds.empty() || !parities.empty()) && !base.is_serial()) throw usage_error("--baud and --parity are for serial targets");
+    for (const auto& p : split(o.parities, ','))
+      parities.push_back(transport::parse_parity(p));
+  if ((!bauds.empty() || !parities.empty()) && !base.is_serial())
+    throw usage_error("--baud and --parity are for serial targets");
   if (bauds.empty()) bauds.push_back(base.serial.baud);
   if (parities.empty()) parities.push_back(base.serial.parity);
   const OutputFormat fmt = choose_format(o.out);
@@ -357,7 +371,7 @@ void stdin_loop(Engine& engine, Output& out, bool allow_write) {
   if (!stop_requested()) log::debug("end of stdin: stopping");
   request_stop();
 }
-}  // namespace
+} // namespace
 
 ExitCode run_site(const SiteOptions& o) {
   const config::Site site = config::load_site(o.site);
@@ -386,7 +400,7 @@ ExitCode run_site(const SiteOptions& o) {
     if (forwarder) forwarder->close();
     throw;
   }
-  request_stop();  // --count reached: the stdin reader ends too
+  request_stop(); // --count reached: the stdin reader ends too
   input.join();
   if (forwarder) forwarder->close();
   return ExitCode::ok;
@@ -395,9 +409,10 @@ ExitCode run_site(const SiteOptions& o) {
 ExitCode run_plan(const std::string& path) {
   const config::Site site = config::load_site(path);
   LineSink sink(1, false);
-  for (const auto& line : describe_plan(ports_from_site(site))) sink.write_line(line);
+  for (const auto& line : describe_plan(ports_from_site(site)))
+    sink.write_line(line);
   sink.flush();
   return ExitCode::ok;
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -11,17 +11,17 @@
 namespace iot::poll {
 
 struct OutputOptions {
-  std::string format = "auto";  // auto | jsonl | csv | table
-  std::string color = "auto";   // from the common --color
+  std::string format = "auto"; // auto | jsonl | csv | table
+  std::string color = "auto";  // from the common --color
 };
 
 struct ReadOptions {
   std::string target;
   std::string units = "1";
-  std::vector<std::string> refs;  // "hr:0:10" (10 values of --type), "40001", "coil:5"
+  std::vector<std::string> refs; // "hr:0:10" (10 values of --type), "40001", "coil:5"
   std::string type = "u16";
   std::string order = "ABCD";
-  std::uint16_t length = 0;  // string bytes
+  std::uint16_t length = 0; // string bytes
   double scale = 1, offset = 0, zero = 0;
   std::optional<int> decimals;
   std::string uom;
@@ -41,7 +41,7 @@ ExitCode run_read(const ReadOptions& o);
 struct WriteOptions {
   std::string target;
   std::string unit = "1";
-  std::vector<std::string> assignments;  // "hr:10=123", "hr:10=1,2,3", "coil:5=1"
+  std::vector<std::string> assignments; // "hr:10=123", "hr:10=1,2,3", "coil:5=1"
   std::string type = "u16";
   std::string order = "ABCD";
   bool multi = false;
@@ -54,8 +54,8 @@ ExitCode run_write(const WriteOptions& o);
 struct ScanOptions {
   std::string target;
   std::string units = "1-247";
-  std::string bauds;     // "9600,19200" (serial only; default: the target's)
-  std::string parities;  // "E,N,O"
+  std::string bauds;    // "9600,19200" (serial only; default: the target's)
+  std::string parities; // "E,N,O"
   std::string addr = "hr:0";
   std::string timeout = "100ms";
   OutputOptions out;
@@ -78,4 +78,4 @@ ExitCode run_plan(const std::string& site);
 // Parses a duration option or throws usage_error naming `what`.
 std::chrono::microseconds duration_option(const std::string& text, const std::string& what);
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -1,13 +1,15 @@
 #include "iot/poll/engine.hpp"
 
-#include <algorithm>
-#include <cmath>
-#include <deque>
 #include <fmt/format.h>
-#include <mutex>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
 
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
@@ -28,25 +30,25 @@ Micros steady_us() { return duration_cast<Micros>(SteadyClock::now().time_since_
 
 Quality quality_of(transport::ReplyStatus s) {
   switch (s) {
-    case transport::ReplyStatus::ok: return Quality::ok;
-    case transport::ReplyStatus::timeout: return Quality::timeout;
-    case transport::ReplyStatus::crc: return Quality::crc;
-    default: return Quality::error;
+  case transport::ReplyStatus::ok: return Quality::ok;
+  case transport::ReplyStatus::timeout: return Quality::timeout;
+  case transport::ReplyStatus::crc: return Quality::crc;
+  default: return Quality::error;
   }
 }
 
 int rank(ExitCode c) {
   switch (c) {
-    case ExitCode::ok: return 0;
-    case ExitCode::device_exception: return 1;
-    case ExitCode::protocol: return 2;
-    case ExitCode::timeout: return 3;
-    case ExitCode::io: return 4;
-    default: return 5;
+  case ExitCode::ok: return 0;
+  case ExitCode::device_exception: return 1;
+  case ExitCode::protocol: return 2;
+  case ExitCode::timeout: return 3;
+  case ExitCode::io: return 4;
+  default: return 5;
   }
 }
 
-}  // namespace
+} // namespace
 
 struct PointState {
   std::optional<AlarmEngine> alarm;
@@ -66,7 +68,8 @@ class PortWorker {
 public:
   PortWorker(PortSpec spec, Output& out, const EngineOptions& options, const ClientFactory& factory)
       : m_spec(std::move(spec)), m_out(out), m_options(options) {
-    for (auto& d : m_spec.devices) fill_addresses(d);
+    for (auto& d : m_spec.devices)
+      fill_addresses(d);
     transport::ClientOptions co;
     co.interrupt_fd = stop_fd();
     m_client = factory ? factory(m_spec.target) : transport::make_client(m_spec.target, co);
@@ -77,7 +80,8 @@ public:
       st.spec = &d;
       st.plan = plan_device(d, m_spec.timing);
       for (const auto& p : d.points) {
-        PointState ps{p.alarm ? std::optional<AlarmEngine>(AlarmEngine(*p.alarm)) : std::nullopt, ReportFilter(p.report)};
+        PointState ps{p.alarm ? std::optional<AlarmEngine>(AlarmEngine(*p.alarm)) : std::nullopt,
+                      ReportFilter(p.report)};
         st.points.push_back(std::move(ps));
       }
       m_devices.push_back(std::move(st));
@@ -94,7 +98,8 @@ public:
   double wall_s() const { return m_wall_s; }
 
   bool owns(const std::string& device) const {
-    return std::any_of(m_devices.begin(), m_devices.end(), [&](const DeviceState& d) { return d.spec->name == device; });
+    return std::any_of(m_devices.begin(), m_devices.end(),
+                       [&](const DeviceState& d) { return d.spec->name == device; });
   }
 
   void submit(WriteCommand cmd) {
@@ -170,19 +175,28 @@ private:
       reply = m_client->transact(unit, pdu, m_spec.timing.timeout);
       m_stats.busy += reply.latency;
       switch (reply.status) {
-        case transport::ReplyStatus::ok:
-          m_stats.answers++;
-          m_stats.latency.add(reply.latency);
-          if (!reply.pdu.empty() && (reply.pdu[0] & 0x80)) m_stats.exceptions++;
-          return reply;
-        case transport::ReplyStatus::timeout: m_stats.timeouts++; note(ExitCode::timeout); break;
-        case transport::ReplyStatus::crc: m_stats.crc_errors++; note(ExitCode::protocol); break;
-        case transport::ReplyStatus::io:
-          m_stats.errors++;
-          note(ExitCode::io);
-          return reply;
-        case transport::ReplyStatus::stopped: return reply;
-        default: m_stats.errors++; note(ExitCode::protocol); break;
+      case transport::ReplyStatus::ok:
+        m_stats.answers++;
+        m_stats.latency.add(reply.latency);
+        if (!reply.pdu.empty() && (reply.pdu[0] & 0x80)) m_stats.exceptions++;
+        return reply;
+      case transport::ReplyStatus::timeout:
+        m_stats.timeouts++;
+        note(ExitCode::timeout);
+        break;
+      case transport::ReplyStatus::crc:
+        m_stats.crc_errors++;
+        note(ExitCode::protocol);
+        break;
+      case transport::ReplyStatus::io:
+        m_stats.errors++;
+        note(ExitCode::io);
+        return reply;
+      case transport::ReplyStatus::stopped: return reply;
+      default:
+        m_stats.errors++;
+        note(ExitCode::protocol);
+        break;
       }
       if (m_spec.timing.gap.count() > 0) wait_for(SteadyClock::now() + m_spec.timing.gap);
     }
@@ -221,12 +235,15 @@ private:
     const bool bits = read.table == PlanTable::coil || read.table == PlanTable::discrete_input;
     std::vector<std::uint16_t> words;
     std::vector<bool> bitv;
-    if (bits) bitv = answer_bits(answer, read.count);
-    else words = answer_registers(answer, read.count);
+    if (bits)
+      bitv = answer_bits(answer, read.count);
+    else
+      words = answer_registers(answer, read.count);
     for (std::size_t idx : read.items) {
       const PointSpec& p = dev.spec->points[idx];
       const std::size_t off = p.ref.addr - read.addr;
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, bits, p.uom, Quality::ok, {}};
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr,
+                      {}, {},          bits,           p.uom,  Quality::ok,    {}};
       std::optional<double> numeric;
       try {
         if (bits) {
@@ -238,6 +255,12 @@ private:
           r.raw.assign(words.begin() + static_cast<long>(off), words.begin() + static_cast<long>(off + n));
           values::Value raw = values::decode(r.raw, p.format);
           r.value = values::to_engineering(raw, p.scaling);
+          // A 32- or 16-bit float is written with the digits it has (1.1, not
+          // 1.100000023841858), unless scaling made it a computed double.
+          if ((p.format.type == values::ValueType::f32 || p.format.type == values::ValueType::f16) &&
+              p.scaling.identity())
+            if (const double* d = std::get_if<double>(&r.value); d != nullptr && std::isfinite(*d))
+              r.value = std::strtod(fmt::format("{}", static_cast<float>(*d)).c_str(), nullptr);
         }
         numeric = values::to_double(r.value);
       } catch (const Error& e) {
@@ -254,7 +277,9 @@ private:
     if (dev.link != DeviceState::Link::online) {
       const bool again = dev.link == DeviceState::Link::offline;
       dev.link = DeviceState::Link::online;
-      if (m_options.device_status) m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "online", again ? "answered again" : "answered"});
+      if (m_options.device_status)
+        m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "online",
+                                  again ? "answered again" : "answered"});
     }
   }
 
@@ -267,7 +292,8 @@ private:
     m_read_time = steady_us();
     for (std::size_t idx = 0; idx < dev.spec->points.size(); ++idx) {
       const PointSpec& p = dev.spec->points[idx];
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, false, p.uom, Quality::offline, "device offline"};
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit,   p.addr,
+                      {}, {},          false,          p.uom,  Quality::offline, "device offline"};
       emit_reading(dev, idx, r, std::nullopt);
     }
   }
@@ -303,7 +329,7 @@ private:
           return true;
         }
         if (dev.misses >= m_spec.timing.offline_after) {
-          set_offline(dev, reply.error);  // its readings say offline rather than timeout
+          set_offline(dev, reply.error); // its readings say offline rather than timeout
           return true;
         }
         emit_failed(dev, read, quality_of(reply.status), reply.error);
@@ -381,7 +407,8 @@ private:
     transport::Reply reply = request(rec.unit, pdu);
     if (reply.status == transport::ReplyStatus::io) lost_connection(reply.error);
     rec.ts = now();
-    if (reply.status != transport::ReplyStatus::ok) return fail(std::string(quality_name(quality_of(reply.status))), reply.error);
+    if (reply.status != transport::ReplyStatus::ok)
+      return fail(std::string(quality_name(quality_of(reply.status))), reply.error);
     const AnswerCheck chk = check_answer(pdu, reply.pdu);
     if (chk.exception) {
       rec.exception = chk.exception;
@@ -397,27 +424,27 @@ public:
   // Builds the write request for a point and value (engineering units).
   static Bytes encode_write(const PointSpec& p, const values::Value& value, std::vector<std::uint16_t>& raw_out) {
     switch (p.ref.table) {
-      case values::Table::coil: {
+    case values::Table::coil: {
+      auto d = values::to_double(value);
+      if (!d) throw data_error("a coil takes true/false or 1/0");
+      raw_out = {static_cast<std::uint16_t>(*d != 0)};
+      return write_single_coil(p.ref.addr, *d != 0);
+    }
+    case values::Table::holding_register: {
+      if (p.format.type == values::ValueType::bit) {
         auto d = values::to_double(value);
-        if (!d) throw data_error("a coil takes true/false or 1/0");
-        raw_out = {static_cast<std::uint16_t>(*d != 0)};
-        return write_single_coil(p.ref.addr, *d != 0);
+        if (!d) throw data_error("a bit takes true/false or 1/0");
+        const auto mask = static_cast<std::uint16_t>(1u << (p.format.bit & 15u));
+        raw_out = {static_cast<std::uint16_t>(*d != 0 ? mask : 0)};
+        // Modbus Application Protocol V1.1b3 §6.16: the other bits stay as they are.
+        return mask_write_register(p.ref.addr, static_cast<std::uint16_t>(~mask), *d != 0 ? mask : 0);
       }
-      case values::Table::holding_register: {
-        if (p.format.type == values::ValueType::bit) {
-          auto d = values::to_double(value);
-          if (!d) throw data_error("a bit takes true/false or 1/0");
-          const auto mask = static_cast<std::uint16_t>(1u << (p.format.bit & 15u));
-          raw_out = {static_cast<std::uint16_t>(*d != 0 ? mask : 0)};
-          // Modbus Application Protocol V1.1b3 §6.16: the other bits stay as they are.
-          return mask_write_register(p.ref.addr, static_cast<std::uint16_t>(~mask), *d != 0 ? mask : 0);
-        }
-        const values::Value raw = values::to_raw(value, p.scaling);
-        raw_out = values::encode(raw, p.format);
-        if (raw_out.size() == 1) return write_single_register(p.ref.addr, raw_out[0]);
-        return write_multiple_registers(p.ref.addr, raw_out);
-      }
-      default: throw data_error(fmt::format("{} is read-only", values::to_string(p.ref)));
+      const values::Value raw = values::to_raw(value, p.scaling);
+      raw_out = values::encode(raw, p.format);
+      if (raw_out.size() == 1) return write_single_register(p.ref.addr, raw_out[0]);
+      return write_multiple_registers(p.ref.addr, raw_out);
+    }
+    default: throw data_error(fmt::format("{} is read-only", values::to_string(p.ref)));
     }
   }
 
@@ -429,7 +456,7 @@ private:
       if (m_options.cycles && cycles >= *m_options.cycles) break;
       const auto cycle_start = SteadyClock::now();
       if (!ensure_open()) {
-        ++cycles;  // a cycle without a connection still counts for --count
+        ++cycles; // a cycle without a connection still counts for --count
         continue;
       }
       run_writes();
@@ -479,7 +506,7 @@ private:
   double m_wall_s = 0;
   Micros m_backoff = milliseconds(100);
   SteadyClock::time_point m_last_flush{};
-  Micros m_read_time{0};  // steady time of the readings being emitted (alarm delays, storage periods)
+  Micros m_read_time{0}; // steady time of the readings being emitted (alarm delays, storage periods)
   bool m_was_disconnected = false;
   int m_wake_fd = -1;
   std::mutex m_queue_mutex;
@@ -489,16 +516,20 @@ private:
 
 Engine::Engine(std::vector<PortSpec> ports, Output& out, EngineOptions options, ClientFactory factory)
     : m_out(out), m_options(options) {
-  for (auto& p : ports) m_workers.push_back(std::make_unique<PortWorker>(std::move(p), out, m_options, factory));
+  for (auto& p : ports)
+    m_workers.push_back(std::make_unique<PortWorker>(std::move(p), out, m_options, factory));
 }
 
 Engine::~Engine() {
-  for (auto& w : m_workers) w->join();
+  for (auto& w : m_workers)
+    w->join();
 }
 
 void Engine::run() {
-  for (auto& w : m_workers) w->start();
-  for (auto& w : m_workers) w->join();
+  for (auto& w : m_workers)
+    w->start();
+  for (auto& w : m_workers)
+    w->join();
   std::exception_ptr failure;
   for (auto& w : m_workers)
     if (w->failure() && !failure) failure = w->failure();
@@ -510,7 +541,8 @@ void Engine::run() {
     } catch (...) {
       // A connect error in ad-hoc mode or a bug: report it after the stats.
       if (m_options.stats) {
-        for (auto& w : m_workers) m_out.stats(StatsRecord{now(), w->spec().name, &w->stats(), w->wall_s()});
+        for (auto& w : m_workers)
+          m_out.stats(StatsRecord{now(), w->spec().name, &w->stats(), w->wall_s()});
         m_out.flush();
       }
       throw;
@@ -518,7 +550,8 @@ void Engine::run() {
   }
   m_out.finish();
   if (m_options.stats)
-    for (auto& w : m_workers) m_out.stats(StatsRecord{now(), w->spec().name, &w->stats(), w->wall_s()});
+    for (auto& w : m_workers)
+      m_out.stats(StatsRecord{now(), w->spec().name, &w->stats(), w->wall_s()});
   m_out.flush();
 }
 
@@ -571,12 +604,12 @@ std::optional<WriteCommand> parse_write_command(std::string_view line, std::stri
     cmd.point = std::string(*point);
     cmd.value_json = simdjson::minify(v);
     switch (v.type()) {
-      case simdjson::dom::element_type::BOOL: cmd.value = bool(v.get_bool()); break;
-      case simdjson::dom::element_type::INT64: cmd.value = std::int64_t(v.get_int64()); break;
-      case simdjson::dom::element_type::UINT64: cmd.value = std::uint64_t(v.get_uint64()); break;
-      case simdjson::dom::element_type::DOUBLE: cmd.value = double(v.get_double()); break;
-      case simdjson::dom::element_type::STRING: cmd.value = std::string(std::string_view(v.get_string())); break;
-      default: error = "value must be a number, boolean or string"; return std::nullopt;
+    case simdjson::dom::element_type::BOOL: cmd.value = bool(v.get_bool()); break;
+    case simdjson::dom::element_type::INT64: cmd.value = std::int64_t(v.get_int64()); break;
+    case simdjson::dom::element_type::UINT64: cmd.value = std::uint64_t(v.get_uint64()); break;
+    case simdjson::dom::element_type::DOUBLE: cmd.value = double(v.get_double()); break;
+    case simdjson::dom::element_type::STRING: cmd.value = std::string(std::string_view(v.get_string())); break;
+    default: error = "value must be a number, boolean or string"; return std::nullopt;
     }
     return cmd;
   } catch (const Error& e) {
@@ -585,4 +618,4 @@ std::optional<WriteCommand> parse_write_command(std::string_view line, std::stri
   }
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

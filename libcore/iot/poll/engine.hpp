@@ -28,16 +28,16 @@ namespace iot::poll {
 struct WriteCommand {
   std::string device;
   std::string point;
-  values::Value value;     // engineering value
-  std::string value_json;  // as it was given, for the answer record
+  values::Value value;    // engineering value
+  std::string value_json; // as it was given, for the answer record
 };
 
 struct EngineOptions {
-  std::optional<std::uint64_t> cycles;  // stop after this many cycles per port (--count, --once)
-  bool allow_write = false;             // stdin writes (site mode)
-  bool fail_on_connect = false;         // ad-hoc: a target that cannot be opened is an error
-  bool stats = true;                    // a stats record per port at the end
-  bool device_status = true;            // status records for devices going online/offline (site mode)
+  std::optional<std::uint64_t> cycles; // stop after this many cycles per port (--count, --once)
+  bool allow_write = false;            // stdin writes (site mode)
+  bool fail_on_connect = false;        // ad-hoc: a target that cannot be opened is an error
+  bool stats = true;                   // a stats record per port at the end
+  bool device_status = true;           // status records for devices going online/offline (site mode)
 };
 
 class PortWorker;
@@ -70,4 +70,4 @@ private:
 // nullopt (and `error` set) when the line is not a valid write command.
 std::optional<WriteCommand> parse_write_command(std::string_view line, std::string& error);
 
-}  // namespace iot::poll
+} // namespace iot::poll

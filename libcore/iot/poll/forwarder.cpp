@@ -1,12 +1,13 @@
 #include "iot/poll/forwarder.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 
 #include "iot/cli/log.hpp"
 
@@ -68,7 +69,7 @@ void AlarmForwarder::deliver(const std::vector<std::string>& lines) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, 2, 1);  // the command's output must not mix with our records
+  posix_spawn_file_actions_adddup2(&fa, 2, 1); // the command's output must not mix with our records
   const char* argv[] = {"sh", "-c", m_command.c_str(), nullptr};
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, "/bin/sh", &fa, nullptr, const_cast<char**>(argv), environ);
@@ -89,7 +90,7 @@ void AlarmForwarder::deliver(const std::vector<std::string>& lines) {
     const ssize_t n = ::write(fds[1], data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      break;  // EPIPE: the command does not read its input; that is its business
+      break; // EPIPE: the command does not read its input; that is its business
     }
     off += static_cast<std::size_t>(n);
   }
@@ -98,8 +99,9 @@ void AlarmForwarder::deliver(const std::vector<std::string>& lines) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    log::warn("--on-alarm command failed (status {}) for {} alarm(s)", WIFEXITED(status) ? WEXITSTATUS(status) : -1, lines.size());
+    log::warn("--on-alarm command failed (status {}) for {} alarm(s)", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+              lines.size());
   ++m_batches;
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -18,7 +18,7 @@ namespace iot::poll {
 class AlarmForwarder {
 public:
   AlarmForwarder(std::string command, std::chrono::microseconds window);
-  ~AlarmForwarder();  // sends what is pending, waits for the command
+  ~AlarmForwarder(); // sends what is pending, waits for the command
   AlarmForwarder(const AlarmForwarder&) = delete;
   AlarmForwarder& operator=(const AlarmForwarder&) = delete;
 
@@ -40,4 +40,4 @@ private:
   std::thread m_thread;
 };
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -1,10 +1,11 @@
 #include "iot/poll/output.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
-#include <map>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <cmath>
+#include <map>
 
 namespace iot::poll {
 
@@ -19,12 +20,18 @@ void write_value(JsonWriter& w, const values::Value& v) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) w.null();
-        else if constexpr (std::is_same_v<T, bool>) w.value(x);
-        else if constexpr (std::is_same_v<T, std::int64_t>) w.value(static_cast<long long>(x));
-        else if constexpr (std::is_same_v<T, std::uint64_t>) w.value(static_cast<unsigned long long>(x));
-        else if constexpr (std::is_same_v<T, double>) w.value(x);
-        else w.value(std::string_view(x));
+        if constexpr (std::is_same_v<T, std::monostate>)
+          w.null();
+        else if constexpr (std::is_same_v<T, bool>)
+          w.value(x);
+        else if constexpr (std::is_same_v<T, std::int64_t>)
+          w.value(static_cast<long long>(x));
+        else if constexpr (std::is_same_v<T, std::uint64_t>)
+          w.value(static_cast<unsigned long long>(x));
+        else if constexpr (std::is_same_v<T, double>)
+          w.value(x);
+        else
+          w.value(std::string_view(x));
       },
       v);
 }
@@ -44,8 +51,10 @@ void write_reading_json(JsonWriter& w, const ReadingRecord& r) {
     w.key("raw");
     w.begin_array();
     for (auto x : r.raw) {
-      if (r.raw_bits) w.value(x != 0);
-      else w.value(static_cast<unsigned>(x));
+      if (r.raw_bits)
+        w.value(x != 0);
+      else
+        w.value(static_cast<unsigned>(x));
     }
     w.end_array();
   }
@@ -63,8 +72,10 @@ void write_alarm_json(JsonWriter& w, const AlarmRecord& r) {
   w.field("device", r.device);
   w.field("point", r.point);
   w.field("state", alarm_state_name(r.event.state));
-  if (r.event.level == AlarmLevel::none) w.field_null("level");
-  else w.field("level", alarm_level_name(r.event.level));
+  if (r.event.level == AlarmLevel::none)
+    w.field_null("level");
+  else
+    w.field("level", alarm_level_name(r.event.level));
   if (r.event.state != AlarmEvent::State::raised) w.field("previous", alarm_level_name(r.event.previous));
   w.field("type", alarm_type_name(r.type));
   w.field("value", r.event.value);
@@ -107,7 +118,8 @@ void write_write_json(JsonWriter& w, const WriteRecord& r) {
   if (!r.values.empty()) {
     w.key("raw");
     w.begin_array();
-    for (auto x : r.values) w.value(static_cast<unsigned>(x));
+    for (auto x : r.values)
+      w.value(static_cast<unsigned>(x));
     w.end_array();
   }
   w.field("ok", r.ok);
@@ -191,11 +203,13 @@ public:
     row(r.ts, "status", r.port, r.unit ? std::to_string(*r.unit) : "", r.device, "", "", r.state, "", "", "", r.reason);
   }
   void alarm(const AlarmRecord& r) override {
-    row(r.ts, "alarm", r.port, std::to_string(r.unit), r.device, r.point, "", fmt::format("{}", r.event.value), r.uom, "",
-        alarm_level_name(r.event.level), fmt::format("{} limit {}", alarm_state_name(r.event.state), r.event.limit));
+    row(r.ts, "alarm", r.port, std::to_string(r.unit), r.device, r.point, "", fmt::format("{}", r.event.value), r.uom,
+        "", alarm_level_name(r.event.level),
+        fmt::format("{} limit {}", alarm_state_name(r.event.state), r.event.limit));
   }
   void write(const WriteRecord& r) override {
-    row(r.ts, "write", r.port, std::to_string(r.unit), r.device, r.point, r.addr, r.value_json, "", r.quality, "", r.error);
+    row(r.ts, "write", r.port, std::to_string(r.unit), r.device, r.point, r.addr, r.value_json, "", r.quality, "",
+        r.error);
   }
   void stats(const StatsRecord& r) override {
     const PortStats& s = *r.stats;
@@ -203,13 +217,13 @@ public:
         fmt::format("requests={} answers={} timeouts={} crc_errors={} exceptions={} latency_mean_ms={:.3f} "
                     "latency_p99_ms={:.3f} bus_utilization={:.4f}",
                     s.requests, s.answers, s.timeouts, s.crc_errors, s.exceptions, s.latency.mean_ms(),
-                    s.latency.quantile_ms(0.99), s.bus_utilization(std::chrono::microseconds(static_cast<long long>(r.wall_s * 1e6)))));
+                    s.latency.quantile_ms(0.99),
+                    s.bus_utilization(std::chrono::microseconds(static_cast<long long>(r.wall_s * 1e6)))));
   }
   void flush() override { m_sink.flush(); }
 
 private:
-  template <typename... F>
-  void row(TimePoint ts, std::string_view kind, const F&... fields) {
+  template <typename... F> void row(TimePoint ts, std::string_view kind, const F&... fields) {
     std::string& out = m_sink.begin_line();
     out += format_ts(ts);
     out += ',';
@@ -245,8 +259,9 @@ public:
     m_dirty = true;
   }
   void alarm(const AlarmRecord& r) override {
-    m_last_alarm = fmt::format("{} {}.{} {} {} (value {}, limit {})", format_ts(r.ts), r.device, r.point,
-                               alarm_state_name(r.event.state), alarm_level_name(r.event.level), r.event.value, r.event.limit);
+    m_last_alarm =
+        fmt::format("{} {}.{} {} {} (value {}, limit {})", format_ts(r.ts), r.device, r.point,
+                    alarm_state_name(r.event.state), alarm_level_name(r.event.level), r.event.value, r.event.limit);
     m_dirty = true;
   }
   void write(const WriteRecord& r) override {
@@ -254,9 +269,10 @@ public:
   }
   void stats(const StatsRecord& r) override {
     const PortStats& s = *r.stats;
-    m_sink.write_line(fmt::format("{}: {} requests, {} answers, {} timeouts, {} crc, {} exceptions, mean {:.2f} ms, p99 {:.2f} ms",
-                                  r.port, s.requests, s.answers, s.timeouts, s.crc_errors, s.exceptions, s.latency.mean_ms(),
-                                  s.latency.quantile_ms(0.99)));
+    m_sink.write_line(
+        fmt::format("{}: {} requests, {} answers, {} timeouts, {} crc, {} exceptions, mean {:.2f} ms, p99 {:.2f} ms",
+                    r.port, s.requests, s.answers, s.timeouts, s.crc_errors, s.exceptions, s.latency.mean_ms(),
+                    s.latency.quantile_ms(0.99)));
   }
   void cycle_end() override {
     const auto t = std::chrono::steady_clock::now();
@@ -316,7 +332,8 @@ private:
       }
       const bool offline = row.state == "offline";
       std::vector<std::pair<int, const std::pair<const std::string, Cell>*>> ordered;
-      for (auto& c : row.cells) ordered.emplace_back(c.second.order, &c);
+      for (auto& c : row.cells)
+        ordered.emplace_back(c.second.order, &c);
       std::sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) { return a.first < b.first; });
       std::string head = fmt::format("  {:<16} {:>3} {:<8}", row.device.substr(0, 16), row.unit, row.state);
       std::string line = head;
@@ -330,9 +347,12 @@ private:
         }
         visible += item.size() + 2;
         const char* code = nullptr;
-        if (cell->second.alarm == AlarmLevel::hh || cell->second.alarm == AlarmLevel::ll) code = "1;31";
-        else if (cell->second.alarm != AlarmLevel::none) code = "33";
-        else if (cell->second.quality != Quality::ok) code = "35";
+        if (cell->second.alarm == AlarmLevel::hh || cell->second.alarm == AlarmLevel::ll)
+          code = "1;31";
+        else if (cell->second.alarm != AlarmLevel::none)
+          code = "33";
+        else if (cell->second.quality != Quality::ok)
+          code = "35";
         line += "  " + (code != nullptr && !offline ? paint(item, code) : item);
       }
       m_sink.write_line(offline ? paint(line, "2") : line);
@@ -350,7 +370,7 @@ private:
   std::chrono::steady_clock::time_point m_last_draw{};
 };
 
-}  // namespace
+} // namespace
 
 std::string alarm_json(const AlarmRecord& r) {
   std::string out;
@@ -367,11 +387,11 @@ void Output::alarm(const AlarmRecord& r) {
 
 std::unique_ptr<Renderer> make_renderer(OutputFormat format, LineSink& sink, bool color) {
   switch (format) {
-    case OutputFormat::jsonl: return std::make_unique<JsonlRenderer>(sink);
-    case OutputFormat::csv: return std::make_unique<CsvRenderer>(sink);
-    case OutputFormat::table: return std::make_unique<TableRenderer>(sink, color);
+  case OutputFormat::jsonl: return std::make_unique<JsonlRenderer>(sink);
+  case OutputFormat::csv: return std::make_unique<CsvRenderer>(sink);
+  case OutputFormat::table: return std::make_unique<TableRenderer>(sink, color);
   }
   return std::make_unique<JsonlRenderer>(sink);
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -25,7 +25,7 @@ struct ReadingRecord {
   std::uint8_t unit = 0;
   std::string_view addr;
   values::Value value;
-  std::vector<std::uint16_t> raw;  // register words, or bits as 0/1 when raw_bits
+  std::vector<std::uint16_t> raw; // register words, or bits as 0/1 when raw_bits
   bool raw_bits = false;
   std::string_view uom;
   Quality quality = Quality::ok;
@@ -36,9 +36,9 @@ struct ReadingRecord {
 struct StatusRecord {
   TimePoint ts;
   std::string_view port;
-  std::optional<std::uint8_t> unit;  // absent for port-level states (connected, disconnected)
+  std::optional<std::uint8_t> unit; // absent for port-level states (connected, disconnected)
   std::string_view device;
-  std::string_view state;  // online, offline, connected, disconnected
+  std::string_view state; // online, offline, connected, disconnected
   std::string reason;
 };
 
@@ -55,10 +55,10 @@ struct WriteRecord {
   std::string port, device, point, addr;
   std::uint8_t unit = 0;
   std::uint8_t fc = 0;
-  std::string value_json;             // the value as requested, as JSON text
-  std::vector<std::uint16_t> values;  // words or bits written
+  std::string value_json;            // the value as requested, as JSON text
+  std::vector<std::uint16_t> values; // words or bits written
   bool ok = false;
-  std::string quality = "ok";         // as for readings
+  std::string quality = "ok"; // as for readings
   std::string error;
   std::optional<std::uint8_t> exception;
   double latency_ms = 0;
@@ -103,14 +103,38 @@ public:
   explicit Output(std::unique_ptr<Renderer> renderer) : m_renderer(std::move(renderer)) {}
   void set_alarm_listener(std::function<void(const std::string& line)> fn) { m_alarm_listener = std::move(fn); }
 
-  void reading(const ReadingRecord& r) { std::lock_guard lock(m_mutex); m_renderer->reading(r); }
-  void status(const StatusRecord& r) { std::lock_guard lock(m_mutex); m_renderer->status(r); }
+  void reading(const ReadingRecord& r) {
+    std::lock_guard lock(m_mutex);
+    m_renderer->reading(r);
+  }
+  void status(const StatusRecord& r) {
+    std::lock_guard lock(m_mutex);
+    m_renderer->status(r);
+  }
   void alarm(const AlarmRecord& r);
-  void write(const WriteRecord& r) { std::lock_guard lock(m_mutex); m_renderer->write(r); m_renderer->flush(); }
-  void stats(const StatsRecord& r) { std::lock_guard lock(m_mutex); m_renderer->stats(r); }
-  void cycle_end() { std::lock_guard lock(m_mutex); m_renderer->cycle_end(); m_renderer->flush(); }
-  void flush() { std::lock_guard lock(m_mutex); m_renderer->flush(); }
-  void finish() { std::lock_guard lock(m_mutex); m_renderer->finish(); m_renderer->flush(); }
+  void write(const WriteRecord& r) {
+    std::lock_guard lock(m_mutex);
+    m_renderer->write(r);
+    m_renderer->flush();
+  }
+  void stats(const StatsRecord& r) {
+    std::lock_guard lock(m_mutex);
+    m_renderer->stats(r);
+  }
+  void cycle_end() {
+    std::lock_guard lock(m_mutex);
+    m_renderer->cycle_end();
+    m_renderer->flush();
+  }
+  void flush() {
+    std::lock_guard lock(m_mutex);
+    m_renderer->flush();
+  }
+  void finish() {
+    std::lock_guard lock(m_mutex);
+    m_renderer->finish();
+    m_renderer->flush();
+  }
 
 private:
   std::mutex m_mutex;
@@ -118,4 +142,4 @@ private:
   std::function<void(const std::string&)> m_alarm_listener;
 };
 
-}  // namespace iot::poll
+} // namespace iot::poll

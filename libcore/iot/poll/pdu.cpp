@@ -1,7 +1,8 @@
 #include "iot/poll/pdu.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "iot/modbus/pdu.hpp"
 #include "iot/modbus/spec.hpp"
@@ -12,7 +13,7 @@ namespace {
 std::uint16_t get16(std::span<const std::uint8_t> b, std::size_t i) {
   return static_cast<std::uint16_t>((b[i] << 8) | b[i + 1]);
 }
-}  // namespace
+} // namespace
 
 Bytes read_request(std::uint8_t fc, std::uint16_t addr, std::uint16_t count) {
   return modbus::encode_read_request(fc, addr, count);
@@ -51,34 +52,34 @@ AnswerCheck check_answer(std::span<const std::uint8_t> req, std::span<const std:
     return c;
   }
   switch (fc) {
-    case 0x01:
-    case 0x02:
-    case 0x03:
-    case 0x04: {
-      const std::size_t count = get16(req, 3);
-      const std::size_t want = fc <= 2 ? (count + 7) / 8 : count * 2;
-      if (ans.size() < 2 || ans[1] != want || ans.size() != 2 + want) {
-        c.error = fmt::format("answer carries {} data bytes, expected {}", ans.size() >= 2 ? ans[1] : 0, want);
-        return c;
-      }
-      break;
+  case 0x01:
+  case 0x02:
+  case 0x03:
+  case 0x04: {
+    const std::size_t count = get16(req, 3);
+    const std::size_t want = fc <= 2 ? (count + 7) / 8 : count * 2;
+    if (ans.size() < 2 || ans[1] != want || ans.size() != 2 + want) {
+      c.error = fmt::format("answer carries {} data bytes, expected {}", ans.size() >= 2 ? ans[1] : 0, want);
+      return c;
     }
-    case 0x05:
-    case 0x06:
-    case 0x16:
-      if (ans.size() != req.size() || !std::equal(ans.begin(), ans.end(), req.begin())) {
-        c.error = "answer does not echo the request";
-        return c;
-      }
-      break;
-    case 0x0F:
-    case 0x10:
-      if (ans.size() != 5 || !std::equal(ans.begin(), ans.end(), req.begin())) {
-        c.error = "answer does not repeat address and quantity";
-        return c;
-      }
-      break;
-    default: break;
+    break;
+  }
+  case 0x05:
+  case 0x06:
+  case 0x16:
+    if (ans.size() != req.size() || !std::equal(ans.begin(), ans.end(), req.begin())) {
+      c.error = "answer does not echo the request";
+      return c;
+    }
+    break;
+  case 0x0F:
+  case 0x10:
+    if (ans.size() != 5 || !std::equal(ans.begin(), ans.end(), req.begin())) {
+      c.error = "answer does not repeat address and quantity";
+      return c;
+    }
+    break;
+  default: break;
   }
   c.ok = true;
   return c;
@@ -86,13 +87,15 @@ AnswerCheck check_answer(std::span<const std::uint8_t> req, std::span<const std:
 
 std::vector<std::uint16_t> answer_registers(std::span<const std::uint8_t> ans, std::size_t count) {
   std::vector<std::uint16_t> out(count);
-  for (std::size_t i = 0; i < count; ++i) out[i] = get16(ans, 2 + 2 * i);
+  for (std::size_t i = 0; i < count; ++i)
+    out[i] = get16(ans, 2 + 2 * i);
   return out;
 }
 
 std::vector<bool> answer_bits(std::span<const std::uint8_t> ans, std::size_t count) {
   std::vector<bool> out(count);
-  for (std::size_t i = 0; i < count; ++i) out[i] = (ans[2 + i / 8] >> (i % 8)) & 1;
+  for (std::size_t i = 0; i < count; ++i)
+    out[i] = (ans[2 + i / 8] >> (i % 8)) & 1;
   return out;
 }
 
@@ -101,4 +104,4 @@ std::string exception_text(std::uint8_t code) {
   return name.empty() ? fmt::format("exception {}", code) : std::string(name);
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -12,18 +12,18 @@ namespace iot::poll {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes read_request(std::uint8_t fc, std::uint16_t addr, std::uint16_t count);      // FC 01-04
-Bytes write_single_coil(std::uint16_t addr, bool on);                              // FC 05
-Bytes write_single_register(std::uint16_t addr, std::uint16_t value);              // FC 06
-Bytes write_multiple_coils(std::uint16_t addr, const std::vector<bool>& bits);     // FC 0F
-Bytes write_multiple_registers(std::uint16_t addr, std::span<const std::uint16_t> words);  // FC 10
-Bytes mask_write_register(std::uint16_t addr, std::uint16_t and_mask, std::uint16_t or_mask);  // FC 16
+Bytes read_request(std::uint8_t fc, std::uint16_t addr, std::uint16_t count);                 // FC 01-04
+Bytes write_single_coil(std::uint16_t addr, bool on);                                         // FC 05
+Bytes write_single_register(std::uint16_t addr, std::uint16_t value);                         // FC 06
+Bytes write_multiple_coils(std::uint16_t addr, const std::vector<bool>& bits);                // FC 0F
+Bytes write_multiple_registers(std::uint16_t addr, std::span<const std::uint16_t> words);     // FC 10
+Bytes mask_write_register(std::uint16_t addr, std::uint16_t and_mask, std::uint16_t or_mask); // FC 16
 
 // The outcome of checking an answer PDU against its request.
 struct AnswerCheck {
   bool ok = false;
-  std::optional<std::uint8_t> exception;  // exception code of an exception answer
-  std::string error;                      // malformed answer
+  std::optional<std::uint8_t> exception; // exception code of an exception answer
+  std::string error;                     // malformed answer
 };
 AnswerCheck check_answer(std::span<const std::uint8_t> request, std::span<const std::uint8_t> answer);
 
@@ -34,4 +34,4 @@ std::vector<bool> answer_bits(std::span<const std::uint8_t> answer, std::size_t 
 // "illegal_data_address" ...
 std::string exception_text(std::uint8_t code);
 
-}  // namespace iot::poll
+} // namespace iot::poll

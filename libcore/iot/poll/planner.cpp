@@ -1,7 +1,8 @@
 #include "iot/poll/planner.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <numeric>
 
 #include "iot/core/error.hpp"
@@ -10,20 +11,20 @@ namespace iot::poll {
 
 std::uint8_t read_function(PlanTable table) {
   switch (table) {
-    case PlanTable::coil: return 0x01;
-    case PlanTable::discrete_input: return 0x02;
-    case PlanTable::input_register: return 0x04;
-    case PlanTable::holding_register: return 0x03;
+  case PlanTable::coil: return 0x01;
+  case PlanTable::discrete_input: return 0x02;
+  case PlanTable::input_register: return 0x04;
+  case PlanTable::holding_register: return 0x03;
   }
   return 0x03;
 }
 
 std::string_view plan_table_name(PlanTable table) {
   switch (table) {
-    case PlanTable::coil: return "coil";
-    case PlanTable::discrete_input: return "di";
-    case PlanTable::input_register: return "ir";
-    case PlanTable::holding_register: return "hr";
+  case PlanTable::coil: return "coil";
+  case PlanTable::discrete_input: return "di";
+  case PlanTable::input_register: return "ir";
+  case PlanTable::holding_register: return "hr";
   }
   return "hr";
 }
@@ -41,7 +42,8 @@ std::vector<PlannedRead> plan_reads(const std::vector<PlanItem>& items, const Pl
     const PlanItem& it = items[idx];
     const bool bits = it.table == PlanTable::coil || it.table == PlanTable::discrete_input;
     const std::uint32_t fc_limit = bits ? k_max_read_bits : k_max_read_registers;
-    const std::uint32_t max = std::max<std::uint32_t>(1, std::min(bits ? limits.max_read_bits : limits.max_read, fc_limit));
+    const std::uint32_t max =
+        std::max<std::uint32_t>(1, std::min(bits ? limits.max_read_bits : limits.max_read, fc_limit));
     if (it.count > fc_limit)
       throw config_error(fmt::format("{}:{} spans {} items, more than one request can read ({})",
                                      plan_table_name(it.table), it.addr, it.count, fc_limit));
@@ -62,4 +64,4 @@ std::vector<PlannedRead> plan_reads(const std::vector<PlanItem>& items, const Pl
   return reads;
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

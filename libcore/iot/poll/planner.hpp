@@ -17,26 +17,26 @@ namespace iot::poll {
 // Tables as the planner sees them (same order as iot::values::Table).
 enum class PlanTable { coil, discrete_input, input_register, holding_register };
 
-constexpr std::uint32_t k_max_read_registers = 125;  // §6.3 FC03, §6.4 FC04
-constexpr std::uint32_t k_max_read_bits = 2000;      // §6.1 FC01, §6.2 FC02
+constexpr std::uint32_t k_max_read_registers = 125; // §6.3 FC03, §6.4 FC04
+constexpr std::uint32_t k_max_read_bits = 2000;     // §6.1 FC01, §6.2 FC02
 
 struct PlanItem {
   PlanTable table = PlanTable::holding_register;
   std::uint16_t addr = 0;
-  std::uint32_t count = 1;  // registers (or bits) the point occupies
+  std::uint32_t count = 1; // registers (or bits) the point occupies
 };
 
 struct PlanLimits {
-  std::uint32_t max_read = k_max_read_registers;  // registers per read (device or port)
-  std::uint32_t max_read_bits = k_max_read_bits;  // coils/inputs per read
-  std::uint32_t hole = 16;                        // unused items a read may span
+  std::uint32_t max_read = k_max_read_registers; // registers per read (device or port)
+  std::uint32_t max_read_bits = k_max_read_bits; // coils/inputs per read
+  std::uint32_t hole = 16;                       // unused items a read may span
 };
 
 struct PlannedRead {
   PlanTable table = PlanTable::holding_register;
   std::uint16_t addr = 0;
   std::uint32_t count = 0;
-  std::vector<std::size_t> items;  // indexes into the input, in address order
+  std::vector<std::size_t> items; // indexes into the input, in address order
 };
 
 // Plans the reads for `items`. A point larger than the per-read limit gets a read of
@@ -45,6 +45,6 @@ std::vector<PlannedRead> plan_reads(const std::vector<PlanItem>& items, const Pl
 
 // FC for reading a table: 1, 2, 4 or 3.
 std::uint8_t read_function(PlanTable table);
-std::string_view plan_table_name(PlanTable table);  // "coil", "di", "ir", "hr"
+std::string_view plan_table_name(PlanTable table); // "coil", "di", "ir", "hr"
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -28,4 +28,4 @@ bool ReportFilter::admit(Micros t, std::optional<double> value, const std::strin
   return write;
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -39,4 +39,4 @@ private:
   int m_last_alarm = -1;
 };
 
-}  // namespace iot::poll
+} // namespace iot::poll

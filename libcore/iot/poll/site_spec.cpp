@@ -8,9 +8,9 @@ namespace {
 AlarmLimits limits_from(const config::AlarmRule& rule) {
   AlarmLimits l;
   switch (rule.type) {
-    case config::AlarmRule::Type::hh: l.type = AlarmType::hh; break;
-    case config::AlarmRule::Type::ll: l.type = AlarmType::ll; break;
-    case config::AlarmRule::Type::hl: l.type = AlarmType::hl; break;
+  case config::AlarmRule::Type::hh: l.type = AlarmType::hh; break;
+  case config::AlarmRule::Type::ll: l.type = AlarmType::ll; break;
+  case config::AlarmRule::Type::hl: l.type = AlarmType::hl; break;
   }
   l.high = rule.high;
   l.high_high = rule.high_high;
@@ -20,7 +20,7 @@ AlarmLimits limits_from(const config::AlarmRule& rule) {
   l.delay = rule.delay;
   return l;
 }
-}  // namespace
+} // namespace
 
 std::vector<PortSpec> ports_from_site(const config::Site& site) {
   std::vector<PortSpec> ports;
@@ -68,11 +68,13 @@ std::vector<std::string> describe_plan(const std::vector<PortSpec>& ports) {
   std::vector<std::string> lines;
   std::size_t total = 0, points = 0;
   for (const auto& port : ports) {
-    lines.push_back(fmt::format("port {} ({}): interval {} ms, max_read {}, hole {}", port.name, transport::to_string(port.target),
-                                port.timing.interval.count() / 1000, port.timing.max_read, port.timing.hole));
+    lines.push_back(fmt::format("port {} ({}): interval {} ms, max_read {}, hole {}", port.name,
+                                transport::to_string(port.target), port.timing.interval.count() / 1000,
+                                port.timing.max_read, port.timing.hole));
     for (const auto& dev : port.devices) {
       auto plan = plan_device(dev, port.timing);
-      lines.push_back(fmt::format("  device {} unit {}: {} points in {} reads", dev.name, dev.unit, dev.points.size(), plan.size()));
+      lines.push_back(fmt::format("  device {} unit {}: {} points in {} reads", dev.name, dev.unit, dev.points.size(),
+                                  plan.size()));
       for (const auto& r : plan) {
         std::string names;
         for (std::size_t i = 0; i < r.items.size(); ++i) {
@@ -82,7 +84,8 @@ std::vector<std::string> describe_plan(const std::vector<PortSpec>& ports) {
           }
           names += (i ? " " : "") + dev.points[r.items[i]].name;
         }
-        lines.push_back(fmt::format("    FC{:02} {}:{} count {}: {}", read_function(r.table), plan_table_name(r.table), r.addr, r.count, names));
+        lines.push_back(fmt::format("    FC{:02} {}:{} count {}: {}", read_function(r.table), plan_table_name(r.table),
+                                    r.addr, r.count, names));
       }
       total += plan.size();
       points += dev.points.size();
@@ -92,4 +95,4 @@ std::vector<std::string> describe_plan(const std::vector<PortSpec>& ports) {
   return lines;
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

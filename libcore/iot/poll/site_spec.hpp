@@ -14,4 +14,4 @@ std::vector<PortSpec> ports_from_site(const config::Site& site);
 // The read plan as text lines: per device the reads with their points, and a total.
 std::vector<std::string> describe_plan(const std::vector<PortSpec>& ports);
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -8,7 +8,7 @@ namespace iot::poll {
 namespace {
 constexpr double k_growth = 1.02;
 const double k_log_growth = std::log(k_growth);
-}  // namespace
+} // namespace
 
 void LatencyHistogram::add(std::chrono::microseconds latency) {
   const double us = std::max<double>(1.0, static_cast<double>(latency.count()));
@@ -35,4 +35,4 @@ double LatencyHistogram::quantile_ms(double q) const {
   return std::pow(k_growth, static_cast<double>(k_buckets)) / 1000.0;
 }
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -27,17 +27,17 @@ private:
 
 struct PortStats {
   std::uint64_t requests = 0;
-  std::uint64_t answers = 0;     // any answer that parsed, exceptions included
+  std::uint64_t answers = 0; // any answer that parsed, exceptions included
   std::uint64_t timeouts = 0;
   std::uint64_t crc_errors = 0;
   std::uint64_t exceptions = 0;
-  std::uint64_t errors = 0;      // malformed answers, io errors
-  LatencyHistogram latency;      // of answers
-  std::chrono::microseconds busy{0};  // time spent in transactions
+  std::uint64_t errors = 0;          // malformed answers, io errors
+  LatencyHistogram latency;          // of answers
+  std::chrono::microseconds busy{0}; // time spent in transactions
 
   double bus_utilization(std::chrono::microseconds wall) const {
     return wall.count() > 0 ? static_cast<double>(busy.count()) / static_cast<double>(wall.count()) : 0.0;
   }
 };
 
-}  // namespace iot::poll
+} // namespace iot::poll

@@ -1,9 +1,6 @@
 #include "iot/transport/client.hpp"
 
-#include <algorithm>
 #include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <netdb.h>
@@ -12,6 +9,10 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "iot/core/error.hpp"
 #include "iot/modbus/adu.hpp"
@@ -25,13 +26,13 @@ using SteadyClock = std::chrono::steady_clock;
 
 std::string_view reply_status_name(ReplyStatus status) {
   switch (status) {
-    case ReplyStatus::ok: return "ok";
-    case ReplyStatus::timeout: return "timeout";
-    case ReplyStatus::crc: return "crc";
-    case ReplyStatus::incomplete: return "incomplete";
-    case ReplyStatus::mismatch: return "mismatch";
-    case ReplyStatus::io: return "io";
-    case ReplyStatus::stopped: return "stopped";
+  case ReplyStatus::ok: return "ok";
+  case ReplyStatus::timeout: return "timeout";
+  case ReplyStatus::crc: return "crc";
+  case ReplyStatus::incomplete: return "incomplete";
+  case ReplyStatus::mismatch: return "mismatch";
+  case ReplyStatus::io: return "io";
+  case ReplyStatus::stopped: return "stopped";
   }
   return "timeout";
 }
@@ -133,11 +134,11 @@ class FdClient final : public Client {
 public:
   FdClient(Target target, ClientOptions options) : m_target(std::move(target)), m_options(options) {
     switch (m_target.scheme) {
-      case Scheme::tcp:
-      case Scheme::udp: m_framing = Framing::mbap; break;
-      case Scheme::rtu_over_tcp:
-      case Scheme::rtu: m_framing = Framing::rtu; break;
-      case Scheme::ascii: m_framing = Framing::ascii; break;
+    case Scheme::tcp:
+    case Scheme::udp: m_framing = Framing::mbap; break;
+    case Scheme::rtu_over_tcp:
+    case Scheme::rtu: m_framing = Framing::rtu; break;
+    case Scheme::ascii: m_framing = Framing::ascii; break;
     }
     m_datagram = m_target.scheme == Scheme::udp;
   }
@@ -150,13 +151,16 @@ public:
       m_serial = SerialLine::open(m_target.device, m_target.serial);
       m_fd = m_serial.fd();
     } else {
-      m_fd = connect_tcp(m_target.host, m_target.port, m_datagram ? SOCK_DGRAM : SOCK_STREAM, m_options.connect_timeout);
+      m_fd =
+          connect_tcp(m_target.host, m_target.port, m_datagram ? SOCK_DGRAM : SOCK_STREAM, m_options.connect_timeout);
     }
     m_buf.clear();
   }
   void close() override {
-    if (m_serial.is_open()) m_serial.close();
-    else if (m_fd >= 0) ::close(m_fd);
+    if (m_serial.is_open())
+      m_serial.close();
+    else if (m_fd >= 0)
+      ::close(m_fd);
     m_fd = -1;
   }
   bool is_open() const override { return m_fd >= 0; }
@@ -267,16 +271,18 @@ private:
   void build_adu(std::uint8_t unit, std::span<const std::uint8_t> pdu) {
     m_out.clear();
     switch (m_framing) {
-      case Framing::mbap: modbus::append_tcp(m_out, ++m_tid, unit, pdu); break;
-      case Framing::rtu: modbus::append_rtu(m_out, unit, pdu); break;
-      case Framing::ascii: modbus::append_ascii(m_out, unit, pdu); break;
+    case Framing::mbap: modbus::append_tcp(m_out, ++m_tid, unit, pdu); break;
+    case Framing::rtu: modbus::append_rtu(m_out, unit, pdu); break;
+    case Framing::ascii: modbus::append_ascii(m_out, unit, pdu); break;
     }
   }
 
   void send_adu() {
     // SerialLine::transmit raises and releases RTS around the frame when asked (RS-485).
-    if (m_serial.is_open()) m_serial.transmit(m_out);
-    else write_all(m_fd, m_out.data(), m_out.size());
+    if (m_serial.is_open())
+      m_serial.transmit(m_out);
+    else
+      write_all(m_fd, m_out.data(), m_out.size());
   }
 
   std::size_t flush_input() {
@@ -300,25 +306,27 @@ private:
     }
     if (r < 0) {
       if (errno == EAGAIN || errno == EINTR) return true;
-      if (m_datagram && errno == ECONNREFUSED) return true;  // ICMP port unreachable: treat as silence
+      if (m_datagram && errno == ECONNREFUSED) return true; // ICMP port unreachable: treat as silence
       reply.error = std::strerror(errno);
       return false;
     }
-    if (m_datagram) m_buf.clear();  // one datagram, one frame
+    if (m_datagram) m_buf.clear(); // one datagram, one frame
     m_buf.insert(m_buf.end(), tmp, tmp + r);
     return true;
   }
 
-  void drop_front(std::size_t n) { m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<long>(std::min(n, m_buf.size()))); }
+  void drop_front(std::size_t n) {
+    m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<long>(std::min(n, m_buf.size())));
+  }
 
   bool fc_matches(std::uint8_t fc) const { return fc == m_expect_fc || fc == (m_expect_fc | 0x80); }
 
   // Takes a complete answer for the current request out of the buffer, if there is one.
   bool try_extract(Reply& reply) {
     switch (m_framing) {
-      case Framing::mbap: return extract_mbap(reply);
-      case Framing::rtu: return extract_rtu(reply);
-      case Framing::ascii: return extract_ascii(reply);
+    case Framing::mbap: return extract_mbap(reply);
+    case Framing::rtu: return extract_rtu(reply);
+    case Framing::ascii: return extract_ascii(reply);
     }
     return false;
   }
@@ -328,7 +336,7 @@ private:
       const std::uint16_t tid = static_cast<std::uint16_t>((m_buf[0] << 8) | m_buf[1]);
       const std::uint16_t proto = static_cast<std::uint16_t>((m_buf[2] << 8) | m_buf[3]);
       const std::size_t len = (std::size_t(m_buf[4]) << 8) | m_buf[5];
-      if (proto != 0 || len < 2 || len > 254) {  // not an MBAP header: hunt
+      if (proto != 0 || len < 2 || len > 254) { // not an MBAP header: hunt
         drop_front(1);
         reply.stale++;
         continue;
@@ -337,8 +345,9 @@ private:
       const std::uint8_t unit = m_buf[6];
       if (tid != m_tid || unit != m_expect_unit || !fc_matches(m_buf[7])) {
         m_mismatch = tid != m_tid ? fmt::format("answer with transaction id {}, expected {}", tid, m_tid)
-                                  : unit != m_expect_unit ? fmt::format("answer from unit {}, expected {}", unit, m_expect_unit)
-                                                          : fmt::format("answer with function code {}, expected {}", m_buf[7], m_expect_fc);
+                     : unit != m_expect_unit
+                         ? fmt::format("answer from unit {}, expected {}", unit, m_expect_unit)
+                         : fmt::format("answer with function code {}, expected {}", m_buf[7], m_expect_fc);
         drop_front(6 + len);
         reply.stale++;
         continue;
@@ -364,7 +373,7 @@ private:
       }
       const modbus::RtuLength rl = modbus::rtu_frame_length(b, modbus::Direction::response);
       if (rl.status == modbus::RtuLength::need_more || (rl.status == modbus::RtuLength::known && b.size() < rl.length))
-        continue;  // may still complete; a later offset may hold the real answer
+        continue; // may still complete; a later offset may hold the real answer
       // Unknown layout: the bytes so far, judged by their CRC.
       const std::size_t flen = rl.status == modbus::RtuLength::known ? rl.length : b.size();
       if (flen >= 4 && modbus::crc16(b.first(flen)) == 0) {
@@ -406,8 +415,10 @@ private:
           return -1;
         };
         const int hi = nib(hex[i]), lo = nib(hex[i + 1]);
-        if (hi < 0 || lo < 0) bad = true;
-        else bin.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+        if (hi < 0 || lo < 0)
+          bad = true;
+        else
+          bin.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
       }
       if (bad) {
         reply.stale++;
@@ -440,16 +451,16 @@ private:
   std::uint8_t m_expect_unit = 0;
   std::uint8_t m_expect_fc = 0;
   bool m_crc_failed = false;
-  bool m_unclean = true;  // the last transaction may have left bytes behind
+  bool m_unclean = true; // the last transaction may have left bytes behind
   std::string m_mismatch;
   std::vector<std::uint8_t> m_out;
   std::vector<std::uint8_t> m_buf;
 };
 
-}  // namespace
+} // namespace
 
 std::unique_ptr<Client> make_client(const Target& target, ClientOptions options) {
   return std::make_unique<FdClient>(target, options);
 }
 
-}  // namespace iot::transport
+} // namespace iot::transport

