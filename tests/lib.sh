@@ -81,3 +81,12 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
         sys.exit(f"{sys.argv[1]}:{n}: {errors[0].message}: {line.strip()}")
 PY
 }
+
+# subcommands_of TOOL [SUB]: the subcommands its --help lists.
+subcommands_of() {
+  "$@" --help | awk '/^Subcommands:/{s=1;next} s&&/^[^ ]/{s=0} s&&NF{print $1}'
+}
+# long_options_of TOOL [SUB]: the long options its --help lists (hidden ones are not listed).
+long_options_of() {
+  "$@" --help | grep -oE '(^|[ ,])--[a-z0-9][a-z0-9-]*' | sed -E 's/^[ ,]//' | sort -u
+}

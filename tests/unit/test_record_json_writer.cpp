@@ -66,3 +66,22 @@ TEST_CASE("iot::JsonWriter::begin_record starts with ts and kind") {
   w.end_object();
   CHECK(out == R"({"ts":"2026-11-21T08:00:00.123Z","kind":"frame","unit":1})");
 }
+
+TEST_CASE("iot::JsonWriter leaves the string exact at the top level and after an abandoned record") {
+  std::string out = "prefix|";
+  {
+    JsonWriter w(out);
+    w.begin_object();
+    w.field("a", "x\ny");
+    w.end_object();
+    CHECK(out == "prefix|{\"a\":\"x\\ny\"}");
+    out.clear();  // the owner flushed the line: the writer must not grow it back
+  }
+  CHECK(out.empty());
+  {
+    JsonWriter w(out);
+    w.begin_object();
+    w.field("long", std::string(2000, 'z'));
+  }  // abandoned mid-record: the chunk it grew is trimmed to what was written
+  CHECK(out.size() == std::string(R"({"long":")").size() + 2000 + 1);
+}

@@ -11,9 +11,17 @@
 
 namespace iot {
 
+// While an object or array is open the writer owns the end of the string (it
+// grows it in chunks and writes in place, which is what makes it fast); the
+// string is exact again whenever the writer is back at the top level and when
+// the writer is destroyed. So: do not touch the string while a record is open;
+// use raw() to insert pre-encoded JSON.
 class JsonWriter {
 public:
-  explicit JsonWriter(std::string& out) : m_out(out) {}
+  explicit JsonWriter(std::string& out);
+  ~JsonWriter();
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
 
   void begin_object();
   void end_object();
@@ -35,6 +43,8 @@ public:
   void value(unsigned long long v);
   void value(double v);  // NaN and infinities become null: JSON has no spelling for them
   void value_ts(TimePoint t);
+  // Bytes as a string of lower-case hex digits without separators.
+  void value_hex(const std::uint8_t* data, std::size_t size);
   void null();
   // Inserts already-encoded JSON as one value (used to pass payloads through).
   void raw(std::string_view json);
@@ -54,8 +64,25 @@ public:
 
 private:
   void separate();
+  // Room for `n` more bytes at m_pos.
+  char* room(std::size_t n) {
+    if (static_cast<std::size_t>(m_end - m_pos) < n) grow(n);
+    return m_pos;
+  }
+  void grow(std::size_t n);
+  void put(char c) { *room(1) = c, ++m_pos; }
+  void put(std::string_view s);
+  void put_string(std::string_view s);
+  // Makes the string's size exact again (at the top level).
+  void sync();
+  void done() {
+    if (m_depth == 0) sync();
+  }
 
   std::string& m_out;
+  char* m_pos = nullptr;  // next byte to write, inside m_out's storage
+  char* m_end = nullptr;  // end of the bytes m_out has been grown to
+  std::size_t m_grown = 0;  // m_out.size() as this writer left it; differs if someone else changed it
   std::uint64_t m_has_items = 0;  // bit per nesting level: a value was written there
   int m_depth = 0;
   bool m_after_key = false;

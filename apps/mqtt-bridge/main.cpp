@@ -1,0 +1,104 @@
+// iot-mqtt-bridge: JSON Lines records to and from an MQTT broker.
+// Only command-line wiring here; the work is in libcore/iot/mqtt/.
+#include "iot/cli/cli.hpp"
+#include "iot/mqtt/args.hpp"
+
+namespace {
+
+void add_connect_options(CLI::App* cmd, iot::mqtt::ConnectArgs& a) {
+  cmd->add_option("-b,--broker", a.broker, "Broker URL: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]")->capture_default_str();
+  cmd->add_option("-i,--client-id", a.client_id, "Client identifier (default: iot-mqtt-bridge-HOST-PID)");
+  iot::cli::choices(cmd->add_option("--mqtt-version", a.version, "Protocol version: 3.1.1 or 5")->capture_default_str(),
+                    {"3.1.1", "5"});
+  cmd->add_option("-k,--keepalive", a.keepalive, "Keep-alive interval")->capture_default_str();
+  cmd->add_flag("-c,--no-clean", a.no_clean, "Keep the session on the broker (needs --client-id)");
+  cmd->add_option("--session-expiry", a.session_expiry, "MQTT 5 session expiry interval, e.g. 1h");
+  cmd->add_option("-u,--username", a.username, "User name");
+  iot::cli::path(cmd->add_option("--password-file", a.password_file, "Read the password from the first line of this file"));
+  cmd->add_option("--password-env", a.password_env, "Read the password from this environment variable");
+  iot::cli::path(cmd->add_option("--cafile", a.ca_file, "CA certificates (PEM) to verify the broker with"));
+  iot::cli::path(cmd->add_option("--cert", a.cert_file, "Client certificate (PEM)"));
+  iot::cli::path(cmd->add_option("--key", a.key_file, "Client private key (PEM)"));
+  cmd->add_flag("--insecure", a.insecure, "Do not verify the broker's certificate or host name");
+  cmd->add_option("--will-topic", a.will_topic, "Last will topic");
+  cmd->add_option("--will-payload", a.will_payload, "Last will payload");
+  cmd->add_option("--will-qos", a.will_qos, "Last will QoS");
+  cmd->add_flag("--will-retain", a.will_retain, "Retain the last will");
+  cmd->add_option("--birth-topic", a.birth_topic, "Topic of a message published after every connect");
+  cmd->add_option("--birth-payload", a.birth_payload, "Payload of the birth message");
+  cmd->add_option("--birth-qos", a.birth_qos, "QoS of the birth message");
+  cmd->add_flag("--birth-retain", a.birth_retain, "Retain the birth message");
+  cmd->add_option("--reconnect-min", a.reconnect_min, "First reconnect delay (doubles up to --reconnect-max)")
+      ->capture_default_str();
+  cmd->add_option("--reconnect-max", a.reconnect_max, "Longest delay between reconnect attempts")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  iot::cli::Tool tool("iot-mqtt-bridge", "JSON Lines records to and from an MQTT broker, without silent loss");
+  CLI::App& app = tool.app();
+  app.require_subcommand(1);
+
+  iot::mqtt::ConnectArgs pub_conn;
+  iot::mqtt::PubArgs pub;
+  CLI::App* pub_cmd = iot::cli::add_command(tool, app, "pub", "Publish each stdin record as an MQTT message", [&] {
+    return iot::mqtt::run_pub(iot::mqtt::to_pub_options(pub_conn, pub), 0, 1);
+  });
+  add_connect_options(pub_cmd, pub_conn);
+  pub_cmd->add_option("-t,--topic", pub.topic, "Topic, a template over record fields such as 'site/{device}/{point}'");
+  pub_cmd->add_option("--payload", pub.payload_field, "Send only this field of each record (default: the whole record)");
+  iot::cli::choices(pub_cmd->add_option("-q,--qos", pub.qos, "QoS of messages (an mqtt record may set its own)")
+                        ->capture_default_str()
+                        ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
+                    {"0", "1", "2"});
+  pub_cmd->add_flag("-r,--retain", pub.retain, "Retain messages");
+  pub_cmd->add_option("-w,--window", pub.window, "Messages in flight (sent, not yet acknowledged)")->capture_default_str();
+  pub_cmd->add_option("--max-payload", pub.max_payload, "Refuse payloads larger than this (e.g. 64K)")->capture_default_str();
+  iot::cli::path(pub_cmd->add_option("--spool", pub.spool, "Store-and-forward spool directory (survives restarts)"));
+  pub_cmd->add_option("--spool-max", pub.spool_max, "Largest size of the spool on disk")->capture_default_str();
+  pub_cmd->add_option("--spool-segment", pub.spool_segment, "Size of one spool segment file")->capture_default_str();
+  iot::cli::choices(pub_cmd->add_option("--spool-full", pub.spool_full, "When the spool is full: drop-oldest, drop-newest or block")
+                        ->capture_default_str(),
+                    {"drop-oldest", "drop-newest", "block"});
+  pub_cmd->add_option("--drain-timeout", pub.drain_timeout, "At end of input, wait at most this long for acknowledgements");
+  pub_cmd->add_flag("--no-stats", pub.no_stats, "Do not write the stats record to stdout at the end");
+
+  iot::mqtt::ConnectArgs sub_conn;
+  iot::mqtt::SubArgs sub;
+  CLI::App* sub_cmd = iot::cli::add_command(tool, app, "sub", "Write one mqtt record per received message", [&] {
+    return iot::mqtt::run_sub(iot::mqtt::to_sub_options(sub_conn, sub), 1);
+  });
+  add_connect_options(sub_cmd, sub_conn);
+  sub_cmd->add_option("-t,--topic", sub.topics, "Topic filter, repeatable; $share/GROUP/FILTER for a shared subscription")
+      ->required();
+  iot::cli::choices(sub_cmd->add_option("-q,--qos", sub.qos, "QoS of the subscriptions")
+                        ->capture_default_str()
+                        ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
+                    {"0", "1", "2"});
+  sub_cmd->add_option("-C,--count", sub.count, "Stop after this many messages");
+  iot::cli::choices(sub_cmd->add_option("--answer", sub.answer,
+                                        "Answer devices as their platform does: acrel (login, para, heart get res=1)"),
+                    {"acrel"});
+
+  iot::mqtt::ConnectArgs fleet_conn;
+  iot::mqtt::FleetArgs fleet;
+  CLI::App* fleet_cmd = iot::cli::add_command(
+      tool, app, "acrel-sim", "Simulate Acrel ADW300 meters publishing the acrelHW protocol", [&] {
+        return iot::acrel::run_fleet(iot::mqtt::to_fleet_options(fleet_conn, fleet), iot::mqtt::fleet_duration(fleet), 1);
+      });
+  add_connect_options(fleet_cmd, fleet_conn);
+  fleet_cmd->add_option("-n,--meters", fleet.meters, "Number of meters, each with its own connection")->capture_default_str();
+  fleet_cmd->add_option("--first-sn", fleet.first_sn, "Serial number of the first meter (14 digits)")->capture_default_str();
+  fleet_cmd->add_option("--product", fleet.product, "Product level of the topics")->capture_default_str();
+  fleet_cmd->add_option("--meter-name", fleet.meter_name, "meterName in para and data")->capture_default_str();
+  fleet_cmd->add_option("--up-interval", fleet.up_interval, "Data period in minutes (para upInterval)")->capture_default_str();
+  fleet_cmd->add_option("--fast", fleet.fast, "Data period override for tests and demos, e.g. 1s");
+  fleet_cmd->add_option("--heart", fleet.heart, "Heartbeat period")->capture_default_str();
+  iot::cli::choices(fleet_cmd->add_option("-q,--qos", fleet.qos, "QoS of the meters' messages")
+                        ->capture_default_str()
+                        ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
+                    {"0", "1", "2"});
+  fleet_cmd->add_option("--duration", fleet.duration, "Stop after this long (default: until SIGINT/SIGTERM)");
+  return tool.run(argc, argv);
+}

@@ -1,0 +1,100 @@
+// iot-poll: reads Modbus devices and writes one JSON line per value.
+// Only option wiring lives here; the commands are in libcore/iot/poll/.
+#include "iot/cli/cli.hpp"
+#include "iot/poll/commands.hpp"
+
+namespace {
+
+void add_output(iot::cli::Tool& tool, CLI::App* cmd, iot::poll::OutputOptions& out) {
+  iot::cli::choices(cmd->add_option("--format", out.format,
+                                    "Output: jsonl, csv or table (default: table on a terminal, else jsonl)")
+                        ->capture_default_str(),
+                    {"auto", "jsonl", "csv", "table"});
+  (void)tool;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  iot::cli::Tool tool("iot-poll", "Poll Modbus devices (TCP, UDP, RTU, ASCII, RTU over TCP) and write JSON Lines records");
+  CLI::App& app = tool.app();
+  app.require_subcommand(1);
+
+  iot::poll::ReadOptions read;
+  CLI::App* r = iot::cli::add_command(tool, app, "read", "Read registers or bits of one or more units", [&] {
+    read.out.color = tool.common().color;
+    return iot::poll::run_read(read);
+  });
+  r->add_option("target", read.target, "tcp://host:502, udp://host, rtu+tcp://host:4001, rtu:/dev/ttyUSB0?baud=9600&parity=E, ascii:/dev/...")
+      ->required();
+  r->add_option("refs", read.refs, "What to read: hr:0:10 (10 values), ir:5, coil:0:16, di:3, 40001, 300011")->required();
+  r->add_option("-u,--unit", read.units, "Unit ids: 1, 1,3,5-9")->capture_default_str();
+  r->add_option("-t,--type", read.type, "Value type: u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit")->capture_default_str();
+  r->add_option("-o,--order", read.order, "Word/byte order of multi-register values: ABCD CDAB BADC DCBA")->capture_default_str();
+  r->add_option("--length", read.length, "String length in bytes (--type string)");
+  r->add_option("--scale", read.scale, "Multiply the raw value by this")->capture_default_str();
+  r->add_option("--offset", read.offset, "Add this after scaling")->capture_default_str();
+  r->add_option("--zero", read.zero, "Raw value that means zero (subtracted first)")->capture_default_str();
+  r->add_option("--decimals", read.decimals, "Divide by 10^N and round to N digits");
+  r->add_option("--uom", read.uom, "Unit of measure written with each reading");
+  r->add_flag("-1,--once", read.once, "Read once (the default without --interval, --count or --duration)");
+  r->add_option("-i,--interval", read.interval, "Read every DURATION (e.g. 1s, 250ms) until stopped");
+  r->add_option("-n,--count", read.count, "Stop after N cycles");
+  r->add_option("-d,--duration", read.duration, "Stop after DURATION");
+  r->add_option("--timeout", read.timeout, "Response timeout")->capture_default_str();
+  r->add_option("--retries", read.retries, "Further attempts after a failed request")->capture_default_str();
+  r->add_option("--max-read", read.max_read, "Registers per request (devices that refuse long reads)")->capture_default_str();
+  r->add_option("--hole", read.hole, "Unused registers a merged read may span")->capture_default_str();
+  r->add_flag("--no-stats", read.no_stats, "No stats record at the end");
+  add_output(tool, r, read.out);
+
+  iot::poll::WriteOptions write;
+  CLI::App* w = iot::cli::add_command(tool, app, "write", "Write registers or coils and print the device's answer", [&] {
+    write.out.color = tool.common().color;
+    return iot::poll::run_write(write);
+  });
+  w->add_option("target", write.target, "Target URL, as for read")->required();
+  w->add_option("assignments", write.assignments, "hr:10=123 (FC06), hr:10=1,2,3 (FC16), coil:5=1 (FC05), coil:0=1,0,1 (FC15)")
+      ->required();
+  w->add_option("-u,--unit", write.unit, "Unit id")->capture_default_str();
+  w->add_option("-t,--type", write.type, "Value type of the values (f32 writes two registers)")->capture_default_str();
+  w->add_option("-o,--order", write.order, "Word/byte order: ABCD CDAB BADC DCBA")->capture_default_str();
+  w->add_flag("-m,--multi", write.multi, "Use FC16/FC15 even for a single register or coil");
+  w->add_option("--timeout", write.timeout, "Response timeout")->capture_default_str();
+  w->add_option("--retries", write.retries, "Further attempts after a failed request")->capture_default_str();
+  add_output(tool, w, write.out);
+
+  iot::poll::ScanOptions scan;
+  CLI::App* s = iot::cli::add_command(tool, app, "scan", "Find which unit ids answer, at which line settings", [&] {
+    scan.out.color = tool.common().color;
+    return iot::poll::run_scan(scan);
+  });
+  s->add_option("target", scan.target, "Target URL, as for read")->required();
+  s->add_option("--units", scan.units, "Unit ids to try")->capture_default_str();
+  s->add_option("--baud", scan.bauds, "Serial: baud rates to try, e.g. 9600,19200,38400");
+  s->add_option("--parity", scan.parities, "Serial: parities to try, e.g. E,N,O");
+  s->add_option("--addr", scan.addr, "Address read to probe each unit")->capture_default_str();
+  s->add_option("--timeout", scan.timeout, "Response timeout per probe")->capture_default_str();
+  add_output(tool, s, scan.out);
+
+  iot::poll::SiteOptions site;
+  CLI::App* run = iot::cli::add_command(tool, app, "run", "Poll every enabled point of a site file, one worker per port", [&] {
+    site.out.color = tool.common().color;
+    return iot::poll::run_site(site);
+  });
+  iot::cli::path(run->add_option("-c,--config", site.site, "Site file (TOML, see iot-config(5))")->required());
+  run->add_flag("--allow-write", site.allow_write, "Accept write commands on stdin");
+  run->add_option("--on-alarm", site.on_alarm, "Run CMD (sh -c) with alarm records on its stdin");
+  run->add_option("--alarm-window", site.alarm_window, "Batch alarms for --on-alarm per DURATION (0: at once)")->capture_default_str();
+  run->add_option("-d,--duration", site.duration, "Stop after DURATION");
+  run->add_option("-n,--count", site.count, "Stop after N cycles of every port");
+  run->add_flag("--no-stats", site.no_stats, "No stats records at the end");
+  add_output(tool, run, site.out);
+
+  std::string plan_site;
+  CLI::App* plan = iot::cli::add_command(tool, app, "plan", "Print the read plan of a site file",
+                                         [&] { return iot::poll::run_plan(plan_site); });
+  iot::cli::path(plan->add_option("-c,--config", plan_site, "Site file")->required());
+
+  return tool.run(argc, argv);
+}

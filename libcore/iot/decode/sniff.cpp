@@ -1,0 +1,137 @@
+#include <poll.h>
+#include <time.h>
+
+#include <cerrno>
+
+#include "iot/cli/log.hpp"
+#include "iot/core/error.hpp"
+#include "iot/core/signals.hpp"
+#include "iot/decode/commands.hpp"
+#include "iot/decode/frames.hpp"
+#include "iot/modbus/rtu_splitter.hpp"
+#include "iot/modbus/spec.hpp"
+#include "iot/transport/serial.hpp"
+
+namespace iot::decode {
+
+namespace {
+std::int64_t monotonic_us() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<std::int64_t>(t.tv_sec) * 1000000 + t.tv_nsec / 1000;
+}
+
+// Splits Modbus ASCII ([SL] §2.5.2): a frame runs from ':' to LF; bytes outside are garbage.
+class AsciiSplitter {
+public:
+  template <typename Emit>
+  void feed(std::span<const std::uint8_t> bytes, Emit&& emit) {
+    for (std::uint8_t b : bytes) {
+      if (b == ':') {
+        if (!m_frame.empty()) emit(m_frame, "truncated");
+        m_frame.assign(1, b);
+      } else if (!m_frame.empty()) {
+        m_frame.push_back(b);
+        if (b == '\n') {
+          emit(m_frame, std::string_view{});
+          m_frame.clear();
+        } else if (m_frame.size() > modbus::k_max_ascii_adu_size) {
+          emit(m_frame, "too long");
+          m_frame.clear();
+        }
+      }
+    }
+  }
+
+private:
+  std::vector<std::uint8_t> m_frame;
+};
+}  // namespace
+
+ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
+  auto line = transport::SerialLine::open(cmd.port, cmd.settings, transport::SerialLine::Access::read_only);
+  log::info("listening on {} at {} baud (read-only)", cmd.port, cmd.settings.baud);
+  FrameDecoder decoder({cmd.framing, true});
+  FrameContext ctx;
+  std::uint64_t frames = 0;
+  // Splitter times are monotonic; records carry wall-clock time.
+  const std::int64_t wall_minus_mono = now().time_since_epoch().count() - monotonic_us();
+  auto emit = [&](std::span<const std::uint8_t> bytes, std::int64_t start_us, modbus::Direction dir,
+                  std::string_view problem) {
+    ctx.ts = from_epoch_us(start_us + wall_minus_mono);
+    ctx.direction = dir;
+    ctx.problem = problem;
+    decoder.decode(bytes, ctx, out);
+    out.flush();  // live: every frame as it passes
+    ++frames;
+  };
+
+  modbus::RtuSplitterOptions options;
+  options.baud = cmd.settings.baud;
+  options.bits_per_char = transport::bits_per_char(cmd.settings);
+  options.silence_us = cmd.silence_us.value_or(0);
+  options.latency_us = cmd.latency_us;
+  modbus::RtuSplitter rtu(
+      [&](const modbus::SplitFrame& f) { emit(f.bytes, f.start_us, f.direction, f.reason); }, options);
+  AsciiSplitter ascii;
+
+  std::uint8_t buf[4096];
+  pollfd fds[2] = {{line.fd(), POLLIN, 0}, {stop_fd(), POLLIN, 0}};
+  const int idle_ms = std::max(1, static_cast<int>(rtu.silence_us() / 1000));
+  while (!stop_requested() && (cmd.count == 0 || frames < cmd.count)) {
+    int n = ::poll(fds, stop_fd() >= 0 ? 2 : 1, idle_ms);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw errno_error("poll " + cmd.port);
+    }
+    if (n == 0) {
+      if (cmd.framing == modbus::Framing::rtu) rtu.idle(monotonic_us());
+      continue;
+    }
+    if (fds[0].revents & (POLLERR | POLLNVAL)) throw io_error(cmd.port + ": the port went away");
+    if (!(fds[0].revents & (POLLIN | POLLHUP))) continue;
+    std::size_t got = line.read_some(buf);
+    if (got == 0) {
+      if (fds[0].revents & POLLHUP) {
+        // A pty whose writer closed: wait for a new writer rather than spin.
+        ::poll(nullptr, 0, idle_ms);
+      }
+      continue;
+    }
+    const std::int64_t t = monotonic_us();
+    if (cmd.framing == modbus::Framing::rtu) {
+      rtu.feed({buf, got}, t);
+    } else {
+      ascii.feed({buf, got}, [&](std::span<const std::uint8_t> f, std::string_view problem) {
+        emit(f, t, modbus::Direction::unknown, problem);
+      });
+    }
+  }
+  if (cmd.framing == modbus::Framing::rtu) rtu.flush();
+  out.flush();
+  log::info("{} frames, {} with a bad CRC", decoder.frames(), decoder.bad_checks());
+  return ExitCode::ok;
+}
+
+ExitCode list_ports(LineSink& out) {
+  for (const transport::PortInfo& p : transport::list_ports()) {
+    RecordLine r(out);
+    r.w.begin_record(now(), "port");
+    r.w.field("name", p.name);
+    if (!p.description.empty()) r.w.field("description", p.description);
+    if (!p.transport.empty()) r.w.field("transport", p.transport);
+    if (p.usb_vid && p.usb_pid) {
+      char id[10];
+      std::snprintf(id, sizeof id, "%04x:%04x", *p.usb_vid, *p.usb_pid);
+      r.w.field("usb", std::string_view(id));
+    }
+    if (!p.usb_manufacturer.empty()) r.w.field("manufacturer", p.usb_manufacturer);
+    if (!p.usb_product.empty()) r.w.field("product", p.usb_product);
+    if (!p.usb_serial.empty()) r.w.field("serial", p.usb_serial);
+    r.w.end_object();
+  }
+  out.flush();
+  return ExitCode::ok;
+}
+
+}  // namespace iot::decode

@@ -1,0 +1,130 @@
+#include "iot/mqtt/args.hpp"
+
+#include "iot/acrel/protocol.hpp"
+#include "iot/core/error.hpp"
+#include "iot/core/time.hpp"
+
+namespace iot::mqtt {
+
+namespace {
+std::chrono::microseconds duration(const std::string& text, const char* what) {
+  auto d = parse_duration(text);
+  if (!d) throw usage_error(std::string(what) + ": bad duration '" + text + "' (e.g. 500ms, 30s, 5m)");
+  return *d;
+}
+}  // namespace
+
+ConnectOptions to_connect_options(const ConnectArgs& a) {
+  ConnectOptions o;
+  o.broker = a.broker;
+  parse_broker_url(o.broker);  // check early: a usage error, not a connection failure
+  o.client_id = a.client_id;
+  if (a.version == "3.1.1" || a.version == "4") o.version = 4;
+  else if (a.version == "5") o.version = 5;
+  else throw usage_error("--mqtt-version must be 3.1.1 or 5");
+  o.keepalive = std::chrono::duration_cast<std::chrono::seconds>(duration(a.keepalive, "--keepalive"));
+  o.clean = !a.no_clean;
+  if (a.no_clean && a.client_id.empty())
+    throw usage_error("--no-clean needs a fixed --client-id: the broker keeps the session under that id");
+  if (!a.session_expiry.empty()) {
+    if (o.version != 5) throw usage_error("--session-expiry needs --mqtt-version 5");
+    o.session_expiry = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(duration(a.session_expiry, "--session-expiry")).count());
+  } else if (o.version == 5 && a.no_clean) {
+    o.session_expiry = 0xFFFFFFFFu;  // MQTT 5 §3.1.2.11.2: the session never expires, as in 3.1.1 without clean session
+  }
+  o.username = a.username;
+  o.password = read_password(a.password_file, a.password_env);
+  o.ca_file = a.ca_file;
+  o.cert_file = a.cert_file;
+  o.key_file = a.key_file;
+  if (!o.cert_file.empty() && o.key_file.empty()) o.key_file = o.cert_file;  // PEM holding both
+  o.insecure = a.insecure;
+  const bool tls = parse_broker_url(o.broker).tls;
+  if (!tls && (!a.ca_file.empty() || !a.cert_file.empty() || a.insecure))
+    throw usage_error("--cafile, --cert and --insecure need an mqtts:// broker URL");
+  auto qos_ok = [](int q, const char* what) {
+    if (q < 0 || q > 2) throw usage_error(std::string(what) + " must be 0, 1 or 2");
+  };
+  if (!a.will_topic.empty()) {
+    qos_ok(a.will_qos, "--will-qos");
+    o.will = WillMessage{a.will_topic, a.will_payload, a.will_qos, a.will_retain};
+  }
+  if (!a.birth_topic.empty()) {
+    qos_ok(a.birth_qos, "--birth-qos");
+    o.birth = WillMessage{a.birth_topic, a.birth_payload, a.birth_qos, a.birth_retain};
+  }
+  o.reconnect_min = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.reconnect_min, "--reconnect-min"));
+  o.reconnect_max = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.reconnect_max, "--reconnect-max"));
+  if (o.reconnect_min.count() < 1) o.reconnect_min = std::chrono::milliseconds(1);
+  if (o.reconnect_max < o.reconnect_min) o.reconnect_max = o.reconnect_min;
+  return o;
+}
+
+PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
+  PubOptions o;
+  o.connect = to_connect_options(c);
+  if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
+  o.map.topic_template = a.topic;
+  if (!a.topic.empty()) TopicTemplate check(a.topic);
+  o.map.payload_field = a.payload_field;
+  o.map.qos = a.qos;
+  o.map.retain = a.retain;
+  o.map.max_payload = parse_size(a.max_payload);
+  if (o.map.max_payload > 268435455) o.map.max_payload = 268435455;
+  if (a.window < 1 || a.window > 65535) throw usage_error("--window must be 1 to 65535");
+  o.window = a.window;
+  if (!a.spool.empty()) {
+    SpoolOptions s;
+    s.dir = a.spool;
+    s.max_bytes = parse_size(a.spool_max);
+    s.segment_bytes = parse_size(a.spool_segment);
+    if (s.max_bytes < 64 * 1024) throw usage_error("--spool-max must be at least 64K");
+    if (a.spool_full == "drop-oldest") s.full = SpoolFull::drop_oldest;
+    else if (a.spool_full == "drop-newest") s.full = SpoolFull::drop_newest;
+    else if (a.spool_full == "block") s.full = SpoolFull::block;
+    else throw usage_error("--spool-full must be drop-oldest, drop-newest or block");
+    o.spool = s;
+  }
+  if (!a.drain_timeout.empty())
+    o.drain_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.drain_timeout, "--drain-timeout"));
+  o.stats = !a.no_stats;
+  return o;
+}
+
+SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
+  SubOptions o;
+  o.connect = to_connect_options(c);
+  if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
+  for (const auto& t : a.topics) o.subscriptions.push_back({t, a.qos});
+  o.count = a.count;
+  if (a.answer == "acrel") o.answer = iot::acrel::answer;
+  else if (!a.answer.empty()) throw usage_error("--answer knows only 'acrel'");
+  return o;
+}
+
+iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs& a) {
+  iot::acrel::FleetOptions o;
+  o.connect = to_connect_options(c);
+  if (a.meters < 1 || a.meters > 100000) throw usage_error("--meters must be 1 to 100000");
+  o.meters = a.meters;
+  if (a.first_sn < 10000000000000ull || a.first_sn + a.meters > 99999999999999ull)
+    throw usage_error("--first-sn must leave 14-digit serial numbers");
+  o.first_sn = a.first_sn;
+  o.product = a.product;
+  o.meter_name = a.meter_name;
+  if (a.up_interval < 1) throw usage_error("--up-interval must be at least 1 minute");
+  o.up_interval_minutes = a.up_interval;
+  if (!a.fast.empty()) o.fast = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.fast, "--fast"));
+  o.heart = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.heart, "--heart"));
+  if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
+  o.qos = a.qos;
+  return o;
+}
+
+std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a) {
+  if (a.duration.empty()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.duration, "--duration"));
+}
+
+}  // namespace iot::mqtt

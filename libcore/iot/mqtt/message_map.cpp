@@ -1,0 +1,186 @@
+#include "iot/mqtt/message_map.hpp"
+
+#include <fmt/format.h>
+
+#include "iot/core/error.hpp"
+#include "iot/mqtt/codec.hpp"
+
+namespace iot::mqtt {
+
+TopicTemplate::TopicTemplate(std::string_view text) {
+  std::string literal;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '{' && i + 1 < text.size() && text[i + 1] == '{') {
+      literal.push_back('{');
+      ++i;
+    } else if (c == '}' && i + 1 < text.size() && text[i + 1] == '}') {
+      literal.push_back('}');
+      ++i;
+    } else if (c == '{') {
+      const auto close = text.find('}', i);
+      if (close == std::string_view::npos) throw usage_error(fmt::format("topic template '{}': unclosed '{{'", text));
+      std::string name(text.substr(i + 1, close - i - 1));
+      if (name.empty() || name.find('{') != std::string::npos)
+        throw usage_error(fmt::format("topic template '{}': bad field name '{}'", text, name));
+      if (!literal.empty()) m_parts.push_back({false, std::move(literal)});
+      literal.clear();
+      m_parts.push_back({true, std::move(name)});
+      i = close;
+    } else if (c == '}') {
+      throw usage_error(fmt::format("topic template '{}': '}}' without '{{'", text));
+    } else {
+      literal.push_back(c);
+    }
+  }
+  if (!literal.empty()) m_parts.push_back({false, std::move(literal)});
+}
+
+bool TopicTemplate::render(simdjson::dom::object record, std::string& out, std::string& error) const {
+  out.clear();
+  for (const Part& p : m_parts) {
+    if (!p.field) {
+      out += p.text;
+      continue;
+    }
+    simdjson::dom::element e;
+    if (record.at_key(p.text).get(e) != simdjson::SUCCESS) {
+      error = fmt::format("field '{}' of the topic template is missing", p.text);
+      return false;
+    }
+    switch (e.type()) {
+      case simdjson::dom::element_type::STRING: {
+        std::string_view s = e.get_string().value_unsafe();
+        if (s.empty()) {
+          error = fmt::format("field '{}' of the topic template is empty", p.text);
+          return false;
+        }
+        out += s;
+        break;
+      }
+      case simdjson::dom::element_type::INT64: out += std::to_string(e.get_int64().value_unsafe()); break;
+      case simdjson::dom::element_type::UINT64: out += std::to_string(e.get_uint64().value_unsafe()); break;
+      case simdjson::dom::element_type::DOUBLE: out += fmt::format("{}", e.get_double().value_unsafe()); break;
+      case simdjson::dom::element_type::BOOL: out += e.get_bool().value_unsafe() ? "true" : "false"; break;
+      default:
+        error = fmt::format("field '{}' of the topic template is not a string or number", p.text);
+        return false;
+    }
+  }
+  return valid_topic_name(out, error);
+}
+
+bool valid_topic_name(std::string_view topic, std::string& error) {
+  if (topic.empty()) {
+    error = "empty topic";
+    return false;
+  }
+  if (topic.size() > 65535) {
+    error = "topic longer than 65535 bytes";
+    return false;
+  }
+  for (char c : topic) {
+    if (c == '+' || c == '#' || c == '\0') {
+      error = fmt::format("topic '{}' contains '{}', which a topic name may not (MQTT 3.1.1 §4.7.1)", topic,
+                          c == '\0' ? std::string("NUL") : std::string(1, c));
+      return false;
+    }
+  }
+  return true;
+}
+
+MessageMapper::MessageMapper(MapOptions options) : m_options(std::move(options)) {
+  if (!m_options.topic_template.empty()) m_template = TopicTemplate(m_options.topic_template);
+}
+
+namespace {
+
+void payload_from_element(simdjson::dom::element e, std::string& out) {
+  if (e.type() == simdjson::dom::element_type::STRING) {
+    out.assign(e.get_string().value_unsafe());
+  } else {
+    out = simdjson::minify(e);
+  }
+}
+
+}  // namespace
+
+bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessage& out, std::string& error) {
+  simdjson::dom::object rec;
+  try {
+    rec = m_parser.parse(line, line_number);
+  } catch (const Error&) {
+    error = "not a JSON object";
+    return false;
+  }
+  const auto kind = get_string(rec, "kind");
+  const bool is_mqtt = (kind && *kind == "mqtt") ||
+                       (!kind && get_string(rec, "topic") &&
+                        (rec.at_key("payload").error() == simdjson::SUCCESS || rec.at_key("payload_b64").error() == simdjson::SUCCESS));
+  out.qos = m_options.qos;
+  out.retain = m_options.retain;
+  if (is_mqtt) {
+    const auto topic = get_string(rec, "topic");
+    if (!topic) {
+      error = "mqtt record without a string \"topic\"";
+      return false;
+    }
+    out.topic.assign(*topic);
+    if (!valid_topic_name(out.topic, error)) return false;
+    simdjson::dom::element p;
+    if (rec.at_key("payload").get(p) == simdjson::SUCCESS) {
+      payload_from_element(p, out.payload);
+    } else if (const auto b64 = get_string(rec, "payload_b64")) {
+      auto bytes = base64_decode(*b64);
+      if (!bytes) {
+        error = "\"payload_b64\" is not base64";
+        return false;
+      }
+      out.payload = std::move(*bytes);
+    } else {
+      out.payload.clear();  // an mqtt record without payload: an empty message (e.g. to clear a retained topic)
+    }
+    simdjson::dom::element q;
+    if (rec.at_key("qos").get(q) == simdjson::SUCCESS) {
+      int64_t v = -1;
+      if (q.get_int64().get(v) != simdjson::SUCCESS || v < 0 || v > 2) {
+        error = "\"qos\" must be 0, 1 or 2";
+        return false;
+      }
+      out.qos = static_cast<int>(v);
+    }
+    simdjson::dom::element r;
+    if (rec.at_key("retain").get(r) == simdjson::SUCCESS) {
+      bool b = false;
+      if (r.get_bool().get(b) != simdjson::SUCCESS) {
+        error = "\"retain\" must be true or false";
+        return false;
+      }
+      out.retain = b;
+    }
+  } else {
+    if (m_template.empty()) {
+      error = "not an mqtt record, and no topic template (-t) was given";
+      return false;
+    }
+    if (!m_template.render(rec, out.topic, error)) return false;
+    if (m_options.payload_field.empty()) {
+      out.payload.assign(line);
+    } else {
+      simdjson::dom::element p;
+      if (rec.at_key(m_options.payload_field).get(p) != simdjson::SUCCESS) {
+        error = fmt::format("payload field '{}' is missing", m_options.payload_field);
+        return false;
+      }
+      payload_from_element(p, out.payload);
+    }
+  }
+  if (out.payload.size() > m_options.max_payload) {
+    error = fmt::format("payload of {} bytes is larger than the maximum of {} bytes (--max-payload or the broker's limit); refused",
+                        out.payload.size(), m_options.max_payload);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace iot::mqtt

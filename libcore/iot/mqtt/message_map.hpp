@@ -1,0 +1,68 @@
+#pragma once
+// How `pub` turns one stdin line into one MQTT message:
+//  - an `mqtt` record ({"kind":"mqtt","topic":…,"payload"|"payload_b64":…,
+//    "qos":…,"retain":…}, or the same without "kind") is sent as it says;
+//  - any other record goes to the topic template (-t 'site/{device}/{point}')
+//    filled from its fields, with the whole line as payload or, with
+//    --payload FIELD, that one field (a string as its bytes, anything else as JSON).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "iot/record/record.hpp"
+
+namespace iot::mqtt {
+
+// A topic with {field} placeholders. "{{" and "}}" stand for literal braces.
+class TopicTemplate {
+public:
+  TopicTemplate() = default;
+  // Throws usage_error on an unbalanced brace or an empty field name.
+  explicit TopicTemplate(std::string_view text);
+  bool empty() const { return m_parts.empty(); }
+  // Renders over `record`; on failure returns false and sets `error`.
+  bool render(simdjson::dom::object record, std::string& out, std::string& error) const;
+
+private:
+  struct Part {
+    bool field = false;
+    std::string text;  // literal text or the field name
+  };
+  std::vector<Part> m_parts;
+};
+
+struct OutMessage {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+  bool retain = false;
+};
+
+struct MapOptions {
+  std::string topic_template;  // empty: only mqtt records are accepted
+  std::string payload_field;   // empty: the whole line
+  int qos = 0;
+  bool retain = false;
+  std::size_t max_payload = 268435455;  // MQTT 3.1.1 §2.2.3 largest Remaining Length
+};
+
+class MessageMapper {
+public:
+  explicit MessageMapper(MapOptions options);
+  // Maps `line` (which LineReader pads for simdjson). Returns false and sets
+  // `error` (without the line number) when the line must be skipped.
+  bool map(std::string_view line, std::size_t line_number, OutMessage& out, std::string& error);
+  void set_max_payload(std::size_t n) { m_options.max_payload = n; }
+
+private:
+  MapOptions m_options;
+  TopicTemplate m_template;
+  RecordParser m_parser;
+};
+
+// Whether `topic` is a valid topic name to publish to (MQTT 3.1.1 §4.7: not
+// empty, no wildcards, no NUL, at most 65535 bytes).
+bool valid_topic_name(std::string_view topic, std::string& error);
+
+}  // namespace iot::mqtt

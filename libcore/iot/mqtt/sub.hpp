@@ -1,0 +1,56 @@
+#pragma once
+// `iot-mqtt-bridge sub`: subscriptions → one `mqtt` record per message on stdout.
+//
+// A message is acknowledged (Paho's messageArrived returns 1, so the PUBACK or
+// PUBREC goes out) only after its line has been written to stdout. Every
+// (re)connect subscribes again. With a fixed client id and --no-clean, the
+// broker keeps the session and queues QoS 1/2 messages while we are away.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <MQTTAsync.h>
+
+#include "iot/core/exit_code.hpp"
+#include "iot/mqtt/options.hpp"
+#include "iot/record/json_writer.hpp"
+
+namespace iot::mqtt {
+
+struct Subscription {
+  std::string filter;
+  int qos = 0;
+};
+
+// The answer that an `--answer` handler publishes for a received message.
+struct Reply {
+  std::string topic;
+  std::string payload;
+  int qos = 0;
+};
+// Given the topic and payload of a received message, adds replies (if any).
+using Answerer = std::function<void(std::string_view topic, std::string_view payload, std::vector<Reply>& out)>;
+
+struct SubOptions {
+  ConnectOptions connect;
+  std::vector<Subscription> subscriptions;
+  std::uint64_t count = 0;  // stop after this many messages (0: never)
+  Answerer answer;          // e.g. the Acrel platform's replies
+};
+
+// Writes the `mqtt` record of one message (ts = now) into `w`: payload as JSON
+// when it is a JSON object, array, number, true, false or null; else as a string
+// when it is UTF-8; else payload_b64. A payload that is a JSON string is kept as
+// text with its quotes, so `pub` sends back exactly the same bytes.
+void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view payload, int qos, bool retain,
+                       const MQTTProperties* properties);
+
+// Subscription filter validity (MQTT 3.1.1 §4.7.1: '#' last and alone in its
+// level, '+' alone in its level; $share/GROUP/FILTER as in MQTT 5 §4.8.2).
+bool valid_topic_filter(std::string_view filter, std::string& error);
+
+// Runs sub until SIGINT/SIGTERM, --count messages, or a closed stdout.
+ExitCode run_sub(const SubOptions& options, int out_fd);
+
+}  // namespace iot::mqtt

@@ -1,0 +1,117 @@
+#include "iot/poll/alarm.hpp"
+
+#include <cmath>
+
+namespace iot::poll {
+
+std::string_view alarm_type_name(AlarmType type) {
+  switch (type) {
+    case AlarmType::hh: return "HH";
+    case AlarmType::ll: return "LL";
+    case AlarmType::hl: return "HL";
+  }
+  return "HH";
+}
+
+std::string_view alarm_level_name(AlarmLevel level) {
+  switch (level) {
+    case AlarmLevel::none: return "";
+    case AlarmLevel::h: return "H";
+    case AlarmLevel::hh: return "HH";
+    case AlarmLevel::l: return "L";
+    case AlarmLevel::ll: return "LL";
+  }
+  return "";
+}
+
+std::string_view alarm_state_name(AlarmEvent::State state) {
+  switch (state) {
+    case AlarmEvent::State::raised: return "raised";
+    case AlarmEvent::State::level: return "level";
+    case AlarmEvent::State::cleared: return "cleared";
+  }
+  return "raised";
+}
+
+namespace {
+bool is_high(AlarmLevel l) { return l == AlarmLevel::h || l == AlarmLevel::hh; }
+bool is_low(AlarmLevel l) { return l == AlarmLevel::l || l == AlarmLevel::ll; }
+int severity(AlarmLevel l) {
+  switch (l) {
+    case AlarmLevel::none: return 0;
+    case AlarmLevel::h:
+    case AlarmLevel::l: return 1;
+    case AlarmLevel::hh:
+    case AlarmLevel::ll: return 2;
+  }
+  return 0;
+}
+}  // namespace
+
+double AlarmEngine::limit_of(AlarmLevel level) const {
+  switch (level) {
+    case AlarmLevel::h: return m_limits.high.value_or(0);
+    case AlarmLevel::hh: return m_limits.high_high.value_or(0);
+    case AlarmLevel::l: return m_limits.low.value_or(0);
+    case AlarmLevel::ll: return m_limits.low_low.value_or(0);
+    case AlarmLevel::none: return 0;
+  }
+  return 0;
+}
+
+AlarmLevel AlarmEngine::target(double v) const {
+  const double db = m_limits.deadband;
+  const AlarmLevel cur = m_level;
+  const bool high_side = m_limits.type == AlarmType::hh || m_limits.type == AlarmType::hl;
+  const bool low_side = m_limits.type == AlarmType::ll || m_limits.type == AlarmType::hl;
+  if (high_side) {
+    // A level holds while the value has not gone back past its limit by the deadband.
+    const auto& hh = m_limits.high_high;
+    if (hh && (v >= *hh || (cur == AlarmLevel::hh && v >= *hh - db))) return AlarmLevel::hh;
+    const auto& h = m_limits.high;
+    if (h && (v >= *h || (is_high(cur) && v >= *h - db))) return AlarmLevel::h;
+    // Without `high`, HH's hold band is the only one.
+  }
+  if (low_side) {
+    const auto& ll = m_limits.low_low;
+    if (ll && (v <= *ll || (cur == AlarmLevel::ll && v <= *ll + db))) return AlarmLevel::ll;
+    const auto& l = m_limits.low;
+    if (l && (v <= *l || (is_low(cur) && v <= *l + db))) return AlarmLevel::l;
+  }
+  return AlarmLevel::none;
+}
+
+std::optional<AlarmEvent> AlarmEngine::update(double value, Micros t) {
+  if (std::isnan(value)) return std::nullopt;
+  const AlarmLevel want = target(value);
+  if (want == m_level) {
+    m_pending_since.reset();
+    return std::nullopt;
+  }
+  // A step back towards normal on the same side needs no delay.
+  const bool step_back = severity(want) < severity(m_level) &&
+                         (want == AlarmLevel::none || is_high(want) == is_high(m_level));
+  if (!step_back && m_limits.delay.count() > 0) {
+    if (!m_pending_since) m_pending_since = t;
+    if (t - *m_pending_since < m_limits.delay) return std::nullopt;
+  }
+  m_pending_since.reset();
+  AlarmEvent ev;
+  ev.previous = m_level;
+  ev.level = want;
+  ev.value = value;
+  if (m_level == AlarmLevel::none) {
+    ev.state = AlarmEvent::State::raised;
+    ev.limit = limit_of(want);
+  } else if (want == AlarmLevel::none) {
+    ev.state = AlarmEvent::State::cleared;
+    ev.limit = limit_of(m_level);
+  } else {
+    ev.state = AlarmEvent::State::level;
+    ev.limit = step_back ? limit_of(m_level) : limit_of(want);
+  }
+  m_level = want;
+  return ev;
+}
+
+}  // namespace iot::poll

@@ -1,0 +1,81 @@
+#pragma once
+// The iot-poll commands (read, write, scan, run, plan) behind apps/poll/main.cpp.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "iot/core/exit_code.hpp"
+
+namespace iot::poll {
+
+struct OutputOptions {
+  std::string format = "auto";  // auto | jsonl | csv | table
+  std::string color = "auto";   // from the common --color
+};
+
+struct ReadOptions {
+  std::string target;
+  std::string units = "1";
+  std::vector<std::string> refs;  // "hr:0:10" (10 values of --type), "40001", "coil:5"
+  std::string type = "u16";
+  std::string order = "ABCD";
+  std::uint16_t length = 0;  // string bytes
+  double scale = 1, offset = 0, zero = 0;
+  std::optional<int> decimals;
+  std::string uom;
+  bool once = false;
+  std::optional<std::string> interval;
+  std::optional<std::uint64_t> count;
+  std::optional<std::string> duration;
+  std::string timeout = "500ms";
+  std::uint32_t retries = 0;
+  std::uint32_t max_read = 125;
+  std::uint32_t hole = 16;
+  bool no_stats = false;
+  OutputOptions out;
+};
+ExitCode run_read(const ReadOptions& o);
+
+struct WriteOptions {
+  std::string target;
+  std::string unit = "1";
+  std::vector<std::string> assignments;  // "hr:10=123", "hr:10=1,2,3", "coil:5=1"
+  std::string type = "u16";
+  std::string order = "ABCD";
+  bool multi = false;
+  std::string timeout = "500ms";
+  std::uint32_t retries = 0;
+  OutputOptions out;
+};
+ExitCode run_write(const WriteOptions& o);
+
+struct ScanOptions {
+  std::string target;
+  std::string units = "1-247";
+  std::string bauds;     // "9600,19200" (serial only; default: the target's)
+  std::string parities;  // "E,N,O"
+  std::string addr = "hr:0";
+  std::string timeout = "100ms";
+  OutputOptions out;
+};
+ExitCode run_scan(const ScanOptions& o);
+
+struct SiteOptions {
+  std::string site;
+  bool allow_write = false;
+  std::optional<std::string> on_alarm;
+  std::string alarm_window = "0s";
+  std::optional<std::string> duration;
+  std::optional<std::uint64_t> count;
+  bool no_stats = false;
+  OutputOptions out;
+};
+ExitCode run_site(const SiteOptions& o);
+ExitCode run_plan(const std::string& site);
+
+// Parses a duration option or throws usage_error naming `what`.
+std::chrono::microseconds duration_option(const std::string& text, const std::string& what);
+
+}  // namespace iot::poll

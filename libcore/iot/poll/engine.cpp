@@ -1,0 +1,588 @@
+#include "iot/poll/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <fmt/format.h>
+#include <mutex>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "iot/cli/log.hpp"
+#include "iot/core/error.hpp"
+#include "iot/core/signals.hpp"
+#include "iot/poll/pdu.hpp"
+#include "iot/record/record.hpp"
+
+namespace iot::poll {
+
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+namespace {
+
+Micros steady_us() { return duration_cast<Micros>(SteadyClock::now().time_since_epoch()); }
+
+Quality quality_of(transport::ReplyStatus s) {
+  switch (s) {
+    case transport::ReplyStatus::ok: return Quality::ok;
+    case transport::ReplyStatus::timeout: return Quality::timeout;
+    case transport::ReplyStatus::crc: return Quality::crc;
+    default: return Quality::error;
+  }
+}
+
+int rank(ExitCode c) {
+  switch (c) {
+    case ExitCode::ok: return 0;
+    case ExitCode::device_exception: return 1;
+    case ExitCode::protocol: return 2;
+    case ExitCode::timeout: return 3;
+    case ExitCode::io: return 4;
+    default: return 5;
+  }
+}
+
+}  // namespace
+
+struct PointState {
+  std::optional<AlarmEngine> alarm;
+  ReportFilter filter;
+};
+
+struct DeviceState {
+  const DeviceSpec* spec = nullptr;
+  std::vector<PlannedRead> plan;
+  std::vector<PointState> points;
+  enum class Link { unknown, online, offline } link = Link::unknown;
+  std::uint32_t misses = 0;
+  SteadyClock::time_point next_probe{};
+};
+
+class PortWorker {
+public:
+  PortWorker(PortSpec spec, Output& out, const EngineOptions& options, const ClientFactory& factory)
+      : m_spec(std::move(spec)), m_out(out), m_options(options) {
+    for (auto& d : m_spec.devices) fill_addresses(d);
+    transport::ClientOptions co;
+    co.interrupt_fd = stop_fd();
+    m_client = factory ? factory(m_spec.target) : transport::make_client(m_spec.target, co);
+    m_wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    for (const auto& d : m_spec.devices) {
+      if (!d.enabled) continue;
+      DeviceState st;
+      st.spec = &d;
+      st.plan = plan_device(d, m_spec.timing);
+      for (const auto& p : d.points) {
+        PointState ps{p.alarm ? std::optional<AlarmEngine>(AlarmEngine(*p.alarm)) : std::nullopt, ReportFilter(p.report)};
+        st.points.push_back(std::move(ps));
+      }
+      m_devices.push_back(std::move(st));
+    }
+  }
+  ~PortWorker() {
+    if (m_wake_fd >= 0) ::close(m_wake_fd);
+  }
+
+  const PortSpec& spec() const { return m_spec; }
+  const PortStats& stats() const { return m_stats; }
+  ExitCode result() const { return m_result; }
+  std::exception_ptr failure() const { return m_failure; }
+  double wall_s() const { return m_wall_s; }
+
+  bool owns(const std::string& device) const {
+    return std::any_of(m_devices.begin(), m_devices.end(), [&](const DeviceState& d) { return d.spec->name == device; });
+  }
+
+  void submit(WriteCommand cmd) {
+    {
+      std::lock_guard lock(m_queue_mutex);
+      m_writes.push_back(std::move(cmd));
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(m_wake_fd, &one, sizeof one);
+  }
+
+  void start() {
+    m_thread = std::thread([this] {
+      try {
+        run();
+      } catch (const OutputClosed&) {
+        m_failure = std::current_exception();
+        request_stop();
+      } catch (...) {
+        m_failure = std::current_exception();
+        request_stop();
+      }
+    });
+  }
+  void join() {
+    if (m_thread.joinable()) m_thread.join();
+  }
+
+private:
+  void note(ExitCode c) {
+    if (rank(c) > rank(m_result)) m_result = c;
+  }
+
+  void port_status(std::string_view state, std::string reason) {
+    m_out.status(StatusRecord{now(), m_spec.name, std::nullopt, {}, state, std::move(reason)});
+  }
+
+  // Opens the connection when it is closed; false when it could not (yet).
+  bool ensure_open() {
+    if (m_client->is_open()) return true;
+    try {
+      m_client->open();
+      m_backoff = milliseconds(100);
+      if (m_was_disconnected) port_status("connected", m_client->describe());
+      m_was_disconnected = false;
+      return true;
+    } catch (const Error& e) {
+      if (m_options.fail_on_connect) throw;
+      if (!m_was_disconnected) port_status("disconnected", e.what());
+      m_was_disconnected = true;
+      log::debug("{}: {}; retrying in {} ms", m_spec.name, e.what(), m_backoff.count() / 1000);
+      wait_for(SteadyClock::now() + m_backoff);
+      m_backoff = std::min<Micros>(m_backoff * 2, std::max<Micros>(m_spec.timing.reconnect, milliseconds(100)));
+      return false;
+    }
+  }
+
+  void lost_connection(const std::string& why) {
+    m_client->close();
+    port_status("disconnected", why);
+    m_was_disconnected = true;
+  }
+
+  // One request with its retries; counts everything.
+  transport::Reply request(std::uint8_t unit, const Bytes& pdu) {
+    transport::Reply reply;
+    for (std::uint32_t attempt = 0; attempt <= m_spec.timing.retries; ++attempt) {
+      if (stop_requested()) {
+        reply.status = transport::ReplyStatus::stopped;
+        return reply;
+      }
+      m_stats.requests++;
+      reply = m_client->transact(unit, pdu, m_spec.timing.timeout);
+      m_stats.busy += reply.latency;
+      switch (reply.status) {
+        case transport::ReplyStatus::ok:
+          m_stats.answers++;
+          m_stats.latency.add(reply.latency);
+          if (!reply.pdu.empty() && (reply.pdu[0] & 0x80)) m_stats.exceptions++;
+          return reply;
+        case transport::ReplyStatus::timeout: m_stats.timeouts++; note(ExitCode::timeout); break;
+        case transport::ReplyStatus::crc: m_stats.crc_errors++; note(ExitCode::protocol); break;
+        case transport::ReplyStatus::io:
+          m_stats.errors++;
+          note(ExitCode::io);
+          return reply;
+        case transport::ReplyStatus::stopped: return reply;
+        default: m_stats.errors++; note(ExitCode::protocol); break;
+      }
+      if (m_spec.timing.gap.count() > 0) wait_for(SteadyClock::now() + m_spec.timing.gap);
+    }
+    return reply;
+  }
+
+  void emit_reading(DeviceState& dev, std::size_t idx, ReadingRecord& r, std::optional<double> numeric) {
+    PointState& ps = dev.points[idx];
+    const PointSpec& p = dev.spec->points[idx];
+    const Micros t = m_read_time;
+    if (ps.alarm && numeric && r.quality == Quality::ok) {
+      if (auto ev = ps.alarm->update(*numeric, t)) {
+        m_out.alarm(AlarmRecord{r.ts, m_spec.name, dev.spec->name, p.name, p.uom, dev.spec->unit, p.alarm->type, *ev});
+      }
+    }
+    r.alarm = ps.alarm ? ps.alarm->level() : AlarmLevel::none;
+    const std::string text = numeric ? std::string() : values::to_string(r.value);
+    if (ps.filter.admit(t, r.quality == Quality::ok ? numeric : std::nullopt, text, static_cast<int>(r.quality),
+                        static_cast<int>(r.alarm)))
+      m_out.reading(r);
+  }
+
+  void emit_failed(DeviceState& dev, const PlannedRead& read, Quality q, const std::string& error) {
+    const TimePoint ts = now();
+    m_read_time = steady_us();
+    for (std::size_t idx : read.items) {
+      const PointSpec& p = dev.spec->points[idx];
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, false, p.uom, q, error};
+      emit_reading(dev, idx, r, std::nullopt);
+    }
+  }
+
+  void emit_values(DeviceState& dev, const PlannedRead& read, const Bytes& answer) {
+    const TimePoint ts = now();
+    m_read_time = steady_us();
+    const bool bits = read.table == PlanTable::coil || read.table == PlanTable::discrete_input;
+    std::vector<std::uint16_t> words;
+    std::vector<bool> bitv;
+    if (bits) bitv = answer_bits(answer, read.count);
+    else words = answer_registers(answer, read.count);
+    for (std::size_t idx : read.items) {
+      const PointSpec& p = dev.spec->points[idx];
+      const std::size_t off = p.ref.addr - read.addr;
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, bits, p.uom, Quality::ok, {}};
+      std::optional<double> numeric;
+      try {
+        if (bits) {
+          const bool b = bitv[off];
+          r.raw = {static_cast<std::uint16_t>(b)};
+          r.value = b;
+        } else {
+          const std::size_t n = p.count();
+          r.raw.assign(words.begin() + static_cast<long>(off), words.begin() + static_cast<long>(off + n));
+          values::Value raw = values::decode(r.raw, p.format);
+          r.value = values::to_engineering(raw, p.scaling);
+        }
+        numeric = values::to_double(r.value);
+      } catch (const Error& e) {
+        r.quality = Quality::error;
+        r.value = std::monostate{};
+        r.error = e.what();
+      }
+      emit_reading(dev, idx, r, numeric);
+    }
+  }
+
+  void set_online(DeviceState& dev) {
+    dev.misses = 0;
+    if (dev.link != DeviceState::Link::online) {
+      const bool again = dev.link == DeviceState::Link::offline;
+      dev.link = DeviceState::Link::online;
+      if (m_options.device_status) m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "online", again ? "answered again" : "answered"});
+    }
+  }
+
+  void set_offline(DeviceState& dev, const std::string& why) {
+    dev.link = DeviceState::Link::offline;
+    dev.next_probe = SteadyClock::now() + m_spec.timing.reconnect;
+    m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "offline",
+                              fmt::format("{} requests without answer ({})", dev.misses, why)});
+    const TimePoint ts = now();
+    m_read_time = steady_us();
+    for (std::size_t idx = 0; idx < dev.spec->points.size(); ++idx) {
+      const PointSpec& p = dev.spec->points[idx];
+      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, false, p.uom, Quality::offline, "device offline"};
+      emit_reading(dev, idx, r, std::nullopt);
+    }
+  }
+
+  // Polls one device; with `probe`, stops at the first unanswered request. False
+  // when the connection was lost.
+  bool poll_device(DeviceState& dev, bool probe) {
+    for (const PlannedRead& read : dev.plan) {
+      if (stop_requested()) return true;
+      const Bytes pdu = read_request(read_function(read.table), read.addr, static_cast<std::uint16_t>(read.count));
+      transport::Reply reply = request(dev.spec->unit, pdu);
+      if (reply.status == transport::ReplyStatus::stopped) return true;
+      if (reply.status == transport::ReplyStatus::io) {
+        lost_connection(reply.error.empty() ? "connection lost" : reply.error);
+        return false;
+      }
+      if (reply.status == transport::ReplyStatus::ok) {
+        const AnswerCheck chk = check_answer(pdu, reply.pdu);
+        set_online(dev);
+        if (chk.exception) {
+          note(ExitCode::device_exception);
+          emit_failed(dev, read, Quality::exception, exception_text(*chk.exception));
+        } else if (!chk.ok) {
+          note(ExitCode::protocol);
+          emit_failed(dev, read, Quality::error, chk.error);
+        } else {
+          emit_values(dev, read, reply.pdu);
+        }
+      } else {
+        dev.misses++;
+        if (dev.link == DeviceState::Link::offline) {
+          dev.next_probe = SteadyClock::now() + m_spec.timing.reconnect;
+          return true;
+        }
+        if (dev.misses >= m_spec.timing.offline_after) {
+          set_offline(dev, reply.error);  // its readings say offline rather than timeout
+          return true;
+        }
+        emit_failed(dev, read, quality_of(reply.status), reply.error);
+        if (probe) return true;
+      }
+      if (m_spec.timing.gap.count() > 0) wait_for(SteadyClock::now() + m_spec.timing.gap);
+    }
+    return true;
+  }
+
+  // Sleeps until `until`, a stop, or a queued write. True when woken by a write.
+  bool wait_for(SteadyClock::time_point until) {
+    for (;;) {
+      const auto left = duration_cast<milliseconds>(until - SteadyClock::now()).count();
+      if (left <= 0 || stop_requested()) return false;
+      pollfd fds[2] = {{stop_fd(), POLLIN, 0}, {m_wake_fd, POLLIN, 0}};
+      const int n = ::poll(fds, 2, static_cast<int>(left));
+      if (n > 0 && (fds[1].revents & POLLIN)) return true;
+      if (n > 0 && (fds[0].revents & POLLIN)) return false;
+    }
+  }
+
+  void drain_wake() {
+    std::uint64_t v;
+    [[maybe_unused]] auto n = ::read(m_wake_fd, &v, sizeof v);
+  }
+
+  void run_writes() {
+    drain_wake();
+    for (;;) {
+      WriteCommand cmd;
+      {
+        std::lock_guard lock(m_queue_mutex);
+        if (m_writes.empty()) return;
+        cmd = std::move(m_writes.front());
+        m_writes.pop_front();
+      }
+      execute_write(cmd);
+    }
+  }
+
+  void execute_write(const WriteCommand& cmd) {
+    WriteRecord rec;
+    rec.port = m_spec.name;
+    rec.device = cmd.device;
+    rec.point = cmd.point;
+    rec.value_json = cmd.value_json;
+    const DeviceState* dev = nullptr;
+    for (const auto& d : m_devices)
+      if (d.spec->name == cmd.device) dev = &d;
+    const PointSpec* point = nullptr;
+    if (dev != nullptr)
+      for (const auto& p : dev->spec->points)
+        if (p.name == cmd.point) point = &p;
+    auto fail = [&](std::string quality, std::string error) {
+      rec.ts = now();
+      rec.ok = false;
+      rec.quality = std::move(quality);
+      rec.error = std::move(error);
+      m_out.write(rec);
+    };
+    if (dev == nullptr) return fail("error", "no such device");
+    rec.unit = dev->spec->unit;
+    if (point == nullptr) return fail("error", "no such point");
+    rec.addr = values::to_string(point->ref);
+    if (!point->writable) return fail("error", "point is not writable (writable = true in the site file)");
+    Bytes pdu;
+    try {
+      pdu = encode_write(*point, cmd.value, rec.values);
+    } catch (const Error& e) {
+      return fail("error", e.what());
+    }
+    rec.fc = pdu[0];
+    if (!ensure_open()) return fail("error", "not connected");
+    transport::Reply reply = request(rec.unit, pdu);
+    if (reply.status == transport::ReplyStatus::io) lost_connection(reply.error);
+    rec.ts = now();
+    if (reply.status != transport::ReplyStatus::ok) return fail(std::string(quality_name(quality_of(reply.status))), reply.error);
+    const AnswerCheck chk = check_answer(pdu, reply.pdu);
+    if (chk.exception) {
+      rec.exception = chk.exception;
+      return fail("exception", exception_text(*chk.exception));
+    }
+    if (!chk.ok) return fail("error", chk.error);
+    rec.ok = true;
+    rec.latency_ms = static_cast<double>(reply.latency.count()) / 1000.0;
+    m_out.write(rec);
+  }
+
+public:
+  // Builds the write request for a point and value (engineering units).
+  static Bytes encode_write(const PointSpec& p, const values::Value& value, std::vector<std::uint16_t>& raw_out) {
+    switch (p.ref.table) {
+      case values::Table::coil: {
+        auto d = values::to_double(value);
+        if (!d) throw data_error("a coil takes true/false or 1/0");
+        raw_out = {static_cast<std::uint16_t>(*d != 0)};
+        return write_single_coil(p.ref.addr, *d != 0);
+      }
+      case values::Table::holding_register: {
+        if (p.format.type == values::ValueType::bit) {
+          auto d = values::to_double(value);
+          if (!d) throw data_error("a bit takes true/false or 1/0");
+          const auto mask = static_cast<std::uint16_t>(1u << (p.format.bit & 15u));
+          raw_out = {static_cast<std::uint16_t>(*d != 0 ? mask : 0)};
+          // Modbus Application Protocol V1.1b3 §6.16: the other bits stay as they are.
+          return mask_write_register(p.ref.addr, static_cast<std::uint16_t>(~mask), *d != 0 ? mask : 0);
+        }
+        const values::Value raw = values::to_raw(value, p.scaling);
+        raw_out = values::encode(raw, p.format);
+        if (raw_out.size() == 1) return write_single_register(p.ref.addr, raw_out[0]);
+        return write_multiple_registers(p.ref.addr, raw_out);
+      }
+      default: throw data_error(fmt::format("{} is read-only", values::to_string(p.ref)));
+    }
+  }
+
+private:
+  void run() {
+    const auto start = SteadyClock::now();
+    std::uint64_t cycles = 0;
+    while (!stop_requested()) {
+      if (m_options.cycles && cycles >= *m_options.cycles) break;
+      const auto cycle_start = SteadyClock::now();
+      if (!ensure_open()) {
+        ++cycles;  // a cycle without a connection still counts for --count
+        continue;
+      }
+      run_writes();
+      bool connected = true;
+      for (DeviceState& dev : m_devices) {
+        if (stop_requested() || !connected) break;
+        if (dev.link == DeviceState::Link::offline) continue;
+        connected = poll_device(dev, false);
+      }
+      // Offline devices whose reconnect time has come get one request each, after the
+      // online devices, so a device that is back is seen within one reconnect interval.
+      if (connected && !stop_requested()) {
+        const auto t = SteadyClock::now();
+        for (DeviceState& dev : m_devices) {
+          if (stop_requested() || !connected) break;
+          if (dev.link == DeviceState::Link::offline && dev.next_probe <= t) connected = poll_device(dev, true);
+        }
+      }
+      ++cycles;
+      // Records go out at the end of a cycle; back-to-back cycles (interval 0) flush
+      // at most every 50 ms so a fast loop is not one write(2) per request.
+      const auto end = SteadyClock::now();
+      const bool will_wait = cycle_start + m_spec.timing.interval > end;
+      if (will_wait || end - m_last_flush >= milliseconds(50)) {
+        m_out.cycle_end();
+        m_last_flush = end;
+      }
+      if (m_options.cycles && cycles >= *m_options.cycles) break;
+      // Writes that arrive while waiting go out at once, before the next poll.
+      while (wait_for(cycle_start + m_spec.timing.interval)) {
+        if (ensure_open()) run_writes();
+      }
+    }
+    m_wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    m_client->close();
+    m_out.flush();
+  }
+
+  PortSpec m_spec;
+  Output& m_out;
+  const EngineOptions& m_options;
+  std::unique_ptr<transport::Client> m_client;
+  std::vector<DeviceState> m_devices;
+  PortStats m_stats;
+  ExitCode m_result = ExitCode::ok;
+  std::exception_ptr m_failure;
+  double m_wall_s = 0;
+  Micros m_backoff = milliseconds(100);
+  SteadyClock::time_point m_last_flush{};
+  Micros m_read_time{0};  // steady time of the readings being emitted (alarm delays, storage periods)
+  bool m_was_disconnected = false;
+  int m_wake_fd = -1;
+  std::mutex m_queue_mutex;
+  std::deque<WriteCommand> m_writes;
+  std::thread m_thread;
+};
+
+Engine::Engine(std::vector<PortSpec> ports, Output& out, EngineOptions options, ClientFactory factory)
+    : m_out(out), m_options(options) {
+  for (auto& p : ports) m_workers.push_back(std::make_unique<PortWorker>(std::move(p), out, m_options, factory));
+}
+
+Engine::~Engine() {
+  for (auto& w : m_workers) w->join();
+}
+
+void Engine::run() {
+  for (auto& w : m_workers) w->start();
+  for (auto& w : m_workers) w->join();
+  std::exception_ptr failure;
+  for (auto& w : m_workers)
+    if (w->failure() && !failure) failure = w->failure();
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const OutputClosed&) {
+      throw;
+    } catch (...) {
+      // A connect error in ad-hoc mode or a bug: report it after the stats.
+      if (m_options.stats) {
+        for (auto& w : m_workers) m_out.stats(StatsRecord{now(), w->spec().name, &w->stats(), w->wall_s()});
+        m_out.flush();
+      }
+      throw;
+    }
+  }
+  m_out.finish();
+  if (m_options.stats)
+    for (auto& w : m_workers) m_out.stats(StatsRecord{now(), w->spec().name, &w->stats(), w->wall_s()});
+  m_out.flush();
+}
+
+void Engine::submit(WriteCommand command) {
+  for (auto& w : m_workers) {
+    if (w->owns(command.device)) {
+      w->submit(std::move(command));
+      return;
+    }
+  }
+  WriteRecord rec;
+  rec.ts = now();
+  rec.device = command.device;
+  rec.point = command.point;
+  rec.value_json = command.value_json;
+  rec.quality = "error";
+  rec.error = "no such device";
+  m_out.write(rec);
+}
+
+ExitCode Engine::result() const {
+  ExitCode worst = ExitCode::ok;
+  for (const auto& w : m_workers)
+    if (rank(w->result()) > rank(worst)) worst = w->result();
+  return worst;
+}
+
+std::optional<WriteCommand> parse_write_command(std::string_view line, std::string& error) {
+  static thread_local RecordParser parser;
+  try {
+    auto obj = parser.parse_copy(line, 0);
+    auto kind = get_string(obj, "kind");
+    if (!kind || *kind != "write") {
+      error = "not a write command (kind must be \"write\")";
+      return std::nullopt;
+    }
+    auto device = get_string(obj, "device");
+    auto point = get_string(obj, "point");
+    if (!device || !point) {
+      error = "a write needs \"device\" and \"point\"";
+      return std::nullopt;
+    }
+    simdjson::dom::element v;
+    if (obj["value"].get(v) != simdjson::SUCCESS) {
+      error = "a write needs \"value\"";
+      return std::nullopt;
+    }
+    WriteCommand cmd;
+    cmd.device = std::string(*device);
+    cmd.point = std::string(*point);
+    cmd.value_json = simdjson::minify(v);
+    switch (v.type()) {
+      case simdjson::dom::element_type::BOOL: cmd.value = bool(v.get_bool()); break;
+      case simdjson::dom::element_type::INT64: cmd.value = std::int64_t(v.get_int64()); break;
+      case simdjson::dom::element_type::UINT64: cmd.value = std::uint64_t(v.get_uint64()); break;
+      case simdjson::dom::element_type::DOUBLE: cmd.value = double(v.get_double()); break;
+      case simdjson::dom::element_type::STRING: cmd.value = std::string(std::string_view(v.get_string())); break;
+      default: error = "value must be a number, boolean or string"; return std::nullopt;
+    }
+    return cmd;
+  } catch (const Error& e) {
+    error = e.what();
+    return std::nullopt;
+  }
+}
+
+}  // namespace iot::poll

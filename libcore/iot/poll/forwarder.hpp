@@ -1,0 +1,43 @@
+#pragma once
+// Alarm forwarding (the seed's SMS and e-mail forwarding, left to any command):
+// `--on-alarm CMD` runs `sh -c CMD` with alarm records, one JSON line each, on its
+// stdin. With no window every alarm goes out at once (alarms that arrive while
+// the command runs are batched into its next run); with a window (e.g. 6h) the
+// alarms are gathered and sent together once per window. Pending alarms are sent
+// when the poller stops. The command's stdout goes to our stderr, so it cannot
+// mix with the records.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace iot::poll {
+
+class AlarmForwarder {
+public:
+  AlarmForwarder(std::string command, std::chrono::microseconds window);
+  ~AlarmForwarder();  // sends what is pending, waits for the command
+  AlarmForwarder(const AlarmForwarder&) = delete;
+  AlarmForwarder& operator=(const AlarmForwarder&) = delete;
+
+  void add(const std::string& line);
+  void close();
+  std::size_t batches_sent() const { return m_batches; }
+
+private:
+  void loop();
+  void deliver(const std::vector<std::string>& lines);
+
+  std::string m_command;
+  std::chrono::microseconds m_window;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::vector<std::string> m_pending;
+  bool m_closing = false;
+  std::size_t m_batches = 0;
+  std::thread m_thread;
+};
+
+}  // namespace iot::poll

@@ -1,0 +1,121 @@
+#pragma once
+// What iot-poll writes and how: JSON Lines records (docs/record-format.md), CSV
+// rows, or a live terminal table. Workers of all ports share one Output; it
+// serialises them so records are whole lines in one stream.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "iot/core/time.hpp"
+#include "iot/poll/alarm.hpp"
+#include "iot/poll/stats.hpp"
+#include "iot/record/output.hpp"
+#include "iot/record/record.hpp"
+#include "iot/values/value_type.hpp"
+
+namespace iot::poll {
+
+struct ReadingRecord {
+  TimePoint ts;
+  std::string_view port, device, point;
+  std::uint8_t unit = 0;
+  std::string_view addr;
+  values::Value value;
+  std::vector<std::uint16_t> raw;  // register words, or bits as 0/1 when raw_bits
+  bool raw_bits = false;
+  std::string_view uom;
+  Quality quality = Quality::ok;
+  std::string error;
+  AlarmLevel alarm = AlarmLevel::none;
+};
+
+struct StatusRecord {
+  TimePoint ts;
+  std::string_view port;
+  std::optional<std::uint8_t> unit;  // absent for port-level states (connected, disconnected)
+  std::string_view device;
+  std::string_view state;  // online, offline, connected, disconnected
+  std::string reason;
+};
+
+struct AlarmRecord {
+  TimePoint ts;
+  std::string_view port, device, point, uom;
+  std::uint8_t unit = 0;
+  AlarmType type = AlarmType::hh;
+  AlarmEvent event;
+};
+
+struct WriteRecord {
+  TimePoint ts;
+  std::string port, device, point, addr;
+  std::uint8_t unit = 0;
+  std::uint8_t fc = 0;
+  std::string value_json;             // the value as requested, as JSON text
+  std::vector<std::uint16_t> values;  // words or bits written
+  bool ok = false;
+  std::string quality = "ok";         // as for readings
+  std::string error;
+  std::optional<std::uint8_t> exception;
+  double latency_ms = 0;
+};
+
+struct StatsRecord {
+  TimePoint ts;
+  std::string_view port;
+  const PortStats* stats = nullptr;
+  double wall_s = 0;
+};
+
+enum class OutputFormat { jsonl, csv, table };
+std::optional<OutputFormat> parse_output_format(std::string_view text);
+
+class Renderer {
+public:
+  virtual ~Renderer() = default;
+  virtual void reading(const ReadingRecord& r) = 0;
+  virtual void status(const StatusRecord& r) = 0;
+  virtual void alarm(const AlarmRecord& r) = 0;
+  virtual void write(const WriteRecord& r) = 0;
+  virtual void stats(const StatsRecord& r) = 0;
+  virtual void cycle_end() {}
+  // The run is over: a table draws its last state.
+  virtual void finish() {}
+  virtual void flush() = 0;
+};
+
+// Writes the JSON text of a Value (null for monostate, NaN and infinities).
+void write_value(JsonWriter& w, const values::Value& v);
+
+// `sink` receives the lines; `color` only matters for the table.
+std::unique_ptr<Renderer> make_renderer(OutputFormat format, LineSink& sink, bool color);
+
+// An alarm record as one JSON line (for --on-alarm).
+std::string alarm_json(const AlarmRecord& r);
+
+// Thread-safe front of a renderer plus an optional alarm listener.
+class Output {
+public:
+  explicit Output(std::unique_ptr<Renderer> renderer) : m_renderer(std::move(renderer)) {}
+  void set_alarm_listener(std::function<void(const std::string& line)> fn) { m_alarm_listener = std::move(fn); }
+
+  void reading(const ReadingRecord& r) { std::lock_guard lock(m_mutex); m_renderer->reading(r); }
+  void status(const StatusRecord& r) { std::lock_guard lock(m_mutex); m_renderer->status(r); }
+  void alarm(const AlarmRecord& r);
+  void write(const WriteRecord& r) { std::lock_guard lock(m_mutex); m_renderer->write(r); m_renderer->flush(); }
+  void stats(const StatsRecord& r) { std::lock_guard lock(m_mutex); m_renderer->stats(r); }
+  void cycle_end() { std::lock_guard lock(m_mutex); m_renderer->cycle_end(); m_renderer->flush(); }
+  void flush() { std::lock_guard lock(m_mutex); m_renderer->flush(); }
+  void finish() { std::lock_guard lock(m_mutex); m_renderer->finish(); m_renderer->flush(); }
+
+private:
+  std::mutex m_mutex;
+  std::unique_ptr<Renderer> m_renderer;
+  std::function<void(const std::string&)> m_alarm_listener;
+};
+
+}  // namespace iot::poll

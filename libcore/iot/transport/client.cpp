@@ -1,0 +1,455 @@
+#include "iot/transport/client.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "iot/core/error.hpp"
+#include "iot/modbus/adu.hpp"
+#include "iot/modbus/crc.hpp"
+#include "iot/transport/serial.hpp"
+
+namespace iot::transport {
+
+using std::chrono::microseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+std::string_view reply_status_name(ReplyStatus status) {
+  switch (status) {
+    case ReplyStatus::ok: return "ok";
+    case ReplyStatus::timeout: return "timeout";
+    case ReplyStatus::crc: return "crc";
+    case ReplyStatus::incomplete: return "incomplete";
+    case ReplyStatus::mismatch: return "mismatch";
+    case ReplyStatus::io: return "io";
+    case ReplyStatus::stopped: return "stopped";
+  }
+  return "timeout";
+}
+
+namespace {
+
+int remaining_ms(SteadyClock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left) + 1;
+}
+
+// Waits until `fd` is readable, the deadline passes or the interrupt fd fires.
+// Returns 1 readable, 0 deadline, -1 interrupted.
+int wait_readable(int fd, int interrupt_fd, SteadyClock::time_point deadline) {
+  for (;;) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {interrupt_fd, POLLIN, 0}};
+    const int n = ::poll(fds, interrupt_fd >= 0 ? 2 : 1, remaining_ms(deadline));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw errno_error("poll");
+    }
+    if (n == 0) return 0;
+    if (interrupt_fd >= 0 && (fds[1].revents & POLLIN)) return -1;
+    if (fds[0].revents) return 1;
+  }
+}
+
+void write_all(int fd, const std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (n < 0 && errno == ENOTSOCK) {
+      const ssize_t m = ::write(fd, data, size);
+      if (m < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) {
+          pollfd p{fd, POLLOUT, 0};
+          ::poll(&p, 1, 100);
+          continue;
+        }
+        throw errno_error("write");
+      }
+      data += m;
+      size -= static_cast<std::size_t>(m);
+      continue;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 100);
+        continue;
+      }
+      throw errno_error("send");
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+int connect_tcp(const std::string& host, std::uint16_t port, int type, microseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = type;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0)
+    throw io_error(fmt::format("{}:{}: {}", host, port, gai_strerror(rc)));
+  std::string last = "no address";
+  int fd = -1;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+    if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      const int n = ::poll(&p, 1, static_cast<int>(timeout.count() / 1000));
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (n == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) break;
+      last = n == 0 ? "connection timed out" : std::strerror(err != 0 ? err : errno);
+    } else {
+      last = std::strerror(errno);
+    }
+    ::close(fd);
+    fd = -1;
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) throw io_error(fmt::format("cannot connect to {}:{}: {}", host, port, last));
+  if (type == SOCK_STREAM) {
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  return fd;
+}
+
+enum class Framing { mbap, rtu, ascii };
+
+class FdClient final : public Client {
+public:
+  FdClient(Target target, ClientOptions options) : m_target(std::move(target)), m_options(options) {
+    switch (m_target.scheme) {
+      case Scheme::tcp:
+      case Scheme::udp: m_framing = Framing::mbap; break;
+      case Scheme::rtu_over_tcp:
+      case Scheme::rtu: m_framing = Framing::rtu; break;
+      case Scheme::ascii: m_framing = Framing::ascii; break;
+    }
+    m_datagram = m_target.scheme == Scheme::udp;
+  }
+  ~FdClient() override { close(); }
+
+  void open() override {
+    close();
+    if (m_target.is_serial()) {
+      if (m_target.pty || m_target.device.empty()) throw usage_error("a poller needs a device path, not a pty");
+      m_serial = SerialLine::open(m_target.device, m_target.serial);
+      m_fd = m_serial.fd();
+    } else {
+      m_fd = connect_tcp(m_target.host, m_target.port, m_datagram ? SOCK_DGRAM : SOCK_STREAM, m_options.connect_timeout);
+    }
+    m_buf.clear();
+  }
+  void close() override {
+    if (m_serial.is_open()) m_serial.close();
+    else if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
+  }
+  bool is_open() const override { return m_fd >= 0; }
+
+  std::string describe() const override { return to_string(m_target); }
+
+  microseconds wire_time(std::size_t req, std::size_t rep) const override {
+    if (!m_target.is_serial()) return microseconds(0);
+    // ADU bytes: RTU adds address and CRC (3), ASCII sends every byte as two hex
+    // characters plus ':', LRC and CR LF; then the t3.5 silence after each frame.
+    const std::size_t chars = m_framing == Framing::ascii ? (req + 2) * 2 + 3 + (rep + 2) * 2 + 3 : req + 3 + rep + 3;
+    return transmit_time(m_target.serial, chars) + 2 * rtu_timing(m_target.serial).t3_5;
+  }
+
+  void send_only(std::uint8_t unit, std::span<const std::uint8_t> pdu) override {
+    build_adu(unit, pdu);
+    send_adu();
+  }
+
+  Reply transact(std::uint8_t unit, std::span<const std::uint8_t> pdu, microseconds timeout) override {
+    Reply reply;
+    if (m_fd < 0) {
+      reply.status = ReplyStatus::io;
+      reply.error = "not connected";
+      return reply;
+    }
+    // Whatever is waiting now is an answer to an earlier request: flush it. Only a
+    // transaction that did not end with its answer can leave one behind, so a clean
+    // line costs no extra system call.
+    if (m_unclean) reply.stale += flush_input();
+    m_buf.clear();
+    m_unclean = true;
+    build_adu(unit, pdu);
+    const auto t0 = SteadyClock::now();
+    try {
+      send_adu();
+    } catch (const Error& e) {
+      close();
+      reply.status = ReplyStatus::io;
+      reply.error = e.what();
+      return reply;
+    }
+    const auto deadline = t0 + timeout;
+    m_expect_unit = unit;
+    m_expect_fc = pdu.empty() ? 0 : pdu[0];
+    m_crc_failed = false;
+    m_mismatch.clear();
+    for (;;) {
+      if (try_extract(reply)) {
+        m_unclean = !m_buf.empty();
+        reply.latency = std::chrono::duration_cast<microseconds>(SteadyClock::now() - t0);
+        return reply;
+      }
+      // With a bad CRC seen and nothing better in the buffer, a short quiet time ends the wait.
+      auto wait_until = deadline;
+      if (m_crc_failed) wait_until = std::min(deadline, SteadyClock::now() + quiet_time());
+      int r = 0;
+      try {
+        r = wait_readable(m_fd, m_options.interrupt_fd, wait_until);
+      } catch (const Error& e) {
+        close();
+        reply.status = ReplyStatus::io;
+        reply.error = e.what();
+        return reply;
+      }
+      if (r == -1) {
+        reply.status = ReplyStatus::stopped;
+        reply.error = "stopped";
+        return reply;
+      }
+      if (r == 1) {
+        if (!read_more(reply)) {
+          close();
+          reply.status = ReplyStatus::io;
+          reply.latency = std::chrono::duration_cast<microseconds>(SteadyClock::now() - t0);
+          return reply;
+        }
+        continue;
+      }
+      // Deadline (or quiet time after a bad CRC).
+      reply.latency = std::chrono::duration_cast<microseconds>(SteadyClock::now() - t0);
+      if (m_crc_failed) {
+        reply.status = ReplyStatus::crc;
+        reply.error = m_framing == Framing::ascii ? "LRC mismatch" : "CRC mismatch";
+      } else if (!m_mismatch.empty()) {
+        reply.status = ReplyStatus::mismatch;
+        reply.error = m_mismatch;
+      } else if (!m_buf.empty()) {
+        reply.status = ReplyStatus::incomplete;
+        reply.error = fmt::format("incomplete answer ({} bytes) after {} ms", m_buf.size(), timeout.count() / 1000);
+      } else {
+        reply.status = ReplyStatus::timeout;
+        reply.error = fmt::format("no answer within {} ms", timeout.count() / 1000);
+      }
+      return reply;
+    }
+  }
+
+private:
+  microseconds quiet_time() const {
+    if (m_target.is_serial()) {
+      const auto t35 = m_target.serial.baud > 19200 ? 1750 : static_cast<long>(38500000.0 / m_target.serial.baud);
+      return microseconds(std::max<long>(20000, 4 * t35));
+    }
+    return microseconds(20000);
+  }
+
+  void build_adu(std::uint8_t unit, std::span<const std::uint8_t> pdu) {
+    m_out.clear();
+    switch (m_framing) {
+      case Framing::mbap: modbus::append_tcp(m_out, ++m_tid, unit, pdu); break;
+      case Framing::rtu: modbus::append_rtu(m_out, unit, pdu); break;
+      case Framing::ascii: modbus::append_ascii(m_out, unit, pdu); break;
+    }
+  }
+
+  void send_adu() {
+    // SerialLine::transmit raises and releases RTS around the frame when asked (RS-485).
+    if (m_serial.is_open()) m_serial.transmit(m_out);
+    else write_all(m_fd, m_out.data(), m_out.size());
+  }
+
+  std::size_t flush_input() {
+    std::size_t n = 0;
+    std::uint8_t tmp[512];
+    for (;;) {
+      const ssize_t r = m_datagram ? ::recv(m_fd, tmp, sizeof tmp, MSG_DONTWAIT) : ::read(m_fd, tmp, sizeof tmp);
+      if (r <= 0) break;
+      n += static_cast<std::size_t>(r);
+    }
+    return n;
+  }
+
+  // Reads what is available; false when the peer closed the connection.
+  bool read_more(Reply& reply) {
+    std::uint8_t tmp[1024];
+    const ssize_t r = m_datagram ? ::recv(m_fd, tmp, sizeof tmp, MSG_DONTWAIT) : ::read(m_fd, tmp, sizeof tmp);
+    if (r == 0 && !m_datagram) {
+      reply.error = "connection closed by the peer";
+      return false;
+    }
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EINTR) return true;
+      if (m_datagram && errno == ECONNREFUSED) return true;  // ICMP port unreachable: treat as silence
+      reply.error = std::strerror(errno);
+      return false;
+    }
+    if (m_datagram) m_buf.clear();  // one datagram, one frame
+    m_buf.insert(m_buf.end(), tmp, tmp + r);
+    return true;
+  }
+
+  void drop_front(std::size_t n) { m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<long>(std::min(n, m_buf.size()))); }
+
+  bool fc_matches(std::uint8_t fc) const { return fc == m_expect_fc || fc == (m_expect_fc | 0x80); }
+
+  // Takes a complete answer for the current request out of the buffer, if there is one.
+  bool try_extract(Reply& reply) {
+    switch (m_framing) {
+      case Framing::mbap: return extract_mbap(reply);
+      case Framing::rtu: return extract_rtu(reply);
+      case Framing::ascii: return extract_ascii(reply);
+    }
+    return false;
+  }
+
+  bool extract_mbap(Reply& reply) {
+    while (m_buf.size() >= 8) {
+      const std::uint16_t tid = static_cast<std::uint16_t>((m_buf[0] << 8) | m_buf[1]);
+      const std::uint16_t proto = static_cast<std::uint16_t>((m_buf[2] << 8) | m_buf[3]);
+      const std::size_t len = (std::size_t(m_buf[4]) << 8) | m_buf[5];
+      if (proto != 0 || len < 2 || len > 254) {  // not an MBAP header: hunt
+        drop_front(1);
+        reply.stale++;
+        continue;
+      }
+      if (m_buf.size() < 6 + len) return false;
+      const std::uint8_t unit = m_buf[6];
+      if (tid != m_tid || unit != m_expect_unit || !fc_matches(m_buf[7])) {
+        m_mismatch = tid != m_tid ? fmt::format("answer with transaction id {}, expected {}", tid, m_tid)
+                                  : unit != m_expect_unit ? fmt::format("answer from unit {}, expected {}", unit, m_expect_unit)
+                                                          : fmt::format("answer with function code {}, expected {}", m_buf[7], m_expect_fc);
+        drop_front(6 + len);
+        reply.stale++;
+        continue;
+      }
+      reply.pdu.assign(m_buf.begin() + 7, m_buf.begin() + static_cast<long>(6 + len));
+      reply.status = ReplyStatus::ok;
+      drop_front(6 + len);
+      return true;
+    }
+    return false;
+  }
+
+  // Looks for a complete answer at every offset (garbage before it is skipped): a
+  // frame for our unit and function whose length is known from its first bytes and
+  // whose CRC matches. A complete candidate with a bad CRC is remembered.
+  bool extract_rtu(Reply& reply) {
+    for (std::size_t start = 0; start + 2 <= m_buf.size(); ++start) {
+      std::span<const std::uint8_t> b(m_buf.data() + start, m_buf.size() - start);
+      if (b[0] != m_expect_unit || !fc_matches(b[1])) {
+        if (b[0] != m_expect_unit && b[1] == m_expect_fc && m_mismatch.empty())
+          m_mismatch = fmt::format("answer from unit {}, expected {}", b[0], m_expect_unit);
+        continue;
+      }
+      const modbus::RtuLength rl = modbus::rtu_frame_length(b, modbus::Direction::response);
+      if (rl.status == modbus::RtuLength::need_more || (rl.status == modbus::RtuLength::known && b.size() < rl.length))
+        continue;  // may still complete; a later offset may hold the real answer
+      // Unknown layout: the bytes so far, judged by their CRC.
+      const std::size_t flen = rl.status == modbus::RtuLength::known ? rl.length : b.size();
+      if (flen >= 4 && modbus::crc16(b.first(flen)) == 0) {
+        reply.pdu.assign(b.begin() + 1, b.begin() + static_cast<long>(flen - 2));
+        reply.status = ReplyStatus::ok;
+        reply.stale += start;
+        m_buf.clear();
+        return true;
+      }
+      m_crc_failed = true;
+    }
+    return false;
+  }
+
+  bool extract_ascii(Reply& reply) {
+    for (;;) {
+      auto colon = std::find(m_buf.begin(), m_buf.end(), ':');
+      if (colon == m_buf.end()) {
+        reply.stale += m_buf.size();
+        m_buf.clear();
+        return false;
+      }
+      if (colon != m_buf.begin()) {
+        reply.stale += static_cast<std::size_t>(colon - m_buf.begin());
+        m_buf.erase(m_buf.begin(), colon);
+      }
+      auto lf = std::find(m_buf.begin(), m_buf.end(), '\n');
+      if (lf == m_buf.end()) return false;
+      std::string hex(m_buf.begin() + 1, lf);
+      if (!hex.empty() && hex.back() == '\r') hex.pop_back();
+      m_buf.erase(m_buf.begin(), lf + 1);
+      std::vector<std::uint8_t> bin;
+      bool bad = hex.size() % 2 != 0 || hex.size() < 6;
+      for (std::size_t i = 0; !bad && i + 1 < hex.size(); i += 2) {
+        auto nib = [&](char c) -> int {
+          if (c >= '0' && c <= '9') return c - '0';
+          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+          return -1;
+        };
+        const int hi = nib(hex[i]), lo = nib(hex[i + 1]);
+        if (hi < 0 || lo < 0) bad = true;
+        else bin.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+      }
+      if (bad) {
+        reply.stale++;
+        continue;
+      }
+      if (bin[0] != m_expect_unit || !fc_matches(bin[1])) {
+        m_mismatch = fmt::format("answer from unit {} function {}", bin[0], bin[1]);
+        reply.stale++;
+        continue;
+      }
+      const std::uint8_t lrc = bin.back();
+      bin.pop_back();
+      if (modbus::lrc(bin) != lrc) {
+        m_crc_failed = true;
+        continue;
+      }
+      reply.pdu.assign(bin.begin() + 1, bin.end());
+      reply.status = ReplyStatus::ok;
+      return true;
+    }
+  }
+
+  Target m_target;
+  ClientOptions m_options;
+  Framing m_framing = Framing::mbap;
+  bool m_datagram = false;
+  int m_fd = -1;
+  SerialLine m_serial;
+  std::uint16_t m_tid = 0;
+  std::uint8_t m_expect_unit = 0;
+  std::uint8_t m_expect_fc = 0;
+  bool m_crc_failed = false;
+  bool m_unclean = true;  // the last transaction may have left bytes behind
+  std::string m_mismatch;
+  std::vector<std::uint8_t> m_out;
+  std::vector<std::uint8_t> m_buf;
+};
+
+}  // namespace
+
+std::unique_ptr<Client> make_client(const Target& target, ClientOptions options) {
+  return std::make_unique<FdClient>(target, options);
+}
+
+}  // namespace iot::transport

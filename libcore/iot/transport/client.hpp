@@ -1,0 +1,66 @@
+#pragma once
+// The client side of every Modbus transport: one interface, chosen by the
+// target URL's scheme (tcp, udp, rtu+tcp, rtu serial, ascii serial).
+//
+// A Client carries one transaction at a time: transact() sends a request PDU to a
+// unit and waits for the matching answer. Answers that do not match (another
+// transaction id or unit, left over from an earlier timed-out request) are
+// flushed and skipped; garbage before an answer is hunted through. RTU answers
+// are framed by their expected length and CRC, not by silence alone, because
+// USB adapters and ptys deliver bytes in bursts (Modbus over Serial Line V1.02
+// §2.5.1.1 describes the timer rule that real hardware cannot keep).
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "iot/transport/target.hpp"
+
+namespace iot::transport {
+
+enum class ReplyStatus {
+  ok,          // an answer for this request (it may be an exception response)
+  timeout,     // nothing usable before the deadline
+  crc,         // an answer with a wrong CRC (RTU) or LRC (ASCII)
+  incomplete,  // the start of an answer, then nothing more before the deadline
+  mismatch,    // only answers for another unit or transaction arrived
+  io,          // the connection failed (closed by the peer, read error)
+  stopped,     // interrupted by a stop request
+};
+std::string_view reply_status_name(ReplyStatus status);
+
+struct Reply {
+  ReplyStatus status = ReplyStatus::timeout;
+  std::vector<std::uint8_t> pdu;        // function code + data, when ok
+  std::chrono::microseconds latency{0}; // request written -> answer complete (or deadline)
+  std::string error;                    // why, when not ok
+  std::size_t stale = 0;                // frames or bytes flushed before the answer
+};
+
+struct ClientOptions {
+  std::chrono::microseconds connect_timeout = std::chrono::seconds(3);
+  int interrupt_fd = -1;  // readable => abandon waits (iot::stop_fd())
+};
+
+class Client {
+public:
+  virtual ~Client() = default;
+  // Opens the connection or line; throws iot::Error(io) when it cannot.
+  virtual void open() = 0;
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+  // One transaction. A Reply with status io means the connection is closed now.
+  virtual Reply transact(std::uint8_t unit, std::span<const std::uint8_t> pdu, std::chrono::microseconds timeout) = 0;
+  // Sends without waiting for an answer (broadcast, unit 0 on serial lines).
+  virtual void send_only(std::uint8_t unit, std::span<const std::uint8_t> pdu) = 0;
+  // Microseconds the request and answer of the given PDU sizes occupy the line
+  // (serial: bits per character / baud plus t3.5; network: 0).
+  virtual std::chrono::microseconds wire_time(std::size_t request_pdu, std::size_t reply_pdu) const = 0;
+  virtual std::string describe() const = 0;
+};
+
+std::unique_ptr<Client> make_client(const Target& target, ClientOptions options = {});
+
+}  // namespace iot::transport

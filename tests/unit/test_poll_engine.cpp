@@ -1,0 +1,199 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <unistd.h>
+
+#include "iot/modbus/pdu.hpp"
+#include "iot/poll/engine.hpp"
+#include "iot/record/line_reader.hpp"
+#include "iot/record/record.hpp"
+
+using namespace iot::poll;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A bus of devices in memory: each unit answers FC03 with register value = address,
+// unless it is silent. Counts the requests each unit sees.
+struct FakeBus {
+  std::mutex mutex;
+  std::map<int, bool> silent;
+  std::map<int, int> requests;
+  std::vector<std::pair<int, std::vector<std::uint8_t>>> log;  // unit, pdu
+  std::map<int, std::uint16_t> written;
+};
+
+class FakeClient final : public iot::transport::Client {
+public:
+  explicit FakeClient(FakeBus& bus) : m_bus(bus) {}
+  void open() override { m_open = true; }
+  void close() override { m_open = false; }
+  bool is_open() const override { return m_open; }
+  iot::transport::Reply transact(std::uint8_t unit, std::span<const std::uint8_t> pdu, std::chrono::microseconds) override {
+    std::lock_guard lock(m_bus.mutex);
+    m_bus.requests[unit]++;
+    m_bus.log.emplace_back(unit, std::vector<std::uint8_t>(pdu.begin(), pdu.end()));
+    iot::transport::Reply r;
+    r.latency = 100us;
+    if (m_bus.silent[unit]) {
+      r.status = iot::transport::ReplyStatus::timeout;
+      r.error = "no answer";
+      return r;
+    }
+    r.status = iot::transport::ReplyStatus::ok;
+    auto req = iot::modbus::decode_pdu(pdu, iot::modbus::Direction::request);
+    if (req.fc == 3) {
+      std::vector<std::uint16_t> words;
+      for (std::uint16_t i = 0; i < *req.count; ++i) words.push_back(static_cast<std::uint16_t>(*req.addr + i));
+      r.pdu = iot::modbus::encode_read_registers_response(3, words);
+    } else {
+      if (req.fc == 6) m_bus.written[*req.addr] = req.word(0);
+      r.pdu.assign(pdu.begin(), pdu.end());  // FC05/06 answer with an echo
+    }
+    return r;
+  }
+  void send_only(std::uint8_t, std::span<const std::uint8_t>) override {}
+  std::chrono::microseconds wire_time(std::size_t, std::size_t) const override { return 0us; }
+  std::string describe() const override { return "fake"; }
+
+private:
+  FakeBus& m_bus;
+  bool m_open = false;
+};
+
+PortSpec bus_of(int devices) {
+  PortSpec port;
+  port.name = "bus1";
+  port.timing.interval = 1ms;
+  port.timing.retries = 0;
+  port.timing.offline_after = 3;
+  port.timing.reconnect = 1h;
+  for (int u = 1; u <= devices; ++u) {
+    DeviceSpec d;
+    d.name = "ctrl" + std::to_string(u);
+    d.unit = static_cast<std::uint8_t>(u);
+    for (std::uint16_t a = 0; a < 4; ++a) {
+      PointSpec p;
+      p.name = "ch" + std::to_string(a + 1);
+      p.ref = {iot::values::Table::holding_register, a};
+      p.writable = a == 0;
+      d.points.push_back(p);
+    }
+    port.devices.push_back(d);
+  }
+  return port;
+}
+
+std::vector<std::string> run_engine(FakeBus& bus, PortSpec port, std::uint64_t cycles) {
+  char path[] = "/tmp/iot-poll-engine-XXXXXX";
+  const int fd = ::mkstemp(path);
+  {
+    iot::LineSink sink(fd);
+    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    EngineOptions eo;
+    eo.cycles = cycles;
+    std::vector<PortSpec> ports{std::move(port)};
+    Engine engine(std::move(ports), out, eo, [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
+    engine.run();
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  std::vector<std::string> lines;
+  iot::LineReader reader(fd);
+  std::string_view line;
+  while (reader.next(line)) lines.emplace_back(line);
+  ::close(fd);
+  ::unlink(path);
+  return lines;
+}
+
+int count(const std::vector<std::string>& lines, const std::string& needle) {
+  int n = 0;
+  for (const auto& l : lines) n += l.find(needle) != std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("iot::poll::Engine skips offline devices after offline_after misses") {
+  FakeBus bus;
+  for (int u : {3, 6, 9}) bus.silent[u] = true;
+  auto lines = run_engine(bus, bus_of(10), 20);
+  // Silent devices saw exactly offline_after requests (one read per cycle), then were skipped.
+  for (int u : {3, 6, 9}) CHECK(bus.requests[u] == 3);
+  for (int u : {1, 2, 4, 5, 7, 8, 10}) CHECK(bus.requests[u] == 20);
+  CHECK(count(lines, "\"state\":\"offline\"") == 3);
+  CHECK(count(lines, "\"device\":\"ctrl3\",\"state\":\"offline\",\"reason\":\"3 requests without answer") == 1);
+  // Two timeouts reported per point before it went offline, then one offline reading per point.
+  CHECK(count(lines, "\"device\":\"ctrl6\",\"point\":\"ch1\",\"addr\":\"hr:0\",\"value\":null,\"quality\":\"timeout\"") == 2);
+  CHECK(count(lines, "\"device\":\"ctrl6\",\"point\":\"ch2\",\"addr\":\"hr:1\",\"value\":null,\"quality\":\"offline\"") == 1);
+  CHECK(count(lines, "\"device\":\"ctrl1\",\"point\":\"ch4\",\"addr\":\"hr:3\",\"value\":3,\"raw\":[3],\"quality\":\"ok\"") == 20);
+  CHECK(count(lines, "\"kind\":\"stats\"") == 1);
+  CHECK(count(lines, "\"requests\":149,\"answers\":140,\"timeouts\":9") == 1);
+}
+
+TEST_CASE("iot::poll::Engine re-probes an offline device and brings it back") {
+  FakeBus bus;
+  bus.silent[2] = true;
+  PortSpec port = bus_of(2);
+  port.timing.reconnect = 5ms;
+  port.timing.interval = 2ms;
+  std::thread revive([&] {
+    std::this_thread::sleep_for(60ms);
+    std::lock_guard lock(bus.mutex);
+    bus.silent[2] = false;
+  });
+  auto lines = run_engine(bus, port, 100);
+  revive.join();
+  CHECK(count(lines, "\"device\":\"ctrl2\",\"state\":\"offline\"") == 1);
+  CHECK(count(lines, "\"device\":\"ctrl2\",\"state\":\"online\",\"reason\":\"answered again\"") == 1);
+  // Probes while offline: one request each reconnect interval, far fewer than cycles.
+  CHECK(bus.requests[2] < bus.requests[1]);
+  CHECK(bus.requests[1] == 100);
+}
+
+TEST_CASE("iot::poll::Engine writes go out before the next poll and are answered") {
+  FakeBus bus;
+  PortSpec port = bus_of(1);
+  port.timing.interval = 50ms;
+  char path[] = "/tmp/iot-poll-engine-XXXXXX";
+  const int fd = ::mkstemp(path);
+  {
+    iot::LineSink sink(fd);
+    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    EngineOptions eo;
+    eo.cycles = 3;
+    std::vector<PortSpec> ports{std::move(port)};
+    Engine engine(std::move(ports), out, eo, [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
+    std::string err;
+    auto cmd = parse_write_command(R"({"kind":"write","device":"ctrl1","point":"ch1","value":123})", err);
+    REQUIRE(cmd);
+    engine.submit(*cmd);
+    auto bad = parse_write_command(R"({"kind":"write","device":"ctrl1","point":"ch2","value":1})", err);
+    engine.submit(*bad);
+    engine.run();
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  std::string text(1 << 16, '\0');
+  text.resize(static_cast<std::size_t>(::read(fd, text.data(), text.size())));
+  ::close(fd);
+  ::unlink(path);
+  CHECK(bus.written[0] == 123);
+  REQUIRE(bus.log.size() >= 2);
+  CHECK(bus.log[0].second[0] == 6);  // the write went first, before any read
+  CHECK(text.find("\"kind\":\"write\",\"port\":\"bus1\",\"unit\":1,\"device\":\"ctrl1\",\"point\":\"ch1\",\"addr\":\"hr:0\",\"fc\":6,\"value\":123,\"raw\":[123],\"ok\":true") != std::string::npos);
+  CHECK(text.find("\"point\":\"ch2\",\"addr\":\"hr:1\",\"value\":1,\"ok\":false,\"quality\":\"error\",\"error\":\"point is not writable") != std::string::npos);
+}
+
+TEST_CASE("iot::poll::parse_write_command") {
+  std::string err;
+  auto c = parse_write_command(R"({"kind":"write","device":"d","point":"p","value":true})", err);
+  REQUIRE(c);
+  CHECK(std::get<bool>(c->value));
+  CHECK(c->value_json == "true");
+  CHECK_FALSE(parse_write_command(R"({"kind":"read"})", err));
+  CHECK_FALSE(parse_write_command(R"({"kind":"write","device":"d"})", err));
+  CHECK_FALSE(parse_write_command("not json", err));
+}

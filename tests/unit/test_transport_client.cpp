@@ -1,0 +1,136 @@
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+#include "iot/modbus/adu.hpp"
+#include "iot/modbus/pdu.hpp"
+#include "iot/transport/client.hpp"
+
+using namespace iot::transport;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A one-connection TCP peer that answers each request with what `script` returns
+// for it (the request ADU in, the bytes to send back out).
+class ScriptedPeer {
+public:
+  using Script = std::function<std::vector<std::uint8_t>(const std::vector<std::uint8_t>& request, int n)>;
+  explicit ScriptedPeer(Script script) : m_script(std::move(script)) {
+    m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len);
+    m_port = ntohs(a.sin_port);
+    ::listen(m_listen, 1);
+    m_thread = std::thread([this] {
+      const int fd = ::accept(m_listen, nullptr, nullptr);
+      std::uint8_t buf[512];
+      for (int n = 0;; ++n) {
+        const ssize_t r = ::read(fd, buf, sizeof buf);
+        if (r <= 0) break;
+        auto out = m_script(std::vector<std::uint8_t>(buf, buf + r), n);
+        if (!out.empty()) [[maybe_unused]] auto w = ::write(fd, out.data(), out.size());
+      }
+      ::close(fd);
+    });
+  }
+  ~ScriptedPeer() {
+    ::shutdown(m_listen, SHUT_RDWR);
+    ::close(m_listen);
+    m_thread.join();
+  }
+  std::uint16_t port() const { return m_port; }
+
+private:
+  Script m_script;
+  int m_listen = -1;
+  std::uint16_t m_port = 0;
+  std::thread m_thread;
+};
+
+const std::vector<std::uint8_t> k_read = iot::modbus::encode_read_request(3, 0, 2);
+const std::vector<std::uint16_t> k_words = {0x1234, 0x5678};
+
+}  // namespace
+
+TEST_CASE("iot::transport::Client TCP skips a stale answer with another transaction id") {
+  ScriptedPeer peer([](const std::vector<std::uint8_t>& req, int) {
+    const std::uint16_t tid = static_cast<std::uint16_t>(req[0] << 8 | req[1]);
+    auto pdu = iot::modbus::encode_read_registers_response(3, k_words);
+    auto stale = iot::modbus::wrap_tcp(static_cast<std::uint16_t>(tid - 1), 1, iot::modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{9, 9}));
+    auto good = iot::modbus::wrap_tcp(tid, 1, pdu);
+    stale.insert(stale.end(), good.begin(), good.end());
+    return stale;
+  });
+  auto client = make_client(parse_target("tcp://127.0.0.1:" + std::to_string(peer.port())));
+  client->open();
+  Reply r = client->transact(1, k_read, 500ms);
+  REQUIRE(r.status == ReplyStatus::ok);
+  CHECK(r.pdu == iot::modbus::encode_read_registers_response(3, k_words));
+  CHECK(r.stale == 1);
+}
+
+TEST_CASE("iot::transport::Client TCP reports an answer from the wrong transaction as mismatch") {
+  ScriptedPeer peer([](const std::vector<std::uint8_t>& req, int) {
+    const std::uint16_t tid = static_cast<std::uint16_t>(req[0] << 8 | req[1]);
+    return iot::modbus::wrap_tcp(static_cast<std::uint16_t>(tid + 7), 1, iot::modbus::encode_read_registers_response(3, k_words));
+  });
+  auto client = make_client(parse_target("tcp://127.0.0.1:" + std::to_string(peer.port())));
+  client->open();
+  Reply r = client->transact(1, k_read, 100ms);
+  CHECK(r.status == ReplyStatus::mismatch);
+}
+
+TEST_CASE("iot::transport::Client RTU over TCP hunts through garbage, splits and bad CRCs") {
+  ScriptedPeer peer([](const std::vector<std::uint8_t>&, int n) {
+    auto good = iot::modbus::wrap_rtu(1, iot::modbus::encode_read_registers_response(3, k_words));
+    switch (n) {
+      case 0: {  // garbage first, including a fake start "01 03"
+        std::vector<std::uint8_t> out = {0x55, 0x01, 0x03, 0xAA};
+        out.insert(out.end(), good.begin(), good.end());
+        return out;
+      }
+      case 1: {  // bad CRC
+        good.back() ^= 0xFF;
+        return good;
+      }
+      case 2:  // answer from another unit
+        return iot::modbus::wrap_rtu(2, iot::modbus::encode_read_registers_response(3, k_words));
+      case 3: {  // exception answer
+        return iot::modbus::wrap_rtu(1, iot::modbus::encode_exception(3, 2));
+      }
+      default: return std::vector<std::uint8_t>{};
+    }
+  });
+  auto client = make_client(parse_target("rtu+tcp://127.0.0.1:" + std::to_string(peer.port())));
+  client->open();
+  Reply r = client->transact(1, k_read, 300ms);
+  REQUIRE(r.status == ReplyStatus::ok);
+  CHECK(r.pdu == iot::modbus::encode_read_registers_response(3, k_words));
+  r = client->transact(1, k_read, 300ms);
+  CHECK(r.status == ReplyStatus::crc);
+  CHECK(r.latency < 200ms);  // a bad CRC ends the wait after a quiet time, not the timeout
+  r = client->transact(1, k_read, 100ms);
+  CHECK(r.status == ReplyStatus::mismatch);
+  r = client->transact(1, k_read, 300ms);
+  REQUIRE(r.status == ReplyStatus::ok);
+  CHECK(r.pdu == iot::modbus::encode_exception(3, 2));
+  r = client->transact(1, k_read, 50ms);
+  CHECK(r.status == ReplyStatus::timeout);
+}
+
+TEST_CASE("iot::transport::Client reports a closed connection") {
+  ScriptedPeer peer([](const std::vector<std::uint8_t>&, int) { return std::vector<std::uint8_t>{}; });
+  auto client = make_client(parse_target("tcp://127.0.0.1:" + std::to_string(peer.port())));
+  client->open();
+  CHECK(client->is_open());
+  CHECK_THROWS(make_client(parse_target("tcp://127.0.0.1:1"))->open());
+}
