@@ -26,6 +26,10 @@ ExitCode export_chart(RecordInput& input, const ChartOptions& options);
 void draw_chart(_cairo* cr, double x, double y, double w, double h, const TimeSeriesSet& set,
                 const std::vector<const PointData*>& points, const std::string& title);
 
+// Frees the font caches of cairo and fontconfig (call when drawing is over),
+// so leak checkers see a clean exit.
+void release_font_caches();
+
 // Axis helpers (exposed for tests): a "nice" step near range/target, and the
 // time-label step (ms) for a span so that at most about `max_labels` fit.
 double nice_step(double range, int target);
