@@ -38,7 +38,7 @@ char* put_cell(char* p, std::string_view text, char sep, bool force_quote) {
     bool table[2][256] = {}; // [0]: separator ',', [1]: any other separator
     Special() {
       for (auto* t : {table[0], table[1]})
-        t['"'] = t['\n'] = t['\r'] = true;
+        t[static_cast<unsigned char>('"')] = t[static_cast<unsigned char>('\n')] = t[static_cast<unsigned char>('\r')] = true;
       table[0][static_cast<unsigned char>(',')] = true;
     }
   };
