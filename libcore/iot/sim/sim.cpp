@@ -32,7 +32,7 @@
 #include "iot/sim/command.hpp"
 #include "iot/sim/device.hpp"
 #include "iot/sim/fault.hpp"
-#include "iot/sim/line.hpp"
+#include "iot/transport/serial.hpp"
 #include "iot/values/address.hpp"
 
 namespace iot::sim {
@@ -80,8 +80,9 @@ struct Endpoint {
   const config::Port* port = nullptr;
   EndpointKind kind = EndpointKind::tcp_listen;
   Framing framing = Framing::tcp; // of the frames: tcp (also UDP), rtu_over_tcp, rtu, ascii
-  int fd = -1;
-  PtyLine pty;
+  int fd = -1;               // network ports own it; serial lines belong to `pty` or `serial`
+  transport::Pty pty;        // rtu:pty, ascii:pty, --pty
+  transport::SerialLine serial;  // a real serial device
   std::string url, path;
   std::array<SimDevice*, 256> by_unit{};
   std::vector<SimDevice*> devices;
@@ -197,8 +198,7 @@ Server::~Server() {
   for (auto& [id, c] : m_conns)
     if (c->fd >= 0 && !(c->ep && c->ep->kind != EndpointKind::tcp_listen)) ::close(c->fd);
   for (auto& ep : m_endpoints) {
-    if (ep->fd >= 0) ::close(ep->fd);
-    if (ep->pty.keep_slave >= 0) ::close(ep->pty.keep_slave);
+    if (ep->fd >= 0 && ep->network()) ::close(ep->fd);
   }
   if (m_timer_fd >= 0) ::close(m_timer_fd);
   if (m_ep >= 0) ::close(m_ep);
@@ -273,15 +273,16 @@ void Server::open_tcp(Endpoint& ep, const transport::Target& t, bool datagram) {
 void Server::open_serial_ep(Endpoint& ep, const transport::Target& t) {
   const auto& s = t.serial;
   if (t.pty || m_opt.pty) {
-    ep.pty = open_pty(s);
-    ep.fd = ep.pty.master;
-    ep.path = ep.pty.path;
+    ep.pty = transport::open_pty_pair(s);
+    ep.fd = ep.pty.master_fd();
+    ep.path = ep.pty.slave_path();
   } else {
-    ep.fd = open_serial(t.device, s);
+    ep.serial = transport::SerialLine::open(t.device, s);
+    ep.fd = ep.serial.fd();
     ep.path = t.device;
   }
   ep.url = std::string(transport::scheme_name(t.scheme)) + ":" + ep.path;
-  const unsigned bits = bits_per_char(s);
+  const unsigned bits = transport::bits_per_char(s);
   ep.char_us = static_cast<std::int64_t>((1000000ull * bits + s.baud - 1) / s.baud);
   // [SL] §2.5.1.1: t3.5 is 3.5 character times, fixed at 1750 us above 19200 baud.
   ep.t35_us = s.baud > modbus::k_fixed_timing_above_baud ? modbus::k_fixed_t35_us
