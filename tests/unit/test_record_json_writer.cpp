@@ -85,3 +85,26 @@ TEST_CASE("iot::JsonWriter leaves the string exact at the top level and after an
   }  // abandoned mid-record: the chunk it grew is trimmed to what was written
   CHECK(out.size() == std::string(R"({"long":")").size() + 2000 + 1);
 }
+
+TEST_CASE("iot::append_json_string finds special bytes at every position of long strings") {
+  for (char special : {'"', '\\', '\n', '\x01', '\x7f'}) {
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+      std::string s(40, 'a');
+      s[pos] = special;
+      std::string out;
+      iot::append_json_string(out, s);
+      std::string expected = "\"" + std::string(pos, 'a');
+      if (special == '"') expected += "\\\"";
+      else if (special == '\\') expected += "\\\\";
+      else if (special == '\n') expected += "\\n";
+      else if (special == '\x01') expected += "\\u0001";
+      else expected += special;  // DEL is printable ASCII for JSON
+      expected += std::string(39 - pos, 'a') + "\"";
+      INFO("special " << static_cast<int>(special) << " at " << pos);
+      CHECK(out == expected);
+    }
+  }
+  std::string out;
+  iot::append_json_string(out, std::string(20, 'x') + "\xff" + std::string(20, 'y'));
+  CHECK(out == "\"" + std::string(20, 'x') + "\xEF\xBF\xBD" + std::string(20, 'y') + "\"");
+}
