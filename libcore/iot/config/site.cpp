@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "iot/core/error.hpp"
+#include "iot/core/text.hpp"
 #include "iot/core/time.hpp"
 
 namespace iot::config {
@@ -90,12 +91,6 @@ std::string_view toml_type_name(const toml::node& n) {
   }
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // Reading one TOML table with type checks and the unknown-key rule.
@@ -238,7 +233,7 @@ template <typename E> struct Named {
 template <typename E, std::size_t N>
 E enum_from(const Reader& r, std::string_view key, const std::string& text, const std::array<Named<E>, N>& names,
             std::string_view what) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   std::vector<std::string_view> all;
   for (const auto& n : names) {
     if (n.name == t) return n.value;
@@ -333,7 +328,7 @@ void read_settings(const Reader& r, PortSettings& s) {
     }
   }
   if (const toml::node* n = r.get("unknown_unit")) {
-    if (auto str = n->as_string(); str && lower(str->get()) == "none")
+    if (auto str = n->as_string(); str && to_lower(str->get()) == "none")
       s.unknown_unit.reset();
     else
       s.unknown_unit = exception_code(r, "unknown_unit");
@@ -512,7 +507,7 @@ void apply_point_keys(const Reader& r, Point& p) {
       r.fail_at("type",
                 fmt::format("unknown type '{}'{}; expected u16, i16, u32, i32, u64, i64, f16, f32, f64, bit, "
                             "string, bcd16 or bcd32",
-                            *s, suggest(lower(*s), {"u16",   "i16",    "u32",   "i32",     "u64",     "i64",   "f16",
+                            *s, suggest(to_lower(*s), {"u16",   "i16",    "u32",   "i32",     "u64",     "i64",   "f16",
                                                     "f32",   "f64",    "bit",   "string",  "bcd16",   "bcd32", "uint16",
                                                     "int16", "uint32", "int32", "float32", "float64", "float"})));
     p.format.type = *t;

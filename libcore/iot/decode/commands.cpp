@@ -7,6 +7,7 @@
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
+#include "iot/core/text.hpp"
 #include "iot/decode/capture.hpp"
 #include "iot/decode/frames.hpp"
 #include "iot/core/hex.hpp"
@@ -25,10 +26,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20); });
-}
 }  // namespace
 
 FrameLine parse_frame_line(std::string_view line, std::uint8_t* out, std::size_t capacity) {

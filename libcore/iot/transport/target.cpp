@@ -8,17 +8,12 @@
 #include <optional>
 
 #include "iot/core/error.hpp"
+#include "iot/core/text.hpp"
 
 namespace iot::transport {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 [[noreturn]] void bad(std::string_view url, std::string_view why) {
   throw usage_error(fmt::format("invalid target '{}': {}", url, why));
@@ -78,7 +73,7 @@ void parse_serial_query(std::string_view url, std::string_view query, SerialSett
     if (item.empty()) continue;
     const auto eq = item.find('=');
     if (eq == std::string_view::npos) bad(url, fmt::format("'{}' is not key=value", item));
-    const std::string key = lower(item.substr(0, eq));
+    const std::string key = to_lower(item.substr(0, eq));
     const std::string_view value = item.substr(eq + 1);
     if (key == "baud") {
       const auto b = number(value);
@@ -113,7 +108,7 @@ void parse_serial_query(std::string_view url, std::string_view query, SerialSett
 }  // namespace
 
 Parity parse_parity(std::string_view text) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   if (t == "n" || t == "none") return Parity::none;
   if (t == "e" || t == "even") return Parity::even;
   if (t == "o" || t == "odd") return Parity::odd;
@@ -121,7 +116,7 @@ Parity parse_parity(std::string_view text) {
 }
 
 Rts parse_rts(std::string_view text) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   if (t == "none" || t == "off" || t.empty()) return Rts::none;
   if (t == "up" || t == "high") return Rts::up;
   if (t == "down" || t == "low") return Rts::down;
@@ -131,7 +126,7 @@ Rts parse_rts(std::string_view text) {
 Target parse_target(std::string_view url) {
   Target t;
   std::string_view rest;
-  const std::string l = lower(url);
+  const std::string l = to_lower(url);
   const auto starts = [&](std::string_view p) { return l.rfind(p, 0) == 0; };
   if (url.empty()) bad(url, "empty (expected tcp://host:port, rtu:/dev/ttyUSB0, ...)");
   if (starts("tcp://")) {

@@ -7,25 +7,13 @@
 #include <charconv>
 
 #include "iot/core/error.hpp"
+#include "iot/core/text.hpp"
 
 namespace iot::values {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
@@ -82,7 +70,7 @@ Ref parse_entity(std::string_view text, std::string_view digits) {
 
 Ref parse_iec(std::string_view text, std::string_view body) {
   // %MW, %IW (words) and %M, %Q, %I (bits), zero-based.
-  const std::string b = lower(body);
+  const std::string b = to_lower(body);
   Table table;
   std::size_t skip;
   if (b.rfind("mw", 0) == 0)
@@ -117,7 +105,7 @@ std::string_view table_name(Table table) {
 }
 
 std::optional<Table> parse_table(std::string_view text) {
-  const std::string t = lower(trim(text));
+  const std::string t = to_lower(trim(text));
   if (t == "coil" || t == "coils" || t == "co" || t == "c") return Table::coil;
   if (t == "di" || t == "discrete" || t == "discrete_input" || t == "discrete_inputs" || t == "inputs")
     return Table::discrete_input;

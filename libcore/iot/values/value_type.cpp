@@ -10,17 +10,12 @@
 #include <limits>
 
 #include "iot/core/error.hpp"
+#include "iot/core/text.hpp"
 
 namespace iot::values {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 struct TypeName {
   std::string_view name;
@@ -167,7 +162,7 @@ Number number_of(const Value& value, ValueType type) {
     n.is_float = true;
     n.d = *d;
   } else if (auto s = std::get_if<std::string>(&value)) {
-    const std::string t = lower(*s);
+    const std::string t = to_lower(*s);
     if (t == "true" || t == "on") return number_of(Value{true}, type);
     if (t == "false" || t == "off") return number_of(Value{false}, type);
     const char* b = t.data();
@@ -225,7 +220,7 @@ double pow10(int n) {
 } // namespace
 
 std::optional<ValueType> parse_value_type(std::string_view text) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   for (const auto& e : k_type_names)
     if (e.name == t) return e.type;
   return std::nullopt;
@@ -238,9 +233,9 @@ std::string_view value_type_name(ValueType type) {
 }
 
 std::optional<WordOrder> parse_word_order(std::string_view text) {
-  std::string t = lower(text);
+  std::string t = to_lower(text);
   for (std::size_t i = 0; i < k_order_names.size(); ++i)
-    if (lower(k_order_names[i]) == t) return static_cast<WordOrder>(i);
+    if (to_lower(k_order_names[i]) == t) return static_cast<WordOrder>(i);
   if (t == "big" || t == "be") return WordOrder::abcd;
   if (t == "little" || t == "le") return WordOrder::dcba;
   return std::nullopt;
@@ -249,7 +244,7 @@ std::optional<WordOrder> parse_word_order(std::string_view text) {
 std::string_view word_order_name(WordOrder order) { return k_order_names[static_cast<std::size_t>(order)]; }
 
 std::optional<ByteOrder> parse_byte_order(std::string_view text) {
-  const std::string t = lower(text);
+  const std::string t = to_lower(text);
   if (t == "high_first" || t == "hi" || t == "high" || t == "ab" || t == "big") return ByteOrder::high_first;
   if (t == "low_first" || t == "lo" || t == "low" || t == "ba" || t == "little") return ByteOrder::low_first;
   return std::nullopt;
