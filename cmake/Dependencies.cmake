@@ -7,7 +7,7 @@ find_package(CLI11 2.1 CONFIG REQUIRED)            # libcli11-dev
 find_package(fmt 9 CONFIG REQUIRED)                # libfmt-dev
 find_package(tomlplusplus 3 CONFIG REQUIRED)       # libtomlplusplus-dev
 find_package(simdjson CONFIG REQUIRED)             # libsimdjson-dev
-find_package(OpenSSL REQUIRED)                     # libssl-dev, for Paho's TLS
+find_package(OpenSSL REQUIRED)                     # libssl-dev, for TLS in Paho and libmosquitto
 find_package(eclipse-paho-mqtt-c CONFIG REQUIRED)  # libpaho-mqtt-dev
 find_package(ZLIB REQUIRED)                        # zlib1g-dev: .jsonl.gz input
 
@@ -18,6 +18,9 @@ pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)       # libxls
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)             # libsqlite3-dev
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)                 # libpq-dev
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)                 # libcairo2-dev
+# libmosquitto-dev: the publishing side of iot-mqtt-bridge; Paho tops out far below
+# the throughput it needs (libcore/iot/mqtt/publish_link.hpp, docs/benchmarks.md).
+pkg_check_modules(LIBMOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 
 if(IOT_TESTS)
   find_package(Catch2 2 CONFIG REQUIRED)           # catch2 (v2)

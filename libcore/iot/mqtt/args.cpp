@@ -64,6 +64,10 @@ ConnectOptions to_connect_options(const ConnectArgs& a) {
 PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
   PubOptions o;
   o.connect = to_connect_options(c);
+  // pub runs on libmosquitto (publish_link.hpp), which refuses keep-alive
+  // intervals from 1 to 4 s; say so here rather than fail at every connect.
+  if (o.connect.keepalive.count() > 0 && o.connect.keepalive.count() < 5)
+    throw usage_error("--keepalive for pub must be 0 (off) or at least 5s");
   if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
   o.map.topic_template = a.topic;
   if (!a.topic.empty()) TopicTemplate check(a.topic);
@@ -95,6 +99,10 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
 SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
   SubOptions o;
   o.connect = to_connect_options(c);
+  // pub runs on libmosquitto (publish_link.hpp), which refuses keep-alive
+  // intervals from 1 to 4 s; say so here rather than fail at every connect.
+  if (o.connect.keepalive.count() > 0 && o.connect.keepalive.count() < 5)
+    throw usage_error("--keepalive for pub must be 0 (off) or at least 5s");
   if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
   for (const auto& t : a.topics) o.subscriptions.push_back({t, a.qos});
   o.count = a.count;

@@ -16,7 +16,7 @@
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
-#include "iot/mqtt/client.hpp"
+#include "iot/mqtt/publish_link.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
 
@@ -51,19 +51,20 @@ public:
     }
     ConnectOptions c = m_opt.connect;
     c.max_inflight = static_cast<int>(std::clamp<std::size_t>(m_opt.window, 1, 65535));
-    Client::Events ev;
-    ev.connected = [this](bool) { m_cv.notify_all(); };
-    ev.lost = [this](const std::string&) { requeue_all(); };
+    PublishLink::Events ev;
+    ev.connected = [this](bool) { m_sender_cv.notify_one(); };
+    ev.lost = [this](const std::string&) { connection_lost(); };
+    ev.completed = [this](int mid, int reason) { completed(mid, reason); };
     ev.fatal = [this](const std::string& why) {
       std::lock_guard lock(m_mu);
       m_fatal = why;
-      m_cv.notify_all();
+      wake_all();
     };
-    m_client = std::make_unique<Client>(std::move(c), std::move(ev));
+    m_link = std::make_unique<PublishLink>(std::move(c), std::move(ev));
   }
 
   ExitCode run(int in_fd, int out_fd, PubStats* stats_out) {
-    m_client->start();
+    m_link->start();
     m_sender = std::thread([this] { send_loop(); });
     bool stopped_by_signal = false;
     try {
@@ -112,7 +113,7 @@ private:
         skip(n, error);
         continue;
       }
-      const std::uint32_t broker_max = m_client->broker_max_packet();
+      const std::uint32_t broker_max = m_link->broker_max_packet();
       // MQTT 5 §3.2.2.3.6: the broker refuses packets above its Maximum Packet Size;
       // 16 bytes cover the fixed header, topic length and packet id.
       if (broker_max > 0 && out.payload.size() + out.topic.size() + 16 > broker_max) {
@@ -129,7 +130,7 @@ private:
     std::lock_guard lock(m_mu);
     m_eof = true;
     if (m_spool) m_spool->flush();
-    m_cv.notify_all();
+    m_sender_cv.notify_one();
     return signalled;
   }
 
@@ -152,16 +153,15 @@ private:
         }
         // block: wait until acknowledgements free a segment
         m_main_blocked = true;
-        m_cv.notify_all();
-        m_cv.wait_for(lock, 100ms);
+        m_sender_cv.notify_one();
+        m_main_cv.wait_for(lock, 100ms);
         m_main_blocked = false;
         if (stop_requested() || !m_fatal.empty()) return false;
       }
     } else {
-      const std::size_t limit = std::max<std::size_t>(m_opt.window, 1000);
-      while (m_pending.size() >= limit) {
+      while (m_pending.size() >= m_queue_limit) {
         m_main_blocked = true;
-        m_cv.wait_for(lock, 100ms);
+        m_main_cv.wait_for(lock, 100ms);
         m_main_blocked = false;
         if (stop_requested() || !m_fatal.empty()) return false;
       }
@@ -171,10 +171,44 @@ private:
       m.payload = std::move(out.payload);
       m.qos = out.qos;
       m.retain = out.retain;
-      m_pending.push_back(std::move(m));
+      // Straight to the link when nothing is queued ahead of it: no hand-off.
+      if (!may_publish_directly() || !m_pending.empty() || publish_locked(m) == Handed::no_connection)
+        m_pending.push_back(std::move(m));
     }
-    if (m_sender_idle) m_cv.notify_all();
+    if (m_sender_idle && !m_pending.empty() && m_inflight.size() < m_opt.window) m_sender_cv.notify_one();
     return true;
+  }
+
+  // Whether a thread other than the sender may hand the front of the queue to
+  // the link now without passing a message queued earlier (m_mu held).
+  bool may_publish_directly() const {
+    return !m_sending && m_requeued.empty() && m_inflight.size() < m_opt.window && m_link->connected();
+  }
+
+  enum class Handed { sent, no_connection, dropped };
+
+  // Hands one message to the link with m_mu held. (Safe: the link's callbacks
+  // take m_mu, but libmosquitto holds none of the locks publish() needs while
+  // calling them.)
+  Handed publish_locked(Msg& m) {
+    int mid = 0;
+    const auto r = m_link->publish(m.topic, m.payload, m.qos, m.retain, mid);
+    if (r == PublishLink::Sent::no_connection) return Handed::no_connection;
+    if (r != PublishLink::Sent::ok) {
+      drop_refused(m, r);
+      return Handed::dropped;
+    }
+    ++m_stats.published;
+    m_inflight.emplace(mid, std::move(m));
+    return Handed::sent;
+  }
+
+  void drop_refused(const Msg& m, PublishLink::Sent r) {
+    ++m_stats.dropped;
+    if (r == PublishLink::Sent::too_large)
+      log::error("a message of {} bytes on topic {} is larger than the broker accepts; dropped", m.payload.size(), m.topic);
+    else
+      log::error("message on topic {} refused by the client library: {}; dropped", m.topic, m_link->last_error());
   }
 
   void drain(bool stopped_by_signal) {
@@ -188,11 +222,11 @@ private:
     bool warned = false;
     while (!m_done && m_fatal.empty()) {
       if (deadline && std::chrono::steady_clock::now() >= *deadline) break;
-      if (!warned && !m_client->connected()) {
+      if (!warned && !m_link->connected()) {
         log::info("end of input: waiting for the broker to take {} messages", m_pending.size() + m_inflight.size());
         warned = true;
       }
-      m_cv.wait_for(lock, 100ms);
+      m_main_cv.wait_for(lock, 100ms);
       if (stop_requested() && !deadline) deadline = std::chrono::steady_clock::now() + (m_spool ? 0ms : 2000ms);
     }
   }
@@ -202,9 +236,9 @@ private:
       std::lock_guard lock(m_mu);
       m_quit = true;
     }
-    m_cv.notify_all();
+    wake_all();
     if (m_sender.joinable()) m_sender.join();
-    m_client->stop(std::chrono::milliseconds(1000));
+    m_link->stop(std::chrono::milliseconds(1000));
     std::lock_guard lock(m_mu);
     if (m_spool) {
       update_cursor();
@@ -215,7 +249,7 @@ private:
 
   ExitCode finish(int out_fd, PubStats* stats_out) {
     std::lock_guard lock(m_mu);
-    m_stats.connects = m_client->connects();
+    m_stats.connects = m_link->connects();
     const std::uint64_t left = m_pending.size() + m_inflight.size();
     if (m_spool) {
       m_stats.spool_bytes = m_spool->empty() ? 0 : m_spool->bytes();
@@ -254,6 +288,11 @@ private:
     return ExitCode::ok;
   }
 
+  void wake_all() {
+    m_sender_cv.notify_all();
+    m_main_cv.notify_all();
+  }
+
   // ---- sender thread -------------------------------------------------------
 
   void send_loop() {
@@ -263,7 +302,7 @@ private:
     while (!m_quit) {
       merge_requeued();
       bool progressed = false;
-      if (m_client->connected()) {
+      if (m_link->connected()) {
         while (m_inflight.size() < m_opt.window) {
           if (m_pending.empty() && m_spool) {
             while (m_pending.size() < m_opt.window && m_spool->read_next(rec)) {
@@ -287,7 +326,7 @@ private:
         update_cursor();
         m_spool->sync_cursor();
         last_sync = t;
-        if (m_main_blocked) m_cv.notify_all();
+        if (m_main_blocked) m_main_cv.notify_all();
       }
       if (m_eof && m_pending.empty() && m_inflight.empty() && m_requeued.empty() && (!m_spool || m_spool->read_all())) {
         if (!m_done) {
@@ -296,21 +335,20 @@ private:
             m_spool->sync_cursor();
           }
           m_done = true;
-          m_cv.notify_all();
+          m_main_cv.notify_all();
         }
       }
       if (!progressed) {
         m_sender_idle = true;
-        m_cv.wait_for(lock, 50ms);
+        m_sender_cv.wait_for(lock, 50ms);
         m_sender_idle = false;
       }
     }
   }
 
-  // Sends up to a batch from the front of m_pending. Paho calls completion
-  // callbacks with its own lock held, so m_mu must not be held while calling
-  // into Paho: the batch is sent unlocked, and answers that arrive before the
-  // token is recorded are kept in m_early. Returns false when nothing was sent.
+  // Sends up to a batch from the front of m_pending. m_mu is not held while
+  // handing messages to the link, so completions may arrive before a message's
+  // id is recorded: those are kept in m_early. Returns false when nothing was sent.
   bool send_batch(std::unique_lock<std::mutex>& lock) {
     std::vector<Msg> batch;
     const std::size_t room = m_opt.window - m_inflight.size();
@@ -319,62 +357,49 @@ private:
       m_pending.pop_front();
     }
     if (batch.empty()) return false;
-    if (m_main_blocked) m_cv.notify_all();  // room in the queue for the reader of stdin
+    if (m_main_blocked) m_main_cv.notify_all();  // room in the queue for the reader of stdin
     const std::uint64_t generation = m_lost_generation;
     m_sending = true;
     lock.unlock();
-    std::vector<int> tokens(batch.size(), 0);
-    std::size_t sent = 0;
-    int last_rc = MQTTASYNC_SUCCESS;
-    for (; sent < batch.size(); ++sent) {
-      Msg& m = batch[sent];
-      MQTTAsync_message msg = MQTTAsync_message_initializer;
-      msg.payload = m.payload.data();
-      msg.payloadlen = static_cast<int>(m.payload.size());
-      msg.qos = m.qos;
-      msg.retained = m.retain ? 1 : 0;
-      MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-      ro.context = this;
-      if (m_opt.connect.version == 5) {
-        ro.onSuccess5 = &Publisher::on_success5;
-        ro.onFailure5 = &Publisher::on_failure5;
-      } else {
-        ro.onSuccess = &Publisher::on_success;
-        ro.onFailure = &Publisher::on_failure;
-      }
-      last_rc = MQTTAsync_sendMessage(m_client->handle(), m.topic.c_str(), &msg, &ro);
-      if (last_rc != MQTTASYNC_SUCCESS) break;
-      tokens[sent] = ro.token;
+    std::vector<int> mids(batch.size(), 0);
+    std::vector<PublishLink::Sent> results(batch.size(), PublishLink::Sent::ok);
+    std::size_t handled = 0;
+    for (; handled < batch.size(); ++handled) {
+      Msg& m = batch[handled];
+      results[handled] = m_link->publish(m.topic, m.payload, m.qos, m.retain, mids[handled]);
+      if (results[handled] == PublishLink::Sent::no_connection) break;
     }
     lock.lock();
     m_sending = false;
-    if (last_rc != MQTTASYNC_SUCCESS && last_rc != MQTTASYNC_DISCONNECTED)
-      log::debug("publish refused by the client library: {}", MQTTAsync_strerror(last_rc));
-    // Not sent: back to the front, in order.
-    for (std::size_t i = batch.size(); i > sent; --i) m_pending.push_front(std::move(batch[i - 1]));
-    m_stats.published += sent;
+    // Not sent for want of a connection: back to the front, in order.
+    for (std::size_t i = batch.size(); i > handled; --i) m_pending.push_front(std::move(batch[i - 1]));
     const bool lost = generation != m_lost_generation;
-    for (std::size_t i = 0; i < sent; ++i) {
-      auto early = m_early.find(tokens[i]);
+    bool any = false;
+    for (std::size_t i = 0; i < handled; ++i) {
+      Msg& m = batch[i];
+      if (results[i] == PublishLink::Sent::too_large || results[i] == PublishLink::Sent::failed) {
+        drop_refused(m, results[i]);
+        continue;
+      }
+      any = true;
+      ++m_stats.published;
+      auto early = m_early.find(mids[i]);
       if (early != m_early.end()) {
-        if (early->second) {
-          ++m_stats.acknowledged;
-        } else {
-          ++m_stats.resent;
-          m_requeued.push_back(std::move(batch[i]));
-        }
+        note_completion(early->second, std::move(m));
+        m_early.erase(early);
         continue;
       }
-      if (lost) {
-        // The connection dropped while we were sending: these may never be answered.
+      if (lost && m.qos == 0) {
+        // The connection dropped while we were sending: an unwritten QoS 0
+        // message died with the socket. (QoS 1/2 stay queued in the link.)
         ++m_stats.resent;
-        m_requeued.push_back(std::move(batch[i]));
+        m_requeued.push_back(std::move(m));
         continue;
       }
-      m_inflight.emplace(tokens[i], std::move(batch[i]));
+      m_inflight.emplace(mids[i], std::move(m));
     }
     m_early.clear();
-    return sent > 0;
+    return any || handled > 0;
   }
 
   // Spool mode: the cursor is the first record not yet acknowledged.
@@ -400,65 +425,73 @@ private:
     m_requeued.clear();
   }
 
-  void requeue_all() {
+  // The link lost its connection. QoS 1/2 messages stay queued in the link and
+  // are sent again after the reconnect; QoS 0 messages not yet written are gone
+  // with the socket, so they are queued again here.
+  void connection_lost() {
     std::lock_guard lock(m_mu);
     ++m_lost_generation;
-    for (auto& [token, m] : m_inflight) m_requeued.push_back(std::move(m));
-    m_stats.resent += m_inflight.size();
-    m_inflight.clear();
-    m_cv.notify_all();
-  }
-
-  void acked(int token) {
-    std::lock_guard lock(m_mu);
-    auto it = m_inflight.find(token);
-    if (it == m_inflight.end()) {
-      if (m_sending) m_early.emplace(token, true);  // answered before send_batch() recorded it
-      return;                                     // else: a late answer for a message already queued again
+    for (auto it = m_inflight.begin(); it != m_inflight.end();) {
+      ++m_stats.resent;
+      if (it->second.qos == 0) {
+        m_requeued.push_back(std::move(it->second));
+        it = m_inflight.erase(it);
+      } else {
+        ++it;
+      }
     }
-    m_inflight.erase(it);
-    ++m_stats.acknowledged;
-    if (m_sender_idle) m_cv.notify_all();
+    m_sender_cv.notify_one();
   }
 
-  void failed(int token, int code) {
-    std::lock_guard lock(m_mu);
-    auto it = m_inflight.find(token);
-    if (it == m_inflight.end()) {
-      if (m_sending) m_early.emplace(token, false);
+  // MQTT 5.0 §3.4.2.1: a PUBACK reason code of 0x80 or more means the broker
+  // did not accept the message (e.g. 0x87 not authorized, 0x97 quota exceeded).
+  static bool refused(int reason) { return reason >= 0x80; }
+
+  void note_completion(int reason, Msg&& m) {
+    if (!refused(reason)) {
+      ++m_stats.acknowledged;
       return;
     }
-    log::debug("publish failed ({}); it will be sent again", code);
-    m_requeued.push_back(std::move(it->second));
-    m_inflight.erase(it);
-    ++m_stats.resent;
-    m_cv.notify_all();
+    ++m_stats.dropped;
+    log::error("the broker refused a message on topic {} (reason code 0x{:02x}); dropped", m.topic, reason);
   }
 
-  static void on_success(void* ctx, MQTTAsync_successData* d) {
-    if (d != nullptr) static_cast<Publisher*>(ctx)->acked(d->token);
-  }
-  static void on_failure(void* ctx, MQTTAsync_failureData* d) {
-    if (d != nullptr) static_cast<Publisher*>(ctx)->failed(d->token, d->code);
-  }
-  static void on_success5(void* ctx, MQTTAsync_successData5* d) {
-    if (d != nullptr) static_cast<Publisher*>(ctx)->acked(d->token);
-  }
-  static void on_failure5(void* ctx, MQTTAsync_failureData5* d) {
-    if (d != nullptr) static_cast<Publisher*>(ctx)->failed(d->token, d->reasonCode != 0 ? d->reasonCode : d->code);
+  void completed(int mid, int reason) {
+    std::lock_guard lock(m_mu);
+    auto it = m_inflight.find(mid);
+    if (it == m_inflight.end()) {
+      if (m_sending) m_early.emplace(mid, reason);  // answered before send_batch() recorded it
+      return;
+    }
+    note_completion(reason, std::move(it->second));
+    m_inflight.erase(it);
+    // Refill the window from here, on the link's own thread: every answer lets
+    // the next message out at once, without waking another thread. (Waiting to
+    // refill in batches stalls against a broker that delays its PUBACKs with
+    // Nagle's algorithm until our next segment carries a TCP ACK.)
+    for (int n = 0; n < 64 && !m_pending.empty() && may_publish_directly(); ++n) {
+      if (publish_locked(m_pending.front()) == Handed::no_connection) break;
+      m_pending.pop_front();
+    }
+    if (m_main_blocked && m_pending.size() <= m_queue_limit / 2) m_main_cv.notify_one();
+    const bool sender_needed = (m_eof && m_inflight.empty()) || (m_pending.empty() && m_spool) || !m_requeued.empty();
+    if (m_sender_idle && sender_needed && m_opt.window - m_inflight.size() >= m_wake_room) m_sender_cv.notify_one();
   }
 
   const PubOptions& m_opt;
   std::unique_ptr<Spool> m_spool;
-  std::unique_ptr<Client> m_client;
+  std::unique_ptr<PublishLink> m_link;
   std::thread m_sender;
 
   std::mutex m_mu;
-  std::condition_variable m_cv;
+  std::condition_variable m_sender_cv;  // the sender waits here for work or window room
+  std::condition_variable m_main_cv;    // the reader of stdin waits here for queue room, and for the end
+  const std::size_t m_wake_room = std::clamp<std::size_t>(m_opt.window / 4, 1, 256);
+  const std::size_t m_queue_limit = std::max<std::size_t>(m_opt.window, 1000);  // messages read ahead of the window
   std::deque<Msg> m_pending;
   std::unordered_map<int, Msg> m_inflight;
   std::vector<Msg> m_requeued;
-  std::unordered_map<int, bool> m_early;  // token -> acknowledged, for answers faster than send_batch()
+  std::unordered_map<int, int> m_early;  // mid -> reason code, for answers faster than send_batch()
   bool m_sending = false;
   std::uint64_t m_lost_generation = 0;
   std::uint64_t m_next_seq = 1;

@@ -1,0 +1,114 @@
+#pragma once
+// The connection `pub` publishes through, on libmosquitto.
+//
+// Why not Paho, which `sub` and the Acrel meter fleet use: Paho's asynchronous
+// client hands every message to its own send thread, and its in-flight
+// bookkeeping is a linked list. On the project's machines a bare Paho loop
+// tops out near 50-100k QoS 0 and 13-25k QoS 1 messages/s on loopback, while
+// `mosquitto_pub -l` writes 160-280k lines/s. libmosquitto writes from its
+// network thread straight out of a packet queue: a bare loop on the same
+// machine published 560k QoS 0 and 49k acknowledged QoS 1 messages/s
+// (docs/benchmarks.md has the tool's own figures).
+// Paho stays where it is better: `sub` must acknowledge a message only after
+// its line is written, which Paho's message callback allows and libmosquitto
+// (it sends PUBACK before calling back) does not.
+//
+// The link owns one network thread. It connects in the background, retries
+// with exponential backoff (also when the broker is not up at start), and
+// reports every CONNACK. QoS 1/2 messages handed over stay with libmosquitto
+// across a lost connection and are sent again (DUP set) after the reconnect
+// (MQTT 3.1.1 §4.4, MQTT 5.0 §4.4); QoS 0 messages not yet written are lost
+// with the socket, which the owner learns from `lost` (it keeps a copy).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "iot/mqtt/options.hpp"
+
+struct mosquitto;
+struct mqtt5__property;
+
+namespace iot::mqtt {
+
+class PublishLink {
+public:
+  struct Events {
+    // After every accepted CONNACK (network thread; do not block).
+    std::function<void(bool session_present)> connected;
+    // The connection went away (network thread; do not block).
+    std::function<void(const std::string& cause)> lost;
+    // Message `mid` is done: QoS 0 written to the socket, QoS 1 PUBACK, QoS 2
+    // PUBCOMP. `reason` is the MQTT 5 reason code (0x80 and up: refused by the
+    // broker, MQTT 5.0 §3.4.2.1); 0 for MQTT 3.1.1. Network thread; do not block.
+    std::function<void(int mid, int reason)> completed;
+    // A failure that retrying cannot cure (bad credentials, certificate rejected).
+    std::function<void(const std::string& why)> fatal;
+  };
+
+  PublishLink(ConnectOptions options, Events events);
+  ~PublishLink();
+  PublishLink(const PublishLink&) = delete;
+  PublishLink& operator=(const PublishLink&) = delete;
+
+  // Starts the network thread; returns at once.
+  void start();
+  // Lets queued packets go out for up to `grace`, disconnects, and stops.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(500));
+
+  enum class Sent { ok, no_connection, too_large, failed };
+  // Hands one message to the network thread; any thread. `mid` receives the
+  // packet id `completed` will report. QoS 0 needs a connection; QoS 1/2 are
+  // queued by libmosquitto and go out after the next CONNACK.
+  Sent publish(const std::string& topic, std::string_view payload, int qos, bool retain, int& mid);
+  // The message for the last `failed`, for diagnostics.
+  std::string last_error() const;
+
+  bool connected() const { return m_connected.load(); }
+  bool fatal() const { return m_fatal.load(); }
+  std::uint64_t connects() const { return m_connects.load(); }
+  // The broker's Maximum Packet Size (MQTT 5.0 §3.2.2.3.6), 0 when not announced.
+  std::uint32_t broker_max_packet() const { return m_broker_max_packet.load(); }
+  const std::string& uri() const { return m_uri; }
+
+private:
+  static void on_connect(mosquitto* m, void* self, int rc, int flags, const mqtt5__property* props);
+  static void on_disconnect(mosquitto* m, void* self, int rc, const mqtt5__property* props);
+  static void on_publish(mosquitto* m, void* self, int mid, int reason, const mqtt5__property* props);
+  static void on_log(mosquitto* m, void* self, int level, const char* text);
+
+  void run();
+  bool try_connect();
+  void declare_fatal(const std::string& why);
+  void wait_backoff();
+
+  ConnectOptions m_options;
+  Events m_events;
+  std::string m_uri;
+  std::string m_host;
+  int m_port = 1883;
+  mosquitto* m_mosq = nullptr;
+  mqtt5__property* m_connect_props = nullptr;
+
+  mutable std::mutex m_mutex;
+  std::condition_variable m_cv;
+  bool m_stopping = false;
+  std::chrono::milliseconds m_grace{500};
+  std::chrono::milliseconds m_backoff{};
+  int m_failures = 0;
+  std::string m_tls_error;   // the first OpenSSL error of the current attempt
+  std::string m_last_error;
+  bool m_socket_open = false;  // network thread only
+  std::atomic<bool> m_connected{false};
+  std::atomic<bool> m_fatal{false};
+  std::atomic<std::uint64_t> m_connects{0};
+  std::atomic<std::uint32_t> m_broker_max_packet{0};
+  std::thread m_thread;
+};
+
+}  // namespace iot::mqtt
