@@ -53,11 +53,14 @@ int rank(ExitCode c) {
 struct PointState {
   std::optional<AlarmEngine> alarm;
   ReportFilter filter;
+  std::uint16_t count = 1; // registers or bits of the point
+  PointCache cache;        // its records' constant parts, rendered once
 };
 
 struct DeviceState {
   const DeviceSpec* spec = nullptr;
   std::vector<PlannedRead> plan;
+  std::vector<Bytes> requests; // the request PDU of each planned read, built once
   std::vector<PointState> points;
   enum class Link { unknown, online, offline } link = Link::unknown;
   std::uint32_t misses = 0;
@@ -79,9 +82,12 @@ public:
       DeviceState st;
       st.spec = &d;
       st.plan = plan_device(d, m_spec.timing);
+      for (const auto& read : st.plan)
+        st.requests.push_back(
+            read_request(read_function(read.table), read.addr, static_cast<std::uint16_t>(read.count)));
       for (const auto& p : d.points) {
         PointState ps{p.alarm ? std::optional<AlarmEngine>(AlarmEngine(*p.alarm)) : std::nullopt,
-                      ReportFilter(p.report)};
+                      ReportFilter(p.report), p.count(), {}};
         st.points.push_back(std::move(ps));
       }
       m_devices.push_back(std::move(st));
@@ -203,58 +209,81 @@ private:
     return reply;
   }
 
-  void emit_reading(DeviceState& dev, std::size_t idx, ReadingRecord& r, std::optional<double> numeric) {
+  // A reading record of point `idx` without value, raw words or error.
+  ReadingRecord reading_of(DeviceState& dev, std::size_t idx, TimePoint ts, Quality q) {
+    const PointSpec& p = dev.spec->points[idx];
+    ReadingRecord r;
+    r.ts = ts;
+    r.port = m_spec.name;
+    r.device = dev.spec->name;
+    r.point = p.name;
+    r.unit = dev.spec->unit;
+    r.addr = p.addr;
+    r.uom = p.uom;
+    r.quality = q;
+    r.cache = &dev.points[idx].cache;
+    return r;
+  }
+
+  void emit_reading(Output::Batch& out, DeviceState& dev, std::size_t idx, ReadingRecord& r,
+                    std::optional<double> numeric) {
     PointState& ps = dev.points[idx];
     const PointSpec& p = dev.spec->points[idx];
     const Micros t = m_read_time;
     if (ps.alarm && numeric && r.quality == Quality::ok) {
       if (auto ev = ps.alarm->update(*numeric, t)) {
-        m_out.alarm(AlarmRecord{r.ts, m_spec.name, dev.spec->name, p.name, p.uom, dev.spec->unit, p.alarm->type, *ev});
+        out.alarm(AlarmRecord{r.ts, m_spec.name, dev.spec->name, p.name, p.uom, dev.spec->unit, p.alarm->type, *ev});
       }
     }
     r.alarm = ps.alarm ? ps.alarm->level() : AlarmLevel::none;
+    if (ps.filter.keeps_all()) {
+      out.reading(r);
+      return;
+    }
     const std::string text = numeric ? std::string() : values::to_string(r.value);
     if (ps.filter.admit(t, r.quality == Quality::ok ? numeric : std::nullopt, text, static_cast<int>(r.quality),
                         static_cast<int>(r.alarm)))
-      m_out.reading(r);
+      out.reading(r);
   }
 
-  void emit_failed(DeviceState& dev, const PlannedRead& read, Quality q, const std::string& error) {
+  void emit_failed(DeviceState& dev, const PlannedRead& read, Quality q, std::string_view error) {
     const TimePoint ts = now();
     m_read_time = steady_us();
+    Output::Batch out(m_out);
     for (std::size_t idx : read.items) {
-      const PointSpec& p = dev.spec->points[idx];
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, false, p.uom, q, error};
-      emit_reading(dev, idx, r, std::nullopt);
+      ReadingRecord r = reading_of(dev, idx, ts, q);
+      r.error = error;
+      emit_reading(out, dev, idx, r, std::nullopt);
     }
   }
 
-  void emit_values(DeviceState& dev, const PlannedRead& read, const Bytes& answer) {
+  void emit_values(DeviceState& dev, const PlannedRead& read, std::span<const std::uint8_t> answer) {
     const TimePoint ts = now();
     m_read_time = steady_us();
     const bool bits = read.table == PlanTable::coil || read.table == PlanTable::discrete_input;
-    std::vector<std::uint16_t> words;
-    std::vector<bool> bitv;
+    // The answer's items, as words (bits as 0/1), into a buffer that lives as long as the worker.
+    m_items.resize(read.count);
     if (bits)
-      bitv = answer_bits(answer, read.count);
+      answer_bits(answer, m_items);
     else
-      words = answer_registers(answer, read.count);
+      answer_registers(answer, m_items);
+    const std::span<const std::uint16_t> items(m_items);
+    Output::Batch out(m_out);
     for (std::size_t idx : read.items) {
       const PointSpec& p = dev.spec->points[idx];
       const std::size_t off = p.ref.addr - read.addr;
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr,
-                      {}, {},          bits,           p.uom,  Quality::ok,    {}};
+      ReadingRecord r = reading_of(dev, idx, ts, Quality::ok);
+      r.raw_bits = bits;
       std::optional<double> numeric;
+      std::string error;
       try {
         if (bits) {
-          const bool b = bitv[off];
-          r.raw = {static_cast<std::uint16_t>(b)};
-          r.value = b;
+          r.raw = items.subspan(off, 1);
+          r.value = items[off] != 0;
         } else {
-          const std::size_t n = p.count();
-          r.raw.assign(words.begin() + static_cast<long>(off), words.begin() + static_cast<long>(off + n));
-          values::Value raw = values::decode(r.raw, p.format);
-          r.value = values::to_engineering(raw, p.scaling);
+          r.raw = items.subspan(off, dev.points[idx].count);
+          r.value = values::decode(r.raw, p.format);
+          if (!p.scaling.identity()) r.value = values::to_engineering(r.value, p.scaling);
           // A 32- or 16-bit float is written with the digits it has (1.1, not
           // 1.100000023841858), unless scaling made it a computed double.
           if ((p.format.type == values::ValueType::f32 || p.format.type == values::ValueType::f16) &&
@@ -266,9 +295,10 @@ private:
       } catch (const Error& e) {
         r.quality = Quality::error;
         r.value = std::monostate{};
-        r.error = e.what();
+        error = e.what();
+        r.error = error;
       }
-      emit_reading(dev, idx, r, numeric);
+      emit_reading(out, dev, idx, r, numeric);
     }
   }
 
@@ -290,20 +320,21 @@ private:
                               fmt::format("{} requests without answer ({})", dev.misses, why)});
     const TimePoint ts = now();
     m_read_time = steady_us();
+    Output::Batch out(m_out);
     for (std::size_t idx = 0; idx < dev.spec->points.size(); ++idx) {
-      const PointSpec& p = dev.spec->points[idx];
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit,   p.addr,
-                      {}, {},          false,          p.uom,  Quality::offline, "device offline"};
-      emit_reading(dev, idx, r, std::nullopt);
+      ReadingRecord r = reading_of(dev, idx, ts, Quality::offline);
+      r.error = "device offline";
+      emit_reading(out, dev, idx, r, std::nullopt);
     }
   }
 
   // Polls one device; with `probe`, stops at the first unanswered request. False
   // when the connection was lost.
   bool poll_device(DeviceState& dev, bool probe) {
-    for (const PlannedRead& read : dev.plan) {
+    for (std::size_t i = 0; i < dev.plan.size(); ++i) {
+      const PlannedRead& read = dev.plan[i];
+      const Bytes& pdu = dev.requests[i];
       if (stop_requested()) return true;
-      const Bytes pdu = read_request(read_function(read.table), read.addr, static_cast<std::uint16_t>(read.count));
       transport::Reply reply = request(dev.spec->unit, pdu);
       if (reply.status == transport::ReplyStatus::stopped) return true;
       if (reply.status == transport::ReplyStatus::io) {
@@ -340,14 +371,18 @@ private:
     return true;
   }
 
-  // Sleeps until `until`, a stop, or a queued write. True when woken by a write.
+  // Sleeps until `until`, a stop, or a queued write. True when woken by a write. The
+  // wake-up is consumed here, so the queue itself is checked without a system call.
   bool wait_for(SteadyClock::time_point until) {
     for (;;) {
       const auto left = duration_cast<milliseconds>(until - SteadyClock::now()).count();
       if (left <= 0 || stop_requested()) return false;
       pollfd fds[2] = {{stop_fd(), POLLIN, 0}, {m_wake_fd, POLLIN, 0}};
       const int n = ::poll(fds, 2, static_cast<int>(left));
-      if (n > 0 && (fds[1].revents & POLLIN)) return true;
+      if (n > 0 && (fds[1].revents & POLLIN)) {
+        drain_wake();
+        return true;
+      }
       if (n > 0 && (fds[0].revents & POLLIN)) return false;
     }
   }
@@ -358,7 +393,6 @@ private:
   }
 
   void run_writes() {
-    drain_wake();
     for (;;) {
       WriteCommand cmd;
       {
@@ -506,6 +540,7 @@ private:
   double m_wall_s = 0;
   Micros m_backoff = milliseconds(100);
   SteadyClock::time_point m_last_flush{};
+  std::vector<std::uint16_t> m_items; // the words (or bits) of the answer being emitted
   Micros m_read_time{0}; // steady time of the readings being emitted (alarm delays, storage periods)
   bool m_was_disconnected = false;
   int m_wake_fd = -1;
