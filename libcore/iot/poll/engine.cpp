@@ -87,7 +87,9 @@ public:
             read_request(read_function(read.table), read.addr, static_cast<std::uint16_t>(read.count)));
       for (const auto& p : d.points) {
         PointState ps{p.alarm ? std::optional<AlarmEngine>(AlarmEngine(*p.alarm)) : std::nullopt,
-                      ReportFilter(p.report), p.count(), {}};
+                      ReportFilter(p.report),
+                      p.count(),
+                      {}};
         st.points.push_back(std::move(ps));
       }
       m_devices.push_back(std::move(st));
@@ -541,7 +543,7 @@ private:
   Micros m_backoff = milliseconds(100);
   SteadyClock::time_point m_last_flush{};
   std::vector<std::uint16_t> m_items; // the words (or bits) of the answer being emitted
-  Micros m_read_time{0}; // steady time of the readings being emitted (alarm delays, storage periods)
+  Micros m_read_time{0};              // steady time of the readings being emitted (alarm delays, storage periods)
   bool m_was_disconnected = false;
   int m_wake_fd = -1;
   std::mutex m_queue_mutex;
