@@ -171,8 +171,23 @@ private:
     m_was_disconnected = true;
   }
 
-  // One request with its retries; counts everything.
-  transport::Reply request(std::uint8_t unit, const Bytes& pdu) {
+  // Records are buffered (one write(2) for many lines when stdout is not a terminal)
+  // but not held back long, so a pipeline sees them promptly: a cycle that ends in
+  // a wait flushes (run()); within a long cycle, what is buffered goes out before a
+  // request once k_flush_after has passed since the last flush, and before every
+  // request that is likely to wait long (a retry, or a device that missed its last
+  // answer), so a silent device does not hold back the lines of the healthy ones.
+  static constexpr milliseconds k_flush_after{50};
+  void flush_before_request(bool likely_slow) {
+    const auto t = SteadyClock::now();
+    if (!likely_slow && t - m_last_flush < k_flush_after) return;
+    m_out.flush();
+    m_last_flush = t;
+  }
+
+  // One request with its retries; counts everything. `likely_slow`: the device
+  // missed its last answer.
+  transport::Reply request(std::uint8_t unit, const Bytes& pdu, bool likely_slow = false) {
     transport::Reply reply;
     for (std::uint32_t attempt = 0; attempt <= m_spec.timing.retries; ++attempt) {
       if (stop_requested()) {
@@ -180,6 +195,7 @@ private:
         return reply;
       }
       m_stats.requests++;
+      flush_before_request(likely_slow || attempt > 0);
       reply = m_client->transact(unit, pdu, m_spec.timing.timeout);
       m_stats.busy += reply.latency;
       switch (reply.status) {
@@ -308,6 +324,7 @@ private:
     dev.misses = 0;
     if (dev.link != DeviceState::Link::online) {
       const bool again = dev.link == DeviceState::Link::offline;
+      if (again) --m_offline;
       dev.link = DeviceState::Link::online;
       if (m_options.device_status)
         m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "online",
@@ -317,6 +334,7 @@ private:
 
   void set_offline(DeviceState& dev, const std::string& why) {
     dev.link = DeviceState::Link::offline;
+    ++m_offline;
     dev.next_probe = SteadyClock::now() + m_spec.timing.reconnect;
     m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "offline",
                               fmt::format("{} requests without answer ({})", dev.misses, why)});
@@ -337,7 +355,7 @@ private:
       const PlannedRead& read = dev.plan[i];
       const Bytes& pdu = dev.requests[i];
       if (stop_requested()) return true;
-      transport::Reply reply = request(dev.spec->unit, pdu);
+      transport::Reply reply = request(dev.spec->unit, pdu, dev.misses > 0);
       if (reply.status == transport::ReplyStatus::stopped) return true;
       if (reply.status == transport::ReplyStatus::io) {
         lost_connection(reply.error.empty() ? "connection lost" : reply.error);
@@ -504,7 +522,7 @@ private:
       }
       // Offline devices whose reconnect time has come get one request each, after the
       // online devices, so a device that is back is seen within one reconnect interval.
-      if (connected && !stop_requested()) {
+      if (connected && !stop_requested() && m_offline > 0) {
         const auto t = SteadyClock::now();
         for (DeviceState& dev : m_devices) {
           if (stop_requested() || !connected) break;
@@ -512,19 +530,21 @@ private:
         }
       }
       ++cycles;
-      // Records go out at the end of a cycle; back-to-back cycles (interval 0) flush
-      // at most every 50 ms so a fast loop is not one write(2) per request.
+      // Records go out at the end of a cycle that is followed by a wait; back-to-back
+      // cycles (interval 0) flush at most every k_flush_after so a fast loop is not
+      // one write(2) per request.
       const auto end = SteadyClock::now();
       const bool will_wait = cycle_start + m_spec.timing.interval > end;
-      if (will_wait || end - m_last_flush >= milliseconds(50)) {
+      if (will_wait || end - m_last_flush >= k_flush_after) {
         m_out.cycle_end();
         m_last_flush = end;
       }
       if (m_options.cycles && cycles >= *m_options.cycles) break;
       // Writes that arrive while waiting go out at once, before the next poll.
-      while (wait_for(cycle_start + m_spec.timing.interval)) {
-        if (ensure_open()) run_writes();
-      }
+      if (will_wait)
+        while (wait_for(cycle_start + m_spec.timing.interval)) {
+          if (ensure_open()) run_writes();
+        }
     }
     m_wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
     m_client->close();
@@ -536,6 +556,7 @@ private:
   const EngineOptions& m_options;
   std::unique_ptr<transport::Client> m_client;
   std::vector<DeviceState> m_devices;
+  std::size_t m_offline = 0; // devices marked offline (waiting for a re-probe)
   PortStats m_stats;
   ExitCode m_result = ExitCode::ok;
   std::exception_ptr m_failure;
