@@ -114,6 +114,7 @@ public:
     {
       std::lock_guard lock(m_queue_mutex);
       m_writes.push_back(std::move(cmd));
+      m_has_writes.store(true, std::memory_order_release);
     }
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(m_wake_fd, &one, sizeof one);
@@ -180,6 +181,7 @@ private:
   static constexpr milliseconds k_flush_after{50};
   void flush_before_request(bool likely_slow) {
     const auto t = SteadyClock::now();
+    m_request_start = t;
     if (!likely_slow && t - m_last_flush < k_flush_after) return;
     m_out.flush();
     m_last_flush = t;
@@ -275,9 +277,11 @@ private:
     }
   }
 
-  void emit_values(DeviceState& dev, const PlannedRead& read, std::span<const std::uint8_t> answer) {
+  // `answered`: steady time of the answer's arrival.
+  void emit_values(DeviceState& dev, const PlannedRead& read, std::span<const std::uint8_t> answer,
+                   SteadyClock::time_point answered) {
     const TimePoint ts = now();
-    m_read_time = steady_us();
+    m_read_time = duration_cast<Micros>(answered.time_since_epoch());
     const bool bits = read.table == PlanTable::coil || read.table == PlanTable::discrete_input;
     // The answer's items, as words (bits as 0/1), into a buffer that lives as long as the worker.
     m_items.resize(read.count);
@@ -307,7 +311,7 @@ private:
           if ((p.format.type == values::ValueType::f32 || p.format.type == values::ValueType::f16) &&
               p.scaling.identity())
             if (const double* d = std::get_if<double>(&r.value); d != nullptr && std::isfinite(*d))
-              r.value = std::strtod(fmt::format("{}", static_cast<float>(*d)).c_str(), nullptr);
+              r.value = values::float_to_decimal_double(static_cast<float>(*d));
         }
         numeric = values::to_double(r.value);
       } catch (const Error& e) {
@@ -371,7 +375,7 @@ private:
           note(ExitCode::protocol);
           emit_failed(dev, read, Quality::error, chk.error);
         } else {
-          emit_values(dev, read, reply.pdu);
+          emit_values(dev, read, reply.pdu, m_request_start + reply.latency);
         }
       } else {
         dev.misses++;
@@ -413,11 +417,17 @@ private:
   }
 
   void run_writes() {
+    // Checked once per cycle: without a write queued this costs no lock. A write
+    // queued just after the check runs in the next cycle (or wakes the wait).
+    if (!m_has_writes.load(std::memory_order_acquire)) return;
     for (;;) {
       WriteCommand cmd;
       {
         std::lock_guard lock(m_queue_mutex);
-        if (m_writes.empty()) return;
+        if (m_writes.empty()) {
+          m_has_writes.store(false, std::memory_order_relaxed);
+          return;
+        }
         cmd = std::move(m_writes.front());
         m_writes.pop_front();
       }
@@ -506,9 +516,11 @@ private:
   void run() {
     const auto start = SteadyClock::now();
     std::uint64_t cycles = 0;
+    std::optional<SteadyClock::time_point> next_start; // the end of a cycle not followed by a wait
     while (!stop_requested()) {
       if (m_options.cycles && cycles >= *m_options.cycles) break;
-      const auto cycle_start = SteadyClock::now();
+      const auto cycle_start = next_start ? *next_start : SteadyClock::now();
+      next_start.reset();
       if (!ensure_open()) {
         ++cycles; // a cycle without a connection still counts for --count
         continue;
@@ -545,6 +557,8 @@ private:
         while (wait_for(cycle_start + m_spec.timing.interval)) {
           if (ensure_open()) run_writes();
         }
+      else
+        next_start = end;
     }
     m_wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
     m_client->close();
@@ -563,12 +577,14 @@ private:
   double m_wall_s = 0;
   Micros m_backoff = milliseconds(100);
   SteadyClock::time_point m_last_flush{};
-  std::vector<std::uint16_t> m_items; // the words (or bits) of the answer being emitted
-  Micros m_read_time{0};              // steady time of the readings being emitted (alarm delays, storage periods)
+  std::vector<std::uint16_t> m_items;        // the words (or bits) of the answer being emitted
+  SteadyClock::time_point m_request_start{}; // when the last request was sent (about)
+  Micros m_read_time{0}; // steady time of the readings being emitted (alarm delays, storage periods)
   bool m_was_disconnected = false;
   int m_wake_fd = -1;
   std::mutex m_queue_mutex;
   std::deque<WriteCommand> m_writes;
+  std::atomic<bool> m_has_writes{false}; // m_writes may be non-empty
   std::thread m_thread;
 };
 
