@@ -118,7 +118,7 @@ template <typename T> void append_integer(std::string& out, T v) {
 }
 
 char* put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size()); // an empty view may have no data (memcpy wants one)
   return p + s.size();
 }
 
