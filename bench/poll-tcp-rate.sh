@@ -11,12 +11,12 @@
 #   like-for-like  both timed the same way, as whole processes.
 # CPU time per request is user + system of each client process (from wait4), which
 # a loaded machine disturbs far less than wall-clock rates.
-#   N=50000 ROUNDS=7 bench/poll-tcp-rate.sh
+#   N=50000 ROUNDS=11 bench/poll-tcp-rate.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${IOT_BIN:-build/bin}; helpers=${IOT_BUILD:-build}/bench
 n=${N:-50000}
-rounds=${ROUNDS:-7}
+rounds=${ROUNDS:-11}
 port=$(/usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()')
 tmp=$(mktemp -d); trap 'kill $sim 2>/dev/null || true; rm -rf "$tmp"' EXIT
 {
@@ -25,7 +25,7 @@ tmp=$(mktemp -d); trap 'kill $sim 2>/dev/null || true; rm -rf "$tmp"' EXIT
 } >"$tmp/site.toml"
 "$bin/iot-sim" run -c "$tmp/site.toml" --no-commands >"$tmp/sim.out" 2>&1 &
 sim=$!
-for _ in $(seq 100); do grep -q ready "$tmp/sim.out" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs ready "$tmp/sim.out" && break; sleep 0.05; done
 "$bin/iot-poll" read "tcp://127.0.0.1:$port" hr:0:10 --no-stats | grep -q '"quality":"ok"' || { echo "no ok readings" >&2; exit 1; }
 
 # measure OUT TIMES CMD...: runs CMD with stdout to OUT; writes "wall_s user_s sys_s" to TIMES.
