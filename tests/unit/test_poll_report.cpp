@@ -9,8 +9,11 @@ using std::chrono::seconds;
 TEST_CASE("iot::poll::ReportFilter storage period and deadband") {
   SECTION("no rules: every reading") {
     ReportFilter f;
+    CHECK(f.keeps_all());
     for (int i = 0; i < 5; ++i)
       CHECK(f.admit(seconds(i), 1.0, "", 0, 0));
+    CHECK_FALSE(ReportFilter({seconds(1), {}}).keeps_all());
+    CHECK_FALSE(ReportFilter({{}, 0.5}).keeps_all());
   }
   SECTION("storage period 10s, alarm and quality changes always pass") {
     ReportFilter f({seconds(10), {}});

@@ -58,6 +58,37 @@ TEST_CASE("iot::JsonWriter prints numbers that read back exactly") {
   CHECK(out == "[0.1,12,-3.5e-07,null,null,-9223372036854775808,18446744073709551615]");
 }
 
+TEST_CASE("iot::format_json_double writes what JsonWriter::value(double) writes") {
+  const double cases[] = {0.1,
+                          12.0,
+                          -0.0,
+                          -3.5e-7,
+                          1e300,
+                          -2.2250738585072014e-308,
+                          9.007199254740992e15,
+                          123456.789,
+                          std::numeric_limits<double>::quiet_NaN(),
+                          -std::numeric_limits<double>::infinity()};
+  for (double v : cases) {
+    std::string via_writer;
+    {
+      JsonWriter w(via_writer);
+      w.value(v);
+    }
+    char buf[32];
+    char* end = iot::format_json_double(v, buf);
+    CHECK(std::string(buf, static_cast<std::size_t>(end - buf)) == via_writer);
+  }
+  auto text = [](double v) {
+    char buf[32];
+    return std::string(buf, static_cast<std::size_t>(iot::format_json_double(v, buf) - buf));
+  };
+  CHECK(text(-0.0) == "0");
+  CHECK(text(2.5) == "2.5");
+  CHECK(text(-1e21) == "-1e+21");
+  CHECK(text(std::numeric_limits<double>::quiet_NaN()) == "null");
+}
+
 TEST_CASE("iot::JsonWriter::begin_record starts with ts and kind") {
   std::string out;
   JsonWriter w(out);

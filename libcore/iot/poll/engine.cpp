@@ -53,11 +53,14 @@ int rank(ExitCode c) {
 struct PointState {
   std::optional<AlarmEngine> alarm;
   ReportFilter filter;
+  std::uint16_t count = 1; // registers or bits of the point
+  PointCache cache;        // its records' constant parts, rendered once
 };
 
 struct DeviceState {
   const DeviceSpec* spec = nullptr;
   std::vector<PlannedRead> plan;
+  std::vector<Bytes> requests; // the request PDU of each planned read, built once
   std::vector<PointState> points;
   enum class Link { unknown, online, offline } link = Link::unknown;
   std::uint32_t misses = 0;
@@ -79,9 +82,14 @@ public:
       DeviceState st;
       st.spec = &d;
       st.plan = plan_device(d, m_spec.timing);
+      for (const auto& read : st.plan)
+        st.requests.push_back(
+            read_request(read_function(read.table), read.addr, static_cast<std::uint16_t>(read.count)));
       for (const auto& p : d.points) {
         PointState ps{p.alarm ? std::optional<AlarmEngine>(AlarmEngine(*p.alarm)) : std::nullopt,
-                      ReportFilter(p.report)};
+                      ReportFilter(p.report),
+                      p.count(),
+                      {}};
         st.points.push_back(std::move(ps));
       }
       m_devices.push_back(std::move(st));
@@ -106,6 +114,7 @@ public:
     {
       std::lock_guard lock(m_queue_mutex);
       m_writes.push_back(std::move(cmd));
+      m_has_writes.store(true, std::memory_order_release);
     }
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(m_wake_fd, &one, sizeof one);
@@ -163,8 +172,24 @@ private:
     m_was_disconnected = true;
   }
 
-  // One request with its retries; counts everything.
-  transport::Reply request(std::uint8_t unit, const Bytes& pdu) {
+  // Records are buffered (one write(2) for many lines when stdout is not a terminal)
+  // but not held back long, so a pipeline sees them promptly: a cycle that ends in
+  // a wait flushes (run()); within a long cycle, what is buffered goes out before a
+  // request once k_flush_after has passed since the last flush, and before every
+  // request that is likely to wait long (a retry, or a device that missed its last
+  // answer), so a silent device does not hold back the lines of the healthy ones.
+  static constexpr milliseconds k_flush_after{50};
+  void flush_before_request(bool likely_slow) {
+    const auto t = SteadyClock::now();
+    m_request_start = t;
+    if (!likely_slow && t - m_last_flush < k_flush_after) return;
+    m_out.flush();
+    m_last_flush = t;
+  }
+
+  // One request with its retries; counts everything. `likely_slow`: the device
+  // missed its last answer.
+  transport::Reply request(std::uint8_t unit, const Bytes& pdu, bool likely_slow = false) {
     transport::Reply reply;
     for (std::uint32_t attempt = 0; attempt <= m_spec.timing.retries; ++attempt) {
       if (stop_requested()) {
@@ -172,6 +197,7 @@ private:
         return reply;
       }
       m_stats.requests++;
+      flush_before_request(likely_slow || attempt > 0);
       reply = m_client->transact(unit, pdu, m_spec.timing.timeout);
       m_stats.busy += reply.latency;
       switch (reply.status) {
@@ -203,72 +229,98 @@ private:
     return reply;
   }
 
-  void emit_reading(DeviceState& dev, std::size_t idx, ReadingRecord& r, std::optional<double> numeric) {
+  // A reading record of point `idx` without value, raw words or error.
+  ReadingRecord reading_of(DeviceState& dev, std::size_t idx, TimePoint ts, Quality q) {
+    const PointSpec& p = dev.spec->points[idx];
+    ReadingRecord r;
+    r.ts = ts;
+    r.port = m_spec.name;
+    r.device = dev.spec->name;
+    r.point = p.name;
+    r.unit = dev.spec->unit;
+    r.addr = p.addr;
+    r.uom = p.uom;
+    r.quality = q;
+    r.cache = &dev.points[idx].cache;
+    return r;
+  }
+
+  void emit_reading(Output::Batch& out, DeviceState& dev, std::size_t idx, ReadingRecord& r,
+                    std::optional<double> numeric) {
     PointState& ps = dev.points[idx];
     const PointSpec& p = dev.spec->points[idx];
     const Micros t = m_read_time;
     if (ps.alarm && numeric && r.quality == Quality::ok) {
       if (auto ev = ps.alarm->update(*numeric, t)) {
-        m_out.alarm(AlarmRecord{r.ts, m_spec.name, dev.spec->name, p.name, p.uom, dev.spec->unit, p.alarm->type, *ev});
+        out.alarm(AlarmRecord{r.ts, m_spec.name, dev.spec->name, p.name, p.uom, dev.spec->unit, p.alarm->type, *ev});
       }
     }
     r.alarm = ps.alarm ? ps.alarm->level() : AlarmLevel::none;
+    if (ps.filter.keeps_all()) {
+      out.reading(r);
+      return;
+    }
     const std::string text = numeric ? std::string() : values::to_string(r.value);
     if (ps.filter.admit(t, r.quality == Quality::ok ? numeric : std::nullopt, text, static_cast<int>(r.quality),
                         static_cast<int>(r.alarm)))
-      m_out.reading(r);
+      out.reading(r);
   }
 
-  void emit_failed(DeviceState& dev, const PlannedRead& read, Quality q, const std::string& error) {
+  void emit_failed(DeviceState& dev, const PlannedRead& read, Quality q, std::string_view error) {
     const TimePoint ts = now();
     m_read_time = steady_us();
+    Output::Batch out(m_out);
     for (std::size_t idx : read.items) {
-      const PointSpec& p = dev.spec->points[idx];
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr, {}, {}, false, p.uom, q, error};
-      emit_reading(dev, idx, r, std::nullopt);
+      ReadingRecord r = reading_of(dev, idx, ts, q);
+      r.error = error;
+      emit_reading(out, dev, idx, r, std::nullopt);
     }
   }
 
-  void emit_values(DeviceState& dev, const PlannedRead& read, const Bytes& answer) {
+  // `answered`: steady time of the answer's arrival.
+  void emit_values(DeviceState& dev, const PlannedRead& read, std::span<const std::uint8_t> answer,
+                   SteadyClock::time_point answered) {
     const TimePoint ts = now();
-    m_read_time = steady_us();
+    m_read_time = duration_cast<Micros>(answered.time_since_epoch());
     const bool bits = read.table == PlanTable::coil || read.table == PlanTable::discrete_input;
-    std::vector<std::uint16_t> words;
-    std::vector<bool> bitv;
+    // The answer's items, as words (bits as 0/1), into a buffer that lives as long as the worker.
+    m_items.resize(read.count);
     if (bits)
-      bitv = answer_bits(answer, read.count);
+      answer_bits(answer, m_items);
     else
-      words = answer_registers(answer, read.count);
+      answer_registers(answer, m_items);
+    const std::span<const std::uint16_t> items(m_items);
+    Output::Batch out(m_out);
     for (std::size_t idx : read.items) {
       const PointSpec& p = dev.spec->points[idx];
       const std::size_t off = p.ref.addr - read.addr;
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit, p.addr,
-                      {}, {},          bits,           p.uom,  Quality::ok,    {}};
+      ReadingRecord r = reading_of(dev, idx, ts, Quality::ok);
+      r.raw_bits = bits;
       std::optional<double> numeric;
+      std::string error;
       try {
         if (bits) {
-          const bool b = bitv[off];
-          r.raw = {static_cast<std::uint16_t>(b)};
-          r.value = b;
+          r.raw = items.subspan(off, 1);
+          r.value = items[off] != 0;
         } else {
-          const std::size_t n = p.count();
-          r.raw.assign(words.begin() + static_cast<long>(off), words.begin() + static_cast<long>(off + n));
-          values::Value raw = values::decode(r.raw, p.format);
-          r.value = values::to_engineering(raw, p.scaling);
+          r.raw = items.subspan(off, dev.points[idx].count);
+          r.value = values::decode(r.raw, p.format);
+          if (!p.scaling.identity()) r.value = values::to_engineering(r.value, p.scaling);
           // A 32- or 16-bit float is written with the digits it has (1.1, not
           // 1.100000023841858), unless scaling made it a computed double.
           if ((p.format.type == values::ValueType::f32 || p.format.type == values::ValueType::f16) &&
               p.scaling.identity())
             if (const double* d = std::get_if<double>(&r.value); d != nullptr && std::isfinite(*d))
-              r.value = std::strtod(fmt::format("{}", static_cast<float>(*d)).c_str(), nullptr);
+              r.value = values::float_to_decimal_double(static_cast<float>(*d));
         }
         numeric = values::to_double(r.value);
       } catch (const Error& e) {
         r.quality = Quality::error;
         r.value = std::monostate{};
-        r.error = e.what();
+        error = e.what();
+        r.error = error;
       }
-      emit_reading(dev, idx, r, numeric);
+      emit_reading(out, dev, idx, r, numeric);
     }
   }
 
@@ -276,6 +328,7 @@ private:
     dev.misses = 0;
     if (dev.link != DeviceState::Link::online) {
       const bool again = dev.link == DeviceState::Link::offline;
+      if (again) --m_offline;
       dev.link = DeviceState::Link::online;
       if (m_options.device_status)
         m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "online",
@@ -285,26 +338,28 @@ private:
 
   void set_offline(DeviceState& dev, const std::string& why) {
     dev.link = DeviceState::Link::offline;
+    ++m_offline;
     dev.next_probe = SteadyClock::now() + m_spec.timing.reconnect;
     m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "offline",
                               fmt::format("{} requests without answer ({})", dev.misses, why)});
     const TimePoint ts = now();
     m_read_time = steady_us();
+    Output::Batch out(m_out);
     for (std::size_t idx = 0; idx < dev.spec->points.size(); ++idx) {
-      const PointSpec& p = dev.spec->points[idx];
-      ReadingRecord r{ts, m_spec.name, dev.spec->name, p.name, dev.spec->unit,   p.addr,
-                      {}, {},          false,          p.uom,  Quality::offline, "device offline"};
-      emit_reading(dev, idx, r, std::nullopt);
+      ReadingRecord r = reading_of(dev, idx, ts, Quality::offline);
+      r.error = "device offline";
+      emit_reading(out, dev, idx, r, std::nullopt);
     }
   }
 
   // Polls one device; with `probe`, stops at the first unanswered request. False
   // when the connection was lost.
   bool poll_device(DeviceState& dev, bool probe) {
-    for (const PlannedRead& read : dev.plan) {
+    for (std::size_t i = 0; i < dev.plan.size(); ++i) {
+      const PlannedRead& read = dev.plan[i];
+      const Bytes& pdu = dev.requests[i];
       if (stop_requested()) return true;
-      const Bytes pdu = read_request(read_function(read.table), read.addr, static_cast<std::uint16_t>(read.count));
-      transport::Reply reply = request(dev.spec->unit, pdu);
+      transport::Reply reply = request(dev.spec->unit, pdu, dev.misses > 0);
       if (reply.status == transport::ReplyStatus::stopped) return true;
       if (reply.status == transport::ReplyStatus::io) {
         lost_connection(reply.error.empty() ? "connection lost" : reply.error);
@@ -320,7 +375,7 @@ private:
           note(ExitCode::protocol);
           emit_failed(dev, read, Quality::error, chk.error);
         } else {
-          emit_values(dev, read, reply.pdu);
+          emit_values(dev, read, reply.pdu, m_request_start + reply.latency);
         }
       } else {
         dev.misses++;
@@ -340,14 +395,18 @@ private:
     return true;
   }
 
-  // Sleeps until `until`, a stop, or a queued write. True when woken by a write.
+  // Sleeps until `until`, a stop, or a queued write. True when woken by a write. The
+  // wake-up is consumed here, so the queue itself is checked without a system call.
   bool wait_for(SteadyClock::time_point until) {
     for (;;) {
       const auto left = duration_cast<milliseconds>(until - SteadyClock::now()).count();
       if (left <= 0 || stop_requested()) return false;
       pollfd fds[2] = {{stop_fd(), POLLIN, 0}, {m_wake_fd, POLLIN, 0}};
       const int n = ::poll(fds, 2, static_cast<int>(left));
-      if (n > 0 && (fds[1].revents & POLLIN)) return true;
+      if (n > 0 && (fds[1].revents & POLLIN)) {
+        drain_wake();
+        return true;
+      }
       if (n > 0 && (fds[0].revents & POLLIN)) return false;
     }
   }
@@ -358,12 +417,17 @@ private:
   }
 
   void run_writes() {
-    drain_wake();
+    // Checked once per cycle: without a write queued this costs no lock. A write
+    // queued just after the check runs in the next cycle (or wakes the wait).
+    if (!m_has_writes.load(std::memory_order_acquire)) return;
     for (;;) {
       WriteCommand cmd;
       {
         std::lock_guard lock(m_queue_mutex);
-        if (m_writes.empty()) return;
+        if (m_writes.empty()) {
+          m_has_writes.store(false, std::memory_order_relaxed);
+          return;
+        }
         cmd = std::move(m_writes.front());
         m_writes.pop_front();
       }
@@ -452,9 +516,11 @@ private:
   void run() {
     const auto start = SteadyClock::now();
     std::uint64_t cycles = 0;
+    std::optional<SteadyClock::time_point> next_start; // the end of a cycle not followed by a wait
     while (!stop_requested()) {
       if (m_options.cycles && cycles >= *m_options.cycles) break;
-      const auto cycle_start = SteadyClock::now();
+      const auto cycle_start = next_start ? *next_start : SteadyClock::now();
+      next_start.reset();
       if (!ensure_open()) {
         ++cycles; // a cycle without a connection still counts for --count
         continue;
@@ -468,7 +534,7 @@ private:
       }
       // Offline devices whose reconnect time has come get one request each, after the
       // online devices, so a device that is back is seen within one reconnect interval.
-      if (connected && !stop_requested()) {
+      if (connected && !stop_requested() && m_offline > 0) {
         const auto t = SteadyClock::now();
         for (DeviceState& dev : m_devices) {
           if (stop_requested() || !connected) break;
@@ -476,19 +542,23 @@ private:
         }
       }
       ++cycles;
-      // Records go out at the end of a cycle; back-to-back cycles (interval 0) flush
-      // at most every 50 ms so a fast loop is not one write(2) per request.
+      // Records go out at the end of a cycle that is followed by a wait; back-to-back
+      // cycles (interval 0) flush at most every k_flush_after so a fast loop is not
+      // one write(2) per request.
       const auto end = SteadyClock::now();
       const bool will_wait = cycle_start + m_spec.timing.interval > end;
-      if (will_wait || end - m_last_flush >= milliseconds(50)) {
+      if (will_wait || end - m_last_flush >= k_flush_after) {
         m_out.cycle_end();
         m_last_flush = end;
       }
       if (m_options.cycles && cycles >= *m_options.cycles) break;
       // Writes that arrive while waiting go out at once, before the next poll.
-      while (wait_for(cycle_start + m_spec.timing.interval)) {
-        if (ensure_open()) run_writes();
-      }
+      if (will_wait)
+        while (wait_for(cycle_start + m_spec.timing.interval)) {
+          if (ensure_open()) run_writes();
+        }
+      else
+        next_start = end;
     }
     m_wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
     m_client->close();
@@ -500,17 +570,21 @@ private:
   const EngineOptions& m_options;
   std::unique_ptr<transport::Client> m_client;
   std::vector<DeviceState> m_devices;
+  std::size_t m_offline = 0; // devices marked offline (waiting for a re-probe)
   PortStats m_stats;
   ExitCode m_result = ExitCode::ok;
   std::exception_ptr m_failure;
   double m_wall_s = 0;
   Micros m_backoff = milliseconds(100);
   SteadyClock::time_point m_last_flush{};
+  std::vector<std::uint16_t> m_items;        // the words (or bits) of the answer being emitted
+  SteadyClock::time_point m_request_start{}; // when the last request was sent (about)
   Micros m_read_time{0}; // steady time of the readings being emitted (alarm delays, storage periods)
   bool m_was_disconnected = false;
   int m_wake_fd = -1;
   std::mutex m_queue_mutex;
   std::deque<WriteCommand> m_writes;
+  std::atomic<bool> m_has_writes{false}; // m_writes may be non-empty
   std::thread m_thread;
 };
 

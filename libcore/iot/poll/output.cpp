@@ -4,7 +4,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <map>
 
 namespace iot::poll {
@@ -37,33 +40,6 @@ void write_value(JsonWriter& w, const values::Value& v) {
 }
 
 namespace {
-
-void write_reading_json(JsonWriter& w, const ReadingRecord& r) {
-  w.begin_record(r.ts, "reading");
-  w.field("port", r.port);
-  w.field("unit", static_cast<int>(r.unit));
-  w.field("device", r.device);
-  w.field("point", r.point);
-  w.field("addr", r.addr);
-  w.key("value");
-  write_value(w, r.value);
-  if (!r.raw.empty()) {
-    w.key("raw");
-    w.begin_array();
-    for (auto x : r.raw) {
-      if (r.raw_bits)
-        w.value(x != 0);
-      else
-        w.value(static_cast<unsigned>(x));
-    }
-    w.end_array();
-  }
-  if (!r.uom.empty()) w.field("uom", r.uom);
-  w.field("quality", quality_name(r.quality));
-  if (!r.error.empty()) w.field("error", r.error);
-  if (r.alarm != AlarmLevel::none) w.field("alarm", alarm_level_name(r.alarm));
-  w.end_object();
-}
 
 void write_alarm_json(JsonWriter& w, const AlarmRecord& r) {
   w.begin_record(r.ts, "alarm");
@@ -135,13 +111,106 @@ void write_write_json(JsonWriter& w, const WriteRecord& r) {
   w.end_object();
 }
 
+template <typename T> void append_integer(std::string& out, T v) {
+  char buf[24];
+  const char* end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+char* put(char* p, std::string_view s) {
+  if (!s.empty()) std::memcpy(p, s.data(), s.size()); // an empty view may have no data (memcpy wants one)
+  return p + s.size();
+}
+
+// The constant parts of a point's reading records (see PointCache).
+void render_point(const ReadingRecord& r, PointCache& c) {
+  c.jsonl_head.assign(R"(,"kind":"reading","port":)");
+  append_json_string(c.jsonl_head, r.port);
+  c.jsonl_head.append(R"(,"unit":)");
+  append_integer(c.jsonl_head, static_cast<int>(r.unit));
+  c.jsonl_head.append(R"(,"device":)");
+  append_json_string(c.jsonl_head, r.device);
+  c.jsonl_head.append(R"(,"point":)");
+  append_json_string(c.jsonl_head, r.point);
+  c.jsonl_head.append(R"(,"addr":)");
+  append_json_string(c.jsonl_head, r.addr);
+  c.jsonl_head.append(R"(,"value":)");
+  c.jsonl_uom.clear();
+  if (!r.uom.empty()) {
+    c.jsonl_uom.assign(R"(,"uom":)");
+    append_json_string(c.jsonl_uom, r.uom);
+  }
+  c.ready = true;
+}
+
 class JsonlRenderer final : public Renderer {
 public:
-  explicit JsonlRenderer(LineSink& sink) : m_sink(sink) {}
-  void reading(const ReadingRecord& r) override {
-    RecordLine line(m_sink);
-    write_reading_json(line.w, r);
+  explicit JsonlRenderer(LineSink& sink) : m_sink(sink) {
+    for (std::size_t i = 0; i < m_quality.size(); ++i) {
+      m_quality[i] = R"(,"quality":)";
+      append_json_string(m_quality[i], quality_name(static_cast<Quality>(i)));
+    }
+    for (std::size_t i = 1; i < m_alarm.size(); ++i) {
+      m_alarm[i] = R"(,"alarm":)";
+      append_json_string(m_alarm[i], alarm_level_name(static_cast<AlarmLevel>(i)));
+    }
   }
+
+  // A reading is the most frequent record by far (one per point and answer), so it is
+  // assembled from pre-rendered parts: the point's constant fields (PointCache, escaped
+  // once), a time stamp formatted once for all readings of an answer, and fragments
+  // for quality and alarm level; then the line is written in place in one piece. The
+  // fields, their order and their spelling are those of docs/record-format.md, as
+  // JsonWriter writes them (the same string escaping and number formatting).
+  void reading(const ReadingRecord& r) override {
+    PointCache& c = r.cache != nullptr ? *r.cache : m_scratch;
+    if (!c.ready || r.cache == nullptr) render_point(r, c);
+    if (!m_have_ts || r.ts != m_ts) {
+      format_ts(r.ts, m_ts_text + 7);
+      m_ts = r.ts;
+      m_have_ts = true;
+    }
+    const std::string_view value = value_json(r.value);
+    std::string_view error;
+    if (!r.error.empty()) {
+      m_error.assign(R"(,"error":)");
+      append_json_string(m_error, r.error);
+      error = m_error;
+    }
+    const std::string_view quality = m_quality.at(static_cast<std::size_t>(r.quality));
+    const std::string_view alarm = m_alarm.at(static_cast<std::size_t>(r.alarm));
+
+    std::string& out = m_sink.begin_line();
+    const std::size_t start = out.size();
+    // ,"raw":[ then up to 6 bytes per item ("65535," or "false,") then ]
+    const std::size_t raw_room = r.raw.empty() ? 0 : 9 + 6 * r.raw.size();
+    out.resize(start + sizeof m_ts_text + c.jsonl_head.size() + value.size() + raw_room + c.jsonl_uom.size() +
+               quality.size() + error.size() + alarm.size() + 1);
+    char* p = out.data() + start;
+    std::memcpy(p, m_ts_text, sizeof m_ts_text); // a constant size: no call
+    p += sizeof m_ts_text;
+    p = put(p, c.jsonl_head);
+    p = put(p, value);
+    if (!r.raw.empty()) {
+      p = put(p, R"(,"raw":[)");
+      for (std::size_t i = 0; i < r.raw.size(); ++i) {
+        if (i != 0) *p++ = ',';
+        if (r.raw_bits)
+          p = put(p, r.raw[i] != 0 ? std::string_view("true") : std::string_view("false"));
+        else
+          p = std::to_chars(p, p + 5, static_cast<unsigned>(r.raw[i])).ptr;
+      }
+      *p++ = ']';
+    }
+    p = put(p, c.jsonl_uom);
+    p = put(p, quality);
+    p = put(p, error);
+    p = put(p, alarm);
+    *p++ = '}';
+    out.resize(static_cast<std::size_t>(p - out.data()));
+    m_sink.end_line();
+  }
+
   void status(const StatusRecord& r) override {
     RecordLine line(m_sink);
     auto& w = line.w;
@@ -168,7 +237,38 @@ public:
   void flush() override { m_sink.flush(); }
 
 private:
+  // The JSON of a value, as write_value() writes it; valid until the next call.
+  std::string_view value_json(const values::Value& v) {
+    return std::visit(
+        [&](const auto& x) -> std::string_view {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::monostate>) {
+            return "null";
+          } else if constexpr (std::is_same_v<T, bool>) {
+            return x ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t>) {
+            return {m_number, static_cast<std::size_t>(std::to_chars(m_number, m_number + 32, x).ptr - m_number)};
+          } else if constexpr (std::is_same_v<T, double>) {
+            return {m_number, static_cast<std::size_t>(format_json_double(x, m_number) - m_number)};
+          } else {
+            m_string.clear();
+            append_json_string(m_string, x);
+            return m_string;
+          }
+        },
+        v);
+  }
+
   LineSink& m_sink;
+  std::array<std::string, 6> m_quality; // ,"quality":"ok" ... by Quality
+  std::array<std::string, 5> m_alarm;   // ,"alarm":"H" ... by AlarmLevel (empty for none)
+  char m_number[32] = {};
+  std::string m_string, m_error;
+  PointCache m_scratch; // for records that come without a cache
+  TimePoint m_ts{};
+  bool m_have_ts = false;
+  char m_ts_text[32] = {'{', '"', 't', 's', '"', ':', '"', 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        0,   0,   0,   0,   0,   0,   0,   0, 0, 0, 0, 0, 0, 0, 0, '"'};
 };
 
 // RFC 4180 field: quoted when it holds a comma, quote or line break.
@@ -379,8 +479,7 @@ std::string alarm_json(const AlarmRecord& r) {
   return out;
 }
 
-void Output::alarm(const AlarmRecord& r) {
-  std::lock_guard lock(m_mutex);
+void Output::alarm_locked(const AlarmRecord& r) {
   m_renderer->alarm(r);
   if (m_alarm_listener) m_alarm_listener(alarm_json(r));
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,18 +20,31 @@
 
 namespace iot::poll {
 
+// The parts of a point's reading records that never change (port, unit, device,
+// point, address, unit of measure), rendered once by the renderer that first sees
+// the point and reused for each of its readings, so a reading costs a few copies.
+// One per point, owned by the caller; give it only with records of that point.
+struct PointCache {
+  bool ready = false;
+  std::string jsonl_head; // ,"kind":"reading","port":…,"unit":…,"device":…,"point":…,"addr":…,"value":
+  std::string jsonl_uom;  // ,"uom":"…" (empty without a unit of measure)
+};
+
+// A reading as the engine hands it over: views of the point's names and of the
+// answer's words, valid for the call only.
 struct ReadingRecord {
   TimePoint ts;
   std::string_view port, device, point;
   std::uint8_t unit = 0;
   std::string_view addr;
   values::Value value;
-  std::vector<std::uint16_t> raw; // register words, or bits as 0/1 when raw_bits
+  std::span<const std::uint16_t> raw; // register words, or bits as 0/1 when raw_bits
   bool raw_bits = false;
   std::string_view uom;
   Quality quality = Quality::ok;
-  std::string error;
+  std::string_view error;
   AlarmLevel alarm = AlarmLevel::none;
+  PointCache* cache = nullptr; // optional; see PointCache
 };
 
 struct StatusRecord {
@@ -111,7 +125,10 @@ public:
     std::lock_guard lock(m_mutex);
     m_renderer->status(r);
   }
-  void alarm(const AlarmRecord& r);
+  void alarm(const AlarmRecord& r) {
+    std::lock_guard lock(m_mutex);
+    alarm_locked(r);
+  }
   void write(const WriteRecord& r) {
     std::lock_guard lock(m_mutex);
     m_renderer->write(r);
@@ -136,7 +153,22 @@ public:
     m_renderer->flush();
   }
 
+  // Holds the output for a run of records (the readings of one answer and the
+  // alarms they raise) so they take the lock once and stay together.
+  class Batch {
+  public:
+    explicit Batch(Output& out) : m_out(out), m_lock(out.m_mutex) {}
+    void reading(const ReadingRecord& r) { m_out.m_renderer->reading(r); }
+    void alarm(const AlarmRecord& r) { m_out.alarm_locked(r); }
+
+  private:
+    Output& m_out;
+    std::lock_guard<std::mutex> m_lock;
+  };
+
 private:
+  void alarm_locked(const AlarmRecord& r);
+
   std::mutex m_mutex;
   std::unique_ptr<Renderer> m_renderer;
   std::function<void(const std::string&)> m_alarm_listener;

@@ -99,6 +99,16 @@ std::vector<bool> answer_bits(std::span<const std::uint8_t> ans, std::size_t cou
   return out;
 }
 
+void answer_registers(std::span<const std::uint8_t> ans, std::span<std::uint16_t> out) {
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = get16(ans, 2 + 2 * i);
+}
+
+void answer_bits(std::span<const std::uint8_t> ans, std::span<std::uint16_t> out) {
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = (ans[2 + i / 8] >> (i % 8)) & 1;
+}
+
 std::string exception_text(std::uint8_t code) {
   std::string_view name = modbus::exception_name(code);
   return name.empty() ? fmt::format("exception {}", code) : std::string(name);

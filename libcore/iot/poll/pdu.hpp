@@ -30,6 +30,9 @@ AnswerCheck check_answer(std::span<const std::uint8_t> request, std::span<const 
 // Registers of a FC03/04 answer, bits of a FC01/02 answer (count items). Call after check_answer.
 std::vector<std::uint16_t> answer_registers(std::span<const std::uint8_t> answer, std::size_t count);
 std::vector<bool> answer_bits(std::span<const std::uint8_t> answer, std::size_t count);
+// The same into a caller's buffer of out.size() items (bits as 0/1), without allocating.
+void answer_registers(std::span<const std::uint8_t> answer, std::span<std::uint16_t> out);
+void answer_bits(std::span<const std::uint8_t> answer, std::span<std::uint16_t> out);
 
 // "illegal_data_address" ...
 std::string exception_text(std::uint8_t code);

@@ -29,6 +29,9 @@ public:
   // changes. Returns true when the reading is to be written (and remembers it).
   bool admit(Micros t, std::optional<double> value, const std::string& text, int quality, int alarm);
 
+  // True without rules: then every reading is admitted and admit() need not be asked.
+  bool keeps_all() const { return !m_rules.storage_period && !m_rules.report_deadband; }
+
 private:
   ReportRules m_rules;
   bool m_any = false;

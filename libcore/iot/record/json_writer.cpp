@@ -112,18 +112,21 @@ void JsonWriter::value(unsigned long long v) {
   done();
 }
 
+char* format_json_double(double v, char* p) {
+  if (!std::isfinite(v)) {
+    std::memcpy(p, "null", 4);
+    return p + 4;
+  }
+  if (v == std::trunc(v) && std::fabs(v) < 9.007199254740992e15) {
+    // Integral values print without exponent or fraction, like the registers they came from.
+    return std::to_chars(p, p + 32, static_cast<long long>(v)).ptr;  // -0.0 prints as 0
+  }
+  return std::to_chars(p, p + 32, v).ptr;  // shortest text that reads back the same
+}
+
 void JsonWriter::value(double v) {
   separate();
-  if (!std::isfinite(v)) {
-    put("null");
-  } else if (v == std::trunc(v) && std::fabs(v) < 9.007199254740992e15) {
-    // Integral values print without exponent or fraction, like the registers they came from.
-    char* p = room(24);
-    m_pos = std::to_chars(p, p + 24, static_cast<long long>(v)).ptr;  // -0.0 prints as 0
-  } else {
-    char* p = room(32);
-    m_pos = std::to_chars(p, p + 32, v).ptr;  // shortest text that reads back the same
-  }
+  m_pos = format_json_double(v, room(32));
   done();
 }
 

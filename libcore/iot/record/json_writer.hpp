@@ -91,4 +91,10 @@ private:
 // Appends `s` as a quoted JSON string.
 void append_json_string(std::string& out, std::string_view s);
 
+// Writes the JSON text of `v` exactly as JsonWriter::value(double) does (null for
+// NaN and infinities, integral values without fraction or exponent) to `p`, which
+// must have room for 32 bytes; returns the end. For callers that assemble lines
+// from pre-rendered fragments (iot-poll's reading records).
+char* format_json_double(double v, char* p);
+
 }  // namespace iot

@@ -1,0 +1,162 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <deque>
+#include <limits>
+
+#include "iot/poll/output.hpp"
+#include "iot/record/json_writer.hpp"
+#include "iot/record/line_reader.hpp"
+
+using namespace iot::poll;
+
+namespace {
+
+// A reading record as a plain JsonWriter writes it, field by field in the order of
+// docs/record-format.md: the reference the renderer's pre-rendered fragments must match.
+std::string reference_json(const ReadingRecord& r) {
+  std::string out;
+  iot::JsonWriter w(out);
+  w.begin_record(r.ts, "reading");
+  w.field("port", r.port);
+  w.field("unit", static_cast<int>(r.unit));
+  w.field("device", r.device);
+  w.field("point", r.point);
+  w.field("addr", r.addr);
+  w.key("value");
+  write_value(w, r.value);
+  if (!r.raw.empty()) {
+    w.key("raw");
+    w.begin_array();
+    for (auto x : r.raw) {
+      if (r.raw_bits)
+        w.value(x != 0);
+      else
+        w.value(static_cast<unsigned>(x));
+    }
+    w.end_array();
+  }
+  if (!r.uom.empty()) w.field("uom", r.uom);
+  w.field("quality", iot::quality_name(r.quality));
+  if (!r.error.empty()) w.field("error", r.error);
+  if (r.alarm != AlarmLevel::none) w.field("alarm", alarm_level_name(r.alarm));
+  w.end_object();
+  return out;
+}
+
+// Renders the records (each twice, so the second one uses the filled cache) and
+// returns the lines.
+std::vector<std::string> render(std::vector<ReadingRecord> records) {
+  char path[] = "/tmp/iot-poll-output-XXXXXX";
+  const int fd = ::mkstemp(path);
+  {
+    iot::LineSink sink(fd);
+    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    for (int pass = 0; pass < 2; ++pass) {
+      Output::Batch batch(out);
+      for (const auto& r : records)
+        batch.reading(r);
+    }
+    out.flush();
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  std::vector<std::string> lines;
+  iot::LineReader reader(fd);
+  std::string_view line;
+  while (reader.next(line))
+    lines.emplace_back(line);
+  ::close(fd);
+  ::unlink(path);
+  return lines;
+}
+
+} // namespace
+
+TEST_CASE("iot::poll JSONL reading records are what JsonWriter writes, field for field") {
+  const auto ts0 = *iot::parse_ts("2026-11-21T08:00:00.123Z");
+  const auto ts1 = *iot::parse_ts("2026-11-21T08:00:01.999Z");
+  const std::vector<std::uint16_t> words{0, 1, 65535, 42};
+  const std::vector<std::uint16_t> bits{1, 0};
+  std::vector<PointCache> caches(12);
+  std::vector<ReadingRecord> records;
+  std::deque<std::string> names; // what the records' views point to
+  auto add = [&](auto&& fill) {
+    ReadingRecord r;
+    r.ts = records.size() % 3 == 0 ? ts1 : ts0;
+    r.port = "bus1";
+    r.device = "ctrl1";
+    r.point = names.emplace_back("ch" + std::to_string(records.size()));
+    r.unit = 7;
+    r.addr = "hr:0";
+    fill(r);
+    if (records.size() % 2 == 0) r.cache = &caches.at(records.size());
+    records.push_back(r);
+  };
+  const std::string port_q = "tcp://h:502 \"main\"\\", device_u = "d\xC3\xA9v\x01", bad = "x\xff";
+  add([&](ReadingRecord& r) {
+    r.value = std::int64_t{-5};
+    r.raw = std::span(words).first(1);
+    r.uom = "°C";
+  });
+  add([&](ReadingRecord& r) {
+    r.value = std::uint64_t{18446744073709551615ULL};
+    r.raw = std::span(words);
+  });
+  add([&](ReadingRecord& r) {
+    r.value = 12.4;
+    r.raw = std::span(words).subspan(2, 1);
+    r.uom = "%LEL";
+    r.alarm = AlarmLevel::hh;
+  });
+  add([&](ReadingRecord& r) {
+    r.value = true;
+    r.raw = std::span(bits).first(1);
+    r.raw_bits = true;
+    r.addr = "coil:3";
+  });
+  add([&](ReadingRecord& r) {
+    r.value = false;
+    r.raw = std::span(bits);
+    r.raw_bits = true;
+    r.alarm = AlarmLevel::l;
+  });
+  add([&](ReadingRecord& r) {
+    r.value = std::numeric_limits<double>::quiet_NaN();
+    r.raw = std::span(words).first(2);
+  });
+  add([&](ReadingRecord& r) {
+    r.value = std::string("ab\"c\n");
+    r.raw = std::span(words).first(3);
+  });
+  add([&](ReadingRecord& r) {
+    r.quality = iot::Quality::timeout;
+    r.error = "no answer within 500 ms";
+    r.uom = "V";
+  });
+  add([&](ReadingRecord& r) {
+    r.quality = iot::Quality::exception;
+    r.error = "illegal_data_address";
+  });
+  add([&](ReadingRecord& r) {
+    r.port = port_q;
+    r.device = device_u;
+    r.point = bad;
+    r.value = 1e-300;
+    r.raw = std::span(words).first(4);
+    r.quality = iot::Quality::error;
+    r.error = "bad \"bcd\" \x02";
+    r.alarm = AlarmLevel::ll;
+  });
+  add([&](ReadingRecord& r) {
+    r.quality = iot::Quality::offline;
+    r.error = "device offline";
+    r.unit = 255;
+  });
+  const auto lines = render(records);
+  REQUIRE(lines.size() == 2 * records.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    INFO("record " << i % records.size() << (i < records.size() ? " (first)" : " (again)"));
+    CHECK(lines[i] == reference_json(records[i % records.size()]));
+  }
+}
