@@ -960,7 +960,7 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
         false);
     for (auto& p : read) {
       if (!meter_key(p))
-        fail(p.pos, pr.key_path("name"),
+        pr.fail_at("name",
              fmt::format("'{}' is not a key of acrelHW data; expected one of {} (or freq, ep_import, ep_export, "
                          "eq_import, eq_export, pt_ratio, ct_ratio)",
                          p.name, data_key_list()));
@@ -1149,8 +1149,8 @@ Site parse(std::string_view text, const fs::path& path) {
         for (const auto& [range, where] : sn_ranges)
           if (lo < range.second && range.first < hi)
             dr.fail_at(dr.has("sn") ? "sn" : "name",
-                       fmt::format("serial numbers {}-{} overlap those of '{}'", lo, hi - 1, where));
-        sn_ranges.emplace_back(std::make_pair(lo, hi), d.name + " at " + d.pos.str());
+                       fmt::format("serial numbers {}-{} overlap those of {}", lo, hi - 1, where));
+        sn_ranges.emplace_back(std::make_pair(lo, hi), fmt::format("'{}' (at {})", d.name, d.pos.str()));
         for (const auto& id : d.meters()) {
           if (auto it = device_names.find(id.name); it != device_names.end())
             dr.fail_at("name", fmt::format("device name '{}' is used twice (first at {})", id.name, it->second.str()));
