@@ -15,6 +15,8 @@ namespace iot::acrel {
 
 using namespace std::chrono_literals;
 
+constexpr auto k_relogin = 10s;  // [INVENTED] login retry after a refusal
+
 namespace {
 struct KeyModel {
   const char* key;
@@ -63,6 +65,10 @@ struct MeterFleet::Meter {
   std::atomic<bool> connected{false};
   std::atomic<bool> connecting{false};
   std::atomic<bool> refresh{false};
+  // Set when the platform refused the login ({"type":"login","res":0}): the meter
+  // sends nothing else and logs in again at relogin_at.
+  std::atomic<bool> refused{false};
+  std::atomic<std::int64_t> relogin_at{0};  // steady clock, ns
   std::atomic<int> up_interval_minutes{5};
   std::chrono::steady_clock::time_point retry_at{};
   std::chrono::milliseconds backoff{};
@@ -193,8 +199,14 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
   const auto type = get_string(obj, "type");
   if (!type) return;
   if (obj.at_key("res").error() == simdjson::SUCCESS) {  // the platform's reply to our message
+    // A refused login (res 0, reference §3.1) silences the meter until a new
+    // login succeeds; the retry period is [INVENTED] (the sources give none).
+    const bool refused = *type == "login" && get_int(obj, "res").value_or(1) == 0;
+    if (refused) m.relogin_at = (std::chrono::steady_clock::now() + k_relogin).time_since_epoch().count();
+    if (*type == "login") m.refused = refused;
     std::lock_guard lock(m_mu);
     ++m_stats.replies;
+    if (refused) ++m_stats.refused;
     return;
   }
   if (*type == "para") {
@@ -255,6 +267,15 @@ void MeterFleet::schedule_loop() {
       }
       if (!m.connected) continue;
       const TimePoint wall = now();
+      if (m.refused) {
+        if (t.time_since_epoch().count() >= m.relogin_at) {
+          m.relogin_at = (t + k_relogin).time_since_epoch().count();
+          publish(m, "login", login_payload(m.sn, wall));
+          std::lock_guard lock(m_mu);
+          ++m_stats.logins;
+        }
+        continue;
+      }
       if (t >= m.next_heart) {
         publish(m, "heart", heart_payload(m.sn, wall));
         m.next_heart = t + m_opt.heart;
@@ -316,6 +337,7 @@ ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milli
     r.w.field("datas", s.datas);
     r.w.field("downlinks", s.downlinks);
     r.w.field("replies", s.replies);
+    r.w.field("refused", s.refused);
     r.w.end_object();
   }
   return ExitCode::ok;

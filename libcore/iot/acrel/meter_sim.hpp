@@ -10,7 +10,9 @@
 // 60 s and data every upInterval minutes (or every --fast period). Downlinks:
 // a `para` with "upInterval" changes the period and is acknowledged with
 // {"type":"para","res":1} [the downlink form is UNCERTAIN; the ack is invented];
-// a `data` downlink (the platform's "refresh" [INF]) sends data at once.
+// a `data` downlink (the platform's "refresh" [INF]) sends data at once; a
+// login reply with res 0 (refused) stops heart and data and repeats the login
+// every 10 s [INVENTED] until one is accepted.
 //
 // Meters come either from `meters`/`first_sn` (all alike, values from
 // `values`: iot-mqtt-bridge acrel-sim) or from `meter_list`, each with its own
@@ -75,6 +77,7 @@ struct FleetOptions {
 struct FleetStats {
   std::uint64_t connected = 0;  // meters connected now
   std::uint64_t logins = 0, paras = 0, hearts = 0, datas = 0, downlinks = 0, replies = 0;
+  std::uint64_t refused = 0;  // login replies with res 0
 };
 
 class MeterFleet {

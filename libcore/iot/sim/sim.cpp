@@ -419,6 +419,7 @@ void Server::write_stats() {
       t.datas += s.datas;
       t.downlinks += s.downlinks;
       t.replies += s.replies;
+      t.refused += s.refused;
     }
     r.w.field("meters", static_cast<unsigned long long>(meters));
     r.w.field("meters_connected", static_cast<unsigned long long>(t.connected));
@@ -428,6 +429,7 @@ void Server::write_stats() {
     r.w.field("datas", static_cast<unsigned long long>(t.datas));
     r.w.field("downlinks", static_cast<unsigned long long>(t.downlinks));
     r.w.field("replies", static_cast<unsigned long long>(t.replies));
+    r.w.field("refused", static_cast<unsigned long long>(t.refused));
   }
   r.w.end_object();
 }

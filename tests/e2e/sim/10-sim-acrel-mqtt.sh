@@ -69,6 +69,10 @@ wait_for_line "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/heart/26010100000003"' 
 # the platform changes meter 2's upload period; the meter acknowledges it
 mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t /server/acrelHW/ADW300/para/26010100000002 -m '{"type":"para","upInterval":"1"}'
 wait_for_line "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/para/26010100000002","payload":\{"type":"para","res":1\}' 10
+# a refused login (res 0) is counted; the meter still answers a para after it
+mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t /server/acrelHW/ADW300/login/26010100000003 -m '{"type":"login","res":0}'
+mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t /server/acrelHW/ADW300/para/26010100000003 -m '{"type":"para","upInterval":"2"}'
+wait_for_line "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/para/26010100000003","payload":\{"type":"para","res":1\}' 10
 # a few more seconds of data, then stop by SIGTERM
 wait_count "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/data/26010100000001"' 4
 kill -TERM "$sim_pid"
@@ -76,7 +80,7 @@ status=0
 wait "$sim_pid" || status=$?
 assert_eq "$status" 0 "iot-sim exit status after SIGTERM"
 stats=$(grep '"kind":"stats"' "$T/sim.out")
-jq_eq "$stats" '[.meters, .logins >= 4, .paras >= 4, .datas >= 12, .downlinks >= 9]' '[4,true,true,true,true]'
+jq_eq "$stats" '[.meters, .logins >= 4, .paras >= 4, .datas >= 12, .downlinks >= 11, .refused]' '[4,true,true,true,true,1]'
 kill -TERM "$plat_pid"
 wait "$plat_pid" || true
 validate_records "$T/plat.out"
