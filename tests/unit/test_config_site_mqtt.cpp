@@ -22,7 +22,7 @@ std::string error_of(const std::string& text) {
 }
 
 const char* k_port = "[[port]]\nname = \"cloud\"\nurl = \"mqtt://127.0.0.1:1883\"\n";
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::config::mqtt port with meters") {
   const Site s = parse_site(std::string(k_port) + R"(heart = "2s"
@@ -127,11 +127,11 @@ TEST_CASE("iot::config::mqtt meters with the ADW300 model") {
   CHECK(d->find_point("freq") == nullptr);
   REQUIRE(d->find_point("hz"));
   CHECK(d->find_point("hz")->generator->kind == GeneratorSpec::Kind::walk);
-  CHECK(d->find_point("ep_import") == nullptr);  // replaced by the site's wh
+  CHECK(d->find_point("ep_import") == nullptr); // replaced by the site's wh
   REQUIRE(d->find_point("wh"));
-  CHECK(d->find_point("wh")->scaling.decimals == 2);  // inherited from the model's ep_import
-  CHECK(d->find_point("pt_ratio"));  // published as pt
-  CHECK(d->find_point("ct_ratio") == nullptr);  // replaced by the site's ct
+  CHECK(d->find_point("wh")->scaling.decimals == 2); // inherited from the model's ep_import
+  CHECK(d->find_point("pt_ratio"));                  // published as pt
+  CHECK(d->find_point("ct_ratio") == nullptr);       // replaced by the site's ct
   CHECK(s.find_device("floor{n:02}")->meters().size() == 20);
   CHECK(s.find_device("modbus-meter"));
 }
@@ -154,7 +154,8 @@ TEST_CASE("iot::config::mqtt port errors") {
         "site.toml:5:8: port[0].device[0].name: count = 2 needs a {n} in the name (e.g. \"meter{n:04}\")");
   CHECK(error_of(port + "[[port.device]]\nname = \"m\"\nsn = \"12x\"\n") ==
         "site.toml:6:6: port[0].device[0].sn: '12x' is not a serial number of 1-18 digits");
-  CHECK(error_of(port + "[[port.device]]\nname = \"m{n}\"\nsn = \"98\"\ncount = 3\n[[port.device.point]]\nname = \"ua\"\n") ==
+  CHECK(error_of(port +
+                 "[[port.device]]\nname = \"m{n}\"\nsn = \"98\"\ncount = 3\n[[port.device.point]]\nname = \"ua\"\n") ==
         "site.toml:6:6: port[0].device[0].sn: the last of 3 serial numbers from 98 has more than 2 digits");
   CHECK(error_of(port + "[[port.device]]\nname = \"m\"\n[[port.device.point]]\nname = \"uaa\"\n")
             .find("site.toml:7:8: port[0].device[0].point[0].name: 'uaa' is not a key of acrelHW data; "
@@ -162,12 +163,13 @@ TEST_CASE("iot::config::mqtt port errors") {
   CHECK(error_of(port + "[[port.device]]\nname = \"m\"\n") ==
         "site.toml:4:1: port[0].device[0]: a meter needs points: a model (e.g. model = \"ADW300\") or "
         "[[port.device.point]] entries");
-  CHECK(error_of(port + "[[port.device]]\nname = \"m\"\nup_interval = \"90s\"\n" ) ==
+  CHECK(error_of(port + "[[port.device]]\nname = \"m\"\nup_interval = \"90s\"\n") ==
         "site.toml:6:15: port[0].device[0].up_interval: must be whole minutes (upInterval is in minutes)");
   CHECK(error_of(port + "[[port.device]]\nname = \"m\"\nproduct = \"a/b\"\n[[port.device.point]]\nname = \"ua\"\n") ==
         "site.toml:6:11: port[0].device[0].product: must be one topic level: not empty, without '/', '+' or '#'");
   // SNs and names must not collide across entries (client ids and topics).
-  CHECK(error_of(port + "[[port.device]]\nname = \"a{n}\"\ncount = 5\nsn = \"10\"\n[[port.device.point]]\nname = \"ua\"\n" +
+  CHECK(error_of(port +
+                 "[[port.device]]\nname = \"a{n}\"\ncount = 5\nsn = \"10\"\n[[port.device.point]]\nname = \"ua\"\n" +
                  "[[port.device]]\nname = \"b\"\nsn = \"14\"\n[[port.device.point]]\nname = \"ua\"\n") ==
         "site.toml:12:6: port[0].device[1].sn: serial numbers 14-14 overlap those of 'a{n}' (at site.toml:4:1)");
   CHECK(error_of(port + "[[port.device]]\nname = \"a{n}\"\ncount = 2\n[[port.device.point]]\nname = \"ua\"\n" +

@@ -24,7 +24,7 @@ double at(const std::vector<std::pair<std::string, double>>& v, const std::strin
   FAIL("no key " << key);
   return 0;
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::sim::MeterValues follow the generators") {
   const auto s = site(R"(
@@ -49,15 +49,15 @@ name = "ia"
   mv.values(start + 12500ms, v);
   REQUIRE(v.size() == 4);
   CHECK(v[0].first == "ua");
-  CHECK(at(v, "ua") == Approx(230.0));  // V: one decimal
-  CHECK(at(v, "wh") == Approx(12.5));   // kWh: two decimals
-  CHECK(at(v, "p") == Approx(25.0));    // link: wh × 2, one decimal as written
-  CHECK(at(v, "ia") == 0);              // no generator
+  CHECK(at(v, "ua") == Approx(230.0)); // V: one decimal
+  CHECK(at(v, "wh") == Approx(12.5));  // kWh: two decimals
+  CHECK(at(v, "p") == Approx(25.0));   // link: wh × 2, one decimal as written
+  CHECK(at(v, "ia") == 0);             // no generator
   v.clear();
-  mv.values(start - 5s, v);  // before the start: time 0
+  mv.values(start - 5s, v); // before the start: time 0
   CHECK(at(v, "wh") == 0);
   v.clear();
-  mv.values(start + 150s, v);  // the ramp starts over
+  mv.values(start + 150s, v); // the ramp starts over
   CHECK(at(v, "wh") == Approx(50.0));
 }
 
@@ -74,8 +74,8 @@ generator = { kind = "walk", min = 200, max = 260, step = 1, value = 230, period
   a.values(start + 30s, va);
   b.values(start + 30s, vb);
   a2.values(start + 30s, va2);
-  CHECK(va[0].second == va2[0].second);  // deterministic
-  CHECK(va[0].second != vb[0].second);   // seed + index
+  CHECK(va[0].second == va2[0].second); // deterministic
+  CHECK(va[0].second != vb[0].second);  // seed + index
 }
 
 TEST_CASE("iot::sim::fleet_options of an mqtt port") {

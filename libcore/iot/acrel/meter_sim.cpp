@@ -15,7 +15,7 @@ namespace iot::acrel {
 
 using namespace std::chrono_literals;
 
-constexpr auto k_relogin = 10s;  // [INVENTED] login retry after a refusal
+constexpr auto k_relogin = 10s; // [INVENTED] login retry after a refusal
 
 namespace {
 struct KeyModel {
@@ -68,7 +68,7 @@ struct MeterFleet::Meter {
   // Set when the platform refused the login ({"type":"login","res":0}): the meter
   // sends nothing else and logs in again at relogin_at.
   std::atomic<bool> refused{false};
-  std::atomic<std::int64_t> relogin_at{0};  // steady clock, ns
+  std::atomic<std::int64_t> relogin_at{0}; // steady clock, ns
   std::atomic<int> up_interval_minutes{5};
   std::chrono::steady_clock::time_point retry_at{};
   std::chrono::milliseconds backoff{};
@@ -97,7 +97,8 @@ MeterFleet::MeterFleet(FleetOptions options) : m_opt(std::move(options)) {
     m_ssl.verify = m_opt.connect.insecure ? 0 : 1;
   }
   if (m_opt.meter_list.empty())
-    for (std::size_t i = 0; i < m_opt.meters; ++i) m_opt.meter_list.push_back(MeterSpec{sn(i), {}, {}, 0, {}, {}});
+    for (std::size_t i = 0; i < m_opt.meters; ++i)
+      m_opt.meter_list.push_back(MeterSpec{sn(i), {}, {}, 0, {}, {}});
   m_opt.meters = m_opt.meter_list.size();
   for (auto& spec : m_opt.meter_list) {
     auto m = std::make_unique<Meter>();
@@ -289,9 +290,11 @@ void MeterFleet::schedule_loop() {
         if (m.data)
           m.data(stamp, values);
         else
-          for (const auto& key : sim_data_keys()) values.emplace_back(key, m_opt.values(m.sn, key, stamp));
+          for (const auto& key : sim_data_keys())
+            values.emplace_back(key, m_opt.values(m.sn, key, stamp));
         publish(m, "data", data_payload(m.sn, m.sn, m.meter_name, stamp, false, values));
-        const auto period = m.fast ? *m.fast : std::chrono::milliseconds(std::chrono::minutes(m.up_interval_minutes.load()));
+        const auto period =
+            m.fast ? *m.fast : std::chrono::milliseconds(std::chrono::minutes(m.up_interval_minutes.load()));
         m.next_data = t + period;
         std::lock_guard lock(m_mu);
         ++m_stats.datas;

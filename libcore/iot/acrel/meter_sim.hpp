@@ -57,7 +57,7 @@ struct MeterSpec {
   std::string meter_name;
   int up_interval_minutes = 0;
   std::optional<std::chrono::milliseconds> fast;
-  DataFn data;  // empty: sim_data_keys() with FleetOptions::values
+  DataFn data; // empty: sim_data_keys() with FleetOptions::values
 };
 
 struct FleetOptions {
@@ -71,13 +71,13 @@ struct FleetOptions {
   std::chrono::milliseconds heart = std::chrono::seconds(60);  // 60 s apart in the S4 capture
   int qos = 1;                                        // [UNCERTAIN] not stated by the sources
   ValueFn values = default_value;
-  std::vector<MeterSpec> meter_list;  // when not empty: these meters (`meters`, `first_sn` unused)
+  std::vector<MeterSpec> meter_list; // when not empty: these meters (`meters`, `first_sn` unused)
 };
 
 struct FleetStats {
   std::uint64_t connected = 0;  // meters connected now
   std::uint64_t logins = 0, paras = 0, hearts = 0, datas = 0, downlinks = 0, replies = 0;
-  std::uint64_t refused = 0;  // login replies with res 0
+  std::uint64_t refused = 0; // login replies with res 0
 };
 
 class MeterFleet {

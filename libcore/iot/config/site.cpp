@@ -16,8 +16,8 @@
 #include "iot/acrel/protocol.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/text.hpp"
-#include "iot/mqtt/options.hpp"
 #include "iot/core/time.hpp"
+#include "iot/mqtt/options.hpp"
 
 namespace iot::config {
 
@@ -845,8 +845,8 @@ bool is_mqtt_url(std::string_view url) {
   return u.starts_with("mqtt://") || u.starts_with("mqtts://");
 }
 
-const std::vector<std::string_view> k_meter_keys{"name",       "sn",          "count", "model", "description", "enabled",
-                                                 "product",    "meter_name",  "up_interval", "fast", "point"};
+const std::vector<std::string_view> k_meter_keys{
+    "name", "sn", "count", "model", "description", "enabled", "product", "meter_name", "up_interval", "fast", "point"};
 
 std::string data_key_list() {
   std::string out;
@@ -918,9 +918,9 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
     }
     model = &it->second;
     for (const auto& p : model->points)
-      if (meter_key(p)) d.points.push_back(p);  // the others have no acrelHW data key
+      if (meter_key(p)) d.points.push_back(p); // the others have no acrelHW data key
   }
-  m.product = r.str("product").value_or("ADW300");  // [INVENTED default] S1 shows "null", code "AWT100"
+  m.product = r.str("product").value_or("ADW300"); // [INVENTED default] S1 shows "null", code "AWT100"
   if (m.product.empty() || m.product.find_first_of("/+#") != std::string::npos)
     r.fail_at("product", "must be one topic level: not empty, without '/', '+' or '#'");
   m.meter_name = r.str("meter_name").value_or(model ? to_lower(model->name) : std::string("adw300"));
@@ -961,9 +961,9 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
     for (auto& p : read) {
       if (!meter_key(p))
         pr.fail_at("name",
-             fmt::format("'{}' is not a key of acrelHW data; expected one of {} (or freq, ep_import, ep_export, "
-                         "eq_import, eq_export, pt_ratio, ct_ratio)",
-                         p.name, data_key_list()));
+                   fmt::format("'{}' is not a key of acrelHW data; expected one of {} (or freq, ep_import, ep_export, "
+                               "eq_import, eq_export, pt_ratio, ct_ratio)",
+                               p.name, data_key_list()));
       auto it = std::find_if(d.points.begin(), d.points.end(), [&](const Point& q) { return same(q, p.name); });
       if (it != d.points.end())
         *it = std::move(p);
@@ -979,8 +979,8 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
 }
 
 const std::vector<std::string_view> k_mqtt_port_keys{
-    "name",      "url",       "description", "device",   "username",  "password_file", "password_env",
-    "ca_file",   "cert_file", "key_file",    "insecure", "keepalive", "heart",         "qos"};
+    "name",    "url",       "description", "device",   "username",  "password_file", "password_env",
+    "ca_file", "cert_file", "key_file",    "insecure", "keepalive", "heart",         "qos"};
 
 MqttSettings read_mqtt_settings(const Reader& r, const std::string& url) {
   for (const auto& k : k_setting_keys)
@@ -1018,7 +1018,7 @@ MqttSettings read_mqtt_settings(const Reader& r, const std::string& url) {
     r.fail_at(m.cert_file.empty() ? "key_file" : "cert_file", "a client certificate needs both cert_file and key_file");
   if (auto d = r.duration("keepalive")) {
     if (*d < std::chrono::seconds(1) || *d > std::chrono::seconds(65535))
-      r.fail_at("keepalive", "must be from 1s to 65535s");  // MQTT 3.1.1 §3.1.2.10: a 16-bit number of seconds
+      r.fail_at("keepalive", "must be from 1s to 65535s"); // MQTT 3.1.1 §3.1.2.10: a 16-bit number of seconds
     m.keepalive = *d;
   }
   if (auto d = r.duration("heart")) {

@@ -65,7 +65,8 @@ std::vector<MeterId> Device::meters() const {
   out.reserve(meter->count);
   const bool pattern = name.find("{n") != std::string::npos;
   for (std::uint32_t i = 0; i < meter->count; ++i)
-    out.push_back({pattern ? expand_name(name, i + 1) : name, fmt::format("{:0{}}", meter->first_sn + i, meter->sn_digits)});
+    out.push_back(
+        {pattern ? expand_name(name, i + 1) : name, fmt::format("{:0{}}", meter->first_sn + i, meter->sn_digits)});
   return out;
 }
 

@@ -16,7 +16,7 @@ double round_to(double v, int decimals) {
   const double f = std::pow(10.0, decimals);
   return std::round(v * f) / f;
 }
-}  // namespace
+} // namespace
 
 std::vector<std::shared_ptr<Generator>> MeterValues::shared_generators(const config::Device& def) {
   std::vector<std::shared_ptr<Generator>> out;
@@ -42,8 +42,10 @@ MeterValues::MeterValues(const config::Device& def, std::size_t index, TimePoint
       std::string target = g.point;
       if (const auto dot = target.find('.'); dot != std::string::npos) {
         if (target.substr(0, dot) != def.name)
-          throw config_error(g.pos.str() + ": generator.point: a meter on an mqtt port links only to its own points, "
-                                           "not to '" + target + "'");
+          throw config_error(g.pos.str() +
+                             ": generator.point: a meter on an mqtt port links only to its own points, "
+                             "not to '" +
+                             target + "'");
         target = target.substr(dot + 1);
       }
       bool found = false;
@@ -79,13 +81,15 @@ MeterValues::MeterValues(const config::Device& def, std::size_t index, TimePoint
 
 double MeterValues::value(std::size_t i, double seconds, int depth) {
   Item& it = m_items[i];
-  if (it.link != nullptr && depth < 64) return value(it.link_to, seconds, depth + 1) * it.link->factor + it.link->offset;
+  if (it.link != nullptr && depth < 64)
+    return value(it.link_to, seconds, depth + 1) * it.link->factor + it.link->offset;
   return it.gen ? it.gen->value(seconds) : 0.0;
 }
 
 void MeterValues::values(TimePoint t, std::vector<std::pair<std::string, double>>& out) {
   const double seconds = std::max(0.0, static_cast<double>((t - m_start).count()) / 1e6);
-  for (std::size_t i = 0; i < m_items.size(); ++i) out.emplace_back(m_items[i].key, round_to(value(i, seconds), m_items[i].decimals));
+  for (std::size_t i = 0; i < m_items.size(); ++i)
+    out.emplace_back(m_items[i].key, round_to(value(i, seconds), m_items[i].decimals));
 }
 
 acrel::FleetOptions fleet_options(const config::Port& port, TimePoint start) {
@@ -122,4 +126,4 @@ acrel::FleetOptions fleet_options(const config::Port& port, TimePoint start) {
   return o;
 }
 
-}  // namespace iot::sim
+} // namespace iot::sim

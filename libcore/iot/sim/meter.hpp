@@ -53,4 +53,4 @@ private:
 // from password_file or password_env now) and one MeterSpec per meter.
 acrel::FleetOptions fleet_options(const config::Port& port, TimePoint start);
 
-}  // namespace iot::sim
+} // namespace iot::sim
