@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# ctest-labels: no-sanitizer
 # One iot-sim process simulates 1,000 Acrel meters (one [[port.device]] with
 # count = 1000), each with its own MQTT connection: all 1,000 SNs log in and
 # send data, and SIGTERM disconnects them all.
