@@ -1,4 +1,4 @@
-// iot-sim: Modbus device simulator. Only option wiring here; the logic is in
+// iot-sim: Modbus device (and Acrel MQTT meter) simulator. Only option wiring here; the logic is in
 // libcore/iot/sim (see sim.hpp).
 #include "iot/cli/cli.hpp"
 #include "iot/config/site.hpp"
@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   iot::cli::Tool tool("iot-sim",
                       "Simulate Modbus devices: serve the devices of a site file (or quick mode: several units of one "
                       "model) over TCP, RTU over TCP, UDP, RTU/ASCII on a serial line or a pty, with value generators "
-                      "and faults changeable at run time by JSON commands on stdin.");
+                      "and faults changeable at run time by JSON commands on stdin; a site file's mqtt:// ports hold "
+                      "simulated Acrel meters publishing to a broker.");
   auto& app = tool.app();
   iot::sim::Options opt;
   opt.bind.clear();

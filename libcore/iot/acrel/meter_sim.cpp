@@ -15,6 +15,8 @@ namespace iot::acrel {
 
 using namespace std::chrono_literals;
 
+constexpr auto k_relogin = 10s; // [INVENTED] login retry after a refusal
+
 namespace {
 struct KeyModel {
   const char* key;
@@ -55,10 +57,18 @@ double default_value(const std::string& meter, const std::string& key, TimePoint
 struct MeterFleet::Meter {
   MeterFleet* fleet = nullptr;
   std::string sn;
+  std::string product;
+  std::string meter_name;
+  std::optional<std::chrono::milliseconds> fast;
+  DataFn data;
   MQTTAsync handle = nullptr;
   std::atomic<bool> connected{false};
   std::atomic<bool> connecting{false};
   std::atomic<bool> refresh{false};
+  // Set when the platform refused the login ({"type":"login","res":0}): the meter
+  // sends nothing else and logs in again at relogin_at.
+  std::atomic<bool> refused{false};
+  std::atomic<std::int64_t> relogin_at{0}; // steady clock, ns
   std::atomic<int> up_interval_minutes{5};
   std::chrono::steady_clock::time_point retry_at{};
   std::chrono::milliseconds backoff{};
@@ -74,12 +84,31 @@ MeterFleet::MeterFleet(FleetOptions options) : m_opt(std::move(options)) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
-  const std::string uri = iot::mqtt::parse_broker_url(m_opt.connect.broker).paho_uri();
-  for (std::size_t i = 0; i < m_opt.meters; ++i) {
+  const auto broker = iot::mqtt::parse_broker_url(m_opt.connect.broker);
+  const std::string uri = broker.paho_uri();
+  m_tls = broker.tls;
+  if (broker.tls) {
+    // As iot-mqtt-bridge pub/sub: CA file, optional client certificate and key;
+    // the server's certificate and host name are verified unless `insecure`.
+    m_ssl.trustStore = m_opt.connect.ca_file.empty() ? nullptr : m_opt.connect.ca_file.c_str();
+    m_ssl.keyStore = m_opt.connect.cert_file.empty() ? nullptr : m_opt.connect.cert_file.c_str();
+    m_ssl.privateKey = m_opt.connect.key_file.empty() ? nullptr : m_opt.connect.key_file.c_str();
+    m_ssl.enableServerCertAuth = m_opt.connect.insecure ? 0 : 1;
+    m_ssl.verify = m_opt.connect.insecure ? 0 : 1;
+  }
+  if (m_opt.meter_list.empty())
+    for (std::size_t i = 0; i < m_opt.meters; ++i)
+      m_opt.meter_list.push_back(MeterSpec{sn(i), {}, {}, 0, {}, {}});
+  m_opt.meters = m_opt.meter_list.size();
+  for (auto& spec : m_opt.meter_list) {
     auto m = std::make_unique<Meter>();
     m->fleet = this;
-    m->sn = sn(i);
-    m->up_interval_minutes = m_opt.up_interval_minutes;
+    m->sn = spec.sn;
+    m->product = spec.product.empty() ? m_opt.product : spec.product;
+    m->meter_name = spec.meter_name.empty() ? m_opt.meter_name : spec.meter_name;
+    m->fast = spec.fast ? spec.fast : m_opt.fast;
+    m->data = std::move(spec.data);
+    m->up_interval_minutes = spec.up_interval_minutes > 0 ? spec.up_interval_minutes : m_opt.up_interval_minutes;
     m->client_id = "acrel-" + m->sn;
     m->backoff = m_opt.connect.reconnect_min;
     MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
@@ -139,7 +168,7 @@ FleetStats MeterFleet::stats() const {
 }
 
 void MeterFleet::publish(Meter& m, std::string_view cmd, const std::string& payload) {
-  const std::string t = topic("gw", m_opt.product, cmd, m.sn);
+  const std::string t = topic("gw", m.product, cmd, m.sn);
   MQTTAsync_message msg = MQTTAsync_message_initializer;
   msg.payload = const_cast<char*>(payload.data());
   msg.payloadlen = static_cast<int>(payload.size());
@@ -149,12 +178,12 @@ void MeterFleet::publish(Meter& m, std::string_view cmd, const std::string& payl
 }
 
 void MeterFleet::on_connected(Meter& m) {
-  const std::string filter = topic("server", m_opt.product, "+", m.sn);
+  const std::string filter = topic("server", m.product, "+", m.sn);
   MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
   MQTTAsync_subscribe(m.handle, filter.c_str(), m_opt.qos, &ro);
   const TimePoint t = now();
   publish(m, "login", login_payload(m.sn, t));
-  publish(m, "para", para_payload(m.sn, m.sn, m_opt.meter_name, t, m.up_interval_minutes));
+  publish(m, "para", para_payload(m.sn, m.sn, m.meter_name, t, m.up_interval_minutes));
   std::lock_guard lock(m_mu);
   ++m_stats.logins;
   ++m_stats.paras;
@@ -171,8 +200,14 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
   const auto type = get_string(obj, "type");
   if (!type) return;
   if (obj.at_key("res").error() == simdjson::SUCCESS) {  // the platform's reply to our message
+    // A refused login (res 0, reference §3.1) silences the meter until a new
+    // login succeeds; the retry period is [INVENTED] (the sources give none).
+    const bool refused = *type == "login" && get_int(obj, "res").value_or(1) == 0;
+    if (refused) m.relogin_at = (std::chrono::steady_clock::now() + k_relogin).time_since_epoch().count();
+    if (*type == "login") m.refused = refused;
     std::lock_guard lock(m_mu);
     ++m_stats.replies;
+    if (refused) ++m_stats.refused;
     return;
   }
   if (*type == "para") {
@@ -191,6 +226,7 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
 void MeterFleet::schedule_loop() {
   // Connect gradually: a burst of 1,000 CONNECTs at once would hit the broker's listen backlog.
   std::size_t next_to_start = 0;
+  std::vector<std::pair<std::string, double>> values;
   while (!m_stop) {
     const auto t = std::chrono::steady_clock::now();
     std::size_t started = 0;
@@ -207,6 +243,7 @@ void MeterFleet::schedule_loop() {
         c.context = &m;
         c.username = m_opt.connect.username.empty() ? nullptr : m_opt.connect.username.c_str();
         c.password = m_opt.connect.password.empty() ? nullptr : m_opt.connect.password.c_str();
+        c.ssl = m_tls ? &m_ssl : nullptr;
         c.onSuccess = [](void* ctx, MQTTAsync_successData*) {
           auto* mm = static_cast<Meter*>(ctx);
           mm->connected = true;
@@ -231,6 +268,15 @@ void MeterFleet::schedule_loop() {
       }
       if (!m.connected) continue;
       const TimePoint wall = now();
+      if (m.refused) {
+        if (t.time_since_epoch().count() >= m.relogin_at) {
+          m.relogin_at = (t + k_relogin).time_since_epoch().count();
+          publish(m, "login", login_payload(m.sn, wall));
+          std::lock_guard lock(m_mu);
+          ++m_stats.logins;
+        }
+        continue;
+      }
       if (t >= m.next_heart) {
         publish(m, "heart", heart_payload(m.sn, wall));
         m.next_heart = t + m_opt.heart;
@@ -238,10 +284,17 @@ void MeterFleet::schedule_loop() {
         ++m_stats.hearts;
       }
       if (m.refresh.exchange(false) || t >= m.next_data) {
-        std::vector<std::pair<std::string, double>> values;
-        for (const auto& key : sim_data_keys()) values.emplace_back(key, m_opt.values(m.sn, key, wall));
-        publish(m, "data", data_payload(m.sn, m.sn, m_opt.meter_name, wall, false, values));
-        const auto period = m_opt.fast ? *m_opt.fast : std::chrono::milliseconds(std::chrono::minutes(m.up_interval_minutes.load()));
+        // The message's time has whole seconds: take the values at that second.
+        const TimePoint stamp = std::chrono::floor<std::chrono::seconds>(wall);
+        values.clear();
+        if (m.data)
+          m.data(stamp, values);
+        else
+          for (const auto& key : sim_data_keys())
+            values.emplace_back(key, m_opt.values(m.sn, key, stamp));
+        publish(m, "data", data_payload(m.sn, m.sn, m.meter_name, stamp, false, values));
+        const auto period =
+            m.fast ? *m.fast : std::chrono::milliseconds(std::chrono::minutes(m.up_interval_minutes.load()));
         m.next_data = t + period;
         std::lock_guard lock(m_mu);
         ++m_stats.datas;
@@ -287,6 +340,7 @@ ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milli
     r.w.field("datas", s.datas);
     r.w.field("downlinks", s.downlinks);
     r.w.field("replies", s.replies);
+    r.w.field("refused", s.refused);
     r.w.end_object();
   }
   return ExitCode::ok;

@@ -10,7 +10,16 @@
 // 60 s and data every upInterval minutes (or every --fast period). Downlinks:
 // a `para` with "upInterval" changes the period and is acknowledged with
 // {"type":"para","res":1} [the downlink form is UNCERTAIN; the ack is invented];
-// a `data` downlink (the platform's "refresh" [INF]) sends data at once.
+// a `data` downlink (the platform's "refresh" [INF]) sends data at once; a
+// login reply with res 0 (refused) stops heart and data and repeats the login
+// every 10 s [INVENTED] until one is accepted.
+//
+// Meters come either from `meters`/`first_sn` (all alike, values from
+// `values`: iot-mqtt-bridge acrel-sim) or from `meter_list`, each with its own
+// product, meterName, period and value function (iot-sim's mqtt:// ports, whose
+// values come from the site file's generators). A `data` message is stamped
+// with a whole second and its values are taken at that second, so a reader can
+// recompute them from the message's `time`.
 #include <MQTTAsync.h>
 
 #include <atomic>
@@ -38,6 +47,19 @@ double default_value(const std::string& meter, const std::string& key, TimePoint
 // The keys a simulated meter sends in `data`, in order.
 const std::vector<std::string>& sim_data_keys();
 
+// Fills `out` (cleared by the caller) with the `data` values of one meter at `t`.
+using DataFn = std::function<void(TimePoint t, std::vector<std::pair<std::string, double>>& out)>;
+
+// One meter of FleetOptions::meter_list. Empty or unset fields take FleetOptions' values.
+struct MeterSpec {
+  std::string sn;
+  std::string product;
+  std::string meter_name;
+  int up_interval_minutes = 0;
+  std::optional<std::chrono::milliseconds> fast;
+  DataFn data; // empty: sim_data_keys() with FleetOptions::values
+};
+
 struct FleetOptions {
   iot::mqtt::ConnectOptions connect;     // broker, credentials, TLS, reconnect backoff
   std::size_t meters = 1;
@@ -49,11 +71,13 @@ struct FleetOptions {
   std::chrono::milliseconds heart = std::chrono::seconds(60);  // 60 s apart in the S4 capture
   int qos = 1;                                        // [UNCERTAIN] not stated by the sources
   ValueFn values = default_value;
+  std::vector<MeterSpec> meter_list; // when not empty: these meters (`meters`, `first_sn` unused)
 };
 
 struct FleetStats {
   std::uint64_t connected = 0;  // meters connected now
   std::uint64_t logins = 0, paras = 0, hearts = 0, datas = 0, downlinks = 0, replies = 0;
+  std::uint64_t refused = 0; // login replies with res 0
 };
 
 class MeterFleet {
@@ -67,6 +91,7 @@ public:
   void stop();
   FleetStats stats() const;
   std::string sn(std::size_t index) const;
+  std::size_t size() const { return m_meters.size(); }
 
 private:
   struct Meter;
@@ -76,6 +101,8 @@ private:
   void on_downlink(Meter& m, std::string_view topic, std::string_view payload);
 
   FleetOptions m_opt;
+  MQTTAsync_SSLOptions m_ssl = MQTTAsync_SSLOptions_initializer;
+  bool m_tls = false;
   std::vector<std::unique_ptr<Meter>> m_meters;
   std::thread m_thread;
   std::atomic<bool> m_stop{false};

@@ -192,6 +192,26 @@ std::optional<std::string_view> data_key_uom(std::string_view key) {
   return std::nullopt;
 }
 
+int data_key_decimals(std::string_view key) {
+  if (key == "pt" || key == "ct") return 0;
+  const auto uom = data_key_uom(key).value_or("");
+  if (uom == "V") return 1;
+  if (uom == "A" || uom == "Hz" || uom == "kWh" || uom == "kvarh") return 2;
+  return 3; // kW, kvar, power factors
+}
+
+std::optional<std::string_view> data_key_of_point(std::string_view name) {
+  for (const auto& [k, u] : data_keys())
+    if (k == name) return k;
+  static constexpr std::pair<std::string_view, std::string_view> k_aliases[] = {
+      {"freq", "hz"},        {"ep_import", "wh"}, {"ep_export", "wl"}, {"eq_import", "varh"},
+      {"eq_export", "varl"}, {"pt_ratio", "pt"},  {"ct_ratio", "ct"},
+  };
+  for (const auto& [from, to] : k_aliases)
+    if (from == name) return to;
+  return std::nullopt;
+}
+
 const std::vector<PointId>& point_ids() {
   // Ids and units from S5 (§5 of the reference); names invented to match the data keys.
   static const std::vector<PointId> table = {

@@ -55,6 +55,15 @@ std::string reply_payload(std::string_view type, int res = 1);
 // kWh, kvarh, Hz; "" for ratios and power factors).
 const std::vector<std::pair<std::string_view, std::string_view>>& data_keys();
 std::optional<std::string_view> data_key_uom(std::string_view key);
+// Decimal places a key is sent with (the resolution seen in the S4 capture,
+// reference §3.5): V 1, A 2, kW/kvar/pf 3, Hz 2, kWh/kvarh 2, pt/ct 0.
+int data_key_decimals(std::string_view key);
+// The `data` key a site-file point publishes as: its own name when that is a
+// data key, else the key of the same quantity in the ADW300 Modbus catalog
+// (examples/models/adw300.toml: freq → hz, ep_import → wh, ep_export → wl,
+// eq_import → varh, eq_export → varl, pt_ratio → pt, ct_ratio → ct; the energy
+// mappings inherit the [UNCERTAIN] meaning of wh/wl/varh/varl). nullopt: none.
+std::optional<std::string_view> data_key_of_point(std::string_view point_name);
 // The point-id table: id → {point name, uom}. Names are invented here (the
 // source gives Chinese descriptions only), chosen to match the `data` keys.
 struct PointId {

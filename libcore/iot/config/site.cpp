@@ -13,9 +13,11 @@
 #include <set>
 #include <sstream>
 
+#include "iot/acrel/protocol.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/text.hpp"
 #include "iot/core/time.hpp"
+#include "iot/mqtt/options.hpp"
 
 namespace iot::config {
 
@@ -568,7 +570,7 @@ void check_point(const Reader& r, const Point& p) {
 // Reads one [[...point]] table into one or more points (repeat). `base_of` gives the
 // point being overridden for a name (model point) or nullptr.
 void read_points(const Reader& r, std::vector<Point>& out,
-                 const std::function<const Point*(const std::string&)>& base_of) {
+                 const std::function<const Point*(const std::string&)>& base_of, bool need_addr = true) {
   r.check_keys(k_point_keys);
   const std::string pattern = r.required_str("name");
   if (pattern.empty()) r.fail_at("name", "must not be empty");
@@ -598,7 +600,7 @@ void read_points(const Reader& r, std::vector<Point>& out,
     Point p = base ? *base : Point{};
     p.name = name;
     p.pos = r.pos();
-    if (!base && !addr) r.fail_here(fmt::format("point '{}' needs 'addr' (e.g. \"hr:0\")", name));
+    if (!base && !addr && need_addr) r.fail_here(fmt::format("point '{}' needs 'addr' (e.g. \"hr:0\")", name));
     if (addr && !base && !r.has("type") && !values::is_register_table(addr->table))
       p.format.type = values::ValueType::bit;
     apply_point_keys(r, p);
@@ -835,6 +837,198 @@ Device read_device(const Reader& r, const std::map<std::string, Model>& models, 
   return d;
 }
 
+// ---------------------------------------------------------------------------
+// Acrel meters on mqtt:// ports
+
+bool is_mqtt_url(std::string_view url) {
+  const std::string u = to_lower(url);
+  return u.starts_with("mqtt://") || u.starts_with("mqtts://");
+}
+
+const std::vector<std::string_view> k_meter_keys{
+    "name", "sn", "count", "model", "description", "enabled", "product", "meter_name", "up_interval", "fast", "point"};
+
+std::string data_key_list() {
+  std::string out;
+  for (const auto& [k, u] : acrel::data_keys()) {
+    (void)u;
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+// The `data` key of a point on a meter; model points without one are not published.
+std::optional<std::string_view> meter_key(const Point& p) { return acrel::data_key_of_point(p.name); }
+
+// One [[port.device]] of an mqtt:// port: `count` Acrel meters. `next_sn` is the SN
+// the entry gets when it has no `sn` key; it moves past the entry's SNs.
+Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
+                  const std::function<void()>& need_catalog, std::uint64_t& next_sn) {
+  for (std::string_view k : {"unit", "max_read", "fault"})
+    if (r.has(k)) r.fail_at(k, fmt::format("'{}' does not apply to a meter on an mqtt port", k));
+  r.check_keys(k_meter_keys);
+  Device d;
+  d.pos = r.pos();
+  d.name = r.required_str("name");
+  if (d.name.empty()) r.fail_at("name", "must not be empty");
+  if (d.name.find('.') != std::string::npos) r.fail_at("name", "must not contain '.' (links use device.point)");
+  d.description = r.str("description").value_or("");
+  d.enabled = r.boolean("enabled").value_or(true);
+  MeterSettings m;
+  m.count = static_cast<std::uint32_t>(r.integer("count", 1, 100000).value_or(1));
+  if (m.count > 1 && d.name.find("{n") == std::string::npos)
+    r.fail_at("name", fmt::format("count = {} needs a {{n}} in the name (e.g. \"meter{{n:04}}\")", m.count));
+  // The SN: 14 digits in every example (reference §2); written as a string so
+  // leading zeros ("01234567890123", S1) survive. Meters of a count get SN + i.
+  if (const toml::node* n = r.get("sn")) {
+    std::string text;
+    if (auto sv = n->as_string())
+      text = sv->get();
+    else if (auto iv = n->as_integer(); iv && iv->get() >= 0)
+      text = std::to_string(iv->get());
+    else
+      r.expect("sn", *n, "a serial number of digits, e.g. \"26010100000001\"");
+    if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+      r.fail_at("sn", fmt::format("'{}' is not a serial number of 1-18 digits", text));
+    m.first_sn = std::stoull(text);
+    m.sn_digits = static_cast<std::uint32_t>(text.size());
+  } else {
+    m.first_sn = next_sn;
+    m.sn_digits = 14;
+  }
+  {
+    const std::uint64_t last = m.first_sn + m.count - 1;
+    if (std::to_string(last).size() > m.sn_digits)
+      r.fail_at(r.has("sn") ? "sn" : "count",
+                fmt::format("the last of {} serial numbers from {} has more than {} digits", m.count, m.first_sn,
+                            m.sn_digits));
+    next_sn = last + 1;
+  }
+  const Model* model = nullptr;
+  if (auto mn = r.str("model")) {
+    d.model = *mn;
+    if (!models.count(*mn)) need_catalog();
+    auto it = models.find(*mn);
+    if (it == models.end()) {
+      std::vector<std::string_view> names;
+      for (const auto& [n, mm] : models)
+        names.push_back(n);
+      r.fail_at("model", fmt::format("unknown model '{}'{}", *mn, suggest(*mn, names)));
+    }
+    model = &it->second;
+    for (const auto& p : model->points)
+      if (meter_key(p)) d.points.push_back(p); // the others have no acrelHW data key
+  }
+  m.product = r.str("product").value_or("ADW300"); // [INVENTED default] S1 shows "null", code "AWT100"
+  if (m.product.empty() || m.product.find_first_of("/+#") != std::string::npos)
+    r.fail_at("product", "must be one topic level: not empty, without '/', '+' or '#'");
+  m.meter_name = r.str("meter_name").value_or(model ? to_lower(model->name) : std::string("adw300"));
+  if (const toml::node* n = r.get("up_interval")) {
+    // Minutes in the protocol (para upInterval, reference §3.3): a number of minutes or "5m".
+    std::int64_t minutes = 0;
+    if (auto iv = n->as_integer()) {
+      minutes = iv->get();
+    } else {
+      const Duration dur = r.duration_of("up_interval", *n);
+      if (dur.count() % 60000000 != 0) r.fail_at("up_interval", "must be whole minutes (upInterval is in minutes)");
+      minutes = dur.count() / 60000000;
+    }
+    if (minutes < 1 || minutes > 1440) r.fail_at("up_interval", "must be from 1 to 1440 minutes");
+    m.up_interval = static_cast<std::uint32_t>(minutes);
+  }
+  if (auto f = r.duration("fast")) {
+    if (*f < std::chrono::milliseconds(10)) r.fail_at("fast", "must be at least 10ms");
+    m.fast = *f;
+  }
+  // Points: the data keys (ua, ia, p, hz, wh …) or the ADW300 catalog names of the
+  // same quantities; a point replaces the model point with the same key.
+  const auto points = r.tables("point");
+  for (std::size_t j = 0; j < points.size(); ++j) {
+    Reader pr(r.file(), *points[j], fmt::format("{}.point[{}]", r.path(), j));
+    std::vector<Point> read;
+    const auto same = [](const Point& q, std::string_view name) {
+      return q.name == name || (meter_key(q) && meter_key(q) == acrel::data_key_of_point(name));
+    };
+    read_points(
+        pr, read,
+        [&](const std::string& name) -> const Point* {
+          for (const auto& p : d.points)
+            if (same(p, name)) return &p;
+          return nullptr;
+        },
+        false);
+    for (auto& p : read) {
+      if (!meter_key(p))
+        pr.fail_at("name",
+                   fmt::format("'{}' is not a key of acrelHW data; expected one of {} (or freq, ep_import, ep_export, "
+                               "eq_import, eq_export, pt_ratio, ct_ratio)",
+                               p.name, data_key_list()));
+      auto it = std::find_if(d.points.begin(), d.points.end(), [&](const Point& q) { return same(q, p.name); });
+      if (it != d.points.end())
+        *it = std::move(p);
+      else
+        d.points.push_back(std::move(p));
+    }
+  }
+  check_unique_points(r, d.points);
+  if (d.points.empty())
+    r.fail_here("a meter needs points: a model (e.g. model = \"ADW300\") or [[port.device.point]] entries");
+  d.meter = std::move(m);
+  return d;
+}
+
+const std::vector<std::string_view> k_mqtt_port_keys{
+    "name",    "url",       "description", "device",   "username",  "password_file", "password_env",
+    "ca_file", "cert_file", "key_file",    "insecure", "keepalive", "heart",         "qos"};
+
+MqttSettings read_mqtt_settings(const Reader& r, const std::string& url) {
+  for (const auto& k : k_setting_keys)
+    if (r.has(k)) r.fail_at(k, fmt::format("'{}' is a Modbus setting; it does not apply to an mqtt port", k));
+  r.check_keys(k_mqtt_port_keys);
+  MqttSettings m;
+  m.broker = url;
+  bool tls = false;
+  try {
+    tls = mqtt::parse_broker_url(url).tls;
+  } catch (const Error& e) {
+    r.fail_at("url", e.what());
+  }
+  m.username = r.str("username").value_or("");
+  const auto file_key = [&](std::string_view key) -> std::string {
+    auto v = r.str(key);
+    if (!v) return {};
+    if (v->empty()) r.fail_at(key, "must not be empty");
+    const fs::path f = fs::path(*v).is_absolute() ? fs::path(*v) : r.file().dir / *v;
+    std::error_code ec;
+    if (!fs::is_regular_file(f, ec)) r.fail_at(key, fmt::format("cannot read {}", f.string()));
+    return f.string();
+  };
+  m.password_file = file_key("password_file");
+  m.password_env = r.str("password_env").value_or("");
+  if (!m.password_file.empty() && !m.password_env.empty())
+    r.fail_at("password_env", "give password_file or password_env, not both");
+  m.ca_file = file_key("ca_file");
+  m.cert_file = file_key("cert_file");
+  m.key_file = file_key("key_file");
+  m.insecure = r.boolean("insecure").value_or(false);
+  for (std::string_view k : {"ca_file", "cert_file", "key_file", "insecure"})
+    if (r.has(k) && !tls) r.fail_at(k, fmt::format("'{}' needs a TLS broker url (mqtts://)", k));
+  if (m.cert_file.empty() != m.key_file.empty())
+    r.fail_at(m.cert_file.empty() ? "key_file" : "cert_file", "a client certificate needs both cert_file and key_file");
+  if (auto d = r.duration("keepalive")) {
+    if (*d < std::chrono::seconds(1) || *d > std::chrono::seconds(65535))
+      r.fail_at("keepalive", "must be from 1s to 65535s"); // MQTT 3.1.1 §3.1.2.10: a 16-bit number of seconds
+    m.keepalive = *d;
+  }
+  if (auto d = r.duration("heart")) {
+    if (*d < std::chrono::milliseconds(10)) r.fail_at("heart", "must be at least 10ms");
+    m.heart = *d;
+  }
+  if (auto q = r.integer("qos", 0, 2)) m.qos = static_cast<int>(*q);
+  return m;
+}
+
 // Link generators must name an existing point and must not form a cycle.
 void check_links(const Site& site) {
   std::map<std::string, const Point*> all; // "device.point"
@@ -930,9 +1124,43 @@ Site parse(std::string_view text, const fs::path& path) {
   }
   // [[port]]
   std::map<std::string, SourcePos> device_names; // unique across the site
+  std::uint64_t next_sn = 26010100000001;        // meters without `sn`: consecutive from here
+  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> sn_ranges;
   const auto ports = top.tables("port");
   for (std::size_t i = 0; i < ports.size(); ++i) {
     Reader r(file, *ports[i], fmt::format("port[{}]", i));
+    if (const toml::node* u = r.get("url"); u && u->is_string() && is_mqtt_url(u->as_string()->get())) {
+      Port port;
+      port.pos = r.pos();
+      port.url = u->as_string()->get();
+      port.mqtt = read_mqtt_settings(r, port.url);
+      port.name = r.str("name").value_or(port.url);
+      if (port.name.empty()) r.fail_at("name", "must not be empty");
+      for (const auto& other : site.ports)
+        if (other.name == port.name)
+          r.fail_at(r.has("name") ? "name" : "url",
+                    fmt::format("port name '{}' is used twice (first at {})", port.name, other.pos.str()));
+      const auto devices = r.tables("device");
+      for (std::size_t j = 0; j < devices.size(); ++j) {
+        Reader dr(file, *devices[j], fmt::format("port[{}].device[{}]", i, j));
+        Device d = read_meter(dr, site.models, need_catalog, next_sn);
+        // Serial numbers are client ids and topic levels: unique in the site.
+        const std::uint64_t lo = d.meter->first_sn, hi = lo + d.meter->count;
+        for (const auto& [range, where] : sn_ranges)
+          if (lo < range.second && range.first < hi)
+            dr.fail_at(dr.has("sn") ? "sn" : "name",
+                       fmt::format("serial numbers {}-{} overlap those of {}", lo, hi - 1, where));
+        sn_ranges.emplace_back(std::make_pair(lo, hi), fmt::format("'{}' (at {})", d.name, d.pos.str()));
+        for (const auto& id : d.meters()) {
+          if (auto it = device_names.find(id.name); it != device_names.end())
+            dr.fail_at("name", fmt::format("device name '{}' is used twice (first at {})", id.name, it->second.str()));
+          device_names.emplace(id.name, d.pos);
+        }
+        port.devices.push_back(std::move(d));
+      }
+      site.ports.push_back(std::move(port));
+      continue;
+    }
     std::vector<std::string_view> keys{"name", "url", "description", "device"};
     keys.insert(keys.end(), k_setting_keys.begin(), k_setting_keys.end());
     r.check_keys(keys);

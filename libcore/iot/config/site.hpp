@@ -148,6 +148,24 @@ struct PortSettings {
   bool allow_reserved = false;         // permit unit ids 0 and 248-255
 };
 
+// A simulated Acrel meter (acrelHW MQTT/JSON protocol) on an mqtt:// port: one
+// [[port.device]] entry, `count` meters with consecutive serial numbers.
+struct MeterSettings {
+  std::uint64_t first_sn = 0;    // SN of the first meter (14 digits in every example)
+  std::uint32_t sn_digits = 14;  // SNs are zero-padded to this many digits
+  std::uint32_t count = 1;       // meters this entry stands for
+  std::string product;           // topic level 3 (default "ADW300")
+  std::string meter_name;        // meterName in para and data (default: model, lower case)
+  std::uint32_t up_interval = 5; // data period, minutes (para upInterval)
+  std::optional<Duration> fast;  // data period override (tests, demos)
+};
+
+// One meter of an expanded entry: its device name and serial number.
+struct MeterId {
+  std::string name;
+  std::string sn;
+};
+
 struct Device {
   std::string name;
   std::uint8_t unit = 1;
@@ -158,17 +176,35 @@ struct Device {
   std::vector<Point> points;              // model points (expanded) then overrides/additions
   std::optional<std::uint16_t> model_max_read;  // the model's max_read, copied at load
   std::vector<FaultSpec> faults;
+  std::optional<MeterSettings> meter; // set on the devices of an mqtt:// port
   SourcePos pos;
 
+  // The meters of an mqtt:// device entry: `name` (with {n} expanded when count > 1)
+  // and SN = first_sn + index. Empty for Modbus devices.
+  std::vector<MeterId> meters() const;
   const Point* find_point(std::string_view name) const;
   // Effective registers per read: device, else model, else port setting.
   std::uint16_t effective_max_read(const PortSettings& port) const;
 };
 
+// The broker connection of an mqtt:// or mqtts:// port (simulated Acrel meters).
+struct MqttSettings {
+  std::string broker; // the url as written
+  std::string username;
+  std::string password_file;                // the password: first line of this file,
+  std::string password_env;                 // or this environment variable (never in the site file)
+  std::string ca_file, cert_file, key_file; // TLS (mqtts://), resolved against the site file
+  bool insecure = false;                    // TLS without verifying the server
+  Duration keepalive = std::chrono::seconds(30);
+  Duration heart = std::chrono::seconds(60); // heartbeat period
+  int qos = 1;
+};
+
 struct Port {
   std::string name;
   std::string url;            // as written
-  transport::Target target;   // parsed url; serial rts from the url or the rts setting
+  transport::Target target;   // parsed url (Modbus ports); serial rts from the url or the rts setting
+  std::optional<MqttSettings> mqtt; // set for mqtt:// and mqtts:// ports (Acrel meters)
   PortSettings settings;
   std::vector<Device> devices;
   SourcePos pos;

@@ -59,6 +59,17 @@ const Point* Device::find_point(std::string_view n) const {
   return nullptr;
 }
 
+std::vector<MeterId> Device::meters() const {
+  std::vector<MeterId> out;
+  if (!meter) return out;
+  out.reserve(meter->count);
+  const bool pattern = name.find("{n") != std::string::npos;
+  for (std::uint32_t i = 0; i < meter->count; ++i)
+    out.push_back(
+        {pattern ? expand_name(name, i + 1) : name, fmt::format("{:0{}}", meter->first_sn + i, meter->sn_digits)});
+  return out;
+}
+
 std::uint16_t Device::effective_max_read(const PortSettings& port) const {
   if (max_read) return *max_read;
   if (model_max_read) return *model_max_read;

@@ -25,6 +25,7 @@ AlarmLimits limits_from(const config::AlarmRule& rule) {
 std::vector<PortSpec> ports_from_site(const config::Site& site) {
   std::vector<PortSpec> ports;
   for (const auto& port : site.ports) {
+    if (port.mqtt) continue; // simulated Acrel meters (iot-sim): they publish, nothing to poll
     PortSpec ps{.name = port.name, .target = port.target, .timing = {}, .devices = {}};
     const auto& s = port.settings;
     ps.timing.interval = s.interval;

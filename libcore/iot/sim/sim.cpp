@@ -32,6 +32,7 @@
 #include "iot/sim/command.hpp"
 #include "iot/sim/device.hpp"
 #include "iot/sim/fault.hpp"
+#include "iot/sim/meter.hpp"
 #include "iot/transport/serial.hpp"
 #include "iot/values/address.hpp"
 
@@ -123,6 +124,13 @@ struct Conn {
 constexpr std::uint64_t k_tag_stop = 1, k_tag_stdin = 2, k_tag_timer = 3, k_tag_listener = 0x100;
 constexpr std::uint64_t k_first_conn_id = 1ull << 32;
 constexpr std::uint64_t k_timer_duration = 0; // timer id that ends the run
+constexpr std::uint64_t k_timer_fleet = 1;    // timer id: are all meters of the mqtt ports connected yet?
+
+struct Fleet {
+  const config::Port* port = nullptr;
+  std::unique_ptr<acrel::MeterFleet> fleet;
+  bool all_up = false;
+};
 
 struct Stats {
   std::uint64_t requests = 0, answers = 0, exceptions = 0, faults = 0, writes = 0, unknown_unit = 0, bad_frames = 0,
@@ -137,6 +145,8 @@ public:
 
 private:
   void build_devices();
+  void start_fleets();
+  void check_fleets();
   void open_endpoints();
   void open_tcp(Endpoint& ep, const transport::Target& t, bool datagram);
   void open_serial_ep(Endpoint& ep, const transport::Target& t);
@@ -186,6 +196,7 @@ private:
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> m_timers;
   std::int64_t m_armed = -1;
   Stats m_stats;
+  std::vector<Fleet> m_fleets; // one per mqtt:// port
   Bytes m_pdu_out, m_adu_out;
   std::uint64_t m_noise_seed = 0xC0FFEE;
   std::string m_stdin_buf;
@@ -206,6 +217,7 @@ Server::~Server() {
 
 void Server::build_devices() {
   for (const auto& port : m_site.ports) {
+    if (port.mqtt) continue; // Acrel meters: start_fleets()
     auto ep = std::make_unique<Endpoint>();
     ep->port = &port;
     for (const auto& d : port.devices) {
@@ -368,6 +380,14 @@ void Server::write_ready() {
     devices += ep->devices.size();
     r.w.end_object();
   }
+  for (const auto& f : m_fleets) {
+    r.w.begin_object();
+    r.w.field("port", f.port->name);
+    r.w.field("url", f.port->url);
+    r.w.field("devices", static_cast<unsigned long>(f.fleet->size()));
+    devices += f.fleet->size();
+    r.w.end_object();
+  }
   r.w.end_array();
   r.w.field("devices", static_cast<unsigned long>(devices));
   r.w.end_object();
@@ -386,6 +406,31 @@ void Server::write_stats() {
   r.w.field("bad_frames", static_cast<unsigned long long>(m_stats.bad_frames));
   r.w.field("connections", static_cast<unsigned long long>(m_stats.connections));
   r.w.field("commands", static_cast<unsigned long long>(m_stats.commands));
+  if (!m_fleets.empty()) {
+    acrel::FleetStats t;
+    std::uint64_t meters = 0;
+    for (const auto& f : m_fleets) {
+      const auto s = f.fleet->stats();
+      meters += f.fleet->size();
+      t.connected += s.connected;
+      t.logins += s.logins;
+      t.paras += s.paras;
+      t.hearts += s.hearts;
+      t.datas += s.datas;
+      t.downlinks += s.downlinks;
+      t.replies += s.replies;
+      t.refused += s.refused;
+    }
+    r.w.field("meters", static_cast<unsigned long long>(meters));
+    r.w.field("meters_connected", static_cast<unsigned long long>(t.connected));
+    r.w.field("logins", static_cast<unsigned long long>(t.logins));
+    r.w.field("paras", static_cast<unsigned long long>(t.paras));
+    r.w.field("hearts", static_cast<unsigned long long>(t.hearts));
+    r.w.field("datas", static_cast<unsigned long long>(t.datas));
+    r.w.field("downlinks", static_cast<unsigned long long>(t.downlinks));
+    r.w.field("replies", static_cast<unsigned long long>(t.replies));
+    r.w.field("refused", static_cast<unsigned long long>(t.refused));
+  }
   r.w.end_object();
 }
 
@@ -473,9 +518,45 @@ void Server::flush(Conn& c) {
   set_epollout(c, false);
 }
 
+void Server::start_fleets() {
+  // Generator time 0 is m_start_us on the monotonic clock; meters stamp messages
+  // with the wall clock, so take the wall time of the same instant.
+  const TimePoint start_wall = now() - std::chrono::microseconds(mono_us() - m_start_us);
+  for (const auto& port : m_site.ports) {
+    if (!port.mqtt) continue;
+    Fleet f;
+    f.port = &port;
+    f.fleet = std::make_unique<acrel::MeterFleet>(fleet_options(port, start_wall));
+    m_fleets.push_back(std::move(f));
+  }
+  for (auto& f : m_fleets)
+    f.fleet->start();
+  if (!m_fleets.empty()) add_timer(mono_us() + 100000, k_timer_fleet);
+}
+
+// Diagnostics only: how long the meters of each mqtt port took to connect.
+void Server::check_fleets() {
+  bool pending = false;
+  for (auto& f : m_fleets) {
+    if (f.all_up) continue;
+    if (f.fleet->stats().connected == f.fleet->size()) {
+      f.all_up = true;
+      log::info("{}: all {} meters connected after {} ms", f.port->name, f.fleet->size(),
+                (mono_us() - m_start_us) / 1000);
+    } else {
+      pending = true;
+    }
+  }
+  if (pending) add_timer(mono_us() + 100000, k_timer_fleet);
+}
+
 void Server::on_timer(std::uint64_t id) {
   if (id == k_timer_duration) {
     request_stop();
+    return;
+  }
+  if (id == k_timer_fleet) {
+    check_fleets();
     return;
   }
   auto it = m_conns.find(id);
@@ -1006,6 +1087,7 @@ ExitCode Server::run() {
     }
   }
   m_start_us = mono_us();
+  start_fleets();
   if (m_opt.duration) add_timer(m_start_us + m_opt.duration->count(), k_timer_duration);
   write_ready();
   if (stdin_is_file) {
@@ -1068,6 +1150,8 @@ ExitCode Server::run() {
     }
     m_out.flush();
   }
+  for (auto& f : m_fleets)
+    f.fleet->stop(); // DISCONNECT every meter; counters stay for the stats record
   write_stats();
   m_out.flush();
   return ExitCode::ok;

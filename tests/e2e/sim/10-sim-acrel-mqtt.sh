@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# iot-sim with an mqtt:// port: simulated Acrel meters → mosquitto →
+# `iot-mqtt-bridge sub --answer acrel` → `iot-decode acrel`. The decoded
+# readings equal the site file's generators (constant, ramp, link) at the
+# readings' time stamps; a Modbus port of the same site is served alongside;
+# a para downlink is obeyed; SIGTERM stops everything with a stats record.
+. "$IOT_SOURCE/tests/lib.sh"
+. "$IOT_SOURCE/tests/e2e/mqtt-bridge/broker.inc"
+. "$IOT_SOURCE/tests/e2e/sim/simlib.bash"
+export IOT_MODELS="$IOT_SOURCE/examples/models"
+start_broker
+cat >"$T/site.toml" <<TOML
+[[port]]
+name = "cloud"
+url = "$BROKER"
+heart = "1s"
+[[port.device]]
+name = "m{n}"
+count = 3
+sn = "26010100000001"
+fast = "1s"
+[[port.device.point]]
+name = "ua"
+generator = { kind = "constant", value = 230.5 }
+[[port.device.point]]
+name = "ia"
+generator = { kind = "constant", value = 12.34 }
+[[port.device.point]]
+name = "wh"
+generator = { kind = "ramp", from = 100, to = 200, period = "1000s" }
+[[port.device.point]]
+name = "p"
+generator = { kind = "link", point = "wh", factor = 0.5 }
+[[port.device]]
+name = "adw"
+sn = "26010100000100"
+model = "ADW300"
+product = "AWT100"
+fast = "1s"
+[[port.device.point]]
+name = "hz"
+generator = { kind = "constant", value = 49.98 }
+[[port]]
+name = "modbus"
+url = "tcp://127.0.0.1:0"
+[[port.device]]
+name = "modbus-meter"
+unit = 1
+model = "ADW300"
+[[port.device.point]]
+name = "ua"
+generator = { kind = "constant", value = 231.5 }
+TOML
+
+bg plat iot-mqtt-bridge sub -b "$BROKER" -t '/gw/acrelHW/#' -q 1 --answer acrel
+sleep 0.5  # the platform's subscription is in place before the meters log in
+start_sim sim run -c "$T/site.toml"
+validate_records "$T/sim.out"
+jq_eq "$(head -1 "$T/sim.out")" '[.devices, (.endpoints | map([.port, .devices]))]' '[5,[["modbus",1],["cloud",4]]]'
+# the Modbus port is served at the same time
+mb=$(endpoint sim modbus)
+jq_eq "$($RAW tcp "$(hostport "$mb")" 0300140001)" '.hex' '"000100000005010302090b"'  # ua 231.5 V = 2315
+
+for sn in 26010100000001 26010100000002 26010100000003; do
+  wait_for_line "$T/plat.out" "\"topic\":\"/gw/acrelHW/ADW300/data/$sn\"" 15
+done
+wait_for_line "$T/plat.out" '"topic":"/gw/acrelHW/AWT100/data/26010100000100"' 15
+wait_for_line "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/heart/26010100000003"' 15
+# the platform changes meter 2's upload period; the meter acknowledges it
+mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t /server/acrelHW/ADW300/para/26010100000002 -m '{"type":"para","upInterval":"1"}'
+wait_for_line "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/para/26010100000002","payload":\{"type":"para","res":1\}' 10
+# a refused login (res 0) is counted; the meter still answers a para after it
+mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t /server/acrelHW/ADW300/login/26010100000003 -m '{"type":"login","res":0}'
+mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t /server/acrelHW/ADW300/para/26010100000003 -m '{"type":"para","upInterval":"2"}'
+wait_for_line "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/para/26010100000003","payload":\{"type":"para","res":1\}' 10
+# a few more seconds of data, then stop by SIGTERM
+wait_count "$T/plat.out" '"topic":"/gw/acrelHW/ADW300/data/26010100000001"' 4
+kill -TERM "$sim_pid"
+status=0
+wait "$sim_pid" || status=$?
+assert_eq "$status" 0 "iot-sim exit status after SIGTERM"
+stats=$(grep '"kind":"stats"' "$T/sim.out")
+jq_eq "$stats" '[.meters, .logins >= 4, .paras >= 4, .datas >= 12, .downlinks >= 11, .refused]' '[4,true,true,true,true,1]'
+kill -TERM "$plat_pid"
+wait "$plat_pid" || true
+validate_records "$T/plat.out"
+
+ready_ts=$(head -1 "$T/sim.out" | jq -r .ts)
+iot-decode acrel <"$T/plat.out" >"$T/decoded.jsonl"
+validate_records "$T/decoded.jsonl"
+assert_eq "$(jq -r 'select(.kind=="status" and .state=="login") | .device' "$T/decoded.jsonl" | sort -u | tr '\n' ' ')" \
+  "26010100000001 26010100000002 26010100000003 26010100000100 " "meters logged in"
+# Each reading equals its generator at the reading's time, counted from the
+# simulator's start (the ready record): ramp wh = 100 + t/10 (kWh, 2 decimals),
+# p = wh / 2 (kW, 3 decimals); a tolerance of one decimal step for the start.
+/usr/bin/python3 - "$T/decoded.jsonl" "$ready_ts" <<'PY'
+import json, sys
+from datetime import datetime
+def ts(s):
+    return datetime.strptime(s.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+start = ts(sys.argv[2])
+n = 0
+seen = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["kind"] != "reading":
+        continue
+    t = max(0.0, ts(r["ts"]) - start)
+    dev, point, v = r["device"], r["point"], r["value"]
+    if dev == "26010100000100":
+        want = {"hz": (49.98, 0)}.get(point, (0.0, 0))  # model points without a generator send 0
+    else:
+        wh = 100 + t / 10
+        want = {"ua": (230.5, 0), "ia": (12.34, 0), "wh": (round(wh, 2), 0.01), "p": (round(wh / 2, 3), 0.001)}[point]
+    if abs(v - want[0]) > want[1] + 1e-9:
+        sys.exit(f"{dev} {point} at {r['ts']} (t={t:.3f}): {v} != {want[0]} ± {want[1]}")
+    seen.setdefault(dev, set()).add(point)
+    n += 1
+assert seen.get("26010100000001") == {"ua", "ia", "wh", "p"}, seen
+assert "hz" in seen.get("26010100000100", set()) and "ua" in seen["26010100000100"], seen
+assert n >= 3 * 4 * 4, n
+print(f"{n} readings match their generators", file=sys.stderr)
+PY
