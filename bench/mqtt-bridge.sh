@@ -5,9 +5,13 @@
 #   2. pub QoS 1: messages/s with every message acknowledged, and all of them
 #      counted by a subscriber
 #   3. sub vs `mosquitto_sub -F %j` receiving the same QoS 0 stream (messages/s, ratio)
-# Usage: bench/mqtt-bridge.sh [LINES]   (default 200000). Not a test: prints figures.
+# Each is repeated ROUNDS times (pub rounds alternate which client goes first)
+# and medians are reported, with CPU time (user + system, from wait4) beside the
+# wall-clock rates, which a loaded machine disturbs far more.
+# Usage: [ROUNDS=5] bench/mqtt-bridge.sh [LINES]   (default 200000). Not a test.
 set -euo pipefail
 N=${1:-200000}
+ROUNDS=${ROUNDS:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${IOT_BIN:-$here/build/bin}
 T=$(mktemp -d "${TMPDIR:-/tmp}/iot-bench.XXXXXX")
@@ -26,52 +30,71 @@ with open(path, "w") as f:
     for i in range(n):
         f.write('{"ts":"2026-11-21T08:00:00.000Z","kind":"reading","device":"dev%d","point":"p%d","value":%d.5,"uom":"V","quality":"ok"}\n' % (i % 7, i % 3, i))
 PY
-secs() { /usr/bin/python3 -c 'import time;print(time.monotonic())'; }
-rate() { /usr/bin/python3 -c "print(f'{$1/($3-$2):,.0f}')"; }
-ratio() { /usr/bin/python3 -c "print(f'{($2)/($1):.2f}')"; }  # time_anchor/time_ours = our speed-up
 
-count_sub() {  # count_sub NAME N: mosquitto_sub counting N messages on bench/#
-  mosquitto_sub -h 127.0.0.1 -p "$port" -t 'bench/#' -q "${3:-0}" -C "$2" -F '%m' >/dev/null &
-  eval "$1=$!"
-  pids+=($!)
-  sleep 0.3
+# measure TIMES CMD... <in >out: runs CMD, writes "wall_s cpu_s end_epoch_s" to TIMES.
+measure() {
+  /usr/bin/python3 -c '
+import os, sys, time
+times, cmd = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+_, status, ru = os.wait4(pid, 0)
+t1 = time.perf_counter()
+open(times, "w").write(f"{t1 - t0} {ru.ru_utime + ru.ru_stime} {time.time()}\n")
+sys.exit(os.waitstatus_to_exitcode(status))' "$@"
 }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+fmt() { /usr/bin/python3 -c "print(f'{$1:,.0f}')"; }
+col() { awk -v c="$2" '{print $c}' "$1" | median; }
 
-echo "iot-mqtt-bridge benchmarks: $N lines of $(($(wc -c <"$T/in.jsonl") / N)) bytes, Mosquitto $(/usr/sbin/mosquitto -h | head -1 | awk '{print $3}') on 127.0.0.1:$port"
+echo "iot-mqtt-bridge benchmarks: $N lines of $(($(wc -c <"$T/in.jsonl") / N)) bytes, $ROUNDS rounds, Mosquitto $(/usr/sbin/mosquitto -h | head -1 | awk '{print $3}') on 127.0.0.1:$port"
 
-# 1. QoS 0
-t0=$(secs); mosquitto_pub -h 127.0.0.1 -p "$port" -q 0 -l -t bench/x <"$T/in.jsonl"; t1=$(secs)
-t2=$(secs); "$BIN/iot-mqtt-bridge" pub -b "mqtt://127.0.0.1:$port" -q 0 -t 'bench/{device}/{point}' --no-stats <"$T/in.jsonl"; t3=$(secs)
-echo "pub QoS 0:  mosquitto_pub -l $(rate "$N" "$t0" "$t1") lines/s, iot-mqtt-bridge $(rate "$N" "$t2" "$t3") lines/s, ratio $(ratio "$t3-$t2" "$t1-$t0")x"
+# 1. QoS 0, alternating order
+: >"$T/q0.ours"; : >"$T/q0.theirs"
+run_theirs() { measure "$T/t" mosquitto_pub -h 127.0.0.1 -p "$port" -q 0 -l -t bench/x <"$T/in.jsonl"; cat "$T/t" >>"$T/q0.theirs"; }
+run_ours() { measure "$T/t" "$BIN/iot-mqtt-bridge" pub -b "mqtt://127.0.0.1:$port" -q 0 -t 'bench/{device}/{point}' --no-stats <"$T/in.jsonl"; cat "$T/t" >>"$T/q0.ours"; }
+for ((r = 0; r < ROUNDS; r++)); do
+  if ((r % 2)); then run_ours; run_theirs; else run_theirs; run_ours; fi
+done
+paste "$T/q0.theirs" "$T/q0.ours" | awk '{print $1/$4}' >"$T/q0.ratio"
+paste "$T/q0.theirs" "$T/q0.ours" | awk '{print $2/$5}' >"$T/q0.cpuratio"
+echo "pub QoS 0:  median mosquitto_pub -l $(fmt "$N/$(col "$T/q0.theirs" 1)") lines/s, iot-mqtt-bridge $(fmt "$N/$(col "$T/q0.ours" 1)") lines/s;" \
+  "median ratio $(median <"$T/q0.ratio")x (CPU time ratio $(median <"$T/q0.cpuratio")x; per round: $(tr '\n' ' ' <"$T/q0.ratio"))"
 
-# 2. QoS 1, all delivered
-count_sub c1 "$N" 1
-t0=$(secs)
-"$BIN/iot-mqtt-bridge" pub -b "mqtt://127.0.0.1:$port" -q 1 -t 'bench/{device}/{point}' <"$T/in.jsonl" >"$T/stats"
-t1=$(secs)
-wait "$c1"
-t2=$(secs)
-acked=$(jq '.acknowledged' "$T/stats")
-echo "pub QoS 1:  $(rate "$N" "$t0" "$t1") msg/s acknowledged ($acked of $N), all $N received by a subscriber $(python3 -c "print(f'{$t2-$t1:.2f}')") s after pub exited"
+# 2. QoS 1, all delivered (a subscriber counts them)
+: >"$T/q1"
+for ((r = 0; r < ROUNDS; r++)); do
+  mosquitto_sub -h 127.0.0.1 -p "$port" -t "bench$r/#" -q 1 -C "$N" -F '%m' >/dev/null &
+  c1=$!; pids+=($c1)
+  sleep 0.3
+  measure "$T/t" "$BIN/iot-mqtt-bridge" pub -b "mqtt://127.0.0.1:$port" -q 1 -t "bench$r/{device}/{point}" <"$T/in.jsonl" >"$T/stats"
+  wait "$c1"  # returns only once the subscriber has all N
+  [[ $(jq '.acknowledged' "$T/stats") == "$N" ]] || { echo "QoS 1: not all acknowledged: $(cat "$T/stats")" >&2; exit 1; }
+  cat "$T/t" >>"$T/q1"
+done
+echo "pub QoS 1:  median $(fmt "$N/$(col "$T/q1" 1)") msg/s acknowledged, all $N received by a subscriber in every round" \
+  "($(fmt "$(col "$T/q1" 2)*1e6/$N") us CPU per message)"
 
 # 3. sub vs mosquitto_sub -F %j on the same QoS 0 stream, sent by mosquitto_pub -l
-"$BIN/iot-mqtt-bridge" sub -b "mqtt://127.0.0.1:$port" -t 'bench/#' >"$T/ours.jsonl" 2>/dev/null &
-ours=$!; pids+=($ours)
-mosquitto_sub -h 127.0.0.1 -p "$port" -t 'bench/#' -F '%j' >"$T/theirs.jsonl" &
-theirs=$!; pids+=($theirs)
-until [[ -s $T/ours.jsonl && -s $T/theirs.jsonl ]]; do  # both subscribed
-  mosquitto_pub -h 127.0.0.1 -p "$port" -t bench/warm -m w -q 0
-  sleep 0.3
+: >"$T/sub.ours"; : >"$T/sub.theirs"
+for ((r = 0; r < ROUNDS; r++)); do
+  measure "$T/so" "$BIN/iot-mqtt-bridge" sub -b "mqtt://127.0.0.1:$port" -t "sub$r/#" -C $((N + 1)) >/dev/null 2>&1 &
+  ours=$!; pids+=($ours)
+  measure "$T/st" mosquitto_sub -h 127.0.0.1 -p "$port" -t "sub$r/#" -F '%j' -C $((N + 1)) >/dev/null &
+  theirs=$!; pids+=($theirs)
+  sleep 0.8  # both subscribed
+  mosquitto_pub -h 127.0.0.1 -p "$port" -q 0 -t "sub$r/warm" -m w
+  start=$(/usr/bin/python3 -c 'import time;print(time.time())')
+  mosquitto_pub -h 127.0.0.1 -p "$port" -q 0 -l -t "sub$r/x" <"$T/in.jsonl"
+  wait "$ours" "$theirs"
+  # seconds from the first message sent to the subscriber's exit after the last, and CPU
+  awk -v s="$start" '{print $3 - s, $2}' "$T/so" >>"$T/sub.ours"
+  awk -v s="$start" '{print $3 - s, $2}' "$T/st" >>"$T/sub.theirs"
 done
-sleep 0.3
-base_o=$(wc -l <"$T/ours.jsonl"); base_t=$(wc -l <"$T/theirs.jsonl")
-t0=$(secs)
-mosquitto_pub -h 127.0.0.1 -p "$port" -q 0 -l -t bench/x <"$T/in.jsonl"
-t_o=""; t_t=""
-while [[ -z $t_o || -z $t_t ]]; do
-  [[ -z $t_t && $(wc -l <"$T/theirs.jsonl") -ge $((base_t + N)) ]] && t_t=$(secs)
-  [[ -z $t_o && $(wc -l <"$T/ours.jsonl") -ge $((base_o + N)) ]] && t_o=$(secs)
-  sleep 0.02
-done
-echo "sub:        mosquitto_sub -F %j $(rate "$N" "$t0" "$t_t") msg/s, iot-mqtt-bridge sub $(rate "$N" "$t0" "$t_o") msg/s, ratio $(ratio "$t_o-$t0" "$t_t-$t0")x"
-echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+paste "$T/sub.theirs" "$T/sub.ours" | awk '{print $1/$3}' >"$T/sub.ratio"
+paste "$T/sub.theirs" "$T/sub.ours" | awk '{print $2/$4}' >"$T/sub.cpuratio"
+echo "sub:        median mosquitto_sub -F %j $(fmt "$N/$(col "$T/sub.theirs" 1)") msg/s, iot-mqtt-bridge sub $(fmt "$N/$(col "$T/sub.ours" 1)") msg/s;" \
+  "median ratio $(median <"$T/sub.ratio")x (CPU time ratio $(median <"$T/sub.cpuratio")x)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
