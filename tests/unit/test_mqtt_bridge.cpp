@@ -120,8 +120,19 @@ TEST_CASE("iot::mqtt::valid_topic_filter") {
 TEST_CASE("iot::mqtt::write_mqtt_record") {
   std::string s;
   iot::JsonWriter w(s);
+  // JSON on one line goes in as it is (trimmed); JSON over several lines is
+  // minified, so the record stays one line.
   write_mqtt_record(w, "t", R"( {"a": [1, 2]} )", 1, false, nullptr);
-  CHECK(s.find(R"("topic":"t","payload":{"a":[1,2]},"qos":1,"retain":false})") != std::string::npos);
+  CHECK(s.find(R"("topic":"t","payload":{"a": [1, 2]},"qos":1,"retain":false})") != std::string::npos);
+  s.clear();
+  iot::JsonWriter w1(s);
+  write_mqtt_record(w1, "t", "{\"a\":\n  [1,\r\n 2]\n}\n", 1, false, nullptr);
+  CHECK(s.find(R"("payload":{"a":[1,2]},)") != std::string::npos);
+  CHECK(s.find_first_of("\r\n") == std::string::npos);
+  s.clear();
+  iot::JsonWriter w0(s);
+  write_mqtt_record(w0, "t", "{\"a\":1} x", 1, false, nullptr);  // not JSON: kept as text
+  CHECK(s.find(R"("payload":"{\"a\":1} x")") != std::string::npos);
   s.clear();
   iot::JsonWriter w2(s);
   write_mqtt_record(w2, "t", std::string("\xff\x00", 2), 0, true, nullptr);

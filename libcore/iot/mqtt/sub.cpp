@@ -17,13 +17,24 @@ namespace iot::mqtt {
 
 namespace {
 
-bool json_payload(std::string_view payload, simdjson::dom::parser& parser, std::string& minified) {
+// Whether `payload` is JSON to embed as such; `json` receives the text to embed:
+// the payload itself when it is on one line, else a minified copy in `minified`.
+bool json_payload(std::string_view payload, simdjson::dom::parser& parser, std::string& minified, std::string_view& json) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   std::size_t i = 0;
-  while (i < payload.size() && (payload[i] == ' ' || payload[i] == '\t' || payload[i] == '\r' || payload[i] == '\n')) ++i;
+  while (i < payload.size() && is_space(payload[i])) ++i;
   if (i == payload.size() || payload[i] == '"') return false;  // empty, or a JSON string: kept as text
   simdjson::dom::element e;
   if (parser.parse(payload.data(), payload.size(), true).get(e) != simdjson::SUCCESS) return false;
-  minified = simdjson::minify(e);
+  std::size_t end = payload.size();
+  while (end > i && is_space(payload[end - 1])) --end;
+  json = payload.substr(i, end - i);
+  // Valid JSON has line breaks only between tokens; without any it can go into
+  // the line as it is, saving a copy. Otherwise it is minified onto one line.
+  if (json.find_first_of("\r\n") != std::string_view::npos) {
+    minified = simdjson::minify(e);
+    json = minified;
+  }
   return true;
 }
 
@@ -76,9 +87,10 @@ void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view p
   thread_local std::string minified;
   w.begin_record(now(), "mqtt");
   w.field("topic", topic);
-  if (json_payload(payload, parser, minified)) {
+  std::string_view json;
+  if (json_payload(payload, parser, minified, json)) {
     w.key("payload");
-    w.raw(minified);
+    w.raw(json);
   } else if (valid_utf8(payload)) {
     w.field("payload", payload);
   } else {
