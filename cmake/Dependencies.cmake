@@ -19,7 +19,7 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)             # libsql
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)                 # libpq-dev
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)                 # libcairo2-dev
 # libmosquitto-dev: the publishing side of iot-mqtt-bridge; Paho tops out far below
-# the throughput it needs (libcore/iot/mqtt/publish_link.hpp, docs/benchmarks.md).
+# the throughput it needs (libcore/iot/mqtt/link.hpp, docs/benchmarks.md).
 pkg_check_modules(LIBMOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 
 if(IOT_TESTS)

@@ -23,6 +23,9 @@ ConnectOptions to_connect_options(const ConnectArgs& a) {
   else if (a.version == "5") o.version = 5;
   else throw usage_error("--mqtt-version must be 3.1.1 or 5");
   o.keepalive = std::chrono::duration_cast<std::chrono::seconds>(duration(a.keepalive, "--keepalive"));
+  // libmosquitto (link.hpp) refuses keep-alive intervals from 1 to 4 s; say so
+  // here rather than fail at every connect.
+  if (o.keepalive.count() > 0 && o.keepalive.count() < 5) throw usage_error("--keepalive must be 0 (off) or at least 5s");
   o.clean = !a.no_clean;
   if (a.no_clean && a.client_id.empty())
     throw usage_error("--no-clean needs a fixed --client-id: the broker keeps the session under that id");
@@ -64,10 +67,6 @@ ConnectOptions to_connect_options(const ConnectArgs& a) {
 PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
   PubOptions o;
   o.connect = to_connect_options(c);
-  // pub runs on libmosquitto (publish_link.hpp), which refuses keep-alive
-  // intervals from 1 to 4 s; say so here rather than fail at every connect.
-  if (o.connect.keepalive.count() > 0 && o.connect.keepalive.count() < 5)
-    throw usage_error("--keepalive for pub must be 0 (off) or at least 5s");
   if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
   o.map.topic_template = a.topic;
   if (!a.topic.empty()) TopicTemplate check(a.topic);
@@ -99,10 +98,6 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
 SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
   SubOptions o;
   o.connect = to_connect_options(c);
-  // pub runs on libmosquitto (publish_link.hpp), which refuses keep-alive
-  // intervals from 1 to 4 s; say so here rather than fail at every connect.
-  if (o.connect.keepalive.count() > 0 && o.connect.keepalive.count() < 5)
-    throw usage_error("--keepalive for pub must be 0 (off) or at least 5s");
   if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
   for (const auto& t : a.topics) o.subscriptions.push_back({t, a.qos});
   o.count = a.count;

@@ -16,7 +16,7 @@
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
-#include "iot/mqtt/publish_link.hpp"
+#include "iot/mqtt/link.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
 
@@ -51,7 +51,7 @@ public:
     }
     ConnectOptions c = m_opt.connect;
     c.max_inflight = static_cast<int>(std::clamp<std::size_t>(m_opt.window, 1, 65535));
-    PublishLink::Events ev;
+    Link::Events ev;
     ev.connected = [this](bool) { m_sender_cv.notify_one(); };
     ev.lost = [this](const std::string&) { connection_lost(); };
     ev.completed = [this](int mid, int reason) { completed(mid, reason); };
@@ -60,7 +60,7 @@ public:
       m_fatal = why;
       wake_all();
     };
-    m_link = std::make_unique<PublishLink>(std::move(c), std::move(ev));
+    m_link = std::make_unique<Link>(std::move(c), std::move(ev));
   }
 
   ExitCode run(int in_fd, int out_fd, PubStats* stats_out) {
@@ -193,8 +193,8 @@ private:
   Handed publish_locked(Msg& m) {
     int mid = 0;
     const auto r = m_link->publish(m.topic, m.payload, m.qos, m.retain, mid);
-    if (r == PublishLink::Sent::no_connection) return Handed::no_connection;
-    if (r != PublishLink::Sent::ok) {
+    if (r == Link::Sent::no_connection) return Handed::no_connection;
+    if (r != Link::Sent::ok) {
       drop_refused(m, r);
       return Handed::dropped;
     }
@@ -203,9 +203,9 @@ private:
     return Handed::sent;
   }
 
-  void drop_refused(const Msg& m, PublishLink::Sent r) {
+  void drop_refused(const Msg& m, Link::Sent r) {
     ++m_stats.dropped;
-    if (r == PublishLink::Sent::too_large)
+    if (r == Link::Sent::too_large)
       log::error("a message of {} bytes on topic {} is larger than the broker accepts; dropped", m.payload.size(), m.topic);
     else
       log::error("message on topic {} refused by the client library: {}; dropped", m.topic, m_link->last_error());
@@ -362,12 +362,12 @@ private:
     m_sending = true;
     lock.unlock();
     std::vector<int> mids(batch.size(), 0);
-    std::vector<PublishLink::Sent> results(batch.size(), PublishLink::Sent::ok);
+    std::vector<Link::Sent> results(batch.size(), Link::Sent::ok);
     std::size_t handled = 0;
     for (; handled < batch.size(); ++handled) {
       Msg& m = batch[handled];
       results[handled] = m_link->publish(m.topic, m.payload, m.qos, m.retain, mids[handled]);
-      if (results[handled] == PublishLink::Sent::no_connection) break;
+      if (results[handled] == Link::Sent::no_connection) break;
     }
     lock.lock();
     m_sending = false;
@@ -377,7 +377,7 @@ private:
     bool any = false;
     for (std::size_t i = 0; i < handled; ++i) {
       Msg& m = batch[i];
-      if (results[i] == PublishLink::Sent::too_large || results[i] == PublishLink::Sent::failed) {
+      if (results[i] == Link::Sent::too_large || results[i] == Link::Sent::failed) {
         drop_refused(m, results[i]);
         continue;
       }
@@ -480,7 +480,7 @@ private:
 
   const PubOptions& m_opt;
   std::unique_ptr<Spool> m_spool;
-  std::unique_ptr<PublishLink> m_link;
+  std::unique_ptr<Link> m_link;
   std::thread m_sender;
 
   std::mutex m_mu;

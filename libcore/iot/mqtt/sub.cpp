@@ -1,5 +1,7 @@
 #include "iot/mqtt/sub.hpp"
 
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <simdjson.h>
 
 #include <condition_variable>
@@ -9,7 +11,7 @@
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
-#include "iot/mqtt/client.hpp"
+#include "iot/mqtt/link.hpp"
 #include "iot/mqtt/codec.hpp"
 #include "iot/record/output.hpp"
 
@@ -38,51 +40,87 @@ bool json_payload(std::string_view payload, simdjson::dom::parser& parser, std::
   return true;
 }
 
-void write_properties(JsonWriter& w, const MQTTProperties& props) {
-  if (props.count <= 0) return;
+// Writes one MQTT 5 property list (MQTT 5.0 §3.3.2.3) as an object. User
+// properties (§3.3.2.3.7) go under "user"; the others by their spec name.
+void write_properties(JsonWriter& w, const mqtt5__property* props) {
+  if (props == nullptr) return;
   w.key("properties");
   w.begin_object();
-  bool user_open = false;
-  // User properties (MQTT 5 §3.3.2.3.7) go under "user"; others by their spec name.
   for (int pass = 0; pass < 2; ++pass) {
-    for (int i = 0; i < props.count; ++i) {
-      const MQTTProperty& p = props.array[i];
-      const bool is_user = p.identifier == MQTTPROPERTY_CODE_USER_PROPERTY;
+    bool user_open = false;
+    for (const mosquitto_property* p = props; p != nullptr; p = mosquitto_property_next(p)) {
+      const int id = mosquitto_property_identifier(p);
+      const bool is_user = id == MQTT_PROP_USER_PROPERTY;
       if ((pass == 0) == is_user) continue;
-      const std::string_view data(p.value.data.data, static_cast<std::size_t>(std::max(p.value.data.len, 0)));
-      switch (p.identifier) {
-        case MQTTPROPERTY_CODE_PAYLOAD_FORMAT_INDICATOR: w.field("payload_format_indicator", int(p.value.byte)); break;
-        case MQTTPROPERTY_CODE_MESSAGE_EXPIRY_INTERVAL: w.field("message_expiry_interval", p.value.integer4); break;
-        case MQTTPROPERTY_CODE_CONTENT_TYPE: w.field("content_type", data); break;
-        case MQTTPROPERTY_CODE_RESPONSE_TOPIC: w.field("response_topic", data); break;
-        case MQTTPROPERTY_CODE_CORRELATION_DATA:
+      switch (id) {
+        case MQTT_PROP_PAYLOAD_FORMAT_INDICATOR: {
+          std::uint8_t v = 0;
+          mosquitto_property_read_byte(p, id, &v, false);
+          w.field("payload_format_indicator", int(v));
+          break;
+        }
+        case MQTT_PROP_MESSAGE_EXPIRY_INTERVAL: {
+          std::uint32_t v = 0;
+          mosquitto_property_read_int32(p, id, &v, false);
+          w.field("message_expiry_interval", v);
+          break;
+        }
+        case MQTT_PROP_CONTENT_TYPE:
+        case MQTT_PROP_RESPONSE_TOPIC: {
+          char* v = nullptr;
+          mosquitto_property_read_string(p, id, &v, false);
+          w.field(id == MQTT_PROP_CONTENT_TYPE ? "content_type" : "response_topic", v != nullptr ? v : "");
+          std::free(v);
+          break;
+        }
+        case MQTT_PROP_CORRELATION_DATA: {
+          void* v = nullptr;
+          std::uint16_t len = 0;
+          mosquitto_property_read_binary(p, id, &v, &len, false);
+          const std::string_view data(static_cast<const char*>(v), v != nullptr ? len : 0);
           if (valid_utf8(data)) w.field("correlation_data", data);
           else w.field("correlation_data_b64", base64_encode(data));
+          std::free(v);
           break;
-        case MQTTPROPERTY_CODE_SUBSCRIPTION_IDENTIFIER: w.field("subscription_identifier", p.value.integer4); break;
-        case MQTTPROPERTY_CODE_TOPIC_ALIAS: w.field("topic_alias", int(p.value.integer2)); break;
-        case MQTTPROPERTY_CODE_USER_PROPERTY: {
+        }
+        case MQTT_PROP_SUBSCRIPTION_IDENTIFIER: {
+          std::uint32_t v = 0;
+          mosquitto_property_read_varint(p, id, &v, false);
+          w.field("subscription_identifier", v);
+          break;
+        }
+        case MQTT_PROP_TOPIC_ALIAS: {
+          std::uint16_t v = 0;
+          mosquitto_property_read_int16(p, id, &v, false);
+          w.field("topic_alias", int(v));
+          break;
+        }
+        case MQTT_PROP_USER_PROPERTY: {
+          char* name = nullptr;
+          char* value = nullptr;
+          mosquitto_property_read_string_pair(p, id, &name, &value, false);
           if (!user_open) {
             w.key("user");
             w.begin_object();
             user_open = true;
           }
-          const std::string_view value(p.value.value.data, static_cast<std::size_t>(std::max(p.value.value.len, 0)));
-          w.field(data, value);
+          w.field(name != nullptr ? name : "", value != nullptr ? value : "");
+          std::free(name);
+          std::free(value);
           break;
         }
         default: break;
       }
     }
+    if (user_open) w.end_object();
   }
-  if (user_open) w.end_object();
   w.end_object();
 }
 
 }  // namespace
 
 void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view payload, int qos, bool retain,
-                       const MQTTProperties* properties) {
+                       const mqtt5__property* properties) {
   thread_local simdjson::dom::parser parser;
   thread_local std::string minified;
   w.begin_record(now(), "mqtt");
@@ -98,7 +136,7 @@ void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view p
   }
   w.field("qos", qos);
   w.field("retain", retain);
-  if (properties != nullptr) write_properties(w, *properties);
+  write_properties(w, properties);
   w.end_object();
 }
 
@@ -144,19 +182,23 @@ namespace {
 class Subscriber {
 public:
   Subscriber(const SubOptions& o, int out_fd) : m_opt(o), m_sink(out_fd) {
-    Client::Events ev;
-    ev.connected = [this](bool session_present) { subscribe(session_present); };
-    ev.message = [this](std::string_view topic, MQTTAsync_message& m) { return on_message(topic, m); };
+    for (const auto& sub : m_opt.subscriptions) m_filters.emplace_back(sub.filter, sub.qos);
+    Link::Events ev;
+    ev.connected = [this](bool session_present) {
+      m_link->subscribe(m_filters);
+      log::debug("subscribed to {} filters{}", m_filters.size(), session_present ? " (session present)" : "");
+    };
+    ev.message = [this](const Incoming& m) { on_message(m); };
     ev.fatal = [this](const std::string& why) {
       std::lock_guard lock(m_mu);
       m_fatal = why;
       m_cv.notify_all();
     };
-    m_client = std::make_unique<Client>(m_opt.connect, std::move(ev));
+    m_link = std::make_unique<Link>(m_opt.connect, std::move(ev));
   }
 
   ExitCode run() {
-    m_client->start();
+    m_link->start();
     {
       std::unique_lock lock(m_mu);
       while (!stop_requested() && !m_closed && !m_done && m_fatal.empty() && m_write_error.empty()) {
@@ -170,7 +212,11 @@ public:
         m_sink_dirty = false;
       }
     }
-    m_client->stop(std::chrono::milliseconds(200));
+    // Every message handled so far was written before its handler returned, so
+    // a graceful DISCONNECT (which first sends the queued acknowledgements) is
+    // right, unless messages came in that were not written.
+    if (m_refused.load()) m_link->abort();
+    m_link->stop(std::chrono::milliseconds(200));
     std::lock_guard lock(m_mu);
     if (!m_closed) {
       try {
@@ -186,43 +232,19 @@ public:
   }
 
 private:
-  void subscribe(bool session_present) {
-    std::vector<char*> topics;
-    std::vector<int> qos;
-    for (const auto& s : m_opt.subscriptions) {
-      topics.push_back(const_cast<char*>(s.filter.c_str()));
-      qos.push_back(s.qos);
-    }
-    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-    ro.context = this;
-    if (m_opt.connect.version == 5) {
-      ro.onFailure5 = [](void*, MQTTAsync_failureData5* d) {
-        log::error("subscribe failed: {}", d != nullptr ? MQTTReasonCode_toString(d->reasonCode) : "unknown");
-      };
-    } else {
-      ro.onSuccess = [](void*, MQTTAsync_successData* d) {
-        if (d == nullptr) return;
-        // MQTT 3.1.1 §3.9.3: 0x80 in SUBACK means the broker refused that filter.
-        if (d->alt.qos == 0x80) log::error("the broker refused a subscription");
-      };
-      ro.onFailure = [](void*, MQTTAsync_failureData* d) {
-        log::error("subscribe failed: {}", d != nullptr && d->message != nullptr ? d->message : "refused by the broker");
-      };
-    }
-    const int rc = MQTTAsync_subscribeMany(m_client->handle(), static_cast<int>(topics.size()), topics.data(), qos.data(), &ro);
-    if (rc != MQTTASYNC_SUCCESS) log::error("cannot subscribe: {}", MQTTAsync_strerror(rc));
-    else log::debug("subscribed to {} filters{}", topics.size(), session_present ? " (session present)" : "");
-  }
-
-  bool on_message(std::string_view topic, MQTTAsync_message& m) {
+  // On the link's thread; libmosquitto has queued the acknowledgement, which
+  // leaves only after this returns (see link.hpp). A message that cannot be
+  // written aborts the connection so that it is never acknowledged.
+  void on_message(const Incoming& m) {
     std::lock_guard lock(m_mu);
-    if (m_closed || m_done || !m_write_error.empty()) return false;  // not acknowledged: stays with the broker
-    const std::string_view payload(static_cast<const char*>(m.payload), static_cast<std::size_t>(std::max(m.payloadlen, 0)));
+    if (m_closed || m_done || !m_write_error.empty()) {
+      refuse();
+      return;
+    }
     try {
       {
         RecordLine r(m_sink);
-        write_mqtt_record(r.w, topic, payload, m.qos, m.retained != 0,
-                          m_opt.connect.version == 5 ? &m.properties : nullptr);
+        write_mqtt_record(r.w, m.topic, m.payload, m.qos, m.retain, m_opt.connect.version == 5 ? m.properties : nullptr);
       }
       // QoS 1/2: the line must be out before the acknowledgement; QoS 0 lines
       // may wait for the main loop's flush (at most 50 ms).
@@ -230,31 +252,32 @@ private:
       else m_sink_dirty = true;
     } catch (const OutputClosed&) {
       m_closed = true;
-      m_cv.notify_all();
-      return false;
+      refuse();
+      return;
     } catch (const std::exception& e) {
       m_write_error = e.what();
-      m_cv.notify_all();
-      return false;
+      refuse();
+      return;
     }
     ++m_written;
     if (m_opt.answer) {
       m_replies.clear();
-      m_opt.answer(topic, payload, m_replies);
+      m_opt.answer(m.topic, m.payload, m_replies);
       for (const Reply& r : m_replies) {
-        MQTTAsync_message msg = MQTTAsync_message_initializer;
-        msg.payload = const_cast<char*>(r.payload.data());
-        msg.payloadlen = static_cast<int>(r.payload.size());
-        msg.qos = r.qos;
-        MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-        MQTTAsync_sendMessage(m_client->handle(), r.topic.c_str(), &msg, &ro);
+        int mid = 0;
+        m_link->publish(r.topic, r.payload, r.qos, false, mid);
       }
     }
     if (m_opt.count > 0 && m_written >= m_opt.count) {
       m_done = true;
       m_cv.notify_all();
     }
-    return true;
+  }
+
+  void refuse() {
+    m_refused = true;
+    m_link->abort();
+    m_cv.notify_all();
   }
 
   const SubOptions& m_opt;
@@ -264,11 +287,13 @@ private:
   bool m_sink_dirty = false;
   bool m_closed = false;
   bool m_done = false;
+  std::atomic<bool> m_refused{false};
   std::string m_fatal;
   std::string m_write_error;
   std::uint64_t m_written = 0;
   std::vector<Reply> m_replies;
-  std::unique_ptr<Client> m_client;
+  std::vector<std::pair<std::string, int>> m_filters;
+  std::unique_ptr<Link> m_link;
 };
 
 }  // namespace

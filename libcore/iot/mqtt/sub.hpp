@@ -1,8 +1,8 @@
 #pragma once
 // `iot-mqtt-bridge sub`: subscriptions → one `mqtt` record per message on stdout.
 //
-// A message is acknowledged (Paho's messageArrived returns 1, so the PUBACK or
-// PUBREC goes out) only after its line has been written to stdout. Every
+// A message is acknowledged (its PUBACK or PUBREC goes out) only after its
+// line has been written to stdout (see link.hpp for how). Every
 // (re)connect subscribes again. With a fixed client id and --no-clean, the
 // broker keeps the session and queues QoS 1/2 messages while we are away.
 #include <functional>
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include <MQTTAsync.h>
+struct mqtt5__property;
 
 #include "iot/core/exit_code.hpp"
 #include "iot/mqtt/options.hpp"
@@ -44,7 +44,7 @@ struct SubOptions {
 // when it is UTF-8; else payload_b64. A payload that is a JSON string is kept as
 // text with its quotes, so `pub` sends back exactly the same bytes.
 void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view payload, int qos, bool retain,
-                       const MQTTProperties* properties);
+                       const mqtt5__property* properties);
 
 // Subscription filter validity (MQTT 3.1.1 §4.7.1: '#' last and alone in its
 // level, '+' alone in its level; $share/GROUP/FILTER as in MQTT 5 §4.8.2).

@@ -1,17 +1,23 @@
 #pragma once
-// The connection `pub` publishes through, on libmosquitto.
+// One MQTT connection on libmosquitto, for `pub` and `sub`.
 //
-// Why not Paho, which `sub` and the Acrel meter fleet use: Paho's asynchronous
+// Why not Paho, which the Acrel meter fleet uses: Paho's asynchronous
 // client hands every message to its own send thread, and its in-flight
 // bookkeeping is a linked list. On the project's machines a bare Paho loop
 // tops out near 50-100k QoS 0 and 13-25k QoS 1 messages/s on loopback, while
 // `mosquitto_pub -l` writes 160-280k lines/s. libmosquitto writes from its
 // network thread straight out of a packet queue: a bare loop on the same
 // machine published 560k QoS 0 and 49k acknowledged QoS 1 messages/s
-// (docs/benchmarks.md has the tool's own figures).
-// Paho stays where it is better: `sub` must acknowledge a message only after
-// its line is written, which Paho's message callback allows and libmosquitto
-// (it sends PUBACK before calling back) does not.
+// (docs/benchmarks.md has the tool's own figures). Paho's receive path costs
+// `sub` about a third more CPU than mosquitto_sub's.
+//
+// Acknowledging only what was written (for `sub`): libmosquitto queues the
+// PUBACK of an incoming QoS 1 message before it calls `message`, but only this
+// link's thread writes queued packets, and it does so after `message` returns.
+// So a `message` handler that writes its line before returning acknowledges
+// only what it wrote; one that cannot write calls abort(), which shuts the
+// socket before the queued acknowledgement can leave (the broker sends the
+// message again on the next connection of a kept session).
 //
 // The link owns one network thread. It connects in the background, retries
 // with exponential backoff (also when the broker is not up at start), and
@@ -28,15 +34,26 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "iot/mqtt/options.hpp"
 
 struct mosquitto;
+struct mosquitto_message;
 struct mqtt5__property;
 
 namespace iot::mqtt {
 
-class PublishLink {
+struct Incoming {
+  std::string_view topic;
+  std::string_view payload;
+  int qos = 0;
+  bool retain = false;
+  const mqtt5__property* properties = nullptr;
+};
+
+class Link {
 public:
   struct Events {
     // After every accepted CONNACK (network thread; do not block).
@@ -49,12 +66,15 @@ public:
     std::function<void(int mid, int reason)> completed;
     // A failure that retrying cannot cure (bad credentials, certificate rejected).
     std::function<void(const std::string& why)> fatal;
+    // An incoming message (network thread). `properties` is libmosquitto's
+    // MQTT 5 property list, or null.
+    std::function<void(const Incoming& message)> message;
   };
 
-  PublishLink(ConnectOptions options, Events events);
-  ~PublishLink();
-  PublishLink(const PublishLink&) = delete;
-  PublishLink& operator=(const PublishLink&) = delete;
+  Link(ConnectOptions options, Events events);
+  ~Link();
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
 
   // Starts the network thread; returns at once.
   void start();
@@ -68,6 +88,12 @@ public:
   Sent publish(const std::string& topic, std::string_view payload, int qos, bool retain, int& mid);
   // The message for the last `failed`, for diagnostics.
   std::string last_error() const;
+  // Subscribes to `filters` (network thread, from `connected`, or any thread).
+  // A filter the broker refuses is reported on stderr.
+  void subscribe(const std::vector<std::pair<std::string, int>>& filters);
+  // Drops the connection at once, without DISCONNECT and without writing what
+  // is queued (acknowledgements included); the link then stops. Any thread.
+  void abort();
 
   bool connected() const { return m_connected.load(); }
   bool fatal() const { return m_fatal.load(); }
@@ -81,6 +107,8 @@ private:
   static void on_disconnect(mosquitto* m, void* self, int rc, const mqtt5__property* props);
   static void on_publish(mosquitto* m, void* self, int mid, int reason, const mqtt5__property* props);
   static void on_log(mosquitto* m, void* self, int level, const char* text);
+  static void on_message(mosquitto* m, void* self, const struct mosquitto_message* msg, const mqtt5__property* props);
+  static void on_subscribe(mosquitto* m, void* self, int mid, int count, const int* granted, const mqtt5__property* props);
 
   void run();
   bool try_connect();
@@ -106,6 +134,7 @@ private:
   bool m_socket_open = false;  // network thread only
   std::atomic<bool> m_connected{false};
   std::atomic<bool> m_fatal{false};
+  std::atomic<bool> m_aborted{false};
   std::atomic<std::uint64_t> m_connects{0};
   std::atomic<std::uint32_t> m_broker_max_packet{0};
   std::thread m_thread;

@@ -1,9 +1,11 @@
-#include "iot/mqtt/publish_link.hpp"
+#include "iot/mqtt/link.hpp"
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
 #include <algorithm>
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -45,7 +47,7 @@ std::string refusal_text(int version, int code) {
 
 }  // namespace
 
-PublishLink::PublishLink(ConnectOptions options, Events events)
+Link::Link(ConnectOptions options, Events events)
     : m_options(std::move(options)), m_events(std::move(events)) {
   init_library_once();
   const BrokerUrl url = parse_broker_url(m_options.broker);
@@ -63,12 +65,19 @@ PublishLink::PublishLink(ConnectOptions options, Events events)
   // waits for an answer that never comes. The broker's Receive Maximum (MQTT 5.0
   // §3.2.2.3.3) still applies inside the library.
   mosquitto_int_option(m_mosq, MOSQ_OPT_SEND_MAXIMUM, 65535);
+  // MQTT 5.0 §3.1.2.11.3 Receive Maximum. With libmosquitto's default of 20,
+  // a QoS 2 subscription to Mosquitto 2.0.11 was dropped as a protocol error
+  // after the first 20 messages (tests/e2e/mqtt-bridge/09-pub-options.sh);
+  // acknowledgements here leave as fast as lines are written anyway.
+  mosquitto_int_option(m_mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
   // Small records are the normal case: send each at once rather than wait for
   // the previous segment to be acknowledged (Nagle).
   mosquitto_int_option(m_mosq, MOSQ_OPT_TCP_NODELAY, 1);
-  mosquitto_connect_v5_callback_set(m_mosq, &PublishLink::on_connect);
-  mosquitto_disconnect_v5_callback_set(m_mosq, &PublishLink::on_disconnect);
-  mosquitto_publish_v5_callback_set(m_mosq, &PublishLink::on_publish);
+  mosquitto_connect_v5_callback_set(m_mosq, &Link::on_connect);
+  mosquitto_disconnect_v5_callback_set(m_mosq, &Link::on_disconnect);
+  mosquitto_publish_v5_callback_set(m_mosq, &Link::on_publish);
+  mosquitto_message_v5_callback_set(m_mosq, &Link::on_message);
+  mosquitto_subscribe_v5_callback_set(m_mosq, &Link::on_subscribe);
   auto check = [&](int rc, const char* what) {
     if (rc != MOSQ_ERR_SUCCESS) throw config_error(std::string(what) + ": " + mosquitto_strerror(rc));
   };
@@ -100,20 +109,20 @@ PublishLink::PublishLink(ConnectOptions options, Events events)
           "session expiry");
 }
 
-PublishLink::~PublishLink() {
+Link::~Link() {
   stop(0ms);
   if (m_mosq != nullptr) mosquitto_destroy(m_mosq);
   mosquitto_property_free_all(&m_connect_props);
 }
 
-void PublishLink::start() {
+void Link::start() {
   std::lock_guard lock(m_mutex);
   if (m_thread.joinable() || m_stopping) return;
   m_backoff = m_options.reconnect_min;
   m_thread = std::thread([this] { run(); });
 }
 
-void PublishLink::stop(std::chrono::milliseconds grace) {
+void Link::stop(std::chrono::milliseconds grace) {
   {
     std::lock_guard lock(m_mutex);
     m_stopping = true;
@@ -124,7 +133,7 @@ void PublishLink::stop(std::chrono::milliseconds grace) {
   m_connected = false;
 }
 
-PublishLink::Sent PublishLink::publish(const std::string& topic, std::string_view payload, int qos, bool retain, int& mid) {
+Link::Sent Link::publish(const std::string& topic, std::string_view payload, int qos, bool retain, int& mid) {
   const int rc = mosquitto_publish(m_mosq, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
   switch (rc) {
     case MOSQ_ERR_SUCCESS: return Sent::ok;
@@ -139,16 +148,32 @@ PublishLink::Sent PublishLink::publish(const std::string& topic, std::string_vie
   }
 }
 
-std::string PublishLink::last_error() const {
+void Link::subscribe(const std::vector<std::pair<std::string, int>>& filters) {
+  for (const auto& [filter, qos] : filters) {
+    const int rc = mosquitto_subscribe(m_mosq, nullptr, filter.c_str(), qos);
+    if (rc != MOSQ_ERR_SUCCESS) log::error("cannot subscribe to {}: {}", filter, mosquitto_strerror(rc));
+  }
+}
+
+void Link::abort() {
+  m_aborted = true;
+  // shutdown(2) rather than close: the network thread may be using the socket,
+  // and after this nothing it writes reaches the broker.
+  const int fd = mosquitto_socket(m_mosq);
+  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  m_cv.notify_all();
+}
+
+std::string Link::last_error() const {
   std::lock_guard lock(m_mutex);
   return m_last_error;
 }
 
-void PublishLink::run() {
+void Link::run() {
   for (;;) {
     {
       std::lock_guard lock(m_mutex);
-      if (m_stopping || m_fatal) break;
+      if (m_stopping || m_fatal || m_aborted) break;
     }
     if (!m_socket_open) {
       if (!try_connect()) {
@@ -175,7 +200,7 @@ void PublishLink::run() {
       if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_CONN_REFUSED) wait_backoff();
     }
   }
-  if (!m_socket_open) return;
+  if (!m_socket_open || m_aborted) return;
   // Stopping: let what is queued go out, then say goodbye.
   std::chrono::milliseconds grace;
   {
@@ -191,14 +216,14 @@ void PublishLink::run() {
   m_socket_open = false;
 }
 
-bool PublishLink::try_connect() {
+bool Link::try_connect() {
   {
     std::lock_guard lock(m_mutex);
     m_tls_error.clear();
   }
   // Listen to libmosquitto's log only while connecting, for OpenSSL's reasons:
   // with a log callback set it formats a debug line for every packet.
-  mosquitto_log_callback_set(m_mosq, &PublishLink::on_log);
+  mosquitto_log_callback_set(m_mosq, &Link::on_log);
   errno = 0;
   const int rc = m_options.version == 5
                      ? mosquitto_connect_bind_v5(m_mosq, m_host.c_str(), m_port, static_cast<int>(m_options.keepalive.count()),
@@ -226,20 +251,20 @@ bool PublishLink::try_connect() {
   return false;
 }
 
-void PublishLink::wait_backoff() {
+void Link::wait_backoff() {
   std::unique_lock lock(m_mutex);
   m_cv.wait_for(lock, m_backoff, [this] { return m_stopping; });
   m_backoff = std::min(m_backoff * 2, m_options.reconnect_max);
 }
 
-void PublishLink::declare_fatal(const std::string& why) {
+void Link::declare_fatal(const std::string& why) {
   m_fatal = true;
   m_cv.notify_all();
   if (m_events.fatal) m_events.fatal(why);
 }
 
-void PublishLink::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, const mqtt5__property* props) {
-  auto* self = static_cast<PublishLink*>(ctx);
+void Link::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, const mqtt5__property* props) {
+  auto* self = static_cast<Link*>(ctx);
   const int version = self->m_options.version;
   if (rc != 0) {
     const std::string why = refusal_text(version, rc);
@@ -273,8 +298,8 @@ void PublishLink::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, con
   if (self->m_events.connected) self->m_events.connected(session_present);
 }
 
-void PublishLink::on_disconnect(mosquitto* /*m*/, void* ctx, int rc, const mqtt5__property* /*props*/) {
-  auto* self = static_cast<PublishLink*>(ctx);
+void Link::on_disconnect(mosquitto* /*m*/, void* ctx, int rc, const mqtt5__property* /*props*/) {
+  auto* self = static_cast<Link*>(ctx);
   const bool was_connected = self->m_connected.exchange(false);
   if (!was_connected) return;
   bool stopping = false;
@@ -283,18 +308,38 @@ void PublishLink::on_disconnect(mosquitto* /*m*/, void* ctx, int rc, const mqtt5
     stopping = self->m_stopping;
   }
   const std::string why = rc == 0 ? "disconnected" : mosquitto_strerror(rc);
-  if (!stopping) log::warn("connection to {} lost: {}; reconnecting", self->m_uri, why);
+  if (!stopping && !self->m_aborted) log::warn("connection to {} lost: {}; reconnecting", self->m_uri, why);
   if (self->m_events.lost) self->m_events.lost(why);
 }
 
-void PublishLink::on_publish(mosquitto* /*m*/, void* ctx, int mid, int reason, const mqtt5__property* /*props*/) {
-  auto* self = static_cast<PublishLink*>(ctx);
+void Link::on_publish(mosquitto* /*m*/, void* ctx, int mid, int reason, const mqtt5__property* /*props*/) {
+  auto* self = static_cast<Link*>(ctx);
   if (self->m_events.completed) self->m_events.completed(mid, reason);
 }
 
-void PublishLink::on_log(mosquitto* /*m*/, void* ctx, int level, const char* text) {
+void Link::on_message(mosquitto* /*m*/, void* ctx, const struct mosquitto_message* msg, const mqtt5__property* props) {
+  auto* self = static_cast<Link*>(ctx);
+  if (msg == nullptr || self->m_aborted || !self->m_events.message) return;
+  Incoming in;
+  in.topic = msg->topic != nullptr ? std::string_view(msg->topic) : std::string_view();
+  in.payload = std::string_view(static_cast<const char*>(msg->payload), static_cast<std::size_t>(std::max(msg->payloadlen, 0)));
+  in.qos = msg->qos;
+  in.retain = msg->retain;
+  in.properties = props;
+  self->m_events.message(in);
+}
+
+void Link::on_subscribe(mosquitto* /*m*/, void* /*ctx*/, int /*mid*/, int count, const int* granted,
+                        const mqtt5__property* /*props*/) {
+  // MQTT 3.1.1 §3.9.3: 0x80 in SUBACK means the broker refused the filter;
+  // MQTT 5.0 §3.9.3: any reason code of 0x80 or more.
+  for (int i = 0; i < count; ++i)
+    if (granted[i] >= 0x80) log::error("the broker refused a subscription (reason code 0x{:02x})", granted[i]);
+}
+
+void Link::on_log(mosquitto* /*m*/, void* ctx, int level, const char* text) {
   if (level != MOSQ_LOG_ERR || text == nullptr) return;
-  auto* self = static_cast<PublishLink*>(ctx);
+  auto* self = static_cast<Link*>(ctx);
   std::string message(text);
   // libmosquitto reports OpenSSL failures as "OpenSSL Error[0]: error:...:certificate verify failed".
   if (message.rfind("OpenSSL Error", 0) == 0) {
