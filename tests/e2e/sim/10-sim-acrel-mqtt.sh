@@ -53,6 +53,11 @@ generator = { kind = "constant", value = 231.5 }
 TOML
 
 bg plat iot-mqtt-bridge sub -b "$BROKER" -t '/gw/acrelHW/#' -q 1 --answer acrel
+# and the whole pipe into a database, as a platform would keep it
+iot-mqtt-bridge sub -b "$BROKER" -t '/gw/acrelHW/+/data/#' -q 1 2>"$T/pipe-sub.err" |
+  iot-decode acrel 2>"$T/pipe-decode.err" | iot-export sqlite --db "$T/live.db" 2>"$T/pipe-export.err" &
+pipe_pid=$!
+_iot_pids+=("$pipe_pid")
 sleep 0.5  # the platform's subscription is in place before the meters log in
 start_sim sim run -c "$T/site.toml"
 validate_records "$T/sim.out"
@@ -83,6 +88,14 @@ stats=$(grep '"kind":"stats"' "$T/sim.out")
 jq_eq "$stats" '[.meters, .logins >= 4, .paras >= 4, .datas >= 12, .downlinks >= 11, .refused]' '[4,true,true,true,true,1]'
 kill -TERM "$plat_pid"
 wait "$plat_pid" || true
+# end the pipe at its head: sub stops, decode and export see end of input
+pkill -TERM -f -- "-t /gw/acrelHW/\+/data/#" || true
+wait "$pipe_pid"
+live=$(iot-export query --db "$T/live.db" --kind reading)
+assert_eq "$(jq -r 'select(.point=="ua") | "\(.device)=\(.value)"' <<<"$live" | sort -u | tr '\n' ' ')" \
+  "26010100000001=230.5 26010100000002=230.5 26010100000003=230.5 26010100000100=0 " "ua of each meter in the database"
+assert_eq "$(jq -r 'select(.point=="hz") | "\(.device)=\(.value)"' <<<"$live" | sort -u | tr '\n' ' ')" \
+  "26010100000100=49.98 " "hz of the ADW300 in the database"
 validate_records "$T/plat.out"
 
 ready_ts=$(head -1 "$T/sim.out" | jq -r .ts)
