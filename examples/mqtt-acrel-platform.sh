@@ -16,4 +16,4 @@ trap 'kill $sim 2>/dev/null || true' EXIT
 iot-mqtt-bridge sub -b "$broker" -t '/gw/acrelHW/#' -q 1 --answer acrel |
   iot-decode acrel |
   tee >(iot-export sqlite --db "$db") |
-  jq -c 'select(.kind == "reading" and .point == "p") | {ts, device, kW: .value}'
+  jq -c --unbuffered 'select(.kind == "reading" and .point == "p") | {ts, device, kW: .value}'
