@@ -35,6 +35,54 @@ struct Msg {
   SpoolPos pos;  // spool mode: where the record starts
 };
 
+// Messages handed to the link and not yet complete, by packet id. QoS 0
+// messages complete in the order they were handed over (the link writes them in
+// order), so they wait in a FIFO, without a hash-table node each; answers to
+// QoS 1/2 messages may come in any order.
+class InFlight {
+public:
+  std::size_t size() const { return m_fifo.size() + m_by_mid.size(); }
+  bool empty() const { return m_fifo.empty() && m_by_mid.empty(); }
+  void add(int mid, Msg&& m) {
+    if (m.qos == 0) m_fifo.emplace_back(mid, std::move(m));
+    else m_by_mid.emplace(mid, std::move(m));
+  }
+  // Removes the message with packet id `mid` into `out`; false when none is in flight.
+  bool take(int mid, Msg& out) {
+    if (!m_fifo.empty() && m_fifo.front().first == mid) {
+      out = std::move(m_fifo.front().second);
+      m_fifo.pop_front();
+      return true;
+    }
+    if (auto it = m_by_mid.find(mid); it != m_by_mid.end()) {
+      out = std::move(it->second);
+      m_by_mid.erase(it);
+      return true;
+    }
+    for (auto it = m_fifo.begin(); it != m_fifo.end(); ++it) {
+      if (it->first != mid) continue;
+      out = std::move(it->second);
+      m_fifo.erase(it);
+      return true;
+    }
+    return false;
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& entry : m_fifo) f(entry.second);
+    for (const auto& entry : m_by_mid) f(entry.second);
+  }
+  // Moves every QoS 0 message, oldest first, to `out`.
+  void take_qos0(std::vector<Msg>& out) {
+    for (auto& entry : m_fifo) out.push_back(std::move(entry.second));
+    m_fifo.clear();
+  }
+
+private:
+  std::deque<std::pair<int, Msg>> m_fifo;
+  std::unordered_map<int, Msg> m_by_mid;
+};
+
 class Publisher {
 public:
   explicit Publisher(const PubOptions& o) : m_opt(o) {
@@ -97,7 +145,13 @@ private:
         return static_cast<std::size_t>(n);
       }
     });
-    reader.set_before_read([this] {
+    // Lines are mapped into a batch that goes to the queue (and, room allowing,
+    // to the link) under one lock: before stdin is read again, so nothing
+    // waits on a quiet input, or when it is full.
+    std::vector<OutMessage> batch;
+    bool interrupted = false;
+    reader.set_before_read([&] {
+      if (!enqueue_batch(batch)) interrupted = true;
       std::lock_guard lock(m_mu);
       if (m_spool) m_spool->flush();  // what stdin gave us is in the spool before we wait for more
     });
@@ -105,7 +159,7 @@ private:
     std::string_view line;
     OutMessage out;
     std::string error;
-    while (reader.next(line)) {
+    while (!interrupted && reader.next(line)) {
       const std::size_t n = reader.line_number();
       ++m_stats.lines;
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank line: nothing to send
@@ -121,12 +175,12 @@ private:
                     std::to_string(broker_max) + " bytes; refused");
         continue;
       }
-      if (!enqueue(std::move(out))) {
-        signalled = true;
-        break;
-      }
+      batch.push_back(std::move(out));
       out = OutMessage{};
+      if (batch.size() >= k_batch && !enqueue_batch(batch)) interrupted = true;
     }
+    if (!interrupted && !enqueue_batch(batch)) interrupted = true;
+    if (interrupted) signalled = true;
     std::lock_guard lock(m_mu);
     m_eof = true;
     if (m_spool) m_spool->flush();
@@ -139,6 +193,56 @@ private:
     log::warn("line {}: {}", line, why);
   }
 
+  static constexpr std::size_t k_batch = 256;
+
+  Msg make_msg(OutMessage&& out) {
+    Msg m;
+    m.seq = m_next_seq++;
+    m.topic = std::move(out.topic);
+    m.payload = std::move(out.payload);
+    m.qos = out.qos;
+    m.retain = out.retain;
+    return m;
+  }
+
+  // Queues a batch of messages and, while the window has room and nothing
+  // waits ahead of them, hands them to the link from this thread. Empties
+  // `batch`. Returns false when a stop interrupted waiting for room.
+  bool enqueue_batch(std::vector<OutMessage>& batch) {
+    if (batch.empty()) return true;
+    bool ok = true;
+    if (m_spool) {
+      for (OutMessage& out : batch)
+        if (!enqueue(std::move(out))) {
+          ok = false;
+          break;
+        }
+      batch.clear();
+      return ok;
+    }
+    std::unique_lock lock(m_mu);
+    for (OutMessage& out : batch) {
+      while (m_pending.size() >= m_queue_limit) {
+        if (may_publish_directly() && send_batch(lock)) continue;
+        m_main_blocked = true;
+        m_main_cv.wait_for(lock, 100ms);
+        m_main_blocked = false;
+        if (stop_requested() || !m_fatal.empty()) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) break;
+      m_pending.push_back(make_msg(std::move(out)));
+    }
+    batch.clear();
+    while (!m_pending.empty() && may_publish_directly())
+      if (!send_batch(lock)) break;
+    if (m_sender_idle && !m_pending.empty() && m_inflight.size() < m_opt.window) m_sender_cv.notify_one();
+    return ok;
+  }
+
+  // Spool mode: appends one message to the spool (the sender sends from there).
   // Returns false when a stop (signal or fatal error) interrupted waiting for room.
   bool enqueue(OutMessage&& out) {
     std::unique_lock lock(m_mu);
@@ -158,22 +262,6 @@ private:
         m_main_blocked = false;
         if (stop_requested() || !m_fatal.empty()) return false;
       }
-    } else {
-      while (m_pending.size() >= m_queue_limit) {
-        m_main_blocked = true;
-        m_main_cv.wait_for(lock, 100ms);
-        m_main_blocked = false;
-        if (stop_requested() || !m_fatal.empty()) return false;
-      }
-      Msg m;
-      m.seq = m_next_seq++;
-      m.topic = std::move(out.topic);
-      m.payload = std::move(out.payload);
-      m.qos = out.qos;
-      m.retain = out.retain;
-      // Straight to the link when nothing is queued ahead of it: no hand-off.
-      if (!may_publish_directly() || !m_pending.empty() || publish_locked(m) == Handed::no_connection)
-        m_pending.push_back(std::move(m));
     }
     if (m_sender_idle && !m_pending.empty() && m_inflight.size() < m_opt.window) m_sender_cv.notify_one();
     return true;
@@ -199,7 +287,7 @@ private:
       return Handed::dropped;
     }
     ++m_stats.published;
-    m_inflight.emplace(mid, std::move(m));
+    m_inflight.add(mid, std::move(m));
     return Handed::sent;
   }
 
@@ -350,6 +438,7 @@ private:
   // handing messages to the link, so completions may arrive before a message's
   // id is recorded: those are kept in m_early. Returns false when nothing was sent.
   bool send_batch(std::unique_lock<std::mutex>& lock) {
+    if (m_sending) return false;  // another thread is handing over the messages ahead
     std::vector<Msg> batch;
     const std::size_t room = m_opt.window - m_inflight.size();
     while (!m_pending.empty() && batch.size() < std::min<std::size_t>(room, 256)) {
@@ -396,7 +485,7 @@ private:
         m_requeued.push_back(std::move(m));
         continue;
       }
-      m_inflight.emplace(mids[i], std::move(m));
+      m_inflight.add(mids[i], std::move(m));
     }
     m_early.clear();
     return any || handled > 0;
@@ -412,7 +501,7 @@ private:
       any = true;
     };
     for (const Msg& m : m_pending) consider(m);
-    for (const auto& [token, m] : m_inflight) consider(m);
+    m_inflight.for_each(consider);
     for (const Msg& m : m_requeued) consider(m);
     if (!any) c = m_spool->read_pos();
     m_spool->set_cursor(c);
@@ -431,15 +520,8 @@ private:
   void connection_lost() {
     std::lock_guard lock(m_mu);
     ++m_lost_generation;
-    for (auto it = m_inflight.begin(); it != m_inflight.end();) {
-      ++m_stats.resent;
-      if (it->second.qos == 0) {
-        m_requeued.push_back(std::move(it->second));
-        it = m_inflight.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    m_stats.resent += m_inflight.size();
+    m_inflight.take_qos0(m_requeued);
     m_sender_cv.notify_one();
   }
 
@@ -458,13 +540,11 @@ private:
 
   void completed(int mid, int reason) {
     std::lock_guard lock(m_mu);
-    auto it = m_inflight.find(mid);
-    if (it == m_inflight.end()) {
+    if (!m_inflight.take(mid, m_done_msg)) {
       if (m_sending) m_early.emplace(mid, reason);  // answered before send_batch() recorded it
       return;
     }
-    note_completion(reason, std::move(it->second));
-    m_inflight.erase(it);
+    note_completion(reason, std::move(m_done_msg));
     // Refill the window from here, on the link's own thread: every answer lets
     // the next message out at once, without waking another thread. (Waiting to
     // refill in batches stalls against a broker that delays its PUBACKs with
@@ -489,7 +569,8 @@ private:
   const std::size_t m_wake_room = std::clamp<std::size_t>(m_opt.window / 4, 1, 256);
   const std::size_t m_queue_limit = std::max<std::size_t>(m_opt.window, 1000);  // messages read ahead of the window
   std::deque<Msg> m_pending;
-  std::unordered_map<int, Msg> m_inflight;
+  InFlight m_inflight;
+  Msg m_done_msg;  // the message last completed (reused storage)
   std::vector<Msg> m_requeued;
   std::unordered_map<int, int> m_early;  // mid -> reason code, for answers faster than send_batch()
   bool m_sending = false;
