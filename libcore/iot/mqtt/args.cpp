@@ -12,20 +12,24 @@ std::chrono::microseconds duration(const std::string& text, const char* what) {
   if (!d) throw usage_error(std::string(what) + ": bad duration '" + text + "' (e.g. 500ms, 30s, 5m)");
   return *d;
 }
-}  // namespace
+} // namespace
 
 ConnectOptions to_connect_options(const ConnectArgs& a) {
   ConnectOptions o;
   o.broker = a.broker;
-  parse_broker_url(o.broker);  // check early: a usage error, not a connection failure
+  parse_broker_url(o.broker); // check early: a usage error, not a connection failure
   o.client_id = a.client_id;
-  if (a.version == "3.1.1" || a.version == "4") o.version = 4;
-  else if (a.version == "5") o.version = 5;
-  else throw usage_error("--mqtt-version must be 3.1.1 or 5");
+  if (a.version == "3.1.1" || a.version == "4")
+    o.version = 4;
+  else if (a.version == "5")
+    o.version = 5;
+  else
+    throw usage_error("--mqtt-version must be 3.1.1 or 5");
   o.keepalive = std::chrono::duration_cast<std::chrono::seconds>(duration(a.keepalive, "--keepalive"));
   // libmosquitto (link.hpp) refuses keep-alive intervals from 1 to 4 s; say so
   // here rather than fail at every connect.
-  if (o.keepalive.count() > 0 && o.keepalive.count() < 5) throw usage_error("--keepalive must be 0 (off) or at least 5s");
+  if (o.keepalive.count() > 0 && o.keepalive.count() < 5)
+    throw usage_error("--keepalive must be 0 (off) or at least 5s");
   o.clean = !a.no_clean;
   if (a.no_clean && a.client_id.empty())
     throw usage_error("--no-clean needs a fixed --client-id: the broker keeps the session under that id");
@@ -34,14 +38,14 @@ ConnectOptions to_connect_options(const ConnectArgs& a) {
     o.session_expiry = static_cast<std::uint32_t>(
         std::chrono::duration_cast<std::chrono::seconds>(duration(a.session_expiry, "--session-expiry")).count());
   } else if (o.version == 5 && a.no_clean) {
-    o.session_expiry = 0xFFFFFFFFu;  // MQTT 5 §3.1.2.11.2: the session never expires, as in 3.1.1 without clean session
+    o.session_expiry = 0xFFFFFFFFu; // MQTT 5 §3.1.2.11.2: the session never expires, as in 3.1.1 without clean session
   }
   o.username = a.username;
   o.password = read_password(a.password_file, a.password_env);
   o.ca_file = a.ca_file;
   o.cert_file = a.cert_file;
   o.key_file = a.key_file;
-  if (!o.cert_file.empty() && o.key_file.empty()) o.key_file = o.cert_file;  // PEM holding both
+  if (!o.cert_file.empty() && o.key_file.empty()) o.key_file = o.cert_file; // PEM holding both
   o.insecure = a.insecure;
   const bool tls = parse_broker_url(o.broker).tls;
   if (!tls && (!a.ca_file.empty() || !a.cert_file.empty() || a.insecure))
@@ -83,14 +87,19 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
     s.max_bytes = parse_size(a.spool_max);
     s.segment_bytes = parse_size(a.spool_segment);
     if (s.max_bytes < 64 * 1024) throw usage_error("--spool-max must be at least 64K");
-    if (a.spool_full == "drop-oldest") s.full = SpoolFull::drop_oldest;
-    else if (a.spool_full == "drop-newest") s.full = SpoolFull::drop_newest;
-    else if (a.spool_full == "block") s.full = SpoolFull::block;
-    else throw usage_error("--spool-full must be drop-oldest, drop-newest or block");
+    if (a.spool_full == "drop-oldest")
+      s.full = SpoolFull::drop_oldest;
+    else if (a.spool_full == "drop-newest")
+      s.full = SpoolFull::drop_newest;
+    else if (a.spool_full == "block")
+      s.full = SpoolFull::block;
+    else
+      throw usage_error("--spool-full must be drop-oldest, drop-newest or block");
     o.spool = s;
   }
   if (!a.drain_timeout.empty())
-    o.drain_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.drain_timeout, "--drain-timeout"));
+    o.drain_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.drain_timeout, "--drain-timeout"));
   o.stats = !a.no_stats;
   return o;
 }
@@ -99,10 +108,13 @@ SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
   SubOptions o;
   o.connect = to_connect_options(c);
   if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
-  for (const auto& t : a.topics) o.subscriptions.push_back({t, a.qos});
+  for (const auto& t : a.topics)
+    o.subscriptions.push_back({t, a.qos});
   o.count = a.count;
-  if (a.answer == "acrel") o.answer = iot::acrel::answer;
-  else if (!a.answer.empty()) throw usage_error("--answer knows only 'acrel'");
+  if (a.answer == "acrel")
+    o.answer = iot::acrel::answer;
+  else if (!a.answer.empty())
+    throw usage_error("--answer knows only 'acrel'");
   return o;
 }
 
@@ -130,4 +142,4 @@ std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.duration, "--duration"));
 }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -2,10 +2,9 @@
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
-
-#include <algorithm>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -35,20 +34,19 @@ bool refusal_is_permanent(int version, int code) {
 
 std::string refusal_text(int version, int code) {
   if (version == 5) return std::string("connection refused: ") + mosquitto_reason_string(code);
-  switch (code) {  // MQTT 3.1.1 §3.2.2.3
-    case 1: return "connection refused: unacceptable protocol version";
-    case 2: return "connection refused: client identifier rejected";
-    case 3: return "connection refused: server unavailable";
-    case 4: return "connection refused: bad user name or password";
-    case 5: return "connection refused: not authorized";
-    default: return "connection refused: return code " + std::to_string(code);
+  switch (code) { // MQTT 3.1.1 §3.2.2.3
+  case 1: return "connection refused: unacceptable protocol version";
+  case 2: return "connection refused: client identifier rejected";
+  case 3: return "connection refused: server unavailable";
+  case 4: return "connection refused: bad user name or password";
+  case 5: return "connection refused: not authorized";
+  default: return "connection refused: return code " + std::to_string(code);
   }
 }
 
-}  // namespace
+} // namespace
 
-Link::Link(ConnectOptions options, Events events)
-    : m_options(std::move(options)), m_events(std::move(events)) {
+Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)), m_events(std::move(events)) {
   init_library_once();
   const BrokerUrl url = parse_broker_url(m_options.broker);
   m_uri = url.paho_uri();
@@ -59,7 +57,8 @@ Link::Link(ConnectOptions options, Events events)
   if (m_mosq == nullptr) throw io_error("cannot create MQTT client for " + m_uri + ": " + std::strerror(errno));
   // Other threads call publish() while this link's thread runs the network loop.
   mosquitto_threaded_set(m_mosq, true);
-  mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION, m_options.version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+  mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION,
+                       m_options.version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
   // The owner keeps its own window (max_inflight); libmosquitto must not hold
   // messages back below it, or a message handed over just as the window opens
   // waits for an answer that never comes. The broker's Receive Maximum (MQTT 5.0
@@ -101,7 +100,8 @@ Link::Link(ConnectOptions options, Events events)
   }
   if (m_options.will) {
     const WillMessage& w = *m_options.will;
-    check(mosquitto_will_set(m_mosq, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(), w.qos, w.retain),
+    check(mosquitto_will_set(m_mosq, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(), w.qos,
+                             w.retain),
           "last will");
   }
   if (m_options.version == 5 && m_options.session_expiry)
@@ -134,17 +134,18 @@ void Link::stop(std::chrono::milliseconds grace) {
 }
 
 Link::Sent Link::publish(const std::string& topic, std::string_view payload, int qos, bool retain, int& mid) {
-  const int rc = mosquitto_publish(m_mosq, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
+  const int rc =
+      mosquitto_publish(m_mosq, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
   switch (rc) {
-    case MOSQ_ERR_SUCCESS: return Sent::ok;
-    case MOSQ_ERR_NO_CONN: return Sent::no_connection;
-    case MOSQ_ERR_PAYLOAD_SIZE:
-    case MOSQ_ERR_OVERSIZE_PACKET: return Sent::too_large;
-    default: {
-      std::lock_guard lock(m_mutex);
-      m_last_error = mosquitto_strerror(rc);
-      return Sent::failed;
-    }
+  case MOSQ_ERR_SUCCESS: return Sent::ok;
+  case MOSQ_ERR_NO_CONN: return Sent::no_connection;
+  case MOSQ_ERR_PAYLOAD_SIZE:
+  case MOSQ_ERR_OVERSIZE_PACKET: return Sent::too_large;
+  default: {
+    std::lock_guard lock(m_mutex);
+    m_last_error = mosquitto_strerror(rc);
+    return Sent::failed;
+  }
   }
 }
 
@@ -225,10 +226,11 @@ bool Link::try_connect() {
   // with a log callback set it formats a debug line for every packet.
   mosquitto_log_callback_set(m_mosq, &Link::on_log);
   errno = 0;
-  const int rc = m_options.version == 5
-                     ? mosquitto_connect_bind_v5(m_mosq, m_host.c_str(), m_port, static_cast<int>(m_options.keepalive.count()),
-                                                 nullptr, m_connect_props)
-                     : mosquitto_connect(m_mosq, m_host.c_str(), m_port, static_cast<int>(m_options.keepalive.count()));
+  const int rc =
+      m_options.version == 5
+          ? mosquitto_connect_bind_v5(m_mosq, m_host.c_str(), m_port, static_cast<int>(m_options.keepalive.count()),
+                                      nullptr, m_connect_props)
+          : mosquitto_connect(m_mosq, m_host.c_str(), m_port, static_cast<int>(m_options.keepalive.count()));
   const int saved_errno = errno;
   if (rc == MOSQ_ERR_SUCCESS) {
     m_socket_open = true;
@@ -277,7 +279,8 @@ void Link::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, const mqtt
     return;
   }
   std::uint32_t max_packet = 0;
-  if (props != nullptr && mosquitto_property_read_int32(props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &max_packet, false) != nullptr)
+  if (props != nullptr &&
+      mosquitto_property_read_int32(props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &max_packet, false) != nullptr)
     self->m_broker_max_packet = max_packet;
   {
     std::lock_guard lock(self->m_mutex);
@@ -289,11 +292,12 @@ void Link::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, const mqtt
   ++self->m_connects;
   // MQTT 3.1.1 §3.2.2.2: bit 0 of the CONNACK flags is Session Present.
   const bool session_present = (flags & 0x01) != 0;
-  log::info("connected to {} as {}{}", self->m_uri, self->m_options.client_id, session_present ? " (session present)" : "");
+  log::info("connected to {} as {}{}", self->m_uri, self->m_options.client_id,
+            session_present ? " (session present)" : "");
   if (self->m_options.birth) {
     const WillMessage& b = *self->m_options.birth;
-    mosquitto_publish(self->m_mosq, nullptr, b.topic.c_str(), static_cast<int>(b.payload.size()), b.payload.data(), b.qos,
-                      b.retain);
+    mosquitto_publish(self->m_mosq, nullptr, b.topic.c_str(), static_cast<int>(b.payload.size()), b.payload.data(),
+                      b.qos, b.retain);
   }
   if (self->m_events.connected) self->m_events.connected(session_present);
 }
@@ -322,7 +326,8 @@ void Link::on_message(mosquitto* /*m*/, void* ctx, const struct mosquitto_messag
   if (msg == nullptr || self->m_aborted || !self->m_events.message) return;
   Incoming in;
   in.topic = msg->topic != nullptr ? std::string_view(msg->topic) : std::string_view();
-  in.payload = std::string_view(static_cast<const char*>(msg->payload), static_cast<std::size_t>(std::max(msg->payloadlen, 0)));
+  in.payload =
+      std::string_view(static_cast<const char*>(msg->payload), static_cast<std::size_t>(std::max(msg->payloadlen, 0)));
   in.qos = msg->qos;
   in.retain = msg->retain;
   in.properties = props;
@@ -353,4 +358,4 @@ void Link::on_log(mosquitto* /*m*/, void* ctx, int level, const char* text) {
   log::debug("libmosquitto: {}", message);
 }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -108,7 +108,8 @@ private:
   static void on_publish(mosquitto* m, void* self, int mid, int reason, const mqtt5__property* props);
   static void on_log(mosquitto* m, void* self, int level, const char* text);
   static void on_message(mosquitto* m, void* self, const struct mosquitto_message* msg, const mqtt5__property* props);
-  static void on_subscribe(mosquitto* m, void* self, int mid, int count, const int* granted, const mqtt5__property* props);
+  static void on_subscribe(mosquitto* m, void* self, int mid, int count, const int* granted,
+                           const mqtt5__property* props);
 
   void run();
   bool try_connect();
@@ -129,9 +130,9 @@ private:
   std::chrono::milliseconds m_grace{500};
   std::chrono::milliseconds m_backoff{};
   int m_failures = 0;
-  std::string m_tls_error;   // the first OpenSSL error of the current attempt
+  std::string m_tls_error; // the first OpenSSL error of the current attempt
   std::string m_last_error;
-  bool m_socket_open = false;  // network thread only
+  bool m_socket_open = false; // network thread only
   std::atomic<bool> m_connected{false};
   std::atomic<bool> m_fatal{false};
   std::atomic<bool> m_aborted{false};
@@ -140,4 +141,4 @@ private:
   std::thread m_thread;
 };
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -32,7 +32,7 @@ struct Msg {
   std::string payload;
   int qos = 0;
   bool retain = false;
-  SpoolPos pos;  // spool mode: where the record starts
+  SpoolPos pos; // spool mode: where the record starts
 };
 
 // Messages handed to the link and not yet complete, by packet id. QoS 0
@@ -44,8 +44,10 @@ public:
   std::size_t size() const { return m_fifo.size() + m_by_mid.size(); }
   bool empty() const { return m_fifo.empty() && m_by_mid.empty(); }
   void add(int mid, Msg&& m) {
-    if (m.qos == 0) m_fifo.emplace_back(mid, std::move(m));
-    else m_by_mid.emplace(mid, std::move(m));
+    if (m.qos == 0)
+      m_fifo.emplace_back(mid, std::move(m));
+    else
+      m_by_mid.emplace(mid, std::move(m));
   }
   // Removes the message with packet id `mid` into `out`; false when none is in flight.
   bool take(int mid, Msg& out) {
@@ -67,14 +69,16 @@ public:
     }
     return false;
   }
-  template <class F>
-  void for_each(F&& f) const {
-    for (const auto& entry : m_fifo) f(entry.second);
-    for (const auto& entry : m_by_mid) f(entry.second);
+  template <class F> void for_each(F&& f) const {
+    for (const auto& entry : m_fifo)
+      f(entry.second);
+    for (const auto& entry : m_by_mid)
+      f(entry.second);
   }
   // Moves every QoS 0 message, oldest first, to `out`.
   void take_qos0(std::vector<Msg>& out) {
-    for (auto& entry : m_fifo) out.push_back(std::move(entry.second));
+    for (auto& entry : m_fifo)
+      out.push_back(std::move(entry.second));
     m_fifo.clear();
   }
 
@@ -153,7 +157,7 @@ private:
     reader.set_before_read([&] {
       if (!enqueue_batch(batch)) interrupted = true;
       std::lock_guard lock(m_mu);
-      if (m_spool) m_spool->flush();  // what stdin gave us is in the spool before we wait for more
+      if (m_spool) m_spool->flush(); // what stdin gave us is in the spool before we wait for more
     });
     MessageMapper mapper(m_opt.map);
     std::string_view line;
@@ -162,7 +166,7 @@ private:
     while (!interrupted && reader.next(line)) {
       const std::size_t n = reader.line_number();
       ++m_stats.lines;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;  // blank line: nothing to send
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue; // blank line: nothing to send
       if (!mapper.map(line, n, out, error)) {
         skip(n, error);
         continue;
@@ -171,8 +175,9 @@ private:
       // MQTT 5 §3.2.2.3.6: the broker refuses packets above its Maximum Packet Size;
       // 16 bytes cover the fixed header, topic length and packet id.
       if (broker_max > 0 && out.payload.size() + out.topic.size() + 16 > broker_max) {
-        skip(n, "payload of " + std::to_string(out.payload.size()) + " bytes is larger than the broker's maximum packet size of " +
-                    std::to_string(broker_max) + " bytes; refused");
+        skip(n, "payload of " + std::to_string(out.payload.size()) +
+                    " bytes is larger than the broker's maximum packet size of " + std::to_string(broker_max) +
+                    " bytes; refused");
         continue;
       }
       batch.push_back(std::move(out));
@@ -294,7 +299,8 @@ private:
   void drop_refused(const Msg& m, Link::Sent r) {
     ++m_stats.dropped;
     if (r == Link::Sent::too_large)
-      log::error("a message of {} bytes on topic {} is larger than the broker accepts; dropped", m.payload.size(), m.topic);
+      log::error("a message of {} bytes on topic {} is larger than the broker accepts; dropped", m.payload.size(),
+                 m.topic);
     else
       log::error("message on topic {} refused by the client library: {}; dropped", m.topic, m_link->last_error());
   }
@@ -438,7 +444,7 @@ private:
   // handing messages to the link, so completions may arrive before a message's
   // id is recorded: those are kept in m_early. Returns false when nothing was sent.
   bool send_batch(std::unique_lock<std::mutex>& lock) {
-    if (m_sending) return false;  // another thread is handing over the messages ahead
+    if (m_sending) return false; // another thread is handing over the messages ahead
     std::vector<Msg> batch;
     const std::size_t room = m_opt.window - m_inflight.size();
     while (!m_pending.empty() && batch.size() < std::min<std::size_t>(room, 256)) {
@@ -446,7 +452,7 @@ private:
       m_pending.pop_front();
     }
     if (batch.empty()) return false;
-    if (m_main_blocked) m_main_cv.notify_all();  // room in the queue for the reader of stdin
+    if (m_main_blocked) m_main_cv.notify_all(); // room in the queue for the reader of stdin
     const std::uint64_t generation = m_lost_generation;
     m_sending = true;
     lock.unlock();
@@ -461,7 +467,8 @@ private:
     lock.lock();
     m_sending = false;
     // Not sent for want of a connection: back to the front, in order.
-    for (std::size_t i = batch.size(); i > handled; --i) m_pending.push_front(std::move(batch[i - 1]));
+    for (std::size_t i = batch.size(); i > handled; --i)
+      m_pending.push_front(std::move(batch[i - 1]));
     const bool lost = generation != m_lost_generation;
     bool any = false;
     for (std::size_t i = 0; i < handled; ++i) {
@@ -500,9 +507,11 @@ private:
       if (!any || m.pos < c) c = m.pos;
       any = true;
     };
-    for (const Msg& m : m_pending) consider(m);
+    for (const Msg& m : m_pending)
+      consider(m);
     m_inflight.for_each(consider);
-    for (const Msg& m : m_requeued) consider(m);
+    for (const Msg& m : m_requeued)
+      consider(m);
     if (!any) c = m_spool->read_pos();
     m_spool->set_cursor(c);
   }
@@ -510,7 +519,8 @@ private:
   void merge_requeued() {
     if (m_requeued.empty()) return;
     std::sort(m_requeued.begin(), m_requeued.end(), [](const Msg& a, const Msg& b) { return a.seq > b.seq; });
-    for (Msg& m : m_requeued) m_pending.push_front(std::move(m));
+    for (Msg& m : m_requeued)
+      m_pending.push_front(std::move(m));
     m_requeued.clear();
   }
 
@@ -541,7 +551,7 @@ private:
   void completed(int mid, int reason) {
     std::lock_guard lock(m_mu);
     if (!m_inflight.take(mid, m_done_msg)) {
-      if (m_sending) m_early.emplace(mid, reason);  // answered before send_batch() recorded it
+      if (m_sending) m_early.emplace(mid, reason); // answered before send_batch() recorded it
       return;
     }
     note_completion(reason, std::move(m_done_msg));
@@ -564,15 +574,15 @@ private:
   std::thread m_sender;
 
   std::mutex m_mu;
-  std::condition_variable m_sender_cv;  // the sender waits here for work or window room
-  std::condition_variable m_main_cv;    // the reader of stdin waits here for queue room, and for the end
+  std::condition_variable m_sender_cv; // the sender waits here for work or window room
+  std::condition_variable m_main_cv;   // the reader of stdin waits here for queue room, and for the end
   const std::size_t m_wake_room = std::clamp<std::size_t>(m_opt.window / 4, 1, 256);
-  const std::size_t m_queue_limit = std::max<std::size_t>(m_opt.window, 1000);  // messages read ahead of the window
+  const std::size_t m_queue_limit = std::max<std::size_t>(m_opt.window, 1000); // messages read ahead of the window
   std::deque<Msg> m_pending;
   InFlight m_inflight;
-  Msg m_done_msg;  // the message last completed (reused storage)
+  Msg m_done_msg; // the message last completed (reused storage)
   std::vector<Msg> m_requeued;
-  std::unordered_map<int, int> m_early;  // mid -> reason code, for answers faster than send_batch()
+  std::unordered_map<int, int> m_early; // mid -> reason code, for answers faster than send_batch()
   bool m_sending = false;
   std::uint64_t m_lost_generation = 0;
   std::uint64_t m_next_seq = 1;
@@ -585,11 +595,11 @@ private:
   PubStats m_stats;
 };
 
-}  // namespace
+} // namespace
 
 ExitCode run_pub(const PubOptions& options, int in_fd, int out_fd, PubStats* stats_out) {
   Publisher p(options);
   return p.run(in_fd, out_fd, stats_out);
 }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -11,8 +11,8 @@
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
-#include "iot/mqtt/link.hpp"
 #include "iot/mqtt/codec.hpp"
+#include "iot/mqtt/link.hpp"
 #include "iot/record/output.hpp"
 
 namespace iot::mqtt {
@@ -21,15 +21,18 @@ namespace {
 
 // Whether `payload` is JSON to embed as such; `json` receives the text to embed:
 // the payload itself when it is on one line, else a minified copy in `minified`.
-bool json_payload(std::string_view payload, simdjson::dom::parser& parser, std::string& minified, std::string_view& json) {
+bool json_payload(std::string_view payload, simdjson::dom::parser& parser, std::string& minified,
+                  std::string_view& json) {
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   std::size_t i = 0;
-  while (i < payload.size() && is_space(payload[i])) ++i;
-  if (i == payload.size() || payload[i] == '"') return false;  // empty, or a JSON string: kept as text
+  while (i < payload.size() && is_space(payload[i]))
+    ++i;
+  if (i == payload.size() || payload[i] == '"') return false; // empty, or a JSON string: kept as text
   simdjson::dom::element e;
   if (parser.parse(payload.data(), payload.size(), true).get(e) != simdjson::SUCCESS) return false;
   std::size_t end = payload.size();
-  while (end > i && is_space(payload[end - 1])) --end;
+  while (end > i && is_space(payload[end - 1]))
+    --end;
   json = payload.substr(i, end - i);
   // Valid JSON has line breaks only between tokens; without any it can go into
   // the line as it is, saving a copy. Otherwise it is minified onto one line.
@@ -53,63 +56,65 @@ void write_properties(JsonWriter& w, const mqtt5__property* props) {
       const bool is_user = id == MQTT_PROP_USER_PROPERTY;
       if ((pass == 0) == is_user) continue;
       switch (id) {
-        case MQTT_PROP_PAYLOAD_FORMAT_INDICATOR: {
-          std::uint8_t v = 0;
-          mosquitto_property_read_byte(p, id, &v, false);
-          w.field("payload_format_indicator", int(v));
-          break;
+      case MQTT_PROP_PAYLOAD_FORMAT_INDICATOR: {
+        std::uint8_t v = 0;
+        mosquitto_property_read_byte(p, id, &v, false);
+        w.field("payload_format_indicator", int(v));
+        break;
+      }
+      case MQTT_PROP_MESSAGE_EXPIRY_INTERVAL: {
+        std::uint32_t v = 0;
+        mosquitto_property_read_int32(p, id, &v, false);
+        w.field("message_expiry_interval", v);
+        break;
+      }
+      case MQTT_PROP_CONTENT_TYPE:
+      case MQTT_PROP_RESPONSE_TOPIC: {
+        char* v = nullptr;
+        mosquitto_property_read_string(p, id, &v, false);
+        w.field(id == MQTT_PROP_CONTENT_TYPE ? "content_type" : "response_topic", v != nullptr ? v : "");
+        std::free(v);
+        break;
+      }
+      case MQTT_PROP_CORRELATION_DATA: {
+        void* v = nullptr;
+        std::uint16_t len = 0;
+        mosquitto_property_read_binary(p, id, &v, &len, false);
+        const std::string_view data(static_cast<const char*>(v), v != nullptr ? len : 0);
+        if (valid_utf8(data))
+          w.field("correlation_data", data);
+        else
+          w.field("correlation_data_b64", base64_encode(data));
+        std::free(v);
+        break;
+      }
+      case MQTT_PROP_SUBSCRIPTION_IDENTIFIER: {
+        std::uint32_t v = 0;
+        mosquitto_property_read_varint(p, id, &v, false);
+        w.field("subscription_identifier", v);
+        break;
+      }
+      case MQTT_PROP_TOPIC_ALIAS: {
+        std::uint16_t v = 0;
+        mosquitto_property_read_int16(p, id, &v, false);
+        w.field("topic_alias", int(v));
+        break;
+      }
+      case MQTT_PROP_USER_PROPERTY: {
+        char* name = nullptr;
+        char* value = nullptr;
+        mosquitto_property_read_string_pair(p, id, &name, &value, false);
+        if (!user_open) {
+          w.key("user");
+          w.begin_object();
+          user_open = true;
         }
-        case MQTT_PROP_MESSAGE_EXPIRY_INTERVAL: {
-          std::uint32_t v = 0;
-          mosquitto_property_read_int32(p, id, &v, false);
-          w.field("message_expiry_interval", v);
-          break;
-        }
-        case MQTT_PROP_CONTENT_TYPE:
-        case MQTT_PROP_RESPONSE_TOPIC: {
-          char* v = nullptr;
-          mosquitto_property_read_string(p, id, &v, false);
-          w.field(id == MQTT_PROP_CONTENT_TYPE ? "content_type" : "response_topic", v != nullptr ? v : "");
-          std::free(v);
-          break;
-        }
-        case MQTT_PROP_CORRELATION_DATA: {
-          void* v = nullptr;
-          std::uint16_t len = 0;
-          mosquitto_property_read_binary(p, id, &v, &len, false);
-          const std::string_view data(static_cast<const char*>(v), v != nullptr ? len : 0);
-          if (valid_utf8(data)) w.field("correlation_data", data);
-          else w.field("correlation_data_b64", base64_encode(data));
-          std::free(v);
-          break;
-        }
-        case MQTT_PROP_SUBSCRIPTION_IDENTIFIER: {
-          std::uint32_t v = 0;
-          mosquitto_property_read_varint(p, id, &v, false);
-          w.field("subscription_identifier", v);
-          break;
-        }
-        case MQTT_PROP_TOPIC_ALIAS: {
-          std::uint16_t v = 0;
-          mosquitto_property_read_int16(p, id, &v, false);
-          w.field("topic_alias", int(v));
-          break;
-        }
-        case MQTT_PROP_USER_PROPERTY: {
-          char* name = nullptr;
-          char* value = nullptr;
-          mosquitto_property_read_string_pair(p, id, &name, &value, false);
-          if (!user_open) {
-            w.key("user");
-            w.begin_object();
-            user_open = true;
-          }
-          w.field(name != nullptr ? name : "", value != nullptr ? value : "");
-          std::free(name);
-          std::free(value);
-          break;
-        }
-        default: break;
+        w.field(name != nullptr ? name : "", value != nullptr ? value : "");
+        std::free(name);
+        std::free(value);
+        break;
+      }
+      default: break;
       }
     }
     if (user_open) w.end_object();
@@ -117,7 +122,7 @@ void write_properties(JsonWriter& w, const mqtt5__property* props) {
   w.end_object();
 }
 
-}  // namespace
+} // namespace
 
 void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view payload, int qos, bool retain,
                        const mqtt5__property* properties) {
@@ -182,7 +187,8 @@ namespace {
 class Subscriber {
 public:
   Subscriber(const SubOptions& o, int out_fd) : m_opt(o), m_sink(out_fd) {
-    for (const auto& sub : m_opt.subscriptions) m_filters.emplace_back(sub.filter, sub.qos);
+    for (const auto& sub : m_opt.subscriptions)
+      m_filters.emplace_back(sub.filter, sub.qos);
     Link::Events ev;
     ev.connected = [this](bool session_present) {
       m_link->subscribe(m_filters);
@@ -228,7 +234,7 @@ public:
     log::info("{} messages written", m_written);
     if (!m_fatal.empty()) throw io_error(m_fatal);
     if (!m_write_error.empty()) throw io_error(m_write_error);
-    return ExitCode::ok;  // stopped by a signal, --count, or a reader that went away
+    return ExitCode::ok; // stopped by a signal, --count, or a reader that went away
   }
 
 private:
@@ -244,12 +250,15 @@ private:
     try {
       {
         RecordLine r(m_sink);
-        write_mqtt_record(r.w, m.topic, m.payload, m.qos, m.retain, m_opt.connect.version == 5 ? m.properties : nullptr);
+        write_mqtt_record(r.w, m.topic, m.payload, m.qos, m.retain,
+                          m_opt.connect.version == 5 ? m.properties : nullptr);
       }
       // QoS 1/2: the line must be out before the acknowledgement; QoS 0 lines
       // may wait for the main loop's flush (at most 50 ms).
-      if (m.qos > 0) m_sink.flush();
-      else m_sink_dirty = true;
+      if (m.qos > 0)
+        m_sink.flush();
+      else
+        m_sink_dirty = true;
     } catch (const OutputClosed&) {
       m_closed = true;
       refuse();
@@ -296,7 +305,7 @@ private:
   std::unique_ptr<Link> m_link;
 };
 
-}  // namespace
+} // namespace
 
 ExitCode run_sub(const SubOptions& options, int out_fd) {
   for (const auto& s : options.subscriptions) {
@@ -308,4 +317,4 @@ ExitCode run_sub(const SubOptions& options, int out_fd) {
   return s.run();
 }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -35,8 +35,8 @@ using Answerer = std::function<void(std::string_view topic, std::string_view pay
 struct SubOptions {
   ConnectOptions connect;
   std::vector<Subscription> subscriptions;
-  std::uint64_t count = 0;  // stop after this many messages (0: never)
-  Answerer answer;          // e.g. the Acrel platform's replies
+  std::uint64_t count = 0; // stop after this many messages (0: never)
+  Answerer answer;         // e.g. the Acrel platform's replies
 };
 
 // Writes the `mqtt` record of one message (ts = now) into `w`: payload as JSON
@@ -53,4 +53,4 @@ bool valid_topic_filter(std::string_view filter, std::string& error);
 // Runs sub until SIGINT/SIGTERM, --count messages, or a closed stdout.
 ExitCode run_sub(const SubOptions& options, int out_fd);
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt
