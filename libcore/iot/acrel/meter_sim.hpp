@@ -78,6 +78,19 @@ struct FleetStats {
   std::uint64_t connected = 0;  // meters connected now
   std::uint64_t logins = 0, paras = 0, hearts = 0, datas = 0, downlinks = 0, replies = 0;
   std::uint64_t refused = 0; // login replies with res 0
+
+  // Adds another fleet's counters (iot-sim sums its mqtt ports).
+  FleetStats& operator+=(const FleetStats& o) {
+    connected += o.connected;
+    logins += o.logins;
+    paras += o.paras;
+    hearts += o.hearts;
+    datas += o.datas;
+    downlinks += o.downlinks;
+    replies += o.replies;
+    refused += o.refused;
+    return *this;
+  }
 };
 
 class MeterFleet {

@@ -775,6 +775,22 @@ FaultSpec read_fault(const Reader& r) {
 const std::vector<std::string_view> k_device_keys{"name",    "unit",     "model", "description",
                                                   "enabled", "max_read", "fault", "point"};
 
+// The model `name` from the catalog (loading the catalog directory first when
+// the site's own files lack it); an unknown name fails at the device's "model"
+// key with the nearest names suggested.
+const Model& find_model(const Reader& r, const std::map<std::string, Model>& models,
+                        const std::function<void()>& need_catalog, const std::string& name) {
+  if (!models.count(name)) need_catalog();
+  auto it = models.find(name);
+  if (it == models.end()) {
+    std::vector<std::string_view> names;
+    for (const auto& [n, mm] : models)
+      names.push_back(n);
+    r.fail_at("model", fmt::format("unknown model '{}'{}", name, suggest(name, names)));
+  }
+  return it->second;
+}
+
 Device read_device(const Reader& r, const std::map<std::string, Model>& models, const PortSettings& settings,
                    const std::function<void()>& need_catalog) {
   r.check_keys(k_device_keys);
@@ -796,15 +812,7 @@ Device read_device(const Reader& r, const std::map<std::string, Model>& models, 
   const Model* model = nullptr;
   if (auto m = r.str("model")) {
     d.model = *m;
-    if (!models.count(*m)) need_catalog();
-    auto it = models.find(*m);
-    if (it == models.end()) {
-      std::vector<std::string_view> names;
-      for (const auto& [n, mm] : models)
-        names.push_back(n);
-      r.fail_at("model", fmt::format("unknown model '{}'{}", *m, suggest(*m, names)));
-    }
-    model = &it->second;
+    model = &find_model(r, models, need_catalog, *m);
     d.points = model->points;
     d.model_max_read = model->max_read;
   }
@@ -908,15 +916,7 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
   const Model* model = nullptr;
   if (auto mn = r.str("model")) {
     d.model = *mn;
-    if (!models.count(*mn)) need_catalog();
-    auto it = models.find(*mn);
-    if (it == models.end()) {
-      std::vector<std::string_view> names;
-      for (const auto& [n, mm] : models)
-        names.push_back(n);
-      r.fail_at("model", fmt::format("unknown model '{}'{}", *mn, suggest(*mn, names)));
-    }
-    model = &it->second;
+    model = &find_model(r, models, need_catalog, *mn);
     for (const auto& p : model->points)
       if (meter_key(p)) d.points.push_back(p); // the others have no acrelHW data key
   }

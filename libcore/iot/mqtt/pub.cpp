@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -200,13 +201,17 @@ private:
 
   static constexpr std::size_t k_batch = 256;
 
-  Msg make_msg(OutMessage&& out) {
+  // A queued message from a mapped line (OutMessage) or a spool record
+  // (SpoolRecord, which also knows where it sits in the spool).
+  template <class Source>
+  Msg make_msg(Source&& from) {
     Msg m;
     m.seq = m_next_seq++;
-    m.topic = std::move(out.topic);
-    m.payload = std::move(out.payload);
-    m.qos = out.qos;
-    m.retain = out.retain;
+    m.topic = std::move(from.topic);
+    m.payload = std::move(from.payload);
+    m.qos = from.qos;
+    m.retain = from.retain;
+    if constexpr (std::is_same_v<std::decay_t<Source>, SpoolRecord>) m.pos = from.pos;
     return m;
   }
 
@@ -399,16 +404,8 @@ private:
       if (m_link->connected()) {
         while (m_inflight.size() < m_opt.window) {
           if (m_pending.empty() && m_spool) {
-            while (m_pending.size() < m_opt.window && m_spool->read_next(rec)) {
-              Msg m;
-              m.seq = m_next_seq++;
-              m.topic = std::move(rec.topic);
-              m.payload = std::move(rec.payload);
-              m.qos = rec.qos;
-              m.retain = rec.retain;
-              m.pos = rec.pos;
-              m_pending.push_back(std::move(m));
-            }
+            while (m_pending.size() < m_opt.window && m_spool->read_next(rec))
+              m_pending.push_back(make_msg(std::move(rec)));
           }
           if (m_pending.empty()) break;
           if (!send_batch(lock)) break;

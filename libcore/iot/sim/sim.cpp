@@ -410,16 +410,8 @@ void Server::write_stats() {
     acrel::FleetStats t;
     std::uint64_t meters = 0;
     for (const auto& f : m_fleets) {
-      const auto s = f.fleet->stats();
       meters += f.fleet->size();
-      t.connected += s.connected;
-      t.logins += s.logins;
-      t.paras += s.paras;
-      t.hearts += s.hearts;
-      t.datas += s.datas;
-      t.downlinks += s.downlinks;
-      t.replies += s.replies;
-      t.refused += s.refused;
+      t += f.fleet->stats();
     }
     r.w.field("meters", static_cast<unsigned long long>(meters));
     r.w.field("meters_connected", static_cast<unsigned long long>(t.connected));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sub acknowledges only what it wrote: with a kept session, `sub -C 3` takes
 # three of ten queued QoS 1 messages and the next run gets the other seven
-# (a few again is allowed, none missing). MQTT 5 properties reach the record.
+# (some again is allowed, none missing). MQTT 5 properties reach the record.
 . "$IOT_SOURCE/tests/lib.sh"
 . "$IOT_SOURCE/tests/e2e/mqtt-bridge/broker.inc"
 start_broker
@@ -15,7 +15,9 @@ wait "$first"
 for i in $(seq 1 10); do mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t q/x -m "$i"; done
 timeout 10 iot-mqtt-bridge sub "${keep[@]}" -C 3 >"$T/part1" 2>"$T/part1.err"
 assert_eq "$(wc -l <"$T/part1")" 3 "lines of the first run"
-timeout 10 iot-mqtt-bridge sub "${keep[@]}" -C 7 >"$T/part2" 2>"$T/part2.err" || true
+# the second run takes what the session holds (messages of the first run that
+# were written but whose acknowledgement had not left may come again)
+timeout -s INT 3 iot-mqtt-bridge sub "${keep[@]}" >"$T/part2" 2>"$T/part2.err" || true
 got=$(cat "$T/part1" "$T/part2" | jq -r 'select(.topic=="q/x") | .payload' | sort -n | uniq | tr '\n' ' ')
 assert_eq "$got" "$(seq 1 10 | tr '\n' ' ')" "messages over both runs"
 

@@ -3,19 +3,11 @@
 # site file (relative to it); the broker requires the client certificate. The
 # meters log in and send data; with no CA for the broker they never connect.
 . "$IOT_SOURCE/tests/lib.sh"
-need openssl
 . "$IOT_SOURCE/tests/e2e/mqtt-bridge/broker.inc"
+. "$IOT_SOURCE/tests/e2e/mqtt-bridge/tls.inc"
 . "$IOT_SOURCE/tests/e2e/sim/simlib.bash"
 mkdir -p "$T/pki"
 cd "$T/pki"
-mk_ca() {
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.crt" -days 2 -subj "/CN=$1 test CA" 2>/dev/null
-}
-mk_cert() {  # NAME CA SUBJECT-ALT-NAME
-  openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$1" 2>/dev/null
-  printf 'subjectAltName=%s\n' "$3" >"$1.ext"
-  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -out "$1.crt" -days 2 -extfile "$1.ext" 2>/dev/null
-}
 mk_ca ca
 mk_cert server ca "IP:127.0.0.1,DNS:localhost"
 mk_cert client ca "DNS:client"
