@@ -5,6 +5,7 @@
 #include <deque>
 #include <limits>
 
+#include "iot/values/value_json.hpp"
 #include "iot/poll/output.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/record/line_reader.hpp"
@@ -25,7 +26,7 @@ std::string reference_json(const ReadingRecord& r) {
   w.field("point", r.point);
   w.field("addr", r.addr);
   w.key("value");
-  write_value(w, r.value);
+  iot::values::write_json(w, r.value);
   if (!r.raw.empty()) {
     w.key("raw");
     w.begin_array();

@@ -5,6 +5,7 @@
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/decode/commands.hpp"
+#include "iot/values/value_json.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/record.hpp"
 
@@ -24,17 +25,6 @@ std::uint16_t parse_word(const std::string& text, bool hex, std::size_t index) {
   if (ec != std::errc() || end != s.data() + s.size() || v > 0xFFFF || s.empty())
     throw usage_error("word " + std::to_string(index + 1) + " '" + text + "' is not a register value (0-65535 or 0x0000-0xFFFF)");
   return static_cast<std::uint16_t>(v);
-}
-
-void write_value(JsonWriter& w, const values::Value& v) {
-  w.key("value");
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>) w.null();
-        else w.value(x);
-      },
-      v);
 }
 
 struct ReadingOut {
@@ -59,7 +49,8 @@ void write_reading(LineSink& out, const ReadingOut& r) {
   w.field("device", r.device);
   w.field("point", r.point);
   w.field("addr", r.addr);
-  write_value(w, r.value);
+  w.key("value");
+  values::write_json(w, r.value);
   w.key("raw");
   w.begin_array();
   for (std::uint16_t word : r.raw) w.value(static_cast<unsigned>(word));

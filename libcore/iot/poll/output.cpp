@@ -19,26 +19,6 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
   return std::nullopt;
 }
 
-void write_value(JsonWriter& w, const values::Value& v) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>)
-          w.null();
-        else if constexpr (std::is_same_v<T, bool>)
-          w.value(x);
-        else if constexpr (std::is_same_v<T, std::int64_t>)
-          w.value(static_cast<long long>(x));
-        else if constexpr (std::is_same_v<T, std::uint64_t>)
-          w.value(static_cast<unsigned long long>(x));
-        else if constexpr (std::is_same_v<T, double>)
-          w.value(x);
-        else
-          w.value(std::string_view(x));
-      },
-      v);
-}
-
 namespace {
 
 void write_alarm_json(JsonWriter& w, const AlarmRecord& r) {
@@ -237,7 +217,7 @@ public:
   void flush() override { m_sink.flush(); }
 
 private:
-  // The JSON of a value, as write_value() writes it; valid until the next call.
+  // The JSON of a value, as values::write_json() writes it; valid until the next call.
   std::string_view value_json(const values::Value& v) {
     return std::visit(
         [&](const auto& x) -> std::string_view {

@@ -102,9 +102,6 @@ public:
   virtual void flush() = 0;
 };
 
-// Writes the JSON text of a Value (null for monostate, NaN and infinities).
-void write_value(JsonWriter& w, const values::Value& v);
-
 // `sink` receives the lines; `color` only matters for the table.
 std::unique_ptr<Renderer> make_renderer(OutputFormat format, LineSink& sink, bool color);
 

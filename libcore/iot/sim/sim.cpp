@@ -35,6 +35,7 @@
 #include "iot/sim/meter.hpp"
 #include "iot/transport/serial.hpp"
 #include "iot/values/address.hpp"
+#include "iot/values/value_json.hpp"
 
 namespace iot::sim {
 
@@ -47,22 +48,6 @@ std::int64_t mono_us() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-void write_value(JsonWriter& w, const values::Value& v) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::monostate>)
-          w.null();
-        else if constexpr (std::is_same_v<T, std::int64_t>)
-          w.value(static_cast<long long>(x));
-        else if constexpr (std::is_same_v<T, std::uint64_t>)
-          w.value(static_cast<unsigned long long>(x));
-        else
-          w.value(x);
-      },
-      v);
 }
 
 void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
@@ -923,7 +908,7 @@ void Server::log_write(const SimDevice& d, const WriteEvent& e) {
     const auto rg = pts[i].def->range();
     if (rg.table != e.table || rg.addr >= e.addr + e.count || e.addr >= rg.end()) continue;
     r.w.key(pts[i].def->name);
-    write_value(r.w, d.dev->current(i, t));
+    values::write_json(r.w, d.dev->current(i, t));
   }
   r.w.end_object();
   r.w.end_object();
@@ -1013,7 +998,7 @@ void Server::run_command(std::string_view line) {
       r.w.field("devices", static_cast<unsigned long>(affected));
     if (have_value) {
       r.w.key("value");
-      write_value(r.w, got);
+      values::write_json(r.w, got);
     }
   } else {
     r.w.field("error", error);
