@@ -272,18 +272,8 @@ ExitCode export_chart(RecordInput& input, const ChartOptions& o) {
   auto wanted = [](const std::vector<std::string>& filter, std::string_view v) {
     return filter.empty() || std::find(filter.begin(), filter.end(), v) != filter.end();
   };
-  TimeSeriesSet set;
-  Row row;
-  std::string buffer;
-  input.for_each([&](const Record& rec) {
-    std::string why = to_row(rec.obj, row, buffer);
-    if (!why.empty()) {
-      input.reject(why);
-      return;
-    }
-    if (row.kind == RecordKind::status) return;
-    if (!wanted(o.devices, row.device) || !wanted(o.points, row.point)) return;
-    set.add(row);
+  const TimeSeriesSet set = read_series(input, [&](const Row& row) {
+    return row.kind != RecordKind::status && wanted(o.devices, row.device) && wanted(o.points, row.point);
   });
   std::vector<const PointData*> points;
   for (const auto& [key, p] : set.points)

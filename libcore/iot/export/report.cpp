@@ -143,17 +143,7 @@ private:
 } // namespace
 
 ExitCode export_report(RecordInput& input, const std::string& output, const std::string& title) {
-  TimeSeriesSet set;
-  Row row;
-  std::string buffer;
-  input.for_each([&](const Record& rec) {
-    std::string why = to_row(rec.obj, row, buffer);
-    if (!why.empty()) {
-      input.reject(why);
-      return;
-    }
-    set.add(row);
-  });
+  const TimeSeriesSet set = read_series(input);
 
   // Declared first so it runs last: frees cairo's font caches (and the
   // fontconfig patterns they hold) so leak checkers see a clean exit.

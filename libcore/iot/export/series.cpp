@@ -1,5 +1,7 @@
 #include "iot/export/series.hpp"
 
+#include "iot/export/input.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -129,6 +131,21 @@ void TimeSeriesSet::add(const Row& r) {
   update_peak(a);
   alarms.push_back(std::move(a));
   p.open_alarm = static_cast<int>(alarms.size() - 1);
+}
+
+TimeSeriesSet read_series(RecordInput& input, const std::function<bool(const Row&)>& keep) {
+  TimeSeriesSet set;
+  Row row;
+  std::string buffer;
+  input.for_each([&](const Record& rec) {
+    std::string why = to_row(rec.obj, row, buffer);
+    if (!why.empty()) {
+      input.reject(why);
+      return;
+    }
+    if (!keep || keep(row)) set.add(row);
+  });
+  return set;
 }
 
 } // namespace iot::exporter

@@ -4,6 +4,7 @@
 // are too many, so memory stays flat whatever the input length. Alarm periods
 // and limits are kept per point from alarm records.
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <string>
@@ -71,5 +72,10 @@ public:
   std::int64_t last_ms = std::numeric_limits<std::int64_t>::min();
   std::size_t readings = 0, alarm_records = 0, status_records = 0;
 };
+
+class RecordInput;
+// Gathers every record of `input` into a set, leaving out the rows `keep`
+// refuses; a line that is not a row is rejected with its reason.
+TimeSeriesSet read_series(RecordInput& input, const std::function<bool(const Row&)>& keep = {});
 
 } // namespace iot::exporter
