@@ -59,7 +59,7 @@ Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)
   mosquitto_threaded_set(m_mosq, true);
   mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION,
                        m_options.version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
-  // The owner keeps its own window (max_inflight); libmosquitto must not hold
+  // The owner keeps its own window (pub's --window); libmosquitto must not hold
   // messages back below it, or a message handed over just as the window opens
   // waits for an answer that never comes. The broker's Receive Maximum (MQTT 5.0
   // §3.2.2.3.3) still applies inside the library.

@@ -47,7 +47,6 @@ struct ConnectOptions {
   std::chrono::milliseconds reconnect_min{250};
   std::chrono::milliseconds reconnect_max{std::chrono::seconds(30)};
   std::chrono::seconds connect_timeout{10};
-  int max_inflight = 1000;  // QoS 1/2 messages sent and not yet acknowledged at once
 };
 
 // The password from `file` (first line, without its newline) or from the

@@ -102,8 +102,6 @@ public:
       if (!m_spool->empty())
         log::info("spool {}: resuming with {} bytes not yet acknowledged", m_opt.spool->dir, m_spool->bytes());
     }
-    ConnectOptions c = m_opt.connect;
-    c.max_inflight = static_cast<int>(std::clamp<std::size_t>(m_opt.window, 1, 65535));
     Link::Events ev;
     ev.connected = [this](bool) { m_sender_cv.notify_one(); };
     ev.lost = [this](const std::string&) { connection_lost(); };
@@ -113,7 +111,7 @@ public:
       m_fatal = why;
       wake_all();
     };
-    m_link = std::make_unique<Link>(std::move(c), std::move(ev));
+    m_link = std::make_unique<Link>(m_opt.connect, std::move(ev));
   }
 
   ExitCode run(int in_fd, int out_fd, PubStats* stats_out) {

@@ -220,8 +220,7 @@ public:
     }
     // Every message handled so far was written before its handler returned, so
     // a graceful DISCONNECT (which first sends the queued acknowledgements) is
-    // right, unless messages came in that were not written.
-    if (m_refused.load()) m_link->abort();
+    // right; one that was not written has already aborted the link (refuse()).
     m_link->stop(std::chrono::milliseconds(200));
     std::lock_guard lock(m_mu);
     if (!m_closed) {
@@ -284,7 +283,6 @@ private:
   }
 
   void refuse() {
-    m_refused = true;
     m_link->abort();
     m_cv.notify_all();
   }
@@ -296,7 +294,6 @@ private:
   bool m_sink_dirty = false;
   bool m_closed = false;
   bool m_done = false;
-  std::atomic<bool> m_refused{false};
   std::string m_fatal;
   std::string m_write_error;
   std::uint64_t m_written = 0;
