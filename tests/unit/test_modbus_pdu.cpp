@@ -618,3 +618,13 @@ TEST_CASE("iot::modbus::parse_hex_bytes accepts common spellings") {
   CHECK_FALSE(parse_hex_bytes("010", b));
   CHECK_FALSE(parse_hex_bytes("01 zz", b));
 }
+
+TEST_CASE("iot::modbus::append_read_registers_response appends to what is there") {
+  const std::vector<std::uint16_t> words{0x1234, 0xABCD};
+  Bytes out{0xEE};  // a reply buffer that already holds something
+  append_read_registers_response(out, 0x04, words);
+  CHECK(out == Bytes{0xEE, 0x04, 0x04, 0x12, 0x34, 0xAB, 0xCD});
+  Bytes fresh;
+  append_read_registers_response(fresh, 0x04, words);
+  CHECK(fresh == encode_read_registers_response(0x04, words));
+}

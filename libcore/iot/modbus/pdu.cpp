@@ -606,12 +606,18 @@ Bytes encode_read_bits_response(std::uint8_t fc, const std::vector<bool>& bits) 
 }
 
 Bytes encode_read_registers_response(std::uint8_t fc, std::span<const std::uint16_t> words) {
+  Bytes out;
+  append_read_registers_response(out, fc, words);
+  return out;
+}
+
+void append_read_registers_response(Bytes& out, std::uint8_t fc, std::span<const std::uint16_t> words) {
   require(!words.empty() && words.size() <= k_max_read_registers, "read registers response: 1-125 registers");
-  Bytes out{fc, static_cast<std::uint8_t>(2 * words.size())};
-  out.reserve(2 + 2 * words.size());
+  out.reserve(out.size() + 2 + 2 * words.size());
+  out.push_back(fc);
+  out.push_back(static_cast<std::uint8_t>(2 * words.size()));
   for (std::uint16_t w : words)
     put16(out, w);
-  return out;
 }
 
 Bytes encode_write_single_coil(std::uint16_t addr, bool on) {

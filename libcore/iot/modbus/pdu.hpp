@@ -162,6 +162,8 @@ Bytes encode_read_bits_response(std::uint8_t fc, std::span<const bool> bits);
 Bytes encode_read_bits_response(std::uint8_t fc, const std::vector<bool>& bits);
 // FC 03/04/17 response.
 Bytes encode_read_registers_response(std::uint8_t fc, std::span<const std::uint16_t> words);
+// The same, appended to `out` (a server's reused reply buffer: no allocation).
+void append_read_registers_response(Bytes& out, std::uint8_t fc, std::span<const std::uint16_t> words);
 // FC 05 request and its (echo) response.
 Bytes encode_write_single_coil(std::uint16_t addr, bool on);
 // FC 06 request and response.

@@ -16,9 +16,9 @@ namespace mb = iot::modbus;
 
 namespace {
 
-constexpr std::uint8_t k_exc_function = 0x01; // [AP] §7 Illegal Function
-constexpr std::uint8_t k_exc_address = 0x02;  // [AP] §7 Illegal Data Address
-constexpr std::uint8_t k_exc_value = 0x03;    // [AP] §7 Illegal Data Value
+constexpr auto k_exc_function = static_cast<std::uint8_t>(mb::ExceptionCode::illegal_function);
+constexpr auto k_exc_address = static_cast<std::uint8_t>(mb::ExceptionCode::illegal_data_address);
+constexpr auto k_exc_value = static_cast<std::uint8_t>(mb::ExceptionCode::illegal_data_value);
 
 std::size_t table_index(Table t) { return static_cast<std::size_t>(t); }
 
@@ -371,10 +371,7 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
     Block* b = find_block(table, addr, n);
     if (b == nullptr) return exception(out, fc, k_exc_address);
     refresh(*b, addr, n, t);
-    out.push_back(fc);
-    out.push_back(static_cast<std::uint8_t>(2 * n));
-    for (std::uint32_t i = 0; i < n; ++i)
-      put_u16(out, b->words[addr - b->start + i]);
+    mb::append_read_registers_response(out, fc, std::span(b->words).subspan(addr - b->start, n));
     return;
   }
   case 0x05:
@@ -436,10 +433,7 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
     mark_held(*wb, waddr, wn);
     if (on_write) on_write({Table::holding_register, waddr, wn});
     refresh(*rb, raddr, rn, t);
-    out.push_back(fc);
-    out.push_back(static_cast<std::uint8_t>(2 * rn));
-    for (std::uint32_t i = 0; i < rn; ++i)
-      put_u16(out, rb->words[raddr - rb->start + i]);
+    mb::append_read_registers_response(out, fc, std::span(rb->words).subspan(raddr - rb->start, rn));
     return;
   }
   case 0x08: {
