@@ -75,7 +75,7 @@ pty=$(jq -r 'select(.kind=="ready") | .endpoints[] | select(.port=="bus") | .pat
 sim_cmd sim '{"cmd":"fault","device":"d2","kind":"bad_crc","every":2}'
 iot-poll read "rtu:$pty?baud=19200" -u 2 hr:0 --count 4 --interval 100ms --timeout 300ms --no-stats --trace >"$T/rtu.jsonl" || true
 validate_records "$T/rtu.jsonl"
-assert_eq "$(jq -r 'select(.kind=="frame" and .direction=="request") | .hex' "$T/rtu.jsonl" | sort -u)" "020300000001840b" "rtu requests"
+assert_eq "$(jq -r 'select(.kind=="frame" and .direction=="request") | .hex' "$T/rtu.jsonl" | sort -u)" "0203000000018439" "rtu requests"
 has_record "$T/rtu.jsonl" 'select(.kind=="frame" and .direction=="response" and .crc_ok==true and .values==[7])' ||
   fail "no good answer traced"
 has_record "$T/rtu.jsonl" 'select(.kind=="frame" and .status=="crc" and .crc_ok==false)' || fail "bad CRC not traced"

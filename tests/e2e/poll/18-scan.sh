@@ -51,9 +51,9 @@ jq_eq "$(iot-poll scan "$t" --units 10-12 --timeout 100ms || true)" '[.kind,.fou
 pty=$(jq -r 'select(.kind=="ready") | .endpoints[] | select(.port=="bus") | .path' "$T/sim.out")
 iot-poll scan "rtu:$pty" --units 4-6 --baud 9600,19200,38400 --timeout 200ms --first >"$T/first.jsonl"
 jq_eq "$(tail -1 "$T/first.jsonl")" '[.probes,.found,[.settings[].settings],.settings[0].units,.stopped]' \
-  '[3,1,["9600 8N1"],[5],"first"]'
+  '[3,1,["9600 8E1"],[5],"first"]'
 iot-poll scan "rtu:$pty" --units 4-6 --baud 9600,19200 --timeout 200ms >"$T/all.jsonl"
-jq_eq "$(tail -1 "$T/all.jsonl")" '[.probes,.found,[.settings[].settings]]' '[6,2,["9600 8N1","19200 8N1"]]'
+jq_eq "$(tail -1 "$T/all.jsonl")" '[.probes,.found,[.settings[].settings]]' '[6,2,["9600 8E1","19200 8E1"]]'
 
 # A long scan says how long it may take; SIGTERM ends it with the summary.
 bg long iot-poll scan "$t" --units 1-247 --timeout 100ms
