@@ -213,7 +213,7 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:6:9: model[0].point[0].alarm: alarm type WINDOW needs both 'min' and 'max'"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"window\", min = "
        "5, max = 9, high = 7 }\n",
-       "site.toml:6:44: model[0].point[0].alarm.high: alarm type WINDOW takes 'min' and 'max', not high/low limits"},
+       "site.toml:6:53: model[0].point[0].alarm.high: alarm type WINDOW takes 'min' and 'max', not high/low limits"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"HH\", high = 5, "
        "max = 9 }\n",
        "site.toml:6:40: model[0].point[0].alarm.max: 'max' is a limit of alarm type WINDOW (this alarm is HH)"},
