@@ -139,12 +139,14 @@ TEST_CASE("iot::config::[[link]] errors name file:line:column") {
     return std::string();
   };
   // The link text starts at line 40 of the site.
-  CHECK(error_of("[[link]]\nwhen = \"ctrl9.ch1 >= H\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") ==
-        "site.toml:41:8: link[0].when: 'ctrl9.ch1 >= H': no Modbus device 'ctrl9' in this site");
+  CHECK(
+      error_of("[[link]]\nwhen = \"ctrl9.ch1 >= H\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") ==
+      "site.toml:41:8: link[0].when: 'ctrl9.ch1 >= H': no Modbus device 'ctrl9' in this site");
   CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch9\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") ==
         "site.toml:41:8: link[0].when: 'ctrl1.ch9': device 'ctrl1' has no point 'ch9'");
-  CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1 >= X\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") ==
-        "site.toml:41:8: link[0].when: 'ctrl1.ch1 >= X': the level must be H, HH, L or LL");
+  CHECK(
+      error_of("[[link]]\nwhen = \"ctrl1.ch1 >= X\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") ==
+      "site.toml:41:8: link[0].when: 'ctrl1.ch1 >= X': the level must be H, HH, L or LL");
   CHECK(error_of("[[link]]\nwhen = \"ctrl1.o2 >= H\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") ==
         "site.toml:41:8: link[0].when: 'ctrl1.o2 >= H': the LL alarm of ctrl1.o2 never reaches level H");
   CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1\"\nthen = [{ device = \"relay1\", point = \"k3\", value = 1 }]\n") ==
@@ -153,11 +155,13 @@ TEST_CASE("iot::config::[[link]] errors name file:line:column") {
         "site.toml:42:37: link[0].then[0].point: ctrl1.ch2 is not writable: add writable = true to the point");
   CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1\"\nthen = [{ device = \"relay1\", point = \"k1\" }]\n") ==
         "site.toml:42:9: link[0].then[0]: missing key 'value' (what to write while the link is active)");
-  CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1\"\nthen = [{ device = \"relay1\", point = \"k1\", value = \"on\" }]\n") ==
-        "site.toml:42:52: link[0].then[0].value: expected a number or true/false, got a string");
+  CHECK(
+      error_of("[[link]]\nwhen = \"ctrl1.ch1\"\nthen = [{ device = \"relay1\", point = \"k1\", value = \"on\" }]\n") ==
+      "site.toml:42:52: link[0].then[0].value: expected a number or true/false, got a string");
   CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1\"\n") == "site.toml:40:1: link[0]: missing key 'then' (e.g. then = [{ "
-                                                          "device = \"relay1\", point = \"k1\", value = 1 }])");
+                                                        "device = \"relay1\", point = \"k1\", value = 1 }])");
   CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1\"\nthem = 1\n") ==
         "site.toml:42:1: link[0]: unknown key 'them' (did you mean 'then'?)");
-  CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") == "");
+  CHECK(error_of("[[link]]\nwhen = \"ctrl1.ch1\"\nthen = [{ device = \"relay1\", point = \"k1\", value = 1 }]\n") ==
+        "");
 }

@@ -75,7 +75,8 @@ void read_identification(transport::Client& client, DeviceInfo& info, std::chron
       return;
     }
     const mb::DecodedPdu d = mb::decode_pdu(answer, mb::Direction::response);
-    if (!d.ok() || d.fc != static_cast<std::uint8_t>(mb::FunctionCode::read_device_identification) || d.mei_type.value_or(0) != mb::k_mei_read_device_id) {
+    if (!d.ok() || d.fc != static_cast<std::uint8_t>(mb::FunctionCode::read_device_identification) ||
+        d.mei_type.value_or(0) != mb::k_mei_read_device_id) {
       info.id_error = d.ok() ? "answer is not a Read Device Identification response" : std::string(d.error);
       if (rank(ExitCode::protocol) > rank(info.result)) info.result = ExitCode::protocol;
       return;

@@ -20,7 +20,7 @@ namespace iot::poll {
 struct DeviceInfo {
   std::uint8_t unit = 0;
   // FC 2B/0E
-  std::optional<std::uint8_t> conformity;     // conformity level of the first answer
+  std::optional<std::uint8_t> conformity;      // conformity level of the first answer
   std::map<std::uint8_t, std::string> objects; // object id -> value as sent
   std::string id_error;                        // why the identification is missing or cut short
   std::optional<std::uint8_t> id_exception;
