@@ -5,7 +5,7 @@ _iot_poll() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     case "$path/$w" in
-      /read|/write|/scan|/run|/plan) path="${path}/$w" ;;
+      /read|/write|/scan|/run|/info|/plan) path="${path}/$w" ;;
     esac
   done
   case "$path $prev" in
@@ -34,6 +34,7 @@ _iot_poll() {
     "/read --hole") COMPREPLY=(); return ;;
     "/read --no-stats") COMPREPLY=(); return ;;
     "/read --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/read --trace") COMPREPLY=(); return ;;
     "/read --version") COMPREPLY=(); return ;;
     "/read -v"|"/read --verbose") COMPREPLY=(); return ;;
     "/read -q"|"/read --quiet") COMPREPLY=(); return ;;
@@ -46,6 +47,7 @@ _iot_poll() {
     "/write --timeout") COMPREPLY=(); return ;;
     "/write --retries") COMPREPLY=(); return ;;
     "/write --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/write --trace") COMPREPLY=(); return ;;
     "/write --version") COMPREPLY=(); return ;;
     "/write -v"|"/write --verbose") COMPREPLY=(); return ;;
     "/write -q"|"/write --quiet") COMPREPLY=(); return ;;
@@ -56,7 +58,9 @@ _iot_poll() {
     "/scan --parity") COMPREPLY=(); return ;;
     "/scan --addr") COMPREPLY=(); return ;;
     "/scan --timeout") COMPREPLY=(); return ;;
+    "/scan --first") COMPREPLY=(); return ;;
     "/scan --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/scan --trace") COMPREPLY=(); return ;;
     "/scan --version") COMPREPLY=(); return ;;
     "/scan -v"|"/scan --verbose") COMPREPLY=(); return ;;
     "/scan -q"|"/scan --quiet") COMPREPLY=(); return ;;
@@ -70,10 +74,20 @@ _iot_poll() {
     "/run -n"|"/run --count") COMPREPLY=(); return ;;
     "/run --no-stats") COMPREPLY=(); return ;;
     "/run --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/run --trace") COMPREPLY=(); return ;;
     "/run --version") COMPREPLY=(); return ;;
     "/run -v"|"/run --verbose") COMPREPLY=(); return ;;
     "/run -q"|"/run --quiet") COMPREPLY=(); return ;;
     "/run --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/info -h"|"/info --help") COMPREPLY=(); return ;;
+    "/info -u"|"/info --unit") COMPREPLY=(); return ;;
+    "/info --timeout") COMPREPLY=(); return ;;
+    "/info --retries") COMPREPLY=(); return ;;
+    "/info --trace") COMPREPLY=(); return ;;
+    "/info --version") COMPREPLY=(); return ;;
+    "/info -v"|"/info --verbose") COMPREPLY=(); return ;;
+    "/info -q"|"/info --quiet") COMPREPLY=(); return ;;
+    "/info --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/plan -h"|"/plan --help") COMPREPLY=(); return ;;
     "/plan -c"|"/plan --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/plan --version") COMPREPLY=(); return ;;
@@ -83,11 +97,12 @@ _iot_poll() {
   esac
   local words="" files=0
   case "$path" in
-    "") words="read write scan run plan -h --help --version -v --verbose -q --quiet --color" ;;
-    "/read") words="-h --help -u --unit -t --type -o --order --length --scale --offset --zero --decimals --uom -1 --once -i --interval -n --count -d --duration --timeout --retries --max-read --hole --no-stats --format --version -v --verbose -q --quiet --color" ;;
-    "/write") words="-h --help -u --unit -t --type -o --order -m --multi --timeout --retries --format --version -v --verbose -q --quiet --color" ;;
-    "/scan") words="-h --help --units --baud --parity --addr --timeout --format --version -v --verbose -q --quiet --color" ;;
-    "/run") words="-h --help -c --config --allow-write --on-alarm --alarm-window -d --duration -n --count --no-stats --format --version -v --verbose -q --quiet --color" ;;
+    "") words="read write scan run info plan -h --help --version -v --verbose -q --quiet --color" ;;
+    "/read") words="-h --help -u --unit -t --type -o --order --length --scale --offset --zero --decimals --uom -1 --once -i --interval -n --count -d --duration --timeout --retries --max-read --hole --no-stats --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/write") words="-h --help -u --unit -t --type -o --order -m --multi --timeout --retries --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/scan") words="-h --help --units --baud --parity --addr --timeout --first --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/run") words="-h --help -c --config --allow-write --on-alarm --alarm-window -d --duration -n --count --no-stats --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/info") words="-h --help -u --unit --timeout --retries --trace --version -v --verbose -q --quiet --color" ;;
     "/plan") words="-h --help -c --config --version -v --verbose -q --quiet --color" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))

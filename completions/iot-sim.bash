@@ -27,6 +27,7 @@ _iot_sim() {
     " --duration") COMPREPLY=(); return ;;
     "/run -h"|"/run --help") COMPREPLY=(); return ;;
     "/run -c"|"/run --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "/run --site-out") COMPREPLY=(); return ;;
     "/run --version") COMPREPLY=(); return ;;
     "/run -v"|"/run --verbose") COMPREPLY=(); return ;;
     "/run -q"|"/run --quiet") COMPREPLY=(); return ;;
@@ -46,7 +47,7 @@ _iot_sim() {
   local words="" files=0
   case "$path" in
     "") words="run -h --help --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
-    "/run") words="-h --help -c --config --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
+    "/run") words="-h --help -c --config --site-out --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

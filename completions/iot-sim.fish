@@ -19,6 +19,7 @@ complete -c iot-sim -n 'not __fish_seen_subcommand_from run' -l no-commands -x -
 complete -c iot-sim -n 'not __fish_seen_subcommand_from run' -l duration -x -d 'Stop after this long (e.g. 30s)'
 complete -c iot-sim -n '__fish_seen_subcommand_from run' -s h -l help -x -d 'Print this help message and exit'
 complete -c iot-sim -n '__fish_seen_subcommand_from run' -s c -l config -r -F -d 'Site file (the one iot-poll reads)'
+complete -c iot-sim -n '__fish_seen_subcommand_from run' -l site-out -x -d 'Write the site file with the endpoints really served (ports bound to :0 or --free-ports, ptys created) to FILE, for iot-poll run -c FILE'
 complete -c iot-sim -n '__fish_seen_subcommand_from run' -l version -x -d 'Print the version and exit'
 complete -c iot-sim -n '__fish_seen_subcommand_from run' -s v -l verbose -x -d 'More diagnostics on stderr (repeat for more)'
 complete -c iot-sim -n '__fish_seen_subcommand_from run' -s q -l quiet -x -d 'Only errors on stderr'

@@ -11,16 +11,13 @@ bin=${IOT_BIN:-$here/../build/bin}
 work=$(mktemp -d)
 trap 'kill $sim 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# 1. The simulator: wait for its ready record, which names the pty of each bus.
-"$bin/iot-sim" run -c "$here/gas-site.toml" --free-ports --no-commands >"$work/sim.out" &
+# 1. The simulator: it writes the site file with the endpoints it really serves (the pty of
+#    each bus, the free TCP port) to site.toml, then its ready record.
+"$bin/iot-sim" run -c "$here/gas-site.toml" --free-ports --no-commands --site-out "$work/site.toml" >"$work/sim.out" &
 sim=$!
 until grep -q '"kind":"ready"' "$work/sim.out"; do sleep 0.1; done
 
-# 2. The same site for the poller, with the simulator's pty paths and ports.
-"$here/site-for-sim.sh" "$here/gas-site.toml" "$work/sim.out" >"$work/site.toml"
-ln -sf "$here/models" "$work/models"
-
-# 3. Poll; alarms to alarms.jsonl once a minute; readings as CSV on stdout.
+# 2. Poll; alarms to alarms.jsonl once a minute; readings as CSV on stdout.
 echo "alarms go to $PWD/alarms.jsonl" >&2
 sleep infinity | "$bin/iot-poll" run -c "$work/site.toml" --format jsonl \
     --on-alarm "cat >> '$PWD/alarms.jsonl'" --alarm-window 1m |

@@ -5,11 +5,20 @@
 
 namespace {
 
+void add_trace(CLI::App* cmd, iot::poll::OutputOptions& out) {
+  cmd->add_option("--trace", out.trace,
+                  "A frame record for every request and answer: to stdout among the records, or to FILE "
+                  "(--trace=FILE); -v prints TX/RX hex lines on stderr")
+      ->expected(0, 1)
+      ->type_name("[FILE]");
+}
+
 void add_output(iot::cli::Tool& tool, CLI::App* cmd, iot::poll::OutputOptions& out) {
   iot::cli::choices(
       cmd->add_option("--format", out.format, "Output: jsonl, csv or table (default: table on a terminal, else jsonl)")
           ->capture_default_str(),
       {"auto", "jsonl", "csv", "table"});
+  add_trace(cmd, out);
   (void)tool;
 }
 
@@ -83,6 +92,7 @@ int main(int argc, char** argv) {
   s->add_option("--parity", scan.parities, "Serial: parities to try, e.g. E,N,O");
   s->add_option("--addr", scan.addr, "Address read to probe each unit")->capture_default_str();
   s->add_option("--timeout", scan.timeout, "Response timeout per probe")->capture_default_str();
+  s->add_flag("--first", scan.first, "Stop after the first line setting where any unit answers");
   add_output(tool, s, scan.out);
 
   iot::poll::SiteOptions site;
@@ -100,6 +110,17 @@ int main(int argc, char** argv) {
   run->add_option("-n,--count", site.count, "Stop after N cycles of every port");
   run->add_flag("--no-stats", site.no_stats, "No stats records at the end");
   add_output(tool, run, site.out);
+
+  iot::poll::InfoOptions info;
+  CLI::App* inf = iot::cli::add_command(
+      tool, app, "info", "Read a device's identification (FC 2B/0E) and server id (FC 11)",
+      [&] { return iot::poll::run_info(info); });
+  inf->add_option("target", info.target, "Target URL, as for read")->required();
+  inf->add_option("-u,--unit", info.units, "Unit ids: 1, 1,3,5-9 (a device_info record each)")
+      ->capture_default_str();
+  inf->add_option("--timeout", info.timeout, "Response timeout")->capture_default_str();
+  inf->add_option("--retries", info.retries, "Further attempts after a timeout")->capture_default_str();
+  add_trace(inf, info.out);
 
   std::string plan_site;
   CLI::App* plan = iot::cli::add_command(tool, app, "plan", "Print the read plan of a site file",

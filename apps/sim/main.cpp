@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
     return run_result;
   });
   iot::cli::path(run->add_option("-c,--config", site_file, "Site file (the one iot-poll reads)")->required());
+  run->add_option("--site-out", opt.site_out,
+                  "Write the site file with the endpoints really served (ports bound to :0 or --free-ports, "
+                  "ptys created) to FILE, for iot-poll run -c FILE");
 
   tool.set_main([&]() {
     if (run->parsed()) return run_result;

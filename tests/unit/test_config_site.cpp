@@ -203,8 +203,20 @@ TEST_CASE("iot::config::broken site files") {
        "high = 20 }\n",
        "site.toml:6:9: model[0].point[0].alarm: low (30) must be below high (20)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"HX\", high = 1 }\n",
-       "site.toml:6:18: model[0].point[0].alarm.type: unknown alarm type 'HX' (did you mean 'hh'?); expected hh, ll or "
-       "hl"},
+       "site.toml:6:18: model[0].point[0].alarm.type: unknown alarm type 'HX' (did you mean 'hh'?); expected hh, ll, "
+       "hl or window"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"WINDOW\", min = "
+       "50, max = 10 }\n",
+       "site.toml:6:9: model[0].point[0].alarm: min (50) must be below max (10)"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"window\", min = "
+       "5 }\n",
+       "site.toml:6:9: model[0].point[0].alarm: alarm type WINDOW needs both 'min' and 'max'"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"window\", min = "
+       "5, max = 9, high = 7 }\n",
+       "site.toml:6:53: model[0].point[0].alarm.high: alarm type WINDOW takes 'min' and 'max', not high/low limits"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"HH\", high = 5, "
+       "max = 9 }\n",
+       "site.toml:6:40: model[0].point[0].alarm.max: 'max' is a limit of alarm type WINDOW (this alarm is HH)"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { type = \"LL\", high = 1 }\n",
        "site.toml:6:9: model[0].point[0].alarm: alarm type LL needs 'low' and/or 'low_low'"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nalarm = { hihg = 1 }\n",

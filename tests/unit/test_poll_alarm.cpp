@@ -96,6 +96,67 @@ TEST_CASE("iot::poll::AlarmEngine HL (one limit each side)") {
          });
 }
 
+namespace {
+AlarmLimits window(double min, double max, double deadband, int delay_s) {
+  AlarmLimits l;
+  l.type = AlarmType::window;
+  l.min = min;
+  l.max = max;
+  l.deadband = deadband;
+  l.delay = seconds(delay_s);
+  return l;
+}
+} // namespace
+
+// The seed's third type: H inside [min, max], L below min, normal above max.
+TEST_CASE("iot::poll::AlarmEngine WINDOW regions, no deadband") {
+  run(window(10, 50, 0, 0), {
+                                {0, 60, ""},              // above max: normal
+                                {1, 50, "raised H 50"},   // max itself is inside
+                                {2, 30, ""},              // still inside
+                                {3, 10, ""},              // min itself is inside
+                                {4, 9.9, "level L 10"},   // below min
+                                {5, 5, ""},               // still below
+                                {6, 10, "level H 10"},    // back up into the window
+                                {7, 50.1, "cleared - 50"}, // above max: normal again
+                                {8, 0, "raised L 10"},    // from normal straight below min
+                                {9, 70, "cleared - 50"},  // and straight over the window
+                            });
+}
+
+TEST_CASE("iot::poll::AlarmEngine WINDOW deadband at both edges") {
+  run(window(10, 50, 2, 0), {
+                                {0, 40, "raised H 50"}, // the first value may start inside
+                                {1, 51.5, ""},          // H holds up to max + 2
+                                {2, 52, ""},
+                                {3, 52.1, "cleared - 50"},
+                                {4, 50.5, ""},          // normal needs no band: above max is normal
+                                {5, 50, "raised H 50"},
+                                {6, 8.5, ""},           // H holds down to min - 2
+                                {7, 7.9, "level L 10"},
+                                {8, 11.5, ""},          // L holds below min + 2
+                                {9, 11.9, ""},
+                                {10, 12, "level H 10"},
+                            });
+}
+
+TEST_CASE("iot::poll::AlarmEngine WINDOW delay: short excursions raise nothing, clearing is at once") {
+  run(window(10, 50, 0, 5), {
+                                {0, 80, ""},
+                                {1, 30, ""},  // inside: pending since 1
+                                {3, 90, ""},  // left before the delay: nothing
+                                {4, 30, ""},  // pending again since 4
+                                {8, 30, ""},
+                                {9, 30, "raised H 50"},
+                                {10, 5, ""},  // below min: a change of side waits too
+                                {14, 5, ""},
+                                {15, 5, "level L 10"},
+                                {16, 90, "cleared - 50"}, // back to normal: no delay
+                            });
+}
+
+TEST_CASE("iot::poll::AlarmEngine WINDOW is named WINDOW") { CHECK(alarm_type_name(AlarmType::window) == "WINDOW"); }
+
 TEST_CASE("iot::poll::AlarmEngine ignores NaN") {
   AlarmEngine e({AlarmType::hh, 1.0, {}, {}, {}, 0, seconds(0)});
   CHECK(e.update(2, seconds(0)).has_value());

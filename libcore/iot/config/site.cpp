@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -274,6 +275,7 @@ constexpr std::array k_alarm_types{
     Named<AlarmRule::Type>{"hh", AlarmRule::Type::hh},
     Named<AlarmRule::Type>{"ll", AlarmRule::Type::ll},
     Named<AlarmRule::Type>{"hl", AlarmRule::Type::hl},
+    Named<AlarmRule::Type>{"window", AlarmRule::Type::window},
 };
 
 // Modbus Application Protocol V1.1b3 §7 exception codes by name.
@@ -347,7 +349,8 @@ const std::vector<std::string_view> k_point_keys{
     "description", "enabled", "writable", "storage_period", "report_deadband", "alarm",
     "generator",   "repeat",  "first",    "stride"};
 
-const std::vector<std::string_view> k_alarm_keys{"type", "high", "high_high", "low", "low_low", "deadband", "delay"};
+const std::vector<std::string_view> k_alarm_keys{"type", "high", "high_high", "low", "low_low",
+                                                 "min",  "max",  "deadband",  "delay"};
 
 AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
   const toml::table* t = parent.subtable("alarm");
@@ -359,6 +362,8 @@ AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
   if (auto v = r.number("high_high")) a.high_high = *v;
   if (auto v = r.number("low")) a.low = *v;
   if (auto v = r.number("low_low")) a.low_low = *v;
+  if (auto v = r.number("min")) a.min = *v;
+  if (auto v = r.number("max")) a.max = *v;
   if (auto v = r.number("deadband")) {
     if (*v < 0) r.fail_at("deadband", "must not be negative");
     a.deadband = *v;
@@ -369,10 +374,26 @@ AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
   } else if (!base) {
     // No type: infer it from the limits given.
     const bool hi = a.high || a.high_high, lo = a.low || a.low_low;
-    a.type = hi && lo ? AlarmRule::Type::hl : lo ? AlarmRule::Type::ll : AlarmRule::Type::hh;
+    a.type = (a.min || a.max) && !hi && !lo ? AlarmRule::Type::window
+             : hi && lo ? AlarmRule::Type::hl : lo ? AlarmRule::Type::ll : AlarmRule::Type::hh;
   }
   const auto num = [](double v) { return fmt::format("{}", v); };
+  // min and max belong to WINDOW, the other limits to the other types: a key of the wrong
+  // type would silently do nothing.
+  if (a.type == AlarmRule::Type::window) {
+    for (std::string_view k : {"high", "high_high", "low", "low_low"})
+      if (r.has(k)) r.fail_at(k, "alarm type WINDOW takes 'min' and 'max', not high/low limits");
+  } else {
+    for (std::string_view k : {"min", "max"})
+      if (r.has(k))
+        r.fail_at(k, fmt::format("'{}' is a limit of alarm type WINDOW (this alarm is {})", k,
+                                 alarm_type_name(a.type)));
+  }
   switch (a.type) {
+  case AlarmRule::Type::window:
+    if (!a.min || !a.max) r.fail_here("alarm type WINDOW needs both 'min' and 'max'");
+    if (*a.min >= *a.max) r.fail_here(fmt::format("min ({}) must be below max ({})", num(*a.min), num(*a.max)));
+    break;
   case AlarmRule::Type::hh:
     if (!a.high && !a.high_high) r.fail_here("alarm type HH needs 'high' and/or 'high_high'");
     if (a.high && a.high_high && *a.high > *a.high_high)
@@ -1063,20 +1084,165 @@ void check_links(const Site& site) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// [[link]]: alarm relay linkage
+
+// "device.point", "device.point >= H" or "device.point == HH". Device names may hold dots:
+// the split is the one that names an existing device.
+LinkCondition read_condition(const Site& site, const FileCtx& file, const toml::node& n, const std::string& key) {
+  LinkCondition c;
+  c.pos = pos_of(file, n.source());
+  const auto* s = n.as_string();
+  if (!s) fail(c.pos, key, fmt::format("expected a condition such as \"ctrl1.ch1 >= H\", got {}", toml_type_name(n)));
+  c.text = s->get();
+  std::string subject = c.text;
+  for (std::string_view op : {">=", "=="}) {
+    if (auto at = c.text.find(op); at != std::string::npos) {
+      c.op = op == ">=" ? LinkCondition::Op::at_least : LinkCondition::Op::equal;
+      subject = c.text.substr(0, at);
+      std::string level = c.text.substr(at + 2);
+      level.erase(0, level.find_first_not_of(" \t"));
+      level.erase(level.find_last_not_of(" \t") + 1);
+      for (auto& ch : level)
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (level != "H" && level != "HH" && level != "L" && level != "LL")
+        fail(c.pos, key, fmt::format("'{}': the level must be H, HH, L or LL", c.text));
+      c.level = level;
+      break;
+    }
+  }
+  subject.erase(0, subject.find_first_not_of(" \t"));
+  subject.erase(subject.find_last_not_of(" \t") + 1);
+  const Device* dev = nullptr;
+  for (std::size_t dot = subject.find('.'); dot != std::string::npos; dot = subject.find('.', dot + 1)) {
+    const Port* port = nullptr;
+    if (const Device* d = site.find_device(subject.substr(0, dot), &port); d != nullptr && !port->mqtt) {
+      dev = d;
+      c.device = subject.substr(0, dot);
+      c.point = subject.substr(dot + 1);
+      break;
+    }
+  }
+  if (subject.find('.') == std::string::npos)
+    fail(c.pos, key, fmt::format("'{}': expected DEVICE.POINT [>= LEVEL | == LEVEL], e.g. \"ctrl1.ch1 >= H\"", c.text));
+  if (!dev)
+    fail(c.pos, key, fmt::format("'{}': no Modbus device '{}' in this site", c.text, subject.substr(0, subject.find('.'))));
+  const Point* p = dev->find_point(c.point);
+  if (!p) fail(c.pos, key, fmt::format("'{}': device '{}' has no point '{}'", c.text, c.device, c.point));
+  if (!p->alarm)
+    fail(c.pos, key, fmt::format("'{}': point {}.{} has no alarm (alarm = {{ ... }}), so the link could never start",
+                                 c.text, c.device, c.point));
+  if (!c.level.empty()) {
+    const AlarmRule& a = *p->alarm;
+    const bool high_side = c.level[0] == 'H';
+    const bool double_level = c.level.size() == 2;
+    bool possible = false;
+    switch (a.type) {
+    case AlarmRule::Type::hh: possible = high_side && (double_level ? a.high_high.has_value() : true); break;
+    case AlarmRule::Type::ll: possible = !high_side && (double_level ? a.low_low.has_value() : true); break;
+    case AlarmRule::Type::hl:
+      possible = double_level ? (high_side ? a.high_high.has_value() : a.low_low.has_value()) : true;
+      break;
+    case AlarmRule::Type::window: possible = !double_level; break;
+    }
+    if (!possible)
+      fail(c.pos, key, fmt::format("'{}': the {} alarm of {}.{} never reaches level {}", c.text,
+                                   alarm_type_name(a.type), c.device, c.point, c.level));
+  }
+  return c;
+}
+
+values::Value link_value(const Reader& r, std::string_view key) {
+  const toml::node* n = r.get(key);
+  if (auto b = n->as_boolean()) return b->get();
+  if (auto i = n->as_integer()) return static_cast<std::int64_t>(i->get());
+  if (auto d = n->as_floating_point()) return d->get();
+  r.expect(key, *n, "a number or true/false");
+}
+
+LinkAction read_action(const Site& site, const Reader& r) {
+  r.check_keys({"device", "point", "value", "release"});
+  LinkAction a;
+  a.pos = r.pos();
+  a.device = r.required_str("device");
+  a.point = r.required_str("point");
+  if (!r.has("value")) r.fail_here("missing key 'value' (what to write while the link is active)");
+  a.value = link_value(r, "value");
+  if (r.has("release"))
+    a.release = link_value(r, "release");
+  else if (std::holds_alternative<bool>(a.value))
+    a.release = false;
+  else
+    a.release = std::int64_t{0};
+  const Port* port = nullptr;
+  const Device* d = site.find_device(a.device, &port);
+  if (!d || port->mqtt) r.fail_at("device", fmt::format("no Modbus device '{}' in this site", a.device));
+  const Point* p = d->find_point(a.point);
+  if (!p) r.fail_at("point", fmt::format("device '{}' has no point '{}'", a.device, a.point));
+  if (p->ref.table != values::Table::coil && p->ref.table != values::Table::holding_register)
+    r.fail_at("point", fmt::format("{}.{} at {} cannot be written: a relay is a coil or a holding register", a.device,
+                                   a.point, values::to_string(p->ref)));
+  if (!p->writable)
+    r.fail_at("point", fmt::format("{}.{} is not writable: add writable = true to the point", a.device, a.point));
+  if (!d->enabled)
+    r.fail_at("device", fmt::format("device '{}' is disabled (enabled = false): its relay cannot be switched",
+                                    a.device));
+  return a;
+}
+
+void read_links(const FileCtx& file, const Reader& top, Site& site) {
+  const auto links = top.tables("link");
+  std::map<std::string, SourcePos> names;
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    Reader r(file, *links[i], fmt::format("link[{}]", i));
+    r.check_keys({"name", "description", "when", "then"});
+    Link link;
+    link.pos = r.pos();
+    link.name = r.str("name").value_or(fmt::format("link{}", i + 1));
+    if (link.name.empty()) r.fail_at("name", "must not be empty");
+    if (auto it = names.find(link.name); it != names.end())
+      r.fail_at("name", fmt::format("link name '{}' is used twice (first at {})", link.name, it->second.str()));
+    names.emplace(link.name, link.pos);
+    const toml::node* when = r.get("when");
+    if (!when) r.fail_here("missing key 'when' (e.g. when = \"ctrl1.ch1 >= H\")");
+    if (const toml::array* a = when->as_array()) {
+      if (a->empty()) r.fail_at("when", "needs at least one condition");
+      for (std::size_t j = 0; j < a->size(); ++j)
+        link.when.push_back(read_condition(site, file, *a->get(j), r.key_path(fmt::format("when[{}]", j))));
+    } else {
+      link.when.push_back(read_condition(site, file, *when, r.key_path("when")));
+    }
+    if (!r.has("then")) r.fail_here("missing key 'then' (e.g. then = [{ device = \"relay1\", point = \"k1\", value = 1 }])");
+    const auto actions = r.tables("then");
+    if (actions.empty()) r.fail_at("then", "needs at least one { device, point, value }");
+    for (std::size_t j = 0; j < actions.size(); ++j) {
+      Reader ar(file, *actions[j], r.key_path(fmt::format("then[{}]", j)));
+      link.then.push_back(read_action(site, ar));
+    }
+    site.links.push_back(std::move(link));
+  }
+}
+
 Site parse(std::string_view text, const fs::path& path) {
   const std::string display = path.string();
   FileCtx file{display, path.parent_path()};
   const toml::table root = parse_toml(text, display);
   Reader top(file, root, "");
-  top.check_keys({"site", "defaults", "port", "model"});
+  top.check_keys({"site", "defaults", "port", "model", "link"});
 
   Site site;
   site.file = path;
   // [site]
   if (const toml::table* t = top.subtable("site")) {
     Reader r(file, *t, "site");
-    r.check_keys({"name", "description", "models"});
+    r.check_keys({"name", "description", "models", "catalog"});
     site.name = r.str("name").value_or("");
+    if (auto c = r.str("catalog")) {
+      const fs::path dir = fs::path(*c).is_absolute() ? fs::path(*c) : file.dir / *c;
+      std::error_code ec;
+      if (!fs::is_directory(dir, ec)) r.fail_at("catalog", fmt::format("{} is not a directory", dir.string()));
+      site.catalog = dir;
+    }
     if (const toml::node* n = r.get("models")) {
       const toml::array* a = n->as_array();
       if (!a) r.expect("models", *n, "an array of file names");
@@ -1113,7 +1279,9 @@ Site parse(std::string_view text, const fs::path& path) {
   const auto need_catalog = [&] {
     if (catalog_loaded) return;
     catalog_loaded = true;
-    if (auto dir = catalog_dir(file.dir)) load_catalog(*dir, site.models);
+    if (site.catalog.empty())
+      if (auto dir = catalog_dir(file.dir)) site.catalog = *dir;
+    if (!site.catalog.empty()) load_catalog(site.catalog, site.models);
   };
   // [defaults]
   PortSettings defaults;
@@ -1202,6 +1370,7 @@ Site parse(std::string_view text, const fs::path& path) {
     site.ports.push_back(std::move(port));
   }
   check_links(site);
+  read_links(file, top, site);
   return site;
 }
 

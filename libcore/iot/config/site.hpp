@@ -35,17 +35,21 @@ struct SourcePos {
 //   LL  low alarm at value <= low, low-low at value <= low_low (low >= low_low), e.g. oxygen
 //   HL  high alarm at value >= high and low alarm at value <= low (low < high); high_high and
 //       low_low optional second levels
+//   WINDOW  high alarm while min <= value <= max, low alarm below min, normal above max
+//       (the seed platform's third type, for detectors whose reading inside a band is the
+//       alarm); min < max
 // deadband (缓冲值): an alarm clears only once the value is back past the limit by
 // this much. delay (报警延时): the condition must hold this long before it is raised.
 struct AlarmRule {
-  enum class Type { hh, ll, hl };
+  enum class Type { hh, ll, hl, window };
   Type type = Type::hh;
   std::optional<double> high, high_high, low, low_low;
+  std::optional<double> min, max;  // WINDOW only
   double deadband = 0;
   Duration delay{0};
   SourcePos pos;
 };
-std::string_view alarm_type_name(AlarmRule::Type type);  // "HH", "LL", "HL"
+std::string_view alarm_type_name(AlarmRule::Type type);  // "HH", "LL", "HL", "WINDOW"
 
 // How the simulator produces a point's value over time, in engineering units
 // (the simulator converts with values::to_raw). t is time since the simulator started.
@@ -211,11 +215,39 @@ struct Port {
   const Device* find_device(std::uint8_t unit) const;
 };
 
+// Alarm relay linkage (报警继电器联动, [[link]]): while a point's alarm is at a level, write
+// values to other points (relays: coils or holding registers), on any port; when the
+// condition ends, write their release values. Many to many: a link may watch several points
+// (any of them starts it) and switch several relays, and a relay may belong to several links
+// (it is released when the last of them ends).
+struct LinkCondition {
+  enum class Op { any, at_least, equal };  // "dev.pt", "dev.pt >= H", "dev.pt == HH"
+  std::string device, point;
+  Op op = Op::any;
+  std::string level;  // "H", "HH", "L", "LL" (empty for any)
+  std::string text;   // as written
+  SourcePos pos;
+};
+struct LinkAction {
+  std::string device, point;
+  values::Value value;        // written while the link is active (bool, integer or number)
+  values::Value release;      // written when it ends (default 0, or false for a boolean value)
+  SourcePos pos;
+};
+struct Link {
+  std::string name;  // `name`, else link<N> (1-based)
+  std::vector<LinkCondition> when;
+  std::vector<LinkAction> then;
+  SourcePos pos;
+};
+
 struct Site {
   std::string name;
   std::filesystem::path file;           // the site file as given to load_site
+  std::filesystem::path catalog;        // [site] catalog, else the catalog directory used (if any)
   std::map<std::string, Model> models;  // every model loaded (catalog + site)
   std::vector<Port> ports;
+  std::vector<Link> links;
 
   const Port* find_port(std::string_view name) const;
   // Device by name; with its port when `port` is given.
@@ -228,6 +260,16 @@ struct Site {
 Site load_site(const std::filesystem::path& path);
 // Same from text; `file` names it in messages and resolves relative paths.
 Site parse_site(std::string_view text, const std::filesystem::path& file);
+
+// The text of a site file with the endpoints of a running simulator (iot-sim --site-out), the
+// rest kept as written (comments, layout): each named port's url replaced, relative file
+// names ([site] models, generator files) made absolute and [site] catalog set to `catalog`
+// (when not empty), so the result loads from any directory.
+struct SiteRewrite {
+  std::map<std::string, std::string> port_urls;  // port name -> url
+  std::filesystem::path catalog;
+};
+std::string rewrite_site(std::string_view text, const std::filesystem::path& file, const SiteRewrite& rewrite);
 
 // Loads one catalog file of [[model]] entries (for tools that only need models).
 std::map<std::string, Model> load_models(const std::filesystem::path& path);

@@ -15,6 +15,7 @@ std::string_view alarm_type_name(AlarmRule::Type type) {
   case AlarmRule::Type::hh: return "HH";
   case AlarmRule::Type::ll: return "LL";
   case AlarmRule::Type::hl: return "HL";
+  case AlarmRule::Type::window: return "WINDOW";
   }
   return "?";
 }

@@ -9,6 +9,7 @@ std::string_view alarm_type_name(AlarmType type) {
   case AlarmType::hh: return "HH";
   case AlarmType::ll: return "LL";
   case AlarmType::hl: return "HL";
+  case AlarmType::window: return "WINDOW";
   }
   return "HH";
 }
@@ -59,7 +60,34 @@ double AlarmEngine::limit_of(AlarmLevel level) const {
   return 0;
 }
 
+// WINDOW: the level of the region the value is in; a level holds within the deadband of
+// its region's edges (none needs no band: like a cleared HH alarm, it is left as soon as
+// the value is back at or below max).
+AlarmLevel AlarmEngine::window_target(double v) const {
+  const double lo = m_limits.min.value_or(0), hi = m_limits.max.value_or(0), db = m_limits.deadband;
+  switch (m_level) {
+  case AlarmLevel::h:
+    if (v < lo - db) return AlarmLevel::l;
+    if (v > hi + db) return AlarmLevel::none;
+    return AlarmLevel::h;
+  case AlarmLevel::l:
+    if (v < lo + db) return AlarmLevel::l;
+    return v <= hi ? AlarmLevel::h : AlarmLevel::none;
+  default:
+    if (v < lo) return AlarmLevel::l;
+    return v <= hi ? AlarmLevel::h : AlarmLevel::none;
+  }
+}
+
+// WINDOW: the edge crossed going from one level to another.
+double AlarmEngine::window_limit(AlarmLevel from, AlarmLevel to) const {
+  const double lo = m_limits.min.value_or(0), hi = m_limits.max.value_or(0);
+  if (to == AlarmLevel::l || from == AlarmLevel::l) return lo; // below min, or back up past it
+  return hi;                                                   // H <-> none: the max edge
+}
+
 AlarmLevel AlarmEngine::target(double v) const {
+  if (m_limits.type == AlarmType::window) return window_target(v);
   const double db = m_limits.deadband;
   const AlarmLevel cur = m_level;
   const bool high_side = m_limits.type == AlarmType::hh || m_limits.type == AlarmType::hl;
@@ -96,6 +124,19 @@ std::optional<AlarmEvent> AlarmEngine::update(double value, Micros t) {
     if (t - *m_pending_since < m_limits.delay) return std::nullopt;
   }
   m_pending_since.reset();
+  if (m_limits.type == AlarmType::window) {
+    AlarmEvent ev;
+    ev.previous = m_level;
+    ev.level = want;
+    ev.value = value;
+    ev.state = m_level == AlarmLevel::none ? AlarmEvent::State::raised
+               : want == AlarmLevel::none  ? AlarmEvent::State::cleared
+                                           : AlarmEvent::State::level;
+    // L -> none jumps over the window: the edge left behind is max.
+    ev.limit = m_level == AlarmLevel::l && want == AlarmLevel::none ? *m_limits.max : window_limit(m_level, want);
+    m_level = want;
+    return ev;
+  }
   AlarmEvent ev;
   ev.previous = m_level;
   ev.level = want;

@@ -1,10 +1,15 @@
 #pragma once
 // The alarm engine of a point (the seed platform's 报警类型 HH / LL / HL with
-// 缓冲值 deadband and 报警延时 delay), independent of where values come from.
+// 缓冲值 deadband and 报警延时 delay, and its third kind, WINDOW), independent of
+// where values come from.
 //
-//   HH  level H at value >= high, HH at value >= high_high (rising gas levels)
-//   LL  level L at value <= low,  LL at value <= low_low   (oxygen deficiency)
-//   HL  level H at value >= high, L at value <= low        (one limit each side)
+//   HH      level H at value >= high, HH at value >= high_high (rising gas levels)
+//   LL      level L at value <= low,  LL at value <= low_low   (oxygen deficiency)
+//   HL      level H at value >= high, L at value <= low        (one limit each side)
+//   WINDOW  level H while min <= value <= max, L below min, none above max: detectors
+//           whose reading inside a band is the alarm (seed 2.3 #10, 最小值最大值范围内高报,
+//           低于最小值低报, 高于最大值正常). H holds from min - deadband to max + deadband;
+//           L holds below min + deadband.
 //
 // Deadband: a level is kept while the value stays within `deadband` of its limit
 // (H holds while value >= high - deadband), so a value wandering around a limit
@@ -19,10 +24,10 @@
 
 namespace iot::poll {
 
-enum class AlarmType { hh, ll, hl };
+enum class AlarmType { hh, ll, hl, window };
 enum class AlarmLevel { none, h, hh, l, ll };
 
-std::string_view alarm_type_name(AlarmType type);    // "HH", "LL", "HL"
+std::string_view alarm_type_name(AlarmType type);    // "HH", "LL", "HL", "WINDOW"
 std::string_view alarm_level_name(AlarmLevel level); // "H", "HH", "L", "LL", "" for none
 
 struct AlarmLimits {
@@ -30,6 +35,7 @@ struct AlarmLimits {
   std::optional<double> high, high_high, low, low_low;
   double deadband = 0;
   std::chrono::microseconds delay{0};
+  std::optional<double> min, max; // WINDOW only
 };
 
 struct AlarmEvent {
@@ -58,6 +64,8 @@ public:
 
 private:
   double limit_of(AlarmLevel level) const;
+  AlarmLevel window_target(double value) const;
+  double window_limit(AlarmLevel from, AlarmLevel to) const;
 
   AlarmLimits m_limits;
   AlarmLevel m_level = AlarmLevel::none;

@@ -4,7 +4,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -15,6 +17,9 @@
 #include "iot/core/signals.hpp"
 #include "iot/poll/engine.hpp"
 #include "iot/poll/forwarder.hpp"
+#include "iot/poll/info.hpp"
+#include "iot/poll/trace.hpp"
+#include "iot/poll/linkage.hpp"
 #include "iot/poll/pdu.hpp"
 #include "iot/poll/site_spec.hpp"
 #include "iot/record/line_reader.hpp"
@@ -31,12 +36,72 @@ std::chrono::microseconds duration_option(const std::string& text, const std::st
 
 namespace {
 
+// A scan whose worst case (every probe timing out) takes this long gets a warning first.
+constexpr double k_scan_long_s = 10;
+
+bool trace_to_stdout(const OutputOptions& o) { return o.trace && (o.trace->empty() || *o.trace == "-"); }
+
 OutputFormat choose_format(const OutputOptions& o) {
-  if (o.format == "auto") return ::isatty(1) == 1 ? OutputFormat::table : OutputFormat::jsonl;
+  // Trace records among the others are JSON Lines: --trace alone chooses them.
+  if (o.format == "auto")
+    return ::isatty(1) == 1 && !trace_to_stdout(o) ? OutputFormat::table : OutputFormat::jsonl;
   auto f = parse_output_format(o.format);
   if (!f) throw usage_error("--format: jsonl, csv or table");
+  if (*f != OutputFormat::jsonl && trace_to_stdout(o))
+    throw usage_error(fmt::format("--trace writes JSON Lines records: with --format {} give it a file (--trace FILE)",
+                                  o.format));
   return *f;
 }
+
+// The wire trace of a run (--trace, -v): where frame records go, and whether hex lines do.
+// Clients are wrapped in a TracingClient only when there is something to trace.
+class Trace {
+public:
+  // `to_stdout`: how records reach stdout (through the run's Output or sink).
+  Trace(const OutputOptions& o, TraceWriter to_stdout) {
+    m_options.hex = log::enabled(log::Level::info); // -v
+    if (trace_to_stdout(o)) {
+      m_options.records = std::move(to_stdout);
+    } else if (o.trace) {
+      m_file = std::fopen(o.trace->c_str(), "w");
+      if (m_file == nullptr)
+        throw io_error(fmt::format("--trace: cannot write {}: {}", *o.trace, std::strerror(errno)));
+      m_options.records = [this](std::string_view line) {
+        std::lock_guard lock(m_mutex);
+        std::fwrite(line.data(), 1, line.size(), m_file);
+        std::fputc('\n', m_file);
+        std::fflush(m_file); // whole lines at once, even when the run is killed
+      };
+    }
+  }
+  ~Trace() {
+    if (m_file != nullptr) std::fclose(m_file);
+  }
+  Trace(const Trace&) = delete;
+  Trace& operator=(const Trace&) = delete;
+
+  bool active() const { return m_options.hex || static_cast<bool>(m_options.records); }
+
+  std::unique_ptr<transport::Client> client(const transport::Target& t, const std::string& port) const {
+    transport::ClientOptions co;
+    co.interrupt_fd = stop_fd();
+    if (!active()) return transport::make_client(t, co);
+    return std::make_unique<TracingClient>(t, port, m_options, [&t, co](transport::WireTap* tap) mutable {
+      co.tap = tap;
+      return transport::make_client(t, co);
+    });
+  }
+  // For the Engine: every port's client traced; empty (the engine's own) without a trace.
+  ClientFactory factory() const {
+    if (!active()) return {};
+    return [this](const transport::Target& t) { return client(t, transport::to_string(t)); };
+  }
+
+private:
+  TraceOptions m_options;
+  std::FILE* m_file = nullptr;
+  std::mutex m_mutex;
+};
 
 // Stops the run after `d` unless it ended before.
 class StopTimer {
@@ -150,7 +215,8 @@ ExitCode run_read(const ReadOptions& o) {
   Output out(make_renderer(fmt, sink, cli::use_color(o.out.color, 1)));
   std::vector<PortSpec> ports;
   ports.push_back(std::move(port));
-  Engine engine(std::move(ports), out, eo);
+  Trace trace(o.out, [&out](std::string_view l) { out.line(l); });
+  Engine engine(std::move(ports), out, eo, trace.factory());
   {
     StopTimer timer(o.duration ? std::optional(duration_option(*o.duration, "--duration")) : std::nullopt);
     engine.run();
@@ -166,9 +232,8 @@ ExitCode run_write(const WriteOptions& o) {
   const OutputFormat fmt = choose_format(o.out);
   LineSink sink(1, true);
   Output out(make_renderer(fmt, sink, cli::use_color(o.out.color, 1)));
-  transport::ClientOptions co;
-  co.interrupt_fd = stop_fd();
-  auto client = transport::make_client(target, co);
+  Trace trace(o.out, [&out](std::string_view l) { out.line(l); });
+  auto client = trace.client(target, o.target);
   client->open();
   ExitCode result = ExitCode::ok;
   for (const auto& a : o.assignments) {
@@ -291,15 +356,31 @@ ExitCode run_scan(const ScanOptions& o) {
                           : ref.table == values::Table::input_register ? 0x04
                                                                        : 0x03;
   const Bytes pdu = read_request(fc, ref.addr, 1);
+  // A silent unit costs the whole timeout: that is the worst case, and the usual one for
+  // most of a 1-247 scan. Say so before a long wait, with what shortens it.
+  {
+    transport::ClientOptions co;
+    const auto wire = transport::make_client(base, co)->wire_time(pdu.size(), 5);
+    const double worst_s = static_cast<double>(total) * std::chrono::duration<double>(timeout + wire).count();
+    if (worst_s >= k_scan_long_s)
+      log::warn("scanning {} unit id{} at {} line setting{} may take up to {:.0f} s ({} per silent unit){}", units.size(),
+                units.size() == 1 ? "" : "s", bauds.size() * parities.size(),
+                bauds.size() * parities.size() == 1 ? "" : "s", worst_s, o.timeout,
+                o.first ? "" : "; --first stops at the first setting where a unit answers");
+  }
+  Trace trace(o.out, [&out](std::string_view l) { out.line(l); });
+  ScanSummary summary;
+  const auto started = std::chrono::steady_clock::now();
   for (auto baud : bauds) {
     for (auto parity : parities) {
+      if (stop_requested() || (o.first && found > 0)) break;
       transport::Target t = base;
       t.serial.baud = baud;
       t.serial.parity = parity;
       const std::string settings = t.is_serial() ? transport::describe(t.serial) : transport::to_string(t);
-      transport::ClientOptions co;
-      co.interrupt_fd = stop_fd();
-      auto client = transport::make_client(t, co);
+      ScanSummary::Setting& row = summary.settings.emplace_back();
+      row.settings = settings;
+      auto client = trace.client(t, settings);
       client->open();
       for (auto unit : units) {
         if (stop_requested()) break;
@@ -312,10 +393,12 @@ ExitCode run_scan(const ScanOptions& o) {
           std::fflush(stderr);
         }
         ++done;
+        ++row.probes;
         if (!client->is_open()) client->open();
         transport::Reply reply = client->transact(unit, pdu, timeout);
         if (reply.status == transport::ReplyStatus::ok) {
           ++found;
+          row.units.push_back(unit);
           const AnswerCheck chk = check_answer(pdu, reply.pdu);
           std::string reason = fmt::format("answered {} at {}", values::to_string(ref), settings);
           if (chk.exception) reason += fmt::format(" with exception {}", exception_text(*chk.exception));
@@ -326,9 +409,17 @@ ExitCode run_scan(const ScanOptions& o) {
     }
   }
   if (progress) std::fprintf(stderr, "\r%*s\r", 72, "");
-  log::info("{} of {} probes answered", found, total);
+  summary.target = transport::to_string(base);
+  summary.probes = done;
+  summary.found = found;
+  summary.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.stopped = stop_requested() ? "signal" : (o.first && found > 0 && done < total) ? "first" : "";
+  log::info("{} of {} probes answered", found, done);
+  if (fmt == OutputFormat::jsonl) sink.write_line(scan_summary_json(now(), summary));
   out.flush();
-  return ExitCode::ok;
+  sink.flush();
+  // Nothing answered at all: a device did not answer (docs/exit-codes.md).
+  return found == 0 && !stop_requested() ? ExitCode::timeout : ExitCode::ok;
 }
 
 namespace {
@@ -389,7 +480,20 @@ ExitCode run_site(const SiteOptions& o) {
     forwarder = std::make_unique<AlarmForwarder>(*o.on_alarm, duration_option(o.alarm_window, "--alarm-window"));
     out.set_alarm_listener([f = forwarder.get()](const std::string& line) { f->add(line); });
   }
-  Engine engine(std::move(ports), out, eo);
+  Trace trace(o.out, [&out](std::string_view l) { out.line(l); });
+  Engine engine(std::move(ports), out, eo, trace.factory());
+  // Alarm relay linkage: alarm records become writes queued like stdin commands.
+  std::unique_ptr<Linkage> linkage;
+  if (!site.links.empty()) {
+    if (!o.allow_write)
+      log::warn("{}: {} [[link]] entr{} will not switch relays: linked writes need --allow-write", o.site,
+                site.links.size(), site.links.size() == 1 ? "y" : "ies");
+    linkage = std::make_unique<Linkage>(site.links, o.allow_write,
+                                        [&engine](WriteCommand cmd) { engine.submit(std::move(cmd)); });
+    out.set_alarm_hook([l = linkage.get()](const AlarmRecord& r) {
+      l->on_alarm(r.device, r.point, r.event.level);
+    });
+  }
   std::thread input([&] { stdin_loop(engine, out, o.allow_write); });
   try {
     StopTimer timer(o.duration ? std::optional(duration_option(*o.duration, "--duration")) : std::nullopt);
@@ -404,6 +508,33 @@ ExitCode run_site(const SiteOptions& o) {
   input.join();
   if (forwarder) forwarder->close();
   return ExitCode::ok;
+}
+
+ExitCode run_info(const InfoOptions& o) {
+  const transport::Target target = transport::parse_target(o.target);
+  const auto timeout = duration_option(o.timeout, "--timeout");
+  const auto units = values::parse_unit_list(o.units, true);
+  if (o.out.format != "auto" && o.out.format != "jsonl")
+    throw usage_error("info writes device_info records: --format jsonl only");
+  LineSink sink(1, true);
+  Trace trace(o.out, [&sink](std::string_view l) { sink.write_line(l); });
+  auto client = trace.client(target, o.target);
+  client->open();
+  ExitCode result = ExitCode::ok;
+  bool any = false;
+  for (std::uint8_t unit : units) {
+    if (stop_requested()) break;
+    const DeviceInfo info = read_device_info(*client, unit, timeout, o.retries);
+    if (!client->is_open()) client->open(); // a peer that hung up on an unknown function
+    sink.write_line(device_info_json(now(), o.target, info));
+    sink.flush();
+    if (info.result == ExitCode::ok)
+      any = true;
+    else if (result == ExitCode::ok)
+      result = info.result;
+  }
+  // Several units: success when any of them said something.
+  return any ? ExitCode::ok : result;
 }
 
 ExitCode run_plan(const std::string& path) {

@@ -13,6 +13,9 @@ namespace iot::poll {
 struct OutputOptions {
   std::string format = "auto"; // auto | jsonl | csv | table
   std::string color = "auto";  // from the common --color
+  // --trace: frame records of every request and answer; "" or "-" to stdout (among the
+  // other records, as JSON Lines), else to this file.
+  std::optional<std::string> trace;
 };
 
 struct ReadOptions {
@@ -58,6 +61,7 @@ struct ScanOptions {
   std::string parities; // "E,N,O"
   std::string addr = "hr:0";
   std::string timeout = "100ms";
+  bool first = false; // stop after the first line setting where a unit answered
   OutputOptions out;
 };
 ExitCode run_scan(const ScanOptions& o);
@@ -74,6 +78,15 @@ struct SiteOptions {
 };
 ExitCode run_site(const SiteOptions& o);
 ExitCode run_plan(const std::string& site);
+
+struct InfoOptions {
+  std::string target;
+  std::string units = "1";
+  std::string timeout = "1s";
+  std::uint32_t retries = 0;
+  OutputOptions out;
+};
+ExitCode run_info(const InfoOptions& o);
 
 // Parses a duration option or throws usage_error naming `what`.
 std::chrono::microseconds duration_option(const std::string& text, const std::string& what);

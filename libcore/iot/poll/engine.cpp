@@ -441,6 +441,7 @@ private:
     rec.device = cmd.device;
     rec.point = cmd.point;
     rec.value_json = cmd.value_json;
+    rec.cause = cmd.cause;
     const DeviceState* dev = nullptr;
     for (const auto& d : m_devices)
       if (d.spec->name == cmd.device) dev = &d;

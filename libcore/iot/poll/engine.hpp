@@ -30,6 +30,7 @@ struct WriteCommand {
   std::string point;
   values::Value value;    // engineering value
   std::string value_json; // as it was given, for the answer record
+  std::string cause;      // why, for the answer record ("link:NAME"); empty for stdin commands
 };
 
 struct EngineOptions {

@@ -88,6 +88,7 @@ void write_write_json(JsonWriter& w, const WriteRecord& r) {
   }
   if (!r.error.empty()) w.field("error", r.error);
   if (r.ok) w.field("latency_ms", std::round(r.latency_ms * 1000) / 1000);
+  if (!r.cause.empty()) w.field("cause", r.cause);
   w.end_object();
 }
 
@@ -210,6 +211,7 @@ public:
     RecordLine line(m_sink);
     write_write_json(line.w, r);
   }
+  void line(std::string_view json) override { m_sink.write_line(json); }
   void stats(const StatsRecord& r) override {
     RecordLine line(m_sink);
     write_stats_json(line.w, r);
@@ -289,7 +291,7 @@ public:
   }
   void write(const WriteRecord& r) override {
     row(r.ts, "write", r.port, std::to_string(r.unit), r.device, r.point, r.addr, r.value_json, "", r.quality, "",
-        r.error);
+        r.cause.empty() ? r.error : r.error.empty() ? r.cause : r.error + " (" + r.cause + ")");
   }
   void stats(const StatsRecord& r) override {
     const PortStats& s = *r.stats;
@@ -345,7 +347,8 @@ public:
     m_dirty = true;
   }
   void write(const WriteRecord& r) override {
-    m_last_alarm = fmt::format("write {}.{} = {}: {}", r.device, r.point, r.value_json, r.ok ? "ok" : r.error);
+    m_last_alarm = fmt::format("write {}.{} = {}: {}{}", r.device, r.point, r.value_json, r.ok ? "ok" : r.error,
+                               r.cause.empty() ? "" : " (" + r.cause + ")");
   }
   void stats(const StatsRecord& r) override {
     const PortStats& s = *r.stats;
@@ -462,6 +465,34 @@ std::string alarm_json(const AlarmRecord& r) {
 void Output::alarm_locked(const AlarmRecord& r) {
   m_renderer->alarm(r);
   if (m_alarm_listener) m_alarm_listener(alarm_json(r));
+  if (m_alarm_hook) m_alarm_hook(r);
+}
+
+std::string scan_summary_json(TimePoint ts, const ScanSummary& s) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_record(ts, "scan");
+  w.field("target", s.target);
+  w.field("probes", static_cast<unsigned long>(s.probes));
+  w.field("found", static_cast<unsigned long>(s.found));
+  w.field("duration_s", std::round(s.duration_s * 1000) / 1000);
+  if (!s.stopped.empty()) w.field("stopped", s.stopped);
+  w.key("settings");
+  w.begin_array();
+  for (const auto& row : s.settings) {
+    w.begin_object();
+    w.field("settings", row.settings);
+    w.field("probes", static_cast<unsigned long>(row.probes));
+    w.key("units");
+    w.begin_array();
+    for (auto u : row.units)
+      w.value(static_cast<unsigned>(u));
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return out;
 }
 
 std::unique_ptr<Renderer> make_renderer(OutputFormat format, LineSink& sink, bool color) {

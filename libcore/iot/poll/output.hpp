@@ -76,6 +76,7 @@ struct WriteRecord {
   std::string error;
   std::optional<std::uint8_t> exception;
   double latency_ms = 0;
+  std::string cause; // why the write was made ("link:NAME"); empty for stdin commands
 };
 
 struct StatsRecord {
@@ -84,6 +85,22 @@ struct StatsRecord {
   const PortStats* stats = nullptr;
   double wall_s = 0;
 };
+
+// The end of an `iot-poll scan`: what answered at each line setting tried, and how long it
+// took (a `scan` record, docs/record-format.md). Written even when nothing answered.
+struct ScanSummary {
+  struct Setting {
+    std::string settings;            // "9600 8E1", or the target of a network scan
+    std::size_t probes = 0;          // unit ids tried
+    std::vector<std::uint8_t> units; // unit ids that answered
+  };
+  std::string target;
+  std::vector<Setting> settings; // in the order tried
+  std::size_t probes = 0, found = 0;
+  double duration_s = 0;
+  std::string stopped; // "first" (--first), "signal", or empty when every probe was made
+};
+std::string scan_summary_json(TimePoint ts, const ScanSummary& s);
 
 enum class OutputFormat { jsonl, csv, table };
 std::optional<OutputFormat> parse_output_format(std::string_view text);
@@ -97,6 +114,8 @@ public:
   virtual void write(const WriteRecord& r) = 0;
   virtual void stats(const StatsRecord& r) = 0;
   virtual void cycle_end() {}
+  // A record made elsewhere (a trace frame), as one JSON line; only JSON Lines output has them.
+  virtual void line(std::string_view json) { (void)json; }
   // The run is over: a table draws its last state.
   virtual void finish() {}
   virtual void flush() = 0;
@@ -113,6 +132,9 @@ class Output {
 public:
   explicit Output(std::unique_ptr<Renderer> renderer) : m_renderer(std::move(renderer)) {}
   void set_alarm_listener(std::function<void(const std::string& line)> fn) { m_alarm_listener = std::move(fn); }
+  // Called with every alarm record, under the output lock (alarm relay linkage): it must
+  // not write to this Output.
+  void set_alarm_hook(std::function<void(const AlarmRecord&)> fn) { m_alarm_hook = std::move(fn); }
 
   void reading(const ReadingRecord& r) {
     std::lock_guard lock(m_mutex);
@@ -134,6 +156,10 @@ public:
   void stats(const StatsRecord& r) {
     std::lock_guard lock(m_mutex);
     m_renderer->stats(r);
+  }
+  void line(std::string_view json) {
+    std::lock_guard lock(m_mutex);
+    m_renderer->line(json);
   }
   void cycle_end() {
     std::lock_guard lock(m_mutex);
@@ -169,6 +195,7 @@ private:
   std::mutex m_mutex;
   std::unique_ptr<Renderer> m_renderer;
   std::function<void(const std::string&)> m_alarm_listener;
+  std::function<void(const AlarmRecord&)> m_alarm_hook;
 };
 
 } // namespace iot::poll

@@ -11,7 +11,10 @@ AlarmLimits limits_from(const config::AlarmRule& rule) {
   case config::AlarmRule::Type::hh: l.type = AlarmType::hh; break;
   case config::AlarmRule::Type::ll: l.type = AlarmType::ll; break;
   case config::AlarmRule::Type::hl: l.type = AlarmType::hl; break;
+  case config::AlarmRule::Type::window: l.type = AlarmType::window; break;
   }
+  l.min = rule.min;
+  l.max = rule.max;
   l.high = rule.high;
   l.high_high = rule.high_high;
   l.low = rule.low;

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <queue>
 #include <unordered_map>
 
@@ -136,6 +138,7 @@ private:
   void open_tcp(Endpoint& ep, const transport::Target& t, bool datagram);
   void open_serial_ep(Endpoint& ep, const transport::Target& t);
   void write_ready();
+  void write_site_out();
   void write_stats();
 
   Conn& add_conn(int fd, Endpoint* ep, bool datagram);
@@ -347,6 +350,36 @@ void Server::close_conn(std::uint64_t id) {
   epoll_ctl(m_ep, EPOLL_CTL_DEL, it->second->fd, nullptr);
   ::close(it->second->fd);
   m_conns.erase(it);
+}
+
+// The site file as served: every Modbus port's url where the simulator really is (the real TCP
+// port of a :0 or --free-ports endpoint, the pty path of rtu:pty), written whole or not at all.
+void Server::write_site_out() {
+  std::ifstream in(m_site.file, std::ios::binary);
+  if (!in) throw io_error(fmt::format("--site-out: cannot read {}", m_site.file.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  config::SiteRewrite rw;
+  rw.catalog = m_site.catalog;
+  for (const auto& ep : m_endpoints) {
+    const std::string& orig = ep->port->url;
+    const auto q = orig.find('?');
+    const std::string query = q == std::string::npos ? std::string() : orig.substr(q); // line settings
+    rw.port_urls[ep->port->name] = ep->url + query;
+  }
+  const std::string out = config::rewrite_site(text.str(), m_site.file, rw);
+  const std::filesystem::path dest(m_opt.site_out);
+  const std::filesystem::path tmp = dest.string() + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << out;
+    f.close();
+    if (!f) throw io_error(fmt::format("--site-out: cannot write {}", tmp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, dest, ec);
+  if (ec) throw io_error(fmt::format("--site-out: cannot write {}: {}", dest.string(), ec.message()));
+  log::info("served site written to {}", dest.string());
 }
 
 void Server::write_ready() {
@@ -1066,6 +1099,7 @@ ExitCode Server::run() {
   m_start_us = mono_us();
   start_fleets();
   if (m_opt.duration) add_timer(m_start_us + m_opt.duration->count(), k_timer_duration);
+  if (!m_opt.site_out.empty()) write_site_out(); // before `ready`: who waits for it finds the file
   write_ready();
   if (stdin_is_file) {
     m_stdin_open = true;

@@ -283,6 +283,7 @@ private:
       m_serial.transmit(m_out);
     else
       write_all(m_fd, m_out.data(), m_out.size());
+    if (m_options.tap != nullptr) m_options.tap->sent(m_out);
   }
 
   std::size_t flush_input() {
@@ -312,6 +313,7 @@ private:
     }
     if (m_datagram) m_buf.clear(); // one datagram, one frame
     m_buf.insert(m_buf.end(), tmp, tmp + r);
+    if (m_options.tap != nullptr) m_options.tap->received(std::span<const std::uint8_t>(tmp, static_cast<std::size_t>(r)));
     return true;
   }
 

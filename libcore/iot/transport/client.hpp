@@ -39,9 +39,19 @@ struct Reply {
   std::size_t stale = 0;                // frames or bytes flushed before the answer
 };
 
+// Sees the bytes a client exchanges (iot-poll --trace and -v), from the thread using the
+// client. Without one (the default) a client pays one pointer test per frame.
+class WireTap {
+public:
+  virtual ~WireTap() = default;
+  virtual void sent(std::span<const std::uint8_t> adu) = 0;       // a request frame as written
+  virtual void received(std::span<const std::uint8_t> bytes) = 0; // bytes as read, in any chunks
+};
+
 struct ClientOptions {
   std::chrono::microseconds connect_timeout = std::chrono::seconds(3);
-  int interrupt_fd = -1; // readable => abandon waits (iot::stop_fd())
+  int interrupt_fd = -1;   // readable => abandon waits (iot::stop_fd())
+  WireTap* tap = nullptr; // not owned; must outlive the client
 };
 
 class Client {

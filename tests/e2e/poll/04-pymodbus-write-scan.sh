@@ -34,7 +34,8 @@ assert_status 2 iot-poll read "$t" hr:0 --type f33
 assert_status 4 iot-poll read "tcp://127.0.0.1:$(free_port)" hr:0
 
 # scan: units 1 and 2 answer, 3-6 do not.
-jq_eq "$(iot-poll scan "$t" --units 1-6 --timeout 100ms | jq -s -c 'map(.unit)')" . '[1,2]'
+jq_eq "$(iot-poll scan "$t" --units 1-6 --timeout 100ms | jq -s -c 'map(select(.kind=="status") | .unit)')" . '[1,2]'
+jq_eq "$(iot-poll scan "$t" --units 1-6 --timeout 100ms | tail -1)" '[.kind,.found,.settings[0].units]' '["scan",2,[1,2]]'
 
 # | head -n 1 ends quietly with status 0 while polling forever.
 set +o pipefail

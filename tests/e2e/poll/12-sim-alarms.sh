@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Alarms, table-driven: iot-sim generators ramp (and step, and fluctuate) through
 # the limits; iot-poll must write exactly the expected alarm records for HH, LL and
-# HL with deadband and delay, and nothing for a value fluctuating around a limit
+# HL (and the seed's WINDOW type) with deadband and delay, and nothing for a value fluctuating around a limit
 # faster than the delay. Limits sit far from the run's start and end so timing
 # jitter cannot change the outcome.
 # ctest-labels: no-sanitizer
@@ -16,6 +16,7 @@ table=(
   'hl|{ kind = "ramp", from = 0, to = 100, period = "8s" }|{ type = "HL", low = 20, high = 60, deadband = 2, delay = "500ms" }|raised L 20;cleared - 20;raised H 60'
   'band|{ kind = "step", schedule = [["0s", 0], ["1s", 30], ["2.5s", 24], ["3.5s", 23], ["4.5s", 22.5]] }|{ type = "HH", high = 25, deadband = 2, delay = "300ms" }|raised H 25;cleared - 25'
   'noise|{ kind = "sine", min = 20, max = 30, period = "1s" }|{ type = "HH", high = 25, deadband = 1, delay = "1s" }|'
+  'win|{ kind = "ramp", from = 0, to = 100, period = "8s" }|{ type = "WINDOW", min = 30, max = 60, deadband = 2, delay = "500ms" }|raised L 30;level H 30;cleared - 60'
 )
 {
   printf '[site]\nname = "alarms"\n[[port]]\nname = "gw"\nurl = "tcp://127.0.0.1:%s"\ninterval = "100ms"\ntimeout = "300ms"\n' "$port"

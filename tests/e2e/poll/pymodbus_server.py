@@ -8,6 +8,7 @@
   pymodbus_server.py --expect        prints the expected values as JSON (for the tests)
 
 Units 1 and 2 serve the same map. Addresses are zero-based (zero_mode).
+Device identification (FC 2B/0E, FC 11): IDENTITY below, with extended objects 0x80, 0x81.
 """
 import json
 import logging
@@ -29,6 +30,12 @@ for name, typ, val, fmt in SINGLE:
 SCALED_ADDR = addr      # raw 250: decimals 1 -> 25.0; zero 50 + scale 0.5 -> 100.0
 STRING_ADDR = addr + 1  # "HELLO!" in 3 registers
 SIZE = addr + 8
+
+
+# Read Device Identification objects: basic 0x00-0x02, regular 0x03-0x06, extended 0x80+.
+IDENTITY = {0x00: "PyModbusVendor", 0x01: "PM-E2E", 0x02: "3.0", 0x03: "https://example.invalid/pm",
+            0x04: "pymodbus test server", 0x05: "E2E-1", 0x06: "iot tests", 0x80: "extended-one",
+            0x81: "extended-two"}
 
 
 def words_for(order, fmt, val):
@@ -65,6 +72,7 @@ def main():
         print(json.dumps(expected()))
         return
     from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
+    from pymodbus.device import ModbusDeviceIdentification
     from pymodbus.server import StartSerialServer, StartTcpServer, StartUdpServer
     from pymodbus.transaction import ModbusRtuFramer, ModbusSocketFramer
 
@@ -79,16 +87,21 @@ def main():
             ir=ModbusSequentialDataBlock(0, [10, 20, 30, 40] + [0] * 60),
             zero_mode=True)
     context = ModbusServerContext(slaves=slaves, single=False)
+    identity = ModbusDeviceIdentification(info=IDENTITY)
     kind = sys.argv[1]
     print("ready", flush=True)
     if kind == "tcp":
-        StartTcpServer(context=context, address=("127.0.0.1", int(sys.argv[2])), framer=ModbusSocketFramer)
+        StartTcpServer(context=context, identity=identity, address=("127.0.0.1", int(sys.argv[2])),
+                       framer=ModbusSocketFramer)
     elif kind == "rtu+tcp":
-        StartTcpServer(context=context, address=("127.0.0.1", int(sys.argv[2])), framer=ModbusRtuFramer)
+        StartTcpServer(context=context, identity=identity, address=("127.0.0.1", int(sys.argv[2])),
+                       framer=ModbusRtuFramer)
     elif kind == "udp":
-        StartUdpServer(context=context, address=("127.0.0.1", int(sys.argv[2])), framer=ModbusSocketFramer)
+        StartUdpServer(context=context, identity=identity, address=("127.0.0.1", int(sys.argv[2])),
+                       framer=ModbusSocketFramer)
     elif kind == "rtu":
-        StartSerialServer(context=context, framer=ModbusRtuFramer, port=sys.argv[2], baudrate=int(sys.argv[3]),
+        StartSerialServer(context=context, identity=identity, framer=ModbusRtuFramer, port=sys.argv[2],
+                          baudrate=int(sys.argv[3]),
                           bytesize=8, parity="N", stopbits=1, timeout=0.005)
     else:
         sys.exit("unknown transport " + kind)
