@@ -212,7 +212,9 @@ ExitCode run_write(const WriteOptions& o) {
           v = d;
         }
         rec.requested.push_back(v); // the record shows the number read (0x10 as 16), not the text
-        auto w = values::encode(v, format);
+        values::Format f = format;
+        if (f.type == values::ValueType::string) f.length = static_cast<std::uint16_t>(t.size()); // all of it
+        auto w = values::encode(v, f);
         words.insert(words.end(), w.begin(), w.end());
       }
       rec.values = words;

@@ -266,14 +266,20 @@ public:
         reply.status = ReplyStatus::timeout;
         reply.error = fmt::format("no answer within {} ms", timeout.count() / 1000);
       }
-      // Its answer may still come: recognise it as late until one more timeout has passed.
-      remember_unanswered(unit, pdu, deadline + timeout);
+      // Its answer may still come: recognise it as late for a while (k_late_window).
+      remember_unanswered(unit, pdu, deadline + std::max<microseconds>(timeout, k_late_window));
       m_request = {};
       return reply;
     }
   }
 
 private:
+  // How long after its deadline the answer of an unanswered request is still looked
+  // for (at least one timeout): a device or gateway that is slow now and then, or
+  // busy with the requests before, answers late by more than a timeout; a request
+  // that its answer could be taken for waits at most this long (see drain()).
+  static constexpr microseconds k_late_window = std::chrono::seconds(1);
+
   microseconds quiet_time() const {
     if (m_target.is_serial()) {
       const auto t35 = m_target.serial.baud > 19200 ? 1750 : static_cast<long>(38500000.0 / m_target.serial.baud);
@@ -374,7 +380,9 @@ private:
       std::uint8_t tmp[512];
       for (;;) {
         const ssize_t r = m_datagram ? ::recv(m_fd, tmp, sizeof tmp, MSG_DONTWAIT) : ::read(m_fd, tmp, sizeof tmp);
-        closed = r == 0 && !m_datagram; // the peer closed: the request will find out
+        // 0 from a socket: the peer closed (the request will find out); from a tty in
+        // raw mode (VMIN 0): nothing there.
+        closed = r == 0 && !m_datagram && !m_serial.is_open();
         if (r <= 0) break;
         m_buf.insert(m_buf.end(), tmp, tmp + r);
       }

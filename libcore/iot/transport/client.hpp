@@ -10,8 +10,8 @@
 // Serial framing (rtu, ascii, rtu+tcp) has no transaction id, so before each
 // request what is buffered on the line is read and discarded, and a request that
 // a late answer of an earlier one could be taken for (same unit and function,
-// another request) waits until that answer has come or the line has been quiet
-// for one more timeout after the earlier request's deadline. RTU answers
+// another request) waits until that answer has come, or for at most 1 s (or one
+// timeout, if longer) after the earlier request's deadline. RTU answers
 // are framed by their expected length and CRC, not by silence alone, because
 // USB adapters and ptys deliver bytes in bursts (Modbus over Serial Line V1.02
 // §2.5.1.1 describes the timer rule that real hardware cannot keep).

@@ -15,6 +15,7 @@ tcp=$(free_port)
       printf '[[port.device]]\nname = "%s%s"\nunit = %s\n' "${spec%%|*}" "$u" "$u"
       printf '[[port.device.point]]\nname = "sp"\naddr = "hr:0"\n'
       printf '[[port.device.point]]\nname = "label"\naddr = "hr:10"\ntype = "string"\nlength = 8\n'
+      printf '[[port.device.point]]\nname = "relay"\naddr = "coil:0"\n[[port.device.point]]\nname = "relay2"\naddr = "coil:1"\n'
     done
   done
 } >"$T/sim.toml"
@@ -53,4 +54,4 @@ assert_contains "$(cat "$T/r.err")" "in use" "second master's error"
 # A site file naming the same device on two ports is refused with its position.
 printf '[[port]]\nname = "x"\nurl = "rtu:%s"\n[[port]]\nname = "y"\nurl = "rtu:%s?baud=9600"\n' "$path" "$path" >"$T/twice.toml"
 assert_status 3 iot-poll plan -c "$T/twice.toml"
-assert_contains "$(iot-poll plan -c "$T/twice.toml" 2>&1)" "twice.toml:5:7: port[1].url: serial device $path is already used by port 'x'"
+assert_contains "$(iot-poll plan -c "$T/twice.toml" 2>&1)" "twice.toml:6:7: port[1].url: serial device $path is already used by port 'x'"
