@@ -34,7 +34,7 @@ AnswerMatch match_answer(std::span<const std::uint8_t> req, std::span<const std:
   case 0x06:
   case 0x16:
     return ans.size() == req.size() && std::equal(ans.begin(), ans.end(), req.begin()) ? AnswerMatch::match
-                                                                                          : AnswerMatch::mismatch;
+                                                                                       : AnswerMatch::mismatch;
   case 0x0F: // §6.11, 6.12: address and quantity
   case 0x10:
     return ans.size() == 5 && req.size() >= 5 && std::equal(ans.begin(), ans.end(), req.begin())
