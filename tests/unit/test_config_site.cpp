@@ -147,6 +147,10 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:2:7: port[0].url: invalid target 'tcp://h:99999': port '99999' is not a number from 0 to 65535"},
       {"[[port]]\nname = \"p\"\n", "site.toml:1:1: port[0]: missing key 'url'"},
       // uniqueness
+      {"[[port]]\nname = \"a\"\nurl = \"rtu:/dev/ttyUSB0\"\n[[port]]\nname = \"b\"\nurl = \"rtu:/dev/ttyUSB0?baud=9600\"\n",
+       "site.toml:6:7: port[1].url: serial device /dev/ttyUSB0 is already used by port 'a' (at site.toml:1:1)"},
+      {"[[port]]\nname = \"a\"\nurl = \"ascii:/dev/ttyS1\"\n[[port]]\nname = \"b\"\nurl = \"rtu:/dev/ttyS1\"\n",
+       "site.toml:6:7: port[1].url: serial device /dev/ttyS1 is already used by port 'a' (at site.toml:1:1)"},
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\n[[port.device]]\nname = \"b\"\nunit = "
        "1\n",
        "site.toml:8:8: port[0].device[1].unit: unit id 1 is already used on this port by 'a' (at site.toml:3:1)"},

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -6,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "iot/core/error.hpp"
 #include "iot/modbus/pdu.hpp"
 #include "iot/poll/engine.hpp"
 #include "iot/record/line_reader.hpp"
@@ -24,20 +26,36 @@ struct FakeBus {
   std::map<int, int> requests;
   std::vector<std::pair<int, std::vector<std::uint8_t>>> log; // unit, pdu
   std::map<int, std::uint16_t> written;
+  int total = 0;                 // requests so far
+  int down_after = -1;           // the connection dies at this request and cannot be reopened
+  std::vector<std::vector<std::uint8_t>> broadcasts;
+  std::function<void(int unit)> on_request; // called (bus unlocked) before each request is answered
 };
 
 class FakeClient final : public iot::transport::Client {
 public:
   explicit FakeClient(FakeBus& bus) : m_bus(bus) {}
-  void open() override { m_open = true; }
+  void open() override {
+    std::lock_guard lock(m_bus.mutex);
+    if (m_bus.down_after >= 0 && m_bus.total >= m_bus.down_after) throw iot::io_error("connection refused");
+    m_open = true;
+  }
   void close() override { m_open = false; }
   bool is_open() const override { return m_open; }
   iot::transport::Reply transact(std::uint8_t unit, std::span<const std::uint8_t> pdu,
                                  std::chrono::microseconds) override {
+    if (m_bus.on_request) m_bus.on_request(unit);
     std::lock_guard lock(m_bus.mutex);
+    iot::transport::Reply r;
+    if (m_bus.down_after >= 0 && m_bus.total >= m_bus.down_after) {
+      m_open = false;
+      r.status = iot::transport::ReplyStatus::io;
+      r.error = "connection closed by the peer";
+      return r;
+    }
+    m_bus.total++;
     m_bus.requests[unit]++;
     m_bus.log.emplace_back(unit, std::vector<std::uint8_t>(pdu.begin(), pdu.end()));
-    iot::transport::Reply r;
     r.latency = 100us;
     if (m_bus.silent[unit]) {
       r.status = iot::transport::ReplyStatus::timeout;
@@ -57,7 +75,10 @@ public:
     }
     return r;
   }
-  void send_only(std::uint8_t, std::span<const std::uint8_t>) override {}
+  void send_only(std::uint8_t, std::span<const std::uint8_t> pdu) override {
+    std::lock_guard lock(m_bus.mutex);
+    m_bus.broadcasts.emplace_back(pdu.begin(), pdu.end());
+  }
   std::chrono::microseconds wire_time(std::size_t, std::size_t) const override { return 0us; }
   std::string describe() const override { return "fake"; }
 
@@ -207,8 +228,100 @@ TEST_CASE("iot::poll::parse_write_command") {
   auto c = parse_write_command(R"({"kind":"write","device":"d","point":"p","value":true})", err);
   REQUIRE(c);
   CHECK(std::get<bool>(c->value));
-  CHECK(c->value_json == "true");
   CHECK_FALSE(parse_write_command(R"({"kind":"read"})", err));
   CHECK_FALSE(parse_write_command(R"({"kind":"write","device":"d"})", err));
   CHECK_FALSE(parse_write_command("not json", err));
+}
+
+TEST_CASE("iot::poll::Engine a queued write goes before the next device read, not after the cycle") {
+  FakeBus bus;
+  PortSpec port = bus_of(3);
+  std::unique_ptr<Engine> engine;
+  bool sent = false;
+  // While unit 2 is being read, a write for ctrl1 arrives (as from stdin or an alarm linkage).
+  bus.on_request = [&](int unit) {
+    if (unit != 2 || sent) return;
+    sent = true;
+    std::string err;
+    engine->submit(*parse_write_command(R"({"kind":"write","device":"ctrl1","point":"ch1","value":7})", err));
+  };
+  char path[] = "/tmp/iot-poll-engine-XXXXXX";
+  const int fd = ::mkstemp(path);
+  {
+    iot::LineSink sink(fd);
+    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    EngineOptions eo;
+    eo.cycles = 2;
+    std::vector<PortSpec> ports{std::move(port)};
+    engine = std::make_unique<Engine>(std::move(ports), out, eo, [&](const iot::transport::Target&) {
+      return std::make_unique<FakeClient>(bus);
+    });
+    engine->run();
+    engine.reset();
+  }
+  ::close(fd);
+  ::unlink(path);
+  REQUIRE(bus.log.size() == 7); // 3 reads, the write, 3 reads
+  CHECK(bus.log[1].first == 2);
+  CHECK(bus.log[2].first == 1);
+  CHECK(bus.log[2].second[0] == 6); // the write, before unit 3's read
+  CHECK(bus.log[3].first == 3);
+  CHECK(bus.written[0] == 7);
+}
+
+TEST_CASE("iot::poll::Engine a broadcast write (unit 0) is reported as sent") {
+  FakeBus bus;
+  PortSpec port = bus_of(1);
+  port.devices[0].unit = 0;
+  char path[] = "/tmp/iot-poll-engine-XXXXXX";
+  const int fd = ::mkstemp(path);
+  {
+    iot::LineSink sink(fd);
+    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    EngineOptions eo;
+    eo.cycles = 1;
+    std::vector<PortSpec> ports{std::move(port)};
+    Engine engine(std::move(ports), out, eo,
+                  [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
+    std::string err;
+    engine.submit(*parse_write_command(R"({"kind":"write","device":"ctrl1","point":"ch1","value":5})", err));
+    engine.run();
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  std::string text(1 << 16, '\0');
+  text.resize(static_cast<std::size_t>(::read(fd, text.data(), text.size())));
+  ::close(fd);
+  ::unlink(path);
+  REQUIRE(bus.broadcasts.size() == 1);
+  CHECK(bus.broadcasts[0] == iot::modbus::encode_write_single_register(0, 5));
+  for (const auto& [unit, pdu] : bus.log)
+    CHECK(pdu[0] != 6); // not sent as a request waiting for an answer
+  CHECK(text.find(R"("unit":0,"device":"ctrl1","point":"ch1","addr":"hr:0","fc":6,"value":5,"raw":[5],"ok":true,)"
+                  R"("quality":"sent"})") != std::string::npos);
+}
+
+TEST_CASE("iot::poll::Engine devices behind a dead connection go offline with offline readings") {
+  FakeBus bus;
+  bus.down_after = 4; // two cycles of two devices, then the connection dies for good
+  auto lines = run_engine(bus, bus_of(2), 6);
+  CHECK(count(lines, R"("state":"disconnected")") == 1);
+  CHECK(count(lines, R"("device":"ctrl1","state":"offline","reason":")") == 1);
+  CHECK(count(lines, R"("device":"ctrl2","state":"offline","reason":")") == 1);
+  CHECK(count(lines, "cycles without a connection (connection refused)") >= 1);
+  for (const char* dev : {"ctrl1", "ctrl2"})
+    for (const char* pt : {"ch1", "ch2", "ch3", "ch4"})
+      CHECK(count(lines, fmt::format(R"("device":"{}","point":"{}",)", dev, pt) + "\"addr\":\"hr:" +
+                             std::to_string(pt[2] - '1') + R"(","value":null,"quality":"offline")") == 1);
+}
+
+TEST_CASE("iot::poll::Engine devices go offline when the connection cannot be opened at start") {
+  FakeBus bus;
+  bus.down_after = 0;
+  PortSpec port = bus_of(2);
+  port.timing.offline_after = 2;
+  auto lines = run_engine(bus, port, 3);
+  CHECK(count(lines, R"("device":"ctrl1","state":"offline","reason":"2 cycles without a connection)") == 1);
+  CHECK(count(lines, R"("device":"ctrl2","state":"offline")") == 1);
+  CHECK(count(lines, R"("quality":"offline")") == 8);
+  CHECK(count(lines, R"("quality":"ok")") == 0);
 }

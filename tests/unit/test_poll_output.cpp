@@ -9,6 +9,7 @@
 #include "iot/poll/output.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/record/line_reader.hpp"
+#include "iot/record/record.hpp"
 
 using namespace iot::poll;
 
@@ -160,4 +161,41 @@ TEST_CASE("iot::poll JSONL reading records are what JsonWriter writes, field for
     INFO("record " << i % records.size() << (i < records.size() ? " (first)" : " (again)"));
     CHECK(lines[i] == reference_json(records[i % records.size()]));
   }
+}
+
+TEST_CASE("iot::poll write records: the value is formatted by the writer, one line of JSON") {
+  char path[] = "/tmp/iot-poll-output-XXXXXX";
+  const int fd = ::mkstemp(path);
+  {
+    iot::LineSink sink(fd);
+    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    WriteRecord one;
+    one.device = "unit1";
+    one.requested = {16.0}; // as `iot-poll write hr:0=0x10` read it
+    out.write(one);
+    WriteRecord text;
+    text.device = "unit1";
+    text.requested = {std::string("line 1\nline \"2\"")};
+    out.write(text);
+    WriteRecord list;
+    list.device = "unit1";
+    list.requested = {1.5, true, std::string("x")};
+    list.requested_list = true;
+    out.write(list);
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  std::vector<std::string> lines;
+  iot::LineReader reader(fd);
+  std::string_view line;
+  while (reader.next(line))
+    lines.emplace_back(line);
+  ::close(fd);
+  ::unlink(path);
+  REQUIRE(lines.size() == 3);
+  iot::RecordParser parser;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    CHECK_NOTHROW(parser.parse_copy(lines[i], i + 1));
+  CHECK(lines[0].find(R"("value":16,)") != std::string::npos);
+  CHECK(lines[1].find(R"("value":"line 1\nline \"2\"",)") != std::string::npos);
+  CHECK(lines[2].find(R"("value":[1.5,true,"x"],)") != std::string::npos);
 }

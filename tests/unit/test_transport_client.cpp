@@ -138,3 +138,131 @@ TEST_CASE("iot::transport::Client reports a closed connection") {
   CHECK(client->is_open());
   CHECK_THROWS(make_client(parse_target("tcp://127.0.0.1:1"))->open());
 }
+
+namespace {
+
+// A one-connection peer that answers each request after its own delay, one at a
+// time in order (as a device on a bus does): `answer` gives the bytes and the delay.
+class SlowPeer {
+public:
+  using Answer = std::function<std::pair<std::vector<std::uint8_t>, std::chrono::milliseconds>(
+      const std::vector<std::uint8_t>& request, int n)>;
+  explicit SlowPeer(Answer answer) : m_answer(std::move(answer)) {
+    m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(m_listen, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&a), &len);
+    m_port = ntohs(a.sin_port);
+    ::listen(m_listen, 1);
+    m_thread = std::thread([this] {
+      const int fd = ::accept(m_listen, nullptr, nullptr);
+      std::vector<std::uint8_t> in;
+      std::uint8_t buf[512];
+      for (int n = 0;;) {
+        const ssize_t r = ::read(fd, buf, sizeof buf);
+        if (r <= 0) break;
+        in.insert(in.end(), buf, buf + r);
+        // RTU requests of FC 01-06 are 8 bytes.
+        while (in.size() >= 8) {
+          std::vector<std::uint8_t> req(in.begin(), in.begin() + 8);
+          in.erase(in.begin(), in.begin() + 8);
+          auto [out, delay] = m_answer(req, n++);
+          std::this_thread::sleep_for(delay);
+          if (!out.empty()) [[maybe_unused]]
+            auto w = ::write(fd, out.data(), out.size());
+        }
+      }
+      ::close(fd);
+    });
+  }
+  ~SlowPeer() {
+    ::shutdown(m_listen, SHUT_RDWR);
+    ::close(m_listen);
+    m_thread.join();
+  }
+  std::uint16_t port() const { return m_port; }
+
+private:
+  Answer m_answer;
+  int m_listen = -1;
+  std::uint16_t m_port = 0;
+  std::thread m_thread;
+};
+
+std::vector<std::uint8_t> rtu_registers(std::uint8_t unit, std::vector<std::uint16_t> words) {
+  return iot::modbus::wrap_rtu(unit, iot::modbus::encode_read_registers_response(3, words));
+}
+
+} // namespace
+
+TEST_CASE("iot::transport::Client RTU: a late answer is not taken for the next request of the same length") {
+  // The answer to hr:0 comes 150 ms late (timeout 100 ms); hr:100 is answered at once.
+  SlowPeer peer([](const std::vector<std::uint8_t>& req, int) {
+    const auto addr = static_cast<std::uint16_t>(req[2] << 8 | req[3]);
+    if (addr == 0) return std::make_pair(rtu_registers(1, {111}), std::chrono::milliseconds(150));
+    return std::make_pair(rtu_registers(1, {222}), std::chrono::milliseconds(0));
+  });
+  auto client = make_client(parse_target("rtu+tcp://127.0.0.1:" + std::to_string(peer.port())));
+  client->open();
+  const auto slow = iot::modbus::encode_read_request(3, 0, 1);
+  const auto fast = iot::modbus::encode_read_request(3, 100, 1);
+  for (int round = 0; round < 3; ++round) {
+    Reply r = client->transact(1, slow, 100ms);
+    CHECK(r.status == ReplyStatus::timeout);
+    r = client->transact(1, fast, 100ms);
+    REQUIRE(r.status == ReplyStatus::ok);
+    CHECK(r.pdu == iot::modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{222}));
+    CHECK(r.late == 1); // the answer to hr:0, discarded
+  }
+}
+
+TEST_CASE("iot::transport::Client RTU: answers that do not fit the request are discarded and counted") {
+  // A read of 2 registers: first an answer with 1 register (another request's), then
+  // the right one. A write of hr:5: first an echo of hr:6, then the right echo.
+  ScriptedPeer peer([](const std::vector<std::uint8_t>& req, int) {
+    std::vector<std::uint8_t> out;
+    if (req[1] == 3) {
+      out = rtu_registers(1, {9});
+      auto good = rtu_registers(1, k_words);
+      out.insert(out.end(), good.begin(), good.end());
+    } else {
+      out = iot::modbus::wrap_rtu(1, iot::modbus::encode_write_single_register(6, 42));
+      auto good = iot::modbus::wrap_rtu(1, iot::modbus::encode_write_single_register(5, 42));
+      out.insert(out.end(), good.begin(), good.end());
+    }
+    return out;
+  });
+  auto client = make_client(parse_target("rtu+tcp://127.0.0.1:" + std::to_string(peer.port())));
+  client->open();
+  Reply r = client->transact(1, k_read, 300ms);
+  REQUIRE(r.status == ReplyStatus::ok);
+  CHECK(r.pdu == iot::modbus::encode_read_registers_response(3, k_words));
+  CHECK(r.mismatched == 1);
+  r = client->transact(1, iot::modbus::encode_write_single_register(5, 42), 300ms);
+  REQUIRE(r.status == ReplyStatus::ok);
+  CHECK(r.pdu == iot::modbus::encode_write_single_register(5, 42));
+  CHECK(r.mismatched == 1);
+}
+
+TEST_CASE("iot::transport::Client TCP counts the answer of a timed-out transaction as late") {
+  ScriptedPeer peer([](const std::vector<std::uint8_t>& req, int n) {
+    const std::uint16_t tid = static_cast<std::uint16_t>(req[0] << 8 | req[1]);
+    if (n == 0) return std::vector<std::uint8_t>{}; // no answer in time
+    auto out = iot::modbus::wrap_tcp(static_cast<std::uint16_t>(tid - 1), 1,
+                                     iot::modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{9, 9}));
+    auto good = iot::modbus::wrap_tcp(tid, 1, iot::modbus::encode_read_registers_response(3, k_words));
+    out.insert(out.end(), good.begin(), good.end());
+    return out;
+  });
+  auto client = make_client(parse_target("tcp://127.0.0.1:" + std::to_string(peer.port())));
+  client->open();
+  CHECK(client->transact(1, k_read, 50ms).status == ReplyStatus::timeout);
+  Reply r = client->transact(1, k_read, 300ms);
+  REQUIRE(r.status == ReplyStatus::ok);
+  CHECK(r.pdu == iot::modbus::encode_read_registers_response(3, k_words));
+  CHECK(r.late == 1);
+  CHECK(r.mismatched == 0);
+}

@@ -130,6 +130,20 @@ TEST_CASE("iot::transport::SerialLine open errors") {
   std::remove(name);
 }
 
+TEST_CASE("iot::transport::SerialLine opens a line exclusively") {
+  Pty pty = open_pty_pair();
+  SerialLine first = SerialLine::open(pty.slave_path(), {});
+  // A second master on the same line, in this process or another, is refused.
+  CHECK_THROWS_WITH(SerialLine::open(pty.slave_path(), {}), Catch::Contains("in use by another process"));
+  // A passive listener (iot-decode sniff) takes no lock.
+  CHECK_NOTHROW(SerialLine::open(pty.slave_path(), {}, SerialLine::Access::read_only));
+  // Closed, the line can be opened again (the exclusive tty mode is cleared although
+  // the pty's other end keeps the slave open).
+  first.close();
+  SerialLine again = SerialLine::open(pty.slave_path(), {});
+  CHECK(again.is_open());
+}
+
 TEST_CASE("iot::transport::list_ports") {
   // Enumeration must work even on a machine without serial hardware.
   const auto ports = list_ports();

@@ -95,6 +95,16 @@ std::string_view toml_type_name(const toml::node& n) {
 }
 
 
+// Whether two targets name the same serial device: the same path, or paths that
+// resolve to the same file (/dev/serial/by-id/... links to /dev/ttyUSB0).
+bool same_serial_device(const transport::Target& a, const transport::Target& b) {
+  if (!a.is_serial() || !b.is_serial() || a.pty || b.pty || a.device.empty() || b.device.empty()) return false;
+  if (a.device == b.device) return true;
+  std::error_code ea, eb;
+  const fs::path ca = fs::weakly_canonical(a.device, ea), cb = fs::weakly_canonical(b.device, eb);
+  return !ea && !eb && ca == cb;
+}
+
 // ---------------------------------------------------------------------------
 // Reading one TOML table with type checks and the unknown-key rule.
 
@@ -1346,6 +1356,11 @@ Site parse(std::string_view text, const fs::path& path) {
       if (other.name == port.name)
         r.fail_at(r.has("name") ? "name" : "url",
                   fmt::format("port name '{}' is used twice (first at {})", port.name, other.pos.str()));
+    // One serial line, one master: two ports on one device would garble each other's frames.
+    for (const auto& other : site.ports)
+      if (same_serial_device(other.target, port.target))
+        r.fail_at("url", fmt::format("serial device {} is already used by port '{}' (at {})", port.target.device,
+                                     other.name, other.pos.str()));
     port.settings = defaults;
     read_settings(r, port.settings);
     // RTS: the url's rts= wins; else the port's (or [defaults]') rts setting.

@@ -259,8 +259,10 @@ ExitCode run_write(const WriteOptions& o) {
         else
           throw usage_error(fmt::format("'{}': a coil takes 1/0, true/false or on/off", t));
       }
-      for (bool b : bits)
+      for (bool b : bits) {
         rec.values.push_back(b);
+        rec.requested.emplace_back(b);
+      }
       pdu = bits.size() == 1 && !o.multi ? write_single_coil(ref.addr, bits[0]) : write_multiple_coils(ref.addr, bits);
     } else if (ref.table == values::Table::holding_register) {
       std::vector<std::uint16_t> words;
@@ -274,7 +276,10 @@ ExitCode run_write(const WriteOptions& o) {
           if (t.empty() || end == nullptr || *end != '\0') throw usage_error(fmt::format("'{}' is not a number", t));
           v = d;
         }
-        auto w = values::encode(v, format);
+        rec.requested.push_back(v); // the record shows the number read (0x10 as 16), not the text
+        values::Format f = format;
+        if (f.type == values::ValueType::string) f.length = static_cast<std::uint16_t>(t.size()); // all of it
+        auto w = values::encode(v, f);
         words.insert(words.end(), w.begin(), w.end());
       }
       rec.values = words;
@@ -285,10 +290,17 @@ ExitCode run_write(const WriteOptions& o) {
       throw usage_error(fmt::format("{}: only coils and holding registers can be written", values::to_string(ref)));
     }
     rec.fc = pdu[0];
-    rec.value_json = texts.size() == 1
-                         ? (format.type == values::ValueType::string ? fmt::format("\"{}\"", texts[0]) : texts[0])
-                         : "[" + a.substr(eq + 1) + "]";
-    if (format.type == values::ValueType::string && texts.size() != 1) rec.value_json.clear();
+    rec.requested_list = rec.requested.size() != 1;
+    if (unit == 0) {
+      // Modbus over Serial Line V1.02 §2.1: a broadcast is answered by no one.
+      client->send_only(unit, pdu);
+      rec.ts = now();
+      rec.ok = true;
+      rec.quality = "sent";
+      out.write(rec);
+      if (stop_requested()) break;
+      continue;
+    }
     transport::Reply reply;
     for (std::uint32_t attempt = 0; attempt <= o.retries; ++attempt) {
       reply = client->transact(unit, pdu, timeout);
@@ -452,7 +464,7 @@ void stdin_loop(Engine& engine, Output& out, bool allow_write) {
       if (cmd) {
         rec.device = cmd->device;
         rec.point = cmd->point;
-        rec.value_json = cmd->value_json;
+        rec.requested = {cmd->value};
       }
       out.write(rec);
       continue;

@@ -152,13 +152,19 @@ private:
     try {
       m_client->open();
       m_backoff = milliseconds(100);
-      if (m_was_disconnected) port_status("connected", m_client->describe());
+      if (m_was_disconnected) {
+        port_status("connected", m_client->describe());
+        // Devices that went offline with the connection are asked again at once.
+        for (DeviceState& dev : m_devices)
+          if (dev.link == DeviceState::Link::offline) dev.next_probe = SteadyClock::now();
+      }
       m_was_disconnected = false;
       return true;
     } catch (const Error& e) {
       if (m_options.fail_on_connect) throw;
       if (!m_was_disconnected) port_status("disconnected", e.what());
       m_was_disconnected = true;
+      m_connect_error = e.what();
       log::debug("{}: {}; retrying in {} ms", m_spec.name, e.what(), m_backoff.count() / 1000);
       wait_for(SteadyClock::now() + m_backoff);
       m_backoff = std::min<Micros>(m_backoff * 2, std::max<Micros>(m_spec.timing.reconnect, milliseconds(100)));
@@ -170,6 +176,19 @@ private:
     m_client->close();
     port_status("disconnected", why);
     m_was_disconnected = true;
+  }
+
+  // A cycle without a connection (it could not be reopened): for every device a
+  // request without answer, so the devices behind a dead gateway go offline (with
+  // offline readings) after offline_after such cycles instead of keeping their last
+  // values on the dashboards.
+  void cycle_without_connection() {
+    for (DeviceState& dev : m_devices) {
+      if (dev.link == DeviceState::Link::offline) continue;
+      dev.misses++;
+      if (dev.misses >= m_spec.timing.offline_after)
+        set_offline(dev, fmt::format("{} cycles without a connection ({})", dev.misses, m_connect_error));
+    }
   }
 
   // Records are buffered (one write(2) for many lines when stdout is not a terminal)
@@ -200,6 +219,8 @@ private:
       flush_before_request(likely_slow || attempt > 0);
       reply = m_client->transact(unit, pdu, m_spec.timing.timeout);
       m_stats.busy += reply.latency;
+      m_stats.late += reply.late;
+      m_stats.mismatch += reply.mismatched;
       switch (reply.status) {
       case transport::ReplyStatus::ok:
         m_stats.answers++;
@@ -336,12 +357,12 @@ private:
     }
   }
 
-  void set_offline(DeviceState& dev, const std::string& why) {
+  // `reason`: for the status record.
+  void set_offline(DeviceState& dev, std::string reason) {
     dev.link = DeviceState::Link::offline;
     ++m_offline;
     dev.next_probe = SteadyClock::now() + m_spec.timing.reconnect;
-    m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "offline",
-                              fmt::format("{} requests without answer ({})", dev.misses, why)});
+    m_out.status(StatusRecord{now(), m_spec.name, dev.spec->unit, dev.spec->name, "offline", std::move(reason)});
     const TimePoint ts = now();
     m_read_time = steady_us();
     Output::Batch out(m_out);
@@ -359,10 +380,16 @@ private:
       const PlannedRead& read = dev.plan[i];
       const Bytes& pdu = dev.requests[i];
       if (stop_requested()) return true;
+      run_writes(); // queued writes go before the next read
+      if (!m_client->is_open()) return false;
       transport::Reply reply = request(dev.spec->unit, pdu, dev.misses > 0);
       if (reply.status == transport::ReplyStatus::stopped) return true;
       if (reply.status == transport::ReplyStatus::io) {
         lost_connection(reply.error.empty() ? "connection lost" : reply.error);
+        // A request without answer for this device: a gateway that drops every
+        // connection at the first request takes its devices offline too.
+        if (dev.link != DeviceState::Link::offline && ++dev.misses >= m_spec.timing.offline_after)
+          set_offline(dev, fmt::format("{} requests without answer ({})", dev.misses, reply.error));
         return false;
       }
       if (reply.status == transport::ReplyStatus::ok) {
@@ -384,7 +411,8 @@ private:
           return true;
         }
         if (dev.misses >= m_spec.timing.offline_after) {
-          set_offline(dev, reply.error); // its readings say offline rather than timeout
+          // its readings say offline rather than timeout
+          set_offline(dev, fmt::format("{} requests without answer ({})", dev.misses, reply.error));
           return true;
         }
         emit_failed(dev, read, quality_of(reply.status), reply.error);
@@ -416,9 +444,10 @@ private:
     [[maybe_unused]] auto n = ::read(m_wake_fd, &v, sizeof v);
   }
 
+  // The write queue's one consumer: sends what is queued, in order. Called before
+  // every read request; without a write queued this costs one atomic load and no lock.
+  // A write queued just after the check goes before the request after (or wakes the wait).
   void run_writes() {
-    // Checked once per cycle: without a write queued this costs no lock. A write
-    // queued just after the check runs in the next cycle (or wakes the wait).
     if (!m_has_writes.load(std::memory_order_acquire)) return;
     for (;;) {
       WriteCommand cmd;
@@ -440,7 +469,7 @@ private:
     rec.port = m_spec.name;
     rec.device = cmd.device;
     rec.point = cmd.point;
-    rec.value_json = cmd.value_json;
+    rec.requested = {cmd.value};
     rec.cause = cmd.cause;
     const DeviceState* dev = nullptr;
     for (const auto& d : m_devices)
@@ -468,7 +497,24 @@ private:
       return fail("error", e.what());
     }
     rec.fc = pdu[0];
-    if (!ensure_open()) return fail("error", "not connected");
+    // While the connection is down a write fails at once rather than going out late.
+    if (!m_client->is_open()) return fail("error", "not connected");
+    if (rec.unit == 0) {
+      // Modbus over Serial Line V1.02 §2.1: a broadcast is executed by every slave
+      // and answered by none; waiting for an answer would only report a timeout.
+      m_stats.requests++;
+      try {
+        m_client->send_only(0, pdu);
+      } catch (const Error& e) {
+        lost_connection(e.what());
+        return fail("error", e.what());
+      }
+      rec.ts = now();
+      rec.ok = true;
+      rec.quality = "sent";
+      m_out.write(rec);
+      return;
+    }
     transport::Reply reply = request(rec.unit, pdu);
     if (reply.status == transport::ReplyStatus::io) lost_connection(reply.error);
     rec.ts = now();
@@ -524,6 +570,9 @@ private:
       next_start.reset();
       if (!ensure_open()) {
         ++cycles; // a cycle without a connection still counts for --count
+        cycle_without_connection();
+        run_writes(); // answered "not connected" at once
+        m_out.flush(); // the status records and offline readings go out now, not with the next reading
         continue;
       }
       run_writes();
@@ -582,6 +631,7 @@ private:
   SteadyClock::time_point m_request_start{}; // when the last request was sent (about)
   Micros m_read_time{0}; // steady time of the readings being emitted (alarm delays, storage periods)
   bool m_was_disconnected = false;
+  std::string m_connect_error; // why the connection could not be opened, last time
   int m_wake_fd = -1;
   std::mutex m_queue_mutex;
   std::deque<WriteCommand> m_writes;
@@ -641,7 +691,7 @@ void Engine::submit(WriteCommand command) {
   rec.ts = now();
   rec.device = command.device;
   rec.point = command.point;
-  rec.value_json = command.value_json;
+  rec.requested = {command.value};
   rec.quality = "error";
   rec.error = "no such device";
   m_out.write(rec);
@@ -677,7 +727,6 @@ std::optional<WriteCommand> parse_write_command(std::string_view line, std::stri
     WriteCommand cmd;
     cmd.device = std::string(*device);
     cmd.point = std::string(*point);
-    cmd.value_json = simdjson::minify(v);
     switch (v.type()) {
     case simdjson::dom::element_type::BOOL: cmd.value = bool(v.get_bool()); break;
     case simdjson::dom::element_type::INT64: cmd.value = std::int64_t(v.get_int64()); break;

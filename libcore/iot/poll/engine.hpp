@@ -2,13 +2,18 @@
 // The polling engine: one worker thread per port (a bus carries one transaction
 // at a time), ports in parallel.
 //
-// A worker's cycle: queued writes first (the seed's 优先执行命令), then every
-// online device's planned reads in turn, then one request to each offline device
-// whose reconnect time has come (a re-probe), then a wait for the next cycle. A device
-// that leaves `offline_after` requests in a row unanswered is marked offline and
-// skipped, so silent devices do not slow the healthy ones; any answer (even an
-// exception) brings it back. A lost connection is reopened with a growing
-// backoff (100 ms doubling up to the reconnect interval) while other ports go on.
+// A worker's cycle: every online device's planned reads in turn, then one request
+// to each offline device whose reconnect time has come (a re-probe), then a wait for
+// the next cycle. Queued writes (Engine::submit: stdin commands, alarm linkage) go
+// out before the next read request, never later (the seed's 优先执行命令), and at
+// once while the worker waits. A device that leaves `offline_after` requests in a
+// row unanswered is marked offline and skipped, so silent devices do not slow the
+// healthy ones; any answer (even an exception) brings it back. A lost connection is
+// reopened with a growing backoff (100 ms doubling up to the reconnect interval)
+// while other ports go on; each failed attempt counts as a failed cycle for every
+// device on the port, so after `offline_after` of them they are marked offline too
+// (with offline readings), also when the connection cannot be opened at start.
+// A write to unit 0 is a broadcast: sent, and reported as such, without waiting.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -28,9 +33,8 @@ namespace iot::poll {
 struct WriteCommand {
   std::string device;
   std::string point;
-  values::Value value;    // engineering value
-  std::string value_json; // as it was given, for the answer record
-  std::string cause;      // why, for the answer record ("link:NAME"); empty for stdin commands
+  values::Value value; // engineering value (the write record formats it; the text it came in is not kept)
+  std::string cause;   // why, for the answer record ("link:NAME"); empty for stdin commands
 };
 
 struct EngineOptions {
@@ -55,7 +59,9 @@ public:
   // first connect error with fail_on_connect.
   void run();
 
-  // Queues a write for the port owning the device; answers with a write record.
+  // The one entry point for writes while polling: queues the write on the port that
+  // owns the device; its worker sends it before its next read request (or at once
+  // when idle) and answers with a write record. Thread-safe.
   void submit(WriteCommand command);
 
   // Worst result seen (ok, timeout, protocol, device_exception), for ad-hoc exit statuses.

@@ -75,11 +75,10 @@ void Linkage::issue(const config::Link& link, const config::LinkAction& a, const
   cmd.device = a.device;
   cmd.point = a.point;
   cmd.value = v;
-  cmd.value_json = json_of(v);
   cmd.cause = fmt::format("link:{}{}", link.name, release ? ":release" : "");
   if (!m_allow_write) {
     log::warn("link '{}' ({}): not writing {}.{} = {}: linked writes need --allow-write", link.name, link.pos.str(),
-              a.device, a.point, cmd.value_json);
+              a.device, a.point, json_of(v));
     return;
   }
   m_submit(std::move(cmd));

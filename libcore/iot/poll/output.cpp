@@ -10,6 +10,8 @@
 #include <cstring>
 #include <map>
 
+#include "iot/values/value_json.hpp"
+
 namespace iot::poll {
 
 std::optional<OutputFormat> parse_output_format(std::string_view text) {
@@ -51,12 +53,36 @@ void write_stats_json(JsonWriter& w, const StatsRecord& r) {
   w.field("crc_errors", static_cast<unsigned long long>(s.crc_errors));
   w.field("exceptions", static_cast<unsigned long long>(s.exceptions));
   w.field("errors", static_cast<unsigned long long>(s.errors));
+  w.field("late", static_cast<unsigned long long>(s.late));
+  w.field("mismatch", static_cast<unsigned long long>(s.mismatch));
   w.field("latency_mean_ms", std::round(s.latency.mean_ms() * 1000) / 1000);
   w.field("latency_p99_ms", std::round(s.latency.quantile_ms(0.99) * 1000) / 1000);
   const auto wall = std::chrono::microseconds(static_cast<long long>(r.wall_s * 1e6));
   w.field("bus_utilization", std::round(s.bus_utilization(wall) * 10000) / 10000);
   w.field("duration_s", std::round(r.wall_s * 1000) / 1000);
   w.end_object();
+}
+
+void write_requested(JsonWriter& w, const WriteRecord& r) {
+  w.key("value");
+  if (r.requested_list) w.begin_array();
+  for (const auto& v : r.requested)
+    values::write_json(w, v);
+  if (r.requested_list) w.end_array();
+}
+
+// The requested value as JSON text, for the csv and table renderers.
+std::string requested_text(const WriteRecord& r) {
+  if (r.requested.empty()) return {};
+  std::string out;
+  {
+    JsonWriter w(out);
+    w.begin_object();
+    write_requested(w, r);
+    w.end_object();
+  }
+  // {"value":...}
+  return out.substr(9, out.size() - 10);
 }
 
 void write_write_json(JsonWriter& w, const WriteRecord& r) {
@@ -67,10 +93,7 @@ void write_write_json(JsonWriter& w, const WriteRecord& r) {
   if (!r.point.empty()) w.field("point", r.point);
   if (!r.addr.empty()) w.field("addr", r.addr);
   if (r.fc != 0) w.field("fc", static_cast<int>(r.fc));
-  if (!r.value_json.empty()) {
-    w.key("value");
-    w.raw(r.value_json);
-  }
+  if (!r.requested.empty()) write_requested(w, r);
   if (!r.values.empty()) {
     w.key("raw");
     w.begin_array();
@@ -87,7 +110,7 @@ void write_write_json(JsonWriter& w, const WriteRecord& r) {
     w.end_object();
   }
   if (!r.error.empty()) w.field("error", r.error);
-  if (r.ok) w.field("latency_ms", std::round(r.latency_ms * 1000) / 1000);
+  if (r.ok && r.quality == "ok") w.field("latency_ms", std::round(r.latency_ms * 1000) / 1000); // answered
   if (!r.cause.empty()) w.field("cause", r.cause);
   w.end_object();
 }
@@ -290,15 +313,16 @@ public:
         fmt::format("{} limit {}", alarm_state_name(r.event.state), r.event.limit));
   }
   void write(const WriteRecord& r) override {
-    row(r.ts, "write", r.port, std::to_string(r.unit), r.device, r.point, r.addr, r.value_json, "", r.quality, "",
+    row(r.ts, "write", r.port, std::to_string(r.unit), r.device, r.point, r.addr, requested_text(r), "", r.quality, "",
         r.cause.empty() ? r.error : r.error.empty() ? r.cause : r.error + " (" + r.cause + ")");
   }
   void stats(const StatsRecord& r) override {
     const PortStats& s = *r.stats;
     row(r.ts, "stats", r.port, "", "", "", "", "", "", "", "",
-        fmt::format("requests={} answers={} timeouts={} crc_errors={} exceptions={} latency_mean_ms={:.3f} "
-                    "latency_p99_ms={:.3f} bus_utilization={:.4f}",
-                    s.requests, s.answers, s.timeouts, s.crc_errors, s.exceptions, s.latency.mean_ms(),
+        fmt::format("requests={} answers={} timeouts={} crc_errors={} exceptions={} late={} mismatch={} "
+                    "latency_mean_ms={:.3f} latency_p99_ms={:.3f} bus_utilization={:.4f}",
+                    s.requests, s.answers, s.timeouts, s.crc_errors, s.exceptions, s.late, s.mismatch,
+                    s.latency.mean_ms(),
                     s.latency.quantile_ms(0.99),
                     s.bus_utilization(std::chrono::microseconds(static_cast<long long>(r.wall_s * 1e6)))));
   }
@@ -347,7 +371,7 @@ public:
     m_dirty = true;
   }
   void write(const WriteRecord& r) override {
-    m_last_alarm = fmt::format("write {}.{} = {}: {}{}", r.device, r.point, r.value_json, r.ok ? "ok" : r.error,
+    m_last_alarm = fmt::format("write {}.{} = {}: {}{}", r.device, r.point, requested_text(r), r.ok ? r.quality : r.error,
                                r.cause.empty() ? "" : " (" + r.cause + ")");
   }
   void stats(const StatsRecord& r) override {

@@ -69,10 +69,13 @@ struct WriteRecord {
   std::string port, device, point, addr;
   std::uint8_t unit = 0;
   std::uint8_t fc = 0;
-  std::string value_json;            // the value as requested, as JSON text
+  // The value as requested, formatted by the record writer (never the user's text):
+  // one value, or with requested_list several written in a row (a JSON array).
+  std::vector<values::Value> requested;
+  bool requested_list = false;
   std::vector<std::uint16_t> values; // words or bits written
   bool ok = false;
-  std::string quality = "ok"; // as for readings
+  std::string quality = "ok"; // as for readings, or "sent" for a broadcast (unit 0: no answer comes)
   std::string error;
   std::optional<std::uint8_t> exception;
   double latency_ms = 0;

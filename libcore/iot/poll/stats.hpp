@@ -32,6 +32,9 @@ struct PortStats {
   std::uint64_t crc_errors = 0;
   std::uint64_t exceptions = 0;
   std::uint64_t errors = 0;          // malformed answers, io errors
+  std::uint64_t late = 0;            // answers to earlier, timed-out requests, discarded
+  std::uint64_t mismatch = 0;        // answers that did not fit their request (unit, function, byte count,
+                                     // echoed address, transaction id), discarded
   LatencyHistogram latency;          // of answers
   std::chrono::microseconds busy{0}; // time spent in transactions
 

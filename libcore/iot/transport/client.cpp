@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include "iot/core/error.hpp"
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/crc.hpp"
+#include "iot/transport/answer.hpp"
 #include "iot/transport/serial.hpp"
 
 namespace iot::transport {
@@ -178,6 +180,7 @@ public:
   void send_only(std::uint8_t unit, std::span<const std::uint8_t> pdu) override {
     build_adu(unit, pdu);
     send_adu();
+    m_unclean = true; // a peer that answers anyway leaves its answer behind
   }
 
   Reply transact(std::uint8_t unit, std::span<const std::uint8_t> pdu, microseconds timeout) override {
@@ -187,10 +190,20 @@ public:
       reply.error = "not connected";
       return reply;
     }
-    // Whatever is waiting now is an answer to an earlier request: flush it. Only a
-    // transaction that did not end with its answer can leave one behind, so a clean
-    // line costs no extra system call.
-    if (m_unclean) reply.stale += flush_input();
+    m_expect_unit = unit;
+    m_request = {};
+    m_crc_failed = false;
+    m_mismatch.clear();
+    // Whatever is waiting now answers an earlier request: read and discard it (counting
+    // the late answers in it). On TCP only a transaction that did not end with its
+    // answer can leave one behind (the transaction id tells them apart anyway), so a
+    // clean connection costs no extra system call; serial framing has no id, so the
+    // line is drained before every request, and a request that a late answer could be
+    // taken for first waits for that answer (or for the line to stay quiet).
+    if (m_framing != Framing::mbap || m_unclean) {
+      const auto until = m_framing == Framing::mbap ? SteadyClock::now() : ambiguous_until(unit, pdu);
+      if (!drain(reply, unit, pdu, until)) return reply;
+    }
     m_buf.clear();
     m_unclean = true;
     build_adu(unit, pdu);
@@ -204,14 +217,12 @@ public:
       return reply;
     }
     const auto deadline = t0 + timeout;
-    m_expect_unit = unit;
-    m_expect_fc = pdu.empty() ? 0 : pdu[0];
-    m_crc_failed = false;
-    m_mismatch.clear();
+    m_request = pdu;
     for (;;) {
       if (try_extract(reply)) {
         m_unclean = !m_buf.empty();
         reply.latency = std::chrono::duration_cast<microseconds>(SteadyClock::now() - t0);
+        m_request = {};
         return reply;
       }
       // With a bad CRC seen and nothing better in the buffer, a short quiet time ends the wait.
@@ -255,11 +266,20 @@ public:
         reply.status = ReplyStatus::timeout;
         reply.error = fmt::format("no answer within {} ms", timeout.count() / 1000);
       }
+      // Its answer may still come: recognise it as late for a while (k_late_window).
+      remember_unanswered(unit, pdu, deadline + std::max<microseconds>(timeout, k_late_window));
+      m_request = {};
       return reply;
     }
   }
 
 private:
+  // How long after its deadline the answer of an unanswered request is still looked
+  // for (at least one timeout): a device or gateway that is slow now and then, or
+  // busy with the requests before, answers late by more than a timeout; a request
+  // that its answer could be taken for waits at most this long (see drain()).
+  static constexpr microseconds k_late_window = std::chrono::seconds(1);
+
   microseconds quiet_time() const {
     if (m_target.is_serial()) {
       const auto t35 = m_target.serial.baud > 19200 ? 1750 : static_cast<long>(38500000.0 / m_target.serial.baud);
@@ -286,15 +306,134 @@ private:
     if (m_options.tap != nullptr) m_options.tap->sent(m_out);
   }
 
-  std::size_t flush_input() {
-    std::size_t n = 0;
-    std::uint8_t tmp[512];
-    for (;;) {
-      const ssize_t r = m_datagram ? ::recv(m_fd, tmp, sizeof tmp, MSG_DONTWAIT) : ::read(m_fd, tmp, sizeof tmp);
-      if (r <= 0) break;
-      n += static_cast<std::size_t>(r);
+  // A request that ended without its answer; the answer may still come, late.
+  struct Unanswered {
+    bool active = false;
+    std::uint8_t unit = 0;
+    std::uint16_t tid = 0;
+    std::uint8_t size = 0;
+    std::array<std::uint8_t, 253> pdu{}; // [AP] §4.1: a PDU is at most 253 bytes
+    SteadyClock::time_point until{};     // its answer is looked for until then
+    std::span<const std::uint8_t> request() const { return {pdu.data(), size}; }
+  };
+
+  void remember_unanswered(std::uint8_t unit, std::span<const std::uint8_t> pdu, SteadyClock::time_point until) {
+    if (pdu.empty() || pdu.size() > 253) return;
+    Unanswered* slot = &m_unanswered[0];
+    for (auto& u : m_unanswered) {
+      if (!u.active) {
+        slot = &u;
+        break;
+      }
+      if (u.until < slot->until) slot = &u; // all in use: the one that expires first
     }
-    return n;
+    slot->active = true;
+    slot->unit = unit;
+    slot->tid = m_tid;
+    slot->size = static_cast<std::uint8_t>(pdu.size());
+    std::copy(pdu.begin(), pdu.end(), slot->pdu.begin());
+    slot->until = until;
+    m_has_unanswered = true;
+  }
+
+  // The unanswered request that an answer (unit, MBAP tid, PDU) belongs to, if any.
+  Unanswered* unanswered_for(std::uint8_t unit, std::uint16_t tid, std::span<const std::uint8_t> pdu) {
+    if (!m_has_unanswered) return nullptr;
+    const auto now = SteadyClock::now();
+    for (auto& u : m_unanswered) {
+      if (!u.active || u.unit != unit || now > u.until) continue;
+      if (m_framing == Framing::mbap && u.tid != tid) continue;
+      if (match_answer(u.request(), pdu) != AnswerMatch::mismatch) return &u;
+    }
+    return nullptr;
+  }
+
+  // Serial framing: until when a request must wait so that the late answer of an
+  // earlier request cannot be taken for its own. That is the case for an unanswered
+  // request to the same unit with the same function but another PDU (its answer
+  // could have the same length, and exception answers look alike); the answer to an
+  // identical request says the same thing, and another unit's is told by its address.
+  SteadyClock::time_point ambiguous_until(std::uint8_t unit, std::span<const std::uint8_t> pdu) {
+    auto until = SteadyClock::now();
+    if (!m_has_unanswered || pdu.empty()) return until;
+    bool any = false;
+    for (auto& u : m_unanswered) {
+      if (!u.active) continue;
+      if (u.until < until) {
+        u.active = false; // expired
+        continue;
+      }
+      any = true;
+      const auto req = u.request();
+      if (u.unit == unit && req[0] == pdu[0] && !std::equal(req.begin(), req.end(), pdu.begin(), pdu.end()))
+        until = std::max(until, u.until);
+    }
+    m_has_unanswered = any;
+    return until;
+  }
+
+  // Reads and discards what is waiting, counting the late answers in it, and goes on
+  // reading until `until` while a request like this one (see ambiguous_until) still
+  // has its answer outstanding. False when stopped (reply says so).
+  bool drain(Reply& reply, std::uint8_t unit, std::span<const std::uint8_t> pdu, SteadyClock::time_point until) {
+    m_buf.clear();
+    for (bool closed = false; !closed;) {
+      std::uint8_t tmp[512];
+      for (;;) {
+        const ssize_t r = m_datagram ? ::recv(m_fd, tmp, sizeof tmp, MSG_DONTWAIT) : ::read(m_fd, tmp, sizeof tmp);
+        // 0 from a socket: the peer closed (the request will find out); from a tty in
+        // raw mode (VMIN 0): nothing there.
+        closed = r == 0 && !m_datagram && !m_serial.is_open();
+        if (r <= 0) break;
+        m_buf.insert(m_buf.end(), tmp, tmp + r);
+      }
+      if (!m_buf.empty()) {
+        try_extract(reply); // with no current request every whole answer is late or foreign
+        if (m_framing == Framing::mbap) break;
+        until = std::min(until, ambiguous_until(unit, pdu));
+      }
+      if (closed || SteadyClock::now() >= until) break;
+      int w = 0;
+      try {
+        w = wait_readable(m_fd, m_options.interrupt_fd, until);
+      } catch (const Error&) {
+        break; // the request will report the error
+      }
+      if (w == -1) {
+        reply.status = ReplyStatus::stopped;
+        reply.error = "stopped";
+        return false;
+      }
+      if (w == 0) break;
+    }
+    reply.stale += m_buf.size();
+    m_buf.clear();
+    return true;
+  }
+
+  enum class Belongs { current, late, foreign };
+  // Whose answer a complete, well-framed answer is; counts the discarded ones.
+  Belongs classify(Reply& reply, std::uint8_t unit, std::uint16_t tid, std::span<const std::uint8_t> pdu) {
+    if (!m_request.empty() && unit == m_expect_unit && (m_framing != Framing::mbap || tid == m_tid) &&
+        match_answer(m_request, pdu) != AnswerMatch::mismatch)
+      return Belongs::current;
+    if (Unanswered* u = unanswered_for(unit, tid, pdu)) {
+      u->active = false;
+      reply.late++;
+      return Belongs::late;
+    }
+    reply.mismatched++;
+    if (m_mismatch.empty() && !m_request.empty()) {
+      if (m_framing == Framing::mbap && tid != m_tid)
+        m_mismatch = fmt::format("answer with transaction id {}, expected {}", tid, m_tid);
+      else if (unit != m_expect_unit)
+        m_mismatch = fmt::format("answer from unit {}, expected {}", unit, m_expect_unit);
+      else if (pdu[0] != m_request[0] && pdu[0] != (m_request[0] | 0x80))
+        m_mismatch = fmt::format("answer with function code {}, expected {}", pdu[0], m_request[0]);
+      else
+        m_mismatch = "answer does not fit the request (byte count or echoed address)";
+    }
+    return Belongs::foreign;
   }
 
   // Reads what is available; false when the peer closed the connection.
@@ -321,7 +460,9 @@ private:
     m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<long>(std::min(n, m_buf.size())));
   }
 
-  bool fc_matches(std::uint8_t fc) const { return fc == m_expect_fc || fc == (m_expect_fc | 0x80); }
+  bool fc_matches(std::uint8_t fc) const {
+    return !m_request.empty() && (fc == m_request[0] || fc == (m_request[0] | 0x80));
+  }
 
   // Takes a complete answer for the current request out of the buffer, if there is one.
   bool try_extract(Reply& reply) {
@@ -344,48 +485,53 @@ private:
         continue;
       }
       if (m_buf.size() < 6 + len) return false;
-      const std::uint8_t unit = m_buf[6];
-      if (tid != m_tid || unit != m_expect_unit || !fc_matches(m_buf[7])) {
-        m_mismatch = tid != m_tid ? fmt::format("answer with transaction id {}, expected {}", tid, m_tid)
-                     : unit != m_expect_unit
-                         ? fmt::format("answer from unit {}, expected {}", unit, m_expect_unit)
-                         : fmt::format("answer with function code {}, expected {}", m_buf[7], m_expect_fc);
+      const std::span<const std::uint8_t> pdu(m_buf.data() + 7, len - 1);
+      if (classify(reply, m_buf[6], tid, pdu) == Belongs::current) {
+        reply.pdu.assign(pdu.begin(), pdu.end());
+        reply.status = ReplyStatus::ok;
         drop_front(6 + len);
-        reply.stale++;
-        continue;
+        return true;
       }
-      reply.pdu.assign(m_buf.begin() + 7, m_buf.begin() + static_cast<long>(6 + len));
-      reply.status = ReplyStatus::ok;
       drop_front(6 + len);
-      return true;
+      reply.stale++;
     }
     return false;
   }
 
   // Looks for a complete answer at every offset (garbage before it is skipped): a
-  // frame for our unit and function whose length is known from its first bytes and
-  // whose CRC matches. A complete candidate with a bad CRC is remembered.
+  // frame whose length is known from its first bytes and whose CRC matches. One for
+  // this request ends the search; a late or foreign one is taken out and counted. A
+  // complete candidate for this request with a bad CRC is remembered.
   bool extract_rtu(Reply& reply) {
-    for (std::size_t start = 0; start + 2 <= m_buf.size(); ++start) {
+    std::size_t start = 0;
+    while (start + 4 <= m_buf.size()) { // address, function, CRC: the shortest frame
       std::span<const std::uint8_t> b(m_buf.data() + start, m_buf.size() - start);
-      if (b[0] != m_expect_unit || !fc_matches(b[1])) {
-        if (b[0] != m_expect_unit && b[1] == m_expect_fc && m_mismatch.empty())
-          m_mismatch = fmt::format("answer from unit {}, expected {}", b[0], m_expect_unit);
+      const bool ours = b[0] == m_expect_unit && fc_matches(b[1]);
+      const modbus::RtuLength rl = modbus::rtu_frame_length(b, modbus::Direction::response);
+      if (rl.status == modbus::RtuLength::need_more ||
+          (rl.status == modbus::RtuLength::known && b.size() < rl.length) ||
+          (rl.status == modbus::RtuLength::unknown && !ours)) {
+        ++start; // may still complete; a later offset may hold the real answer
         continue;
       }
-      const modbus::RtuLength rl = modbus::rtu_frame_length(b, modbus::Direction::response);
-      if (rl.status == modbus::RtuLength::need_more || (rl.status == modbus::RtuLength::known && b.size() < rl.length))
-        continue; // may still complete; a later offset may hold the real answer
-      // Unknown layout: the bytes so far, judged by their CRC.
+      // Unknown layout (for this request's function only): the bytes so far, judged by their CRC.
       const std::size_t flen = rl.status == modbus::RtuLength::known ? rl.length : b.size();
       if (flen >= 4 && modbus::crc16(b.first(flen)) == 0) {
-        reply.pdu.assign(b.begin() + 1, b.begin() + static_cast<long>(flen - 2));
-        reply.status = ReplyStatus::ok;
+        const auto pdu = b.subspan(1, flen - 3);
+        if (classify(reply, b[0], 0, pdu) == Belongs::current) {
+          reply.pdu.assign(pdu.begin(), pdu.end());
+          reply.status = ReplyStatus::ok;
+          reply.stale += start;
+          m_buf.clear();
+          return true;
+        }
         reply.stale += start;
-        m_buf.clear();
-        return true;
+        drop_front(start + flen);
+        start = 0;
+        continue;
       }
-      m_crc_failed = true;
+      if (ours) m_crc_failed = true;
+      ++start;
     }
     return false;
   }
@@ -426,18 +572,15 @@ private:
         reply.stale++;
         continue;
       }
-      if (bin[0] != m_expect_unit || !fc_matches(bin[1])) {
-        m_mismatch = fmt::format("answer from unit {} function {}", bin[0], bin[1]);
-        reply.stale++;
-        continue;
-      }
       const std::uint8_t lrc = bin.back();
       bin.pop_back();
       if (modbus::lrc(bin) != lrc) {
-        m_crc_failed = true;
+        if (bin[0] == m_expect_unit && fc_matches(bin[1])) m_crc_failed = true;
         continue;
       }
-      reply.pdu.assign(bin.begin() + 1, bin.end());
+      const std::span<const std::uint8_t> pdu(bin.data() + 1, bin.size() - 1);
+      if (classify(reply, bin[0], 0, pdu) != Belongs::current) continue;
+      reply.pdu.assign(pdu.begin(), pdu.end());
       reply.status = ReplyStatus::ok;
       return true;
     }
@@ -451,10 +594,12 @@ private:
   SerialLine m_serial;
   std::uint16_t m_tid = 0;
   std::uint8_t m_expect_unit = 0;
-  std::uint8_t m_expect_fc = 0;
+  std::span<const std::uint8_t> m_request; // the PDU being answered, during transact()
   bool m_crc_failed = false;
   bool m_unclean = true; // the last transaction may have left bytes behind
   std::string m_mismatch;
+  std::array<Unanswered, 4> m_unanswered{};
+  bool m_has_unanswered = false; // some entry of m_unanswered may be active
   std::vector<std::uint8_t> m_out;
   std::vector<std::uint8_t> m_buf;
 };

@@ -3,9 +3,15 @@
 // target URL's scheme (tcp, udp, rtu+tcp, rtu serial, ascii serial).
 //
 // A Client carries one transaction at a time: transact() sends a request PDU to a
-// unit and waits for the matching answer. Answers that do not match (another
-// transaction id or unit, left over from an earlier timed-out request) are
-// flushed and skipped; garbage before an answer is hunted through. RTU answers
+// unit and waits for the matching answer. Answers that do not match it (another
+// transaction id, unit, function, byte count or echoed address; see answer.hpp)
+// are discarded and counted, as `late` when they answer an earlier request that
+// timed out, else as `mismatched`; garbage before an answer is hunted through.
+// Serial framing (rtu, ascii, rtu+tcp) has no transaction id, so before each
+// request what is buffered on the line is read and discarded, and a request that
+// a late answer of an earlier one could be taken for (same unit and function,
+// another request) waits until that answer has come, or for at most 1 s (or one
+// timeout, if longer) after the earlier request's deadline. RTU answers
 // are framed by their expected length and CRC, not by silence alone, because
 // USB adapters and ptys deliver bytes in bursts (Modbus over Serial Line V1.02
 // §2.5.1.1 describes the timer rule that real hardware cannot keep).
@@ -37,6 +43,8 @@ struct Reply {
   std::chrono::microseconds latency{0}; // request written -> answer complete (or deadline)
   std::string error;                    // why, when not ok
   std::size_t stale = 0;                // frames or bytes flushed before the answer
+  std::uint32_t late = 0;               // answers to earlier, timed-out requests, discarded
+  std::uint32_t mismatched = 0;         // answers that did not fit this request, discarded
 };
 
 // Sees the bytes a client exchanges (iot-poll --trace and -v), from the thread using the

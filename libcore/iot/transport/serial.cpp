@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <libserialport.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -135,14 +136,30 @@ SerialLine SerialLine::open(const std::string& path, const SerialSettings& setti
     if (!isatty(fd)) throw io_error(fmt::format("cannot open serial port {}: not a terminal device", path));
   }
   line.m_is_pty = is_pty_path(line.m_fd);
+  if (access == Access::read_write) line.make_exclusive();
   set_nonblocking(line.m_fd, path);
   line.configure(settings);
   return line;
 }
 
+void SerialLine::make_exclusive() {
+  // Two masters on one line garble each other's frames. flock() keeps out every other
+  // process that locks (every iot tool), root included; TIOCEXCL (tty_ioctl(4)) keeps
+  // out any later open() of the tty by processes without CAP_SYS_ADMIN.
+  if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    close();
+    if (err == EWOULDBLOCK)
+      throw io_error(fmt::format("cannot open serial port {}: in use by another process (it holds a lock on it)",
+                                 m_path));
+    throw io_error(fmt::format("cannot open serial port {}: flock: {}", m_path, std::strerror(err)));
+  }
+  if (::ioctl(m_fd, TIOCEXCL) == 0) m_exclusive = true;
+}
+
 SerialLine::SerialLine(SerialLine&& o) noexcept
     : m_fd(std::exchange(o.m_fd, -1)), m_port(std::exchange(o.m_port, nullptr)), m_path(std::move(o.m_path)),
-      m_settings(o.m_settings), m_is_pty(o.m_is_pty) {}
+      m_settings(o.m_settings), m_is_pty(o.m_is_pty), m_exclusive(std::exchange(o.m_exclusive, false)) {}
 
 SerialLine& SerialLine::operator=(SerialLine&& o) noexcept {
   if (this != &o) {
@@ -152,6 +169,7 @@ SerialLine& SerialLine::operator=(SerialLine&& o) noexcept {
     m_path = std::move(o.m_path);
     m_settings = o.m_settings;
     m_is_pty = o.m_is_pty;
+    m_exclusive = std::exchange(o.m_exclusive, false);
   }
   return *this;
 }
@@ -159,6 +177,10 @@ SerialLine& SerialLine::operator=(SerialLine&& o) noexcept {
 SerialLine::~SerialLine() { close(); }
 
 void SerialLine::close() {
+  // The tty stays exclusive after our close() while another descriptor holds it open
+  // (the simulator keeps its pty slave open): clear the mode so the line can be reopened.
+  if (m_exclusive && m_fd >= 0) ::ioctl(m_fd, TIOCNXCL);
+  m_exclusive = false;
   if (m_port) {
     sp_close(m_port);
     sp_free_port(m_port);

@@ -26,6 +26,8 @@ public:
   // read_only is for passive listening (iot-decode sniff): nothing can be sent by mistake.
   enum class Access { read_write, read_only };
   // Opens and configures `path`; throws iot::Error(io) naming the path and the reason.
+  // A read-write line is opened exclusively (flock and TIOCEXCL): a second open of
+  // the same device, by this or another process, fails with "in use".
   static SerialLine open(const std::string& path, const SerialSettings& settings,
                          Access access = Access::read_write);
 
@@ -66,6 +68,9 @@ private:
   std::string m_path;
   SerialSettings m_settings;
   bool m_is_pty = false;
+  bool m_exclusive = false; // TIOCEXCL set by us (cleared again on close)
+
+  void make_exclusive();
 };
 
 // A pseudo-terminal pair the simulator serves on: it keeps the master and also holds

@@ -71,3 +71,7 @@ n=$(jq -r 'select(.kind=="reading" and .device=="healthy") | .quality' "$T/poll.
 assert_eq "$(jq -r 'select(.kind=="reading" and .device=="healthy" and .quality=="ok") | .value' "$T/poll.jsonl" | sort -u)" 1 "healthy values"
 assert_eq "$(jq -r 'select(.kind=="reading" and (.device=="other" or .device=="slow") and .quality=="ok") | .value' "$T/poll.jsonl" | sort -u | paste -sd,)" 8 "values after late answers"
 has_record "$T/poll.jsonl" 'select(.kind=="stats" and .port=="rtu" and .timeouts > 0 and .crc_errors > 0 and .exceptions > 0)' || fail "stats"
+# Answers from the wrong unit or transaction were discarded and counted; the late answers
+# of the delayed device (on the rtu port) too.
+has_record "$T/poll.jsonl" 'select(.kind=="stats" and .port=="rtu" and .mismatch > 0 and .late > 0)' || fail "rtu stats: $(grep '"stats"' "$T/poll.jsonl")"
+has_record "$T/poll.jsonl" 'select(.kind=="stats" and .port=="tcp" and .mismatch > 0)' || fail "tcp stats: $(grep '"stats"' "$T/poll.jsonl")"
