@@ -83,6 +83,14 @@ cmp "$T/rx.records" "$T/want.records" || fail "receive wrote other records than 
 jq_eq "$(tail -1 "$T/rx.out")" '[.kind,.command,.datagrams,.records,.not_records,.senders,.streams,.lost,.late]' \
   '["stats","receive",98,98,0,1,1,0,0]'
 
+# --keep-envelope: the records keep "udp", which the record schema describes
+bg rxk iot-mqtt-bridge receive "udp://127.0.0.1:$P2" --count 1 --keep-envelope --no-stats
+sleep 0.3
+head -1 "$T/in.jsonl" | iot-mqtt-bridge forward "udp://127.0.0.1:$P2" --stream keep --no-stats
+wait "$rxk_pid" || fail "receive --keep-envelope: $(cat "$T/rxk.err")"
+validate_records "$T/rxk.out"
+jq_eq "$(cat "$T/rxk.out")" '[.udp.stream,.udp.seq,.value]' '["keep",0,1.5]'
+
 # --- a Python sender with a gap, a late and a duplicate datagram, and junk ---
 P3=$(udp_port)
 bg rx2 iot-mqtt-bridge receive "udp://127.0.0.1:$P2" --count 8
