@@ -1,12 +1,12 @@
 // iot::net: records over UDP — the envelope, sequence bookkeeping, URLs, and
 // forward → receive over loopback sockets.
-#include <catch2/catch.hpp>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -97,9 +97,9 @@ TEST_CASE("iot::net forward and receive over loopback") {
 
   char in_path[] = "/tmp/iot-unit-udp-in.XXXXXX";
   const int in_fd = ::mkstemp(in_path);
-  const std::string input = std::string(R"({"kind":"reading","n":1})") + "\nnot json\n" + R"({"kind":"reading","n":2,"big":")" +
-                            std::string(300, 'x') + "\"}\n" + R"({"kind":"reading","n":3})" + "\n" +
-                            R"({"kind":"reading","n":4})" + "\n";
+  const std::string input = std::string(R"({"kind":"reading","n":1})") + "\nnot json\n" +
+                            R"({"kind":"reading","n":2,"big":")" + std::string(300, 'x') + "\"}\n" +
+                            R"({"kind":"reading","n":3})" + "\n" + R"({"kind":"reading","n":4})" + "\n";
   REQUIRE(::write(in_fd, input.data(), input.size()) == static_cast<ssize_t>(input.size()));
   ::lseek(in_fd, 0, SEEK_SET);
   char stats_path[] = "/tmp/iot-unit-udp-stats.XXXXXX";
@@ -115,7 +115,8 @@ TEST_CASE("iot::net forward and receive over loopback") {
 
   std::ifstream got(out_path);
   std::vector<std::string> lines;
-  for (std::string l; std::getline(got, l);) lines.push_back(l);
+  for (std::string l; std::getline(got, l);)
+    lines.push_back(l);
   REQUIRE(lines.size() == 4); // 3 records and the stats record
   CHECK(lines[0] == R"({"kind":"reading","n":1})");
   CHECK(lines[1] == R"({"kind":"reading","n":3})");
@@ -124,7 +125,10 @@ TEST_CASE("iot::net forward and receive over loopback") {
   std::ifstream st(stats_path);
   std::string stats;
   std::getline(st, stats);
-  CHECK(stats.find(R"("stream":"unit","records":4,"sent":3,"targets":1,"too_big":1,"bad_lines":1)") != std::string::npos);
-  for (int fd : {out_fd, in_fd, stats_fd}) ::close(fd);
-  for (const char* p : {out_path, in_path, stats_path}) std::remove(p);
+  CHECK(stats.find(R"("stream":"unit","records":4,"sent":3,"targets":1,"too_big":1,"bad_lines":1)") !=
+        std::string::npos);
+  for (int fd : {out_fd, in_fd, stats_fd})
+    ::close(fd);
+  for (const char* p : {out_path, in_path, stats_path})
+    std::remove(p);
 }

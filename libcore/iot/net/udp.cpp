@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <poll.h>
+#include <simdjson.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,9 +15,6 @@
 #include <random>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
-#include <simdjson.h>
 
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
@@ -73,7 +72,8 @@ Resolved resolve(const UdpUrl& u, bool passive) {
   addrinfo* res = nullptr;
   const std::string port = std::to_string(u.port);
   const int rc = getaddrinfo(u.host.empty() ? nullptr : u.host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0 || res == nullptr) throw io_error(fmt::format("{}: cannot resolve {}: {}", u.text(), u.host, gai_strerror(rc)));
+  if (rc != 0 || res == nullptr)
+    throw io_error(fmt::format("{}: cannot resolve {}: {}", u.text(), u.host, gai_strerror(rc)));
   Resolved r;
   std::memcpy(&r.addr, res->ai_addr, res->ai_addrlen);
   r.len = res->ai_addrlen;
@@ -85,8 +85,7 @@ Resolved resolve(const UdpUrl& u, bool passive) {
 // At most `burst` messages per 10 s; the rest are counted and summed up in the next message.
 class RateLimitedLog {
 public:
-  template <typename... Args>
-  void warn(fmt::format_string<Args...> f, Args&&... args) {
+  template <typename... Args> void warn(fmt::format_string<Args...> f, Args&&... args) {
     const auto t = std::chrono::steady_clock::now();
     if (t - m_window > std::chrono::seconds(10)) {
       m_window = t;
@@ -216,7 +215,8 @@ SequenceTracker::Result SequenceTracker::add(const std::string& sender, const st
   if (seq >= s.next) {
     r.lost = seq - s.next;
     // Remember a bounded number of the missing ones, so a late arrival is taken off `lost`.
-    for (std::uint64_t k = s.next; k < seq && s.missing.size() < 4096; ++k) s.missing.push_back(k);
+    for (std::uint64_t k = s.next; k < seq && s.missing.size() < 4096; ++k)
+      s.missing.push_back(k);
     s.next = seq + 1;
     m_lost += r.lost;
     return r;
@@ -273,7 +273,8 @@ ReceiveOptions to_receive_options(const ReceiveArgs& a) {
 
 ExitCode run_forward(const ForwardOptions& opt, int in_fd, int out_fd) {
   std::vector<Resolved> targets;
-  for (const auto& t : opt.targets) targets.push_back(resolve(t, false));
+  for (const auto& t : opt.targets)
+    targets.push_back(resolve(t, false));
   // One unconnected socket per address family: ICMP errors of one target do not stop the others.
   int fd4 = -1, fd6 = -1;
   for (const auto& t : targets) {
@@ -310,8 +311,7 @@ ExitCode run_forward(const ForwardOptions& opt, int in_fd, int out_fd) {
       datagram.assign(text);
     if (datagram.size() > opt.max_datagram) {
       log::warn("line {}: record of {} bytes does not fit in a datagram of at most {} bytes{}; skipped",
-                in.line_number(), datagram.size(), opt.max_datagram,
-                opt.envelope ? " (with the envelope)" : "");
+                in.line_number(), datagram.size(), opt.max_datagram, opt.envelope ? " (with the envelope)" : "");
       ++too_big;
       continue; // its sequence number is not used: a receiver sees no gap for a record never sent
     }
@@ -440,8 +440,8 @@ ExitCode run_receive(const ReceiveOptions& opt, int out_fd) {
       for (int batch = 0; batch < 256 && !done; ++batch) {
         sockaddr_storage from{};
         socklen_t from_len = sizeof from;
-        const ssize_t got = ::recvfrom(fd, buf.data(), k_max_udp_payload + 1, MSG_TRUNC,
-                                       reinterpret_cast<sockaddr*>(&from), &from_len);
+        const ssize_t got =
+            ::recvfrom(fd, buf.data(), k_max_udp_payload + 1, MSG_TRUNC, reinterpret_cast<sockaddr*>(&from), &from_len);
         if (got < 0) {
           if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
           throw errno_error("cannot receive on " + opt.listen.text());
