@@ -124,12 +124,14 @@ TEST_CASE("iot::acrel::default_value") {
 
 TEST_CASE("iot::acrel point-id table covers ids 1-72 but the ICCID, each once") {
   std::vector<int> ids;
-  for (const auto& p : point_ids()) ids.push_back(p.id);
+  for (const auto& p : point_ids())
+    ids.push_back(p.id);
   std::vector<int> want;
   for (int i = 1; i <= 72; ++i)
     if (i != k_point_id_iccid) want.push_back(i);
   CHECK(ids == want);
-  for (const auto& q : quantities()) CHECK(data_key_of_point(q.key) == q.key);
+  for (const auto& q : quantities())
+    CHECK(data_key_of_point(q.key) == q.key);
   CHECK(data_key_of_point("thd_ua") == std::optional<std::string_view>("thdua"));
   CHECK(data_key_of_point("ep_total_valley") == std::optional<std::string_view>("wh_valley"));
   CHECK(data_key_of_point("alarm2_status") == std::optional<std::string_view>("alarm2"));
@@ -152,7 +154,8 @@ TEST_CASE("iot::acrel::decode type-keyed strings, DI and unknown keys") {
   }
   std::ifstream in(path);
   std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
   ::close(fd);
   std::remove(path);
   CHECK(error.empty());
@@ -193,8 +196,9 @@ TEST_CASE("iot::acrel point-id payload: ICCID, DI and unknown ids") {
 TEST_CASE("iot::acrel time and alarm payloads") {
   const auto t = *parse_time("20250101080000");
   CHECK(time_payload("1", t) == R"({"country":"China","utc":"0","time":"20250101080000","gwSN":"1","type":"time"})");
-  CHECK(alarm_payload("1", "adw300", t, {{"alarm1", 1}, {"alarm2", 16}}) ==
-        R"({"type":"alarm","time":"20250101080000","gwSN":"1","meterSN":"1","meterName":"adw300","alarm1":1,"alarm2":16})");
+  CHECK(
+      alarm_payload("1", "adw300", t, {{"alarm1", 1}, {"alarm2", 16}}) ==
+      R"({"type":"alarm","time":"20250101080000","gwSN":"1","meterSN":"1","meterName":"adw300","alarm1":1,"alarm2":16})");
   std::string error;
   const auto lines = decode_lines(R"({"kind":"mqtt","topic":"/gw/acrelHW/x/alarm/1","payload":)" +
                                       alarm_payload("1", "adw300", t, {{"alarm1", 1}}) + "}",

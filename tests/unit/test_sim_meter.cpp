@@ -144,8 +144,8 @@ generator = { kind = "constant", value = 0 }
   sim::MeterValues mv(d, 0, start);
   std::vector<std::pair<std::string, double>> v;
   mv.values(start + 1s, v);
-  REQUIRE(v.size() == 2); // di, thdua; the alarm word is not data
-  CHECK(at(v, "di") == 3); // 9 = 0b1001: DI2 set by its point, DI4 cleared by its point (no generator: 0)
+  REQUIRE(v.size() == 2);                // di, thdua; the alarm word is not data
+  CHECK(at(v, "di") == 3);               // 9 = 0b1001: DI2 set by its point, DI4 cleared by its point (no generator: 0)
   CHECK(at(v, "thdua") == Approx(3.46)); // % with two decimals
   std::vector<std::pair<std::string, double>> al;
   mv.alarms(start + 1s, al);
@@ -161,7 +161,7 @@ generator = { kind = "constant", value = 0 }
   mv.values(start + 1s, v);
   CHECK(at(v, "di") == 11);
   CHECK(mv.get("thdua", start) == Approx(3.46)); // by key as well as by name
-  CHECK(mv.set("di4", std::nullopt)); // back to its generator
+  CHECK(mv.set("di4", std::nullopt));            // back to its generator
   v.clear();
   mv.values(start + 1s, v);
   CHECK(at(v, "di") == 3);

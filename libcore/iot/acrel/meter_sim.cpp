@@ -20,7 +20,8 @@ constexpr auto k_relogin = 10s; // [INVENTED] login retry after a refusal
 const std::vector<std::string>& sim_data_keys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> k;
-    for (const auto& q : quantities()) k.emplace_back(q.key);
+    for (const auto& q : quantities())
+      k.emplace_back(q.key);
     return k;
   }();
   return keys;
@@ -47,7 +48,8 @@ std::string_view data_format_name(DataFormat f) { return f == DataFormat::type ?
 
 namespace {
 std::string expand_sn(std::string text, const std::string& sn) {
-  for (std::size_t pos; (pos = text.find("{sn}")) != std::string::npos;) text.replace(pos, 4, sn);
+  for (std::size_t pos; (pos = text.find("{sn}")) != std::string::npos;)
+    text.replace(pos, 4, sn);
   return text;
 }
 
@@ -112,12 +114,11 @@ MeterFleet::MeterFleet(FleetOptions options) : m_opt(std::move(options)) {
     m_ssl.verify = m_opt.connect.insecure ? 0 : 1;
   }
   if (m_opt.meter_list.empty())
-    for (std::size_t i = 0; i < m_opt.meters; ++i)
-      {
-        MeterSpec spec;
-        spec.sn = sn(i);
-        m_opt.meter_list.push_back(std::move(spec));
-      }
+    for (std::size_t i = 0; i < m_opt.meters; ++i) {
+      MeterSpec spec;
+      spec.sn = sn(i);
+      m_opt.meter_list.push_back(std::move(spec));
+    }
   m_opt.meters = m_opt.meter_list.size();
   for (auto& spec : m_opt.meter_list) {
     auto m = std::make_unique<Meter>();
@@ -340,19 +341,11 @@ void MeterFleet::connect(Meter& m, std::chrono::steady_clock::time_point t) {
       MQTTProperties_add(&props, &p);
     }
     c.connectProperties = &props;
-    c.onSuccess5 = [](void* ctx, MQTTAsync_successData5*) {
-      on_connect_success(static_cast<Meter*>(ctx));
-    };
-    c.onFailure5 = [](void* ctx, MQTTAsync_failureData5*) {
-      on_connect_failure(static_cast<Meter*>(ctx));
-    };
+    c.onSuccess5 = [](void* ctx, MQTTAsync_successData5*) { on_connect_success(static_cast<Meter*>(ctx)); };
+    c.onFailure5 = [](void* ctx, MQTTAsync_failureData5*) { on_connect_failure(static_cast<Meter*>(ctx)); };
   } else {
-    c.onSuccess = [](void* ctx, MQTTAsync_successData*) {
-      on_connect_success(static_cast<Meter*>(ctx));
-    };
-    c.onFailure = [](void* ctx, MQTTAsync_failureData*) {
-      on_connect_failure(static_cast<Meter*>(ctx));
-    };
+    c.onSuccess = [](void* ctx, MQTTAsync_successData*) { on_connect_success(static_cast<Meter*>(ctx)); };
+    c.onFailure = [](void* ctx, MQTTAsync_failureData*) { on_connect_failure(static_cast<Meter*>(ctx)); };
   }
   m.connecting = true;
   if (MQTTAsync_connect(m.handle, &c) != MQTTASYNC_SUCCESS) {
@@ -395,7 +388,8 @@ void MeterFleet::send_data(Meter& m, TimePoint wall, std::vector<std::pair<std::
   values.clear();
   m.alarms(stamp, values);
   if (m.last_alarms.empty()) // before the first alarm message: every word clear
-    for (const auto& [k, v] : values) m.last_alarms.emplace_back(k, 0.0);
+    for (const auto& [k, v] : values)
+      m.last_alarms.emplace_back(k, 0.0);
   if (values != m.last_alarms) {
     publish(m, "alarm", alarm_payload(m.sn, m.meter_name, stamp, values));
     m.last_alarms = values;

@@ -82,7 +82,7 @@ struct MeterSpec {
   int up_interval_minutes = 0;
   std::optional<std::chrono::milliseconds> fast;
   DataFn data; // empty: sim_data_keys() with FleetOptions::values
-  DataFn alarms; // empty: no alarm words (no alarm messages)
+  DataFn alarms;                    // empty: no alarm words (no alarm messages)
   std::optional<DataFormat> format; // empty: FleetOptions::format
   std::string client_id;            // empty: FleetOptions' (acrel-SN)
 };

@@ -202,7 +202,8 @@ std::string alarm_payload(std::string_view sn, std::string_view meter_name, Time
   w.field("gwSN", sn);
   w.field("meterSN", sn);
   w.field("meterName", meter_name);
-  for (const auto& [key, value] : words) w.field(key, static_cast<long long>(value));
+  for (const auto& [key, value] : words)
+    w.field(key, static_cast<long long>(value));
   w.end_object();
   return s;
 }
@@ -309,7 +310,8 @@ const Quantity* find_quantity(std::string_view key) {
 const std::vector<std::pair<std::string_view, std::string_view>>& data_keys() {
   static const std::vector<std::pair<std::string_view, std::string_view>> keys = [] {
     std::vector<std::pair<std::string_view, std::string_view>> k;
-    for (const auto& q : quantities()) k.emplace_back(q.key, q.uom);
+    for (const auto& q : quantities())
+      k.emplace_back(q.key, q.uom);
     return k;
   }();
   return keys;
@@ -398,7 +400,8 @@ std::optional<std::string_view> data_key_of_point(std::string_view name) {
 const std::vector<PointId>& point_ids() {
   static const std::vector<PointId> table = [] {
     std::vector<PointId> t;
-    for (const auto& q : quantities()) t.push_back({q.id, q.key, q.uom});
+    for (const auto& q : quantities())
+      t.push_back({q.id, q.key, q.uom});
     std::sort(t.begin(), t.end(), [](const PointId& a, const PointId& b) { return a.id < b.id; });
     return t;
   }();
@@ -452,8 +455,10 @@ std::optional<double> number(simdjson::dom::element e) {
   // Numbers sent as strings, as the 中台 variant does ("226.0", reference §1).
   std::string_view text;
   if (e.get_string().get(text) == simdjson::SUCCESS) {
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    while (!text.empty() && text.front() == ' ')
+      text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ')
+      text.remove_suffix(1);
     if (text.empty() || text.size() > 64) return std::nullopt;
     const std::string copy(text);
     char* end = nullptr;
@@ -492,7 +497,8 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
   DecodeReport& report = report_out != nullptr ? *report_out : local;
   const auto finish = [&](std::size_t n) {
     if (report_out == nullptr)
-      for (const auto& r : local.rejected) error += (error.empty() ? "" : "; ") + r;
+      for (const auto& r : local.rejected)
+        error += (error.empty() ? "" : "; ") + r;
     return n;
   };
   const std::string_view src = get_string(rec, "topic").value_or("");
@@ -539,7 +545,8 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
         simdjson::dom::object po;
         if (p.get_object().get(po) == simdjson::SUCCESS && get_int(po, "id") == k_point_id_sn) {
           if (auto sn = get_string(po, "val")) device = std::string(*sn);
-          else if (auto sn_num = get_int(po, "val")) device = std::to_string(*sn_num);
+          else if (auto sn_num = get_int(po, "val"))
+            device = std::to_string(*sn_num);
         }
       }
       for (simdjson::dom::element p : points) {
@@ -615,7 +622,8 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
       std::optional<std::string_view> uom = data_key_uom(key);
       if (!uom) {
         bool alarm_word = false;
-        for (auto a : alarm_keys()) alarm_word = alarm_word || a == key;
+        for (auto a : alarm_keys())
+          alarm_word = alarm_word || a == key;
         if (alarm_word) uom = "";
       }
       write_reading(out, ts, src, device, key, *v, uom.value_or(""));
@@ -633,7 +641,7 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
     write_status(out, ts, src, device, "login", reason);
     return 1;
   }
-  return 0;  // para, heart, time, replies: no measurements
+  return 0; // para, heart, time, replies: no measurements
 }
 
 void answer(std::string_view topic_name, std::string_view payload, std::vector<iot::mqtt::Reply>& out) {

@@ -854,8 +854,9 @@ bool is_mqtt_url(std::string_view url) {
   return u.starts_with("mqtt://") || u.starts_with("mqtts://");
 }
 
-const std::vector<std::string_view> k_meter_keys{
-    "name", "sn", "count", "model", "description", "enabled", "product", "meter_name", "up_interval", "fast", "format", "point"};
+const std::vector<std::string_view> k_meter_keys{"name",        "sn",      "count",   "model",
+                                                 "description", "enabled", "product", "meter_name",
+                                                 "up_interval", "fast",    "format",  "point"};
 
 std::string data_key_list() {
   std::string out;
@@ -966,10 +967,11 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
         false);
     for (auto& p : read) {
       if (!meter_key(p))
-        pr.fail_at("name",
-                   fmt::format("'{}' is not a key of acrelHW data; expected one of {}, di1-di4, alarm1-alarm3 (or "
-                               "the ADW300 catalog's names of these: freq, ep_import, temp_a, thd_ua, ep_total_sharp …)",
-                               p.name, data_key_list()));
+        pr.fail_at(
+            "name",
+            fmt::format("'{}' is not a key of acrelHW data; expected one of {}, di1-di4, alarm1-alarm3 (or "
+                        "the ADW300 catalog's names of these: freq, ep_import, temp_a, thd_ua, ep_total_sharp …)",
+                        p.name, data_key_list()));
       auto it = std::find_if(d.points.begin(), d.points.end(), [&](const Point& q) { return same(q, p.name); });
       if (it != d.points.end())
         *it = std::move(p);

@@ -188,7 +188,8 @@ acrel::FleetOptions fleet_options(const config::Port& port, TimePoint start, std
       m.data = [values](TimePoint t, std::vector<std::pair<std::string, double>>& out) { values->values(t, out); };
       bool has_alarms = false;
       for (const auto& p : d.points)
-        for (auto a : acrel::alarm_keys()) has_alarms = has_alarms || acrel::data_key_of_point(p.name) == a;
+        for (auto a : acrel::alarm_keys())
+          has_alarms = has_alarms || acrel::data_key_of_point(p.name) == a;
       if (has_alarms)
         m.alarms = [values](TimePoint t, std::vector<std::pair<std::string, double>>& out) { values->alarms(t, out); };
       m.format = acrel::parse_data_format(d.meter->format).value_or(acrel::DataFormat::type);
