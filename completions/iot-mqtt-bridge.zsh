@@ -8,6 +8,8 @@ _iot_mqtt_bridge() {
     'pub:Publish each stdin record as an MQTT message'
     'sub:Write one mqtt record per received message'
     'acrel-sim:Simulate Acrel ADW300 meters publishing the acrelHW protocol'
+    'forward:Send each stdin record as a UDP datagram to every target'
+    'receive:Write the records received as UDP datagrams'
   )
   _arguments -C -s \
     '-h[Print this help message and exit]:value: ' \
@@ -27,6 +29,8 @@ _iot_mqtt_bridge() {
         pub) _iot_mqtt_bridge__pub ;;
         sub) _iot_mqtt_bridge__sub ;;
         acrel-sim) _iot_mqtt_bridge__acrel_sim ;;
+        forward) _iot_mqtt_bridge__forward ;;
+        receive) _iot_mqtt_bridge__receive ;;
       esac ;;
   esac
 }
@@ -179,6 +183,44 @@ _iot_mqtt_bridge__acrel_sim() {
     '-q[QoS of the meters messages]:value:(0 1 2)' \
     '--qos[QoS of the meters messages]:value:(0 1 2)' \
     '--duration[Stop after this long (default until SIGINT/SIGTERM)]:value: ' \
+    '--format[data messages type (acrelHW keys) or point-id (2025 ADW300 firmware)]:value:(type point-id)' \
+    '--version[Print the version and exit]:value: ' \
+    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
+    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
+    '-q[Only errors on stderr]:value: ' \
+    '--quiet[Only errors on stderr]:value: ' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*: :'
+}
+
+_iot_mqtt_bridge__forward() {
+  _arguments -s \
+    '-h[Print this help message and exit]:value: ' \
+    '--help[Print this help message and exit]:value: ' \
+    '--max-datagram[Largest datagram to send, envelope included (64 to 65507, e.g. 1472)]:value: ' \
+    '--stream[Stream name in the envelope (default random per run)]:value: ' \
+    '--no-envelope[Send the records as they are, without stream and sequence number]:value: ' \
+    '--rate[At most this many datagrams per second (default no limit)]:value: ' \
+    '--no-stats[Do not write the stats record to stdout at the end]:value: ' \
+    '--version[Print the version and exit]:value: ' \
+    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
+    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
+    '-q[Only errors on stderr]:value: ' \
+    '--quiet[Only errors on stderr]:value: ' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*: :'
+}
+
+_iot_mqtt_bridge__receive() {
+  _arguments -s \
+    '-h[Print this help message and exit]:value: ' \
+    '--help[Print this help message and exit]:value: ' \
+    '-C[Stop after this many records]:value: ' \
+    '--count[Stop after this many records]:value: ' \
+    '--duration[Stop after this long (default until SIGINT/SIGTERM)]:value: ' \
+    '--keep-envelope[Write records with their udp envelope (stream, seq)]:value: ' \
+    '--buffer[Socket receive buffer to ask for (capped by net.core.rmem_max)]:value: ' \
+    '--no-stats[Do not write the stats record to stdout at the end]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \

@@ -2,6 +2,7 @@
 // Only command-line wiring here; the work is in libcore/iot/mqtt/.
 #include "iot/cli/cli.hpp"
 #include "iot/mqtt/args.hpp"
+#include "iot/net/udp.hpp"
 
 namespace {
 
@@ -31,6 +32,30 @@ void add_connect_options(CLI::App* cmd, iot::mqtt::ConnectArgs& a) {
   cmd->add_option("--reconnect-min", a.reconnect_min, "First reconnect delay (doubles up to --reconnect-max)")
       ->capture_default_str();
   cmd->add_option("--reconnect-max", a.reconnect_max, "Longest delay between reconnect attempts")->capture_default_str();
+}
+
+// forward and receive: records as UDP datagrams (libcore/iot/net/udp.hpp).
+void add_udp_commands(iot::cli::Tool& tool, CLI::App& app, iot::net::ForwardArgs& fwd, iot::net::ReceiveArgs& recv) {
+  CLI::App* f = iot::cli::add_command(tool, app, "forward", "Send each stdin record as a UDP datagram to every target",
+                                      [&] { return iot::net::run_forward(iot::net::to_forward_options(fwd), 0, 1); });
+  f->add_option("targets", fwd.targets, "Targets, udp://HOST:PORT (one or more)")->required();
+  f->add_option("--max-datagram", fwd.max_datagram,
+                "Largest datagram to send, envelope included (64 to 65507, e.g. 1472)")
+      ->capture_default_str();
+  f->add_option("--stream", fwd.stream, "Stream name in the envelope (default: random per run)");
+  f->add_flag("--no-envelope", fwd.no_envelope, "Send the records as they are, without stream and sequence number");
+  f->add_option("--rate", fwd.rate, "At most this many datagrams per second (default: no limit)");
+  f->add_flag("--no-stats", fwd.no_stats, "Do not write the stats record to stdout at the end");
+
+  CLI::App* r = iot::cli::add_command(tool, app, "receive", "Write the records received as UDP datagrams",
+                                      [&] { return iot::net::run_receive(iot::net::to_receive_options(recv), 1); });
+  r->add_option("listen", recv.listen, "Address to listen on, udp://ADDR:PORT (0.0.0.0 or [::] for all)")->required();
+  r->add_option("-C,--count", recv.count, "Stop after this many records");
+  r->add_option("--duration", recv.duration, "Stop after this long (default: until SIGINT/SIGTERM)");
+  r->add_flag("--keep-envelope", recv.keep_envelope, "Write records with their udp envelope (stream, seq)");
+  r->add_option("--buffer", recv.buffer, "Socket receive buffer to ask for (capped by net.core.rmem_max)")
+      ->capture_default_str();
+  r->add_flag("--no-stats", recv.no_stats, "Do not write the stats record to stdout at the end");
 }
 
 }  // namespace
@@ -100,5 +125,14 @@ int main(int argc, char** argv) {
                         ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
                     {"0", "1", "2"});
   fleet_cmd->add_option("--duration", fleet.duration, "Stop after this long (default: until SIGINT/SIGTERM)");
+  iot::cli::choices(fleet_cmd
+                        ->add_option("--format", fleet.format,
+                                     "data messages: type (acrelHW keys) or point-id (2025 ADW300 firmware)")
+                        ->capture_default_str(),
+                    {"type", "point-id"});
+
+  iot::net::ForwardArgs forward;
+  iot::net::ReceiveArgs receive;
+  add_udp_commands(tool, app, forward, receive);
   return tool.run(argc, argv);
 }

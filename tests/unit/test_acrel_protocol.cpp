@@ -118,5 +118,91 @@ TEST_CASE("iot::acrel::answer") {
 TEST_CASE("iot::acrel::default_value") {
   CHECK(default_value("26010100000003", "ua", iot::now()) == Approx(220.3));
   CHECK(default_value("26010100000012", "ia", iot::now()) == Approx(5.12));
-  CHECK(sim_data_keys().size() == 25);
+  CHECK(sim_data_keys().size() == quantities().size());
+  CHECK(sim_data_keys().size() == 71); // ids 1-72 but the ICCID (33)
+}
+
+TEST_CASE("iot::acrel point-id table covers ids 1-72 but the ICCID, each once") {
+  std::vector<int> ids;
+  for (const auto& p : point_ids())
+    ids.push_back(p.id);
+  std::vector<int> want;
+  for (int i = 1; i <= 72; ++i)
+    if (i != k_point_id_iccid) want.push_back(i);
+  CHECK(ids == want);
+  for (const auto& q : quantities())
+    CHECK(data_key_of_point(q.key) == q.key);
+  CHECK(data_key_of_point("thd_ua") == std::optional<std::string_view>("thdua"));
+  CHECK(data_key_of_point("ep_total_valley") == std::optional<std::string_view>("wh_valley"));
+  CHECK(data_key_of_point("alarm2_status") == std::optional<std::string_view>("alarm2"));
+  CHECK(data_key_of_point("di3") == std::optional<std::string_view>("di3"));
+  CHECK_FALSE(data_key_of_point("i_sum"));
+}
+
+TEST_CASE("iot::acrel::decode type-keyed strings, DI and unknown keys") {
+  const std::string rec =
+      R"({"kind":"mqtt","topic":"/gw/acrelHW/x/data/1","payload":{"type":"data","time":"20250101000000","meterSN":"M1",)"
+      R"("ua":"226.0","thdua":" 2.5 ","di":10,"tempx":7,"wh_peak":"12.34","ub":"abc","flag":true}})";
+  std::string error;
+  iot::RecordParser parser;
+  char path[] = "/tmp/iot-unit-acrel2.XXXXXX";
+  const int fd = ::mkstemp(path);
+  DecodeReport report;
+  {
+    iot::LineSink sink(fd);
+    CHECK(decode(parser.parse_copy(rec, 1), sink, error, &report) == 8);
+  }
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
+  ::close(fd);
+  std::remove(path);
+  CHECK(error.empty());
+  REQUIRE(lines.size() == 8);
+  CHECK(lines[0].find(R"("point":"ua","value":226,"uom":"V")") != std::string::npos);
+  CHECK(lines[1].find(R"("point":"thdua","value":2.5,"uom":"%")") != std::string::npos);
+  CHECK(lines[2].find(R"("point":"di1","value":0,)") != std::string::npos); // 10 = 0b1010
+  CHECK(lines[3].find(R"("point":"di2","value":1,)") != std::string::npos);
+  CHECK(lines[4].find(R"("point":"di3","value":0,)") != std::string::npos);
+  CHECK(lines[5].find(R"("point":"di4","value":1,)") != std::string::npos);
+  CHECK(lines[6].find(R"("point":"tempx","value":7,"quality")") != std::string::npos); // unknown: no uom
+  CHECK(lines[7].find(R"("point":"wh_peak","value":12.34,"uom":"kWh")") != std::string::npos);
+  REQUIRE(report.unknown.size() == 1);
+  CHECK(report.unknown[0].find("tempx") != std::string::npos);
+  REQUIRE(report.rejected.size() == 2); // "abc" and true are no numbers
+  CHECK(report.rejected[0].find("\"ub\"") != std::string::npos);
+  // Without a report the rejected values land in `error`.
+  std::string error2;
+  decode_lines(rec, error2);
+  CHECK(error2.find("\"ub\"") != std::string::npos);
+}
+
+TEST_CASE("iot::acrel point-id payload: ICCID, DI and unknown ids") {
+  const std::string pl = point_list_payload("24102809510006", iot::from_epoch_us(1736871132698000),
+                                            {{41, 5}, {65, 1.5}, {99, 3}}, "89860000000000000001");
+  CHECK(pl.find(R"({"id":33,"val":"89860000000000000001"},{"id":41,"val":5})") != std::string::npos);
+  std::string error;
+  const auto lines = decode_lines(R"({"kind":"mqtt","topic":"t","payload":)" + pl + "}", error);
+  CHECK(error.empty());
+  REQUIRE(lines.size() == 7); // iccid, di1-di4, wh_sharp, id99
+  CHECK(lines[0].find(R"("point":"iccid","value":"89860000000000000001")") != std::string::npos);
+  CHECK(lines[1].find(R"("point":"di1","value":1)") != std::string::npos);
+  CHECK(lines[3].find(R"("point":"di3","value":1)") != std::string::npos);
+  CHECK(lines[5].find(R"("point":"wh_sharp","value":1.5,"uom":"kWh")") != std::string::npos);
+  CHECK(lines[6].find(R"("point":"id99","value":3,"quality")") != std::string::npos);
+}
+
+TEST_CASE("iot::acrel time and alarm payloads") {
+  const auto t = *parse_time("20250101080000");
+  CHECK(time_payload("1", t) == R"({"country":"China","utc":"0","time":"20250101080000","gwSN":"1","type":"time"})");
+  CHECK(
+      alarm_payload("1", "adw300", t, {{"alarm1", 1}, {"alarm2", 16}}) ==
+      R"({"type":"alarm","time":"20250101080000","gwSN":"1","meterSN":"1","meterName":"adw300","alarm1":1,"alarm2":16})");
+  std::string error;
+  const auto lines = decode_lines(R"({"kind":"mqtt","topic":"/gw/acrelHW/x/alarm/1","payload":)" +
+                                      alarm_payload("1", "adw300", t, {{"alarm1", 1}}) + "}",
+                                  error);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find(R"("point":"alarm1","value":1,"quality")") != std::string::npos);
 }

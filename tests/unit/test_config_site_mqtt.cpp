@@ -121,9 +121,13 @@ TEST_CASE("iot::config::mqtt meters with the ADW300 model") {
   REQUIRE(d);
   REQUIRE(d->meter);
   CHECK(d->meter->meter_name == "adw300");
-  // Model points without an acrelHW key (thd_ua, temp_a …) are left out; freq
-  // became hz when the site gave an hz point, ep_import stands for wh.
-  CHECK(d->find_point("thd_ua") == nullptr);
+  // Model points without an acrelHW key (i_sum, demand_p_max …) are left out;
+  // thd_ua is published as thdua; freq became hz when the site gave an hz
+  // point, ep_import stands for wh.
+  CHECK(d->find_point("i_sum") == nullptr);
+  CHECK(d->find_point("demand_p_max") == nullptr);
+  REQUIRE(d->find_point("thd_ua"));
+  CHECK(d->find_point("temp_a"));
   CHECK(d->find_point("freq") == nullptr);
   REQUIRE(d->find_point("hz"));
   CHECK(d->find_point("hz")->generator->kind == GeneratorSpec::Kind::walk);

@@ -118,3 +118,56 @@ generator = { kind = "link", point = "a.ua" }
   CHECK_THROWS_WITH(sim::MeterValues(s.ports[0].devices[1], 0, from_epoch_us(0)),
                     Catch::Contains("site.toml:11:13: generator.point: a meter on an mqtt port links only to its own"));
 }
+
+TEST_CASE("iot::sim::MeterValues fold di1-di4 into the DI word, keep alarm words apart, obey set") {
+  const auto s = site(R"(
+[[port.device.point]]
+name = "di"
+generator = { kind = "constant", value = 9 }
+[[port.device.point]]
+name = "di2"
+generator = { kind = "constant", value = 1 }
+[[port.device.point]]
+name = "di4"
+[[port.device.point]]
+name = "thd_ua"
+generator = { kind = "constant", value = 3.456 }
+[[port.device.point]]
+name = "alarm1_status"
+generator = { kind = "constant", value = 0 }
+)",
+                      "format = \"point-id\"\n");
+  const auto& d = s.ports[0].devices[0];
+  REQUIRE(d.meter);
+  CHECK(d.meter->format == "point-id");
+  const TimePoint start = from_epoch_us(0);
+  sim::MeterValues mv(d, 0, start);
+  std::vector<std::pair<std::string, double>> v;
+  mv.values(start + 1s, v);
+  REQUIRE(v.size() == 2);                // di, thdua; the alarm word is not data
+  CHECK(at(v, "di") == 3);               // 9 = 0b1001: DI2 set by its point, DI4 cleared by its point (no generator: 0)
+  CHECK(at(v, "thdua") == Approx(3.46)); // % with two decimals
+  std::vector<std::pair<std::string, double>> al;
+  mv.alarms(start + 1s, al);
+  REQUIRE(al.size() == 1);
+  CHECK(al[0] == std::pair<std::string, double>("alarm1", 0));
+  CHECK(mv.set("alarm1_status", 5));
+  CHECK(mv.set("di4", 1));
+  CHECK_FALSE(mv.set("nope", 1));
+  al.clear();
+  mv.alarms(start + 1s, al);
+  CHECK(al[0].second == 5);
+  v.clear();
+  mv.values(start + 1s, v);
+  CHECK(at(v, "di") == 11);
+  CHECK(mv.get("thdua", start) == Approx(3.46)); // by key as well as by name
+  CHECK(mv.set("di4", std::nullopt));            // back to its generator
+  v.clear();
+  mv.values(start + 1s, v);
+  CHECK(at(v, "di") == 3);
+}
+
+TEST_CASE("iot::sim meters refuse an unknown data format") {
+  CHECK_THROWS_WITH(site("[[port.device.point]]\nname = \"ua\"\n", "format = \"xml\"\n"),
+                    Catch::Contains("format") && Catch::Contains("point-id"));
+}

@@ -17,26 +17,11 @@ using namespace std::chrono_literals;
 
 constexpr auto k_relogin = 10s; // [INVENTED] login retry after a refusal
 
-namespace {
-struct KeyModel {
-  const char* key;
-  double base;
-  double step;
-};
-// Plausible magnitudes for a small three-phase load (secondary side).
-constexpr KeyModel k_models[] = {
-    {"ua", 220.0, 0.1},  {"ub", 221.0, 0.1},  {"uc", 219.0, 0.1},  {"ia", 5.0, 0.01},     {"ib", 4.5, 0.01},
-    {"ic", 4.0, 0.01},   {"pa", 1.1, 0.001},  {"pb", 0.99, 0.001}, {"pc", 0.88, 0.001},   {"p", 2.97, 0.003},
-    {"qa", 0.1, 0.001},  {"qb", 0.09, 0.001}, {"qc", 0.08, 0.001}, {"q", 0.27, 0.003},    {"pfa", 0.99, 0},
-    {"pfb", 0.98, 0},    {"pfc", 0.97, 0},    {"pf", 0.98, 0},     {"hz", 50.0, 0.01},    {"pt", 1, 0},
-    {"ct", 40, 0},       {"wh", 1000.0, 1.5}, {"wl", 0.0, 0},      {"varh", 100.0, 0.25}, {"varl", 0.0, 0},
-};
-}  // namespace
-
 const std::vector<std::string>& sim_data_keys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> k;
-    for (const auto& m : k_models) k.emplace_back(m.key);
+    for (const auto& q : quantities())
+      k.emplace_back(q.key);
     return k;
   }();
   return keys;
@@ -45,14 +30,35 @@ const std::vector<std::string>& sim_data_keys() {
 double default_value(const std::string& meter, const std::string& key, TimePoint) {
   int n = 0;
   if (meter.size() >= 2) n = (meter[meter.size() - 2] - '0') * 10 + (meter.back() - '0');
-  for (const auto& m : k_models)
-    if (key == m.key) {
-      // Rounded to 3 decimals so the JSON text is short and exact.
-      const double v = m.base + n * m.step;
-      return std::round(v * 1000.0) / 1000.0;
-    }
+  if (const Quantity* q = find_quantity(key)) {
+    // Rounded to 3 decimals so the JSON text is short and exact.
+    const double v = q->sim_base + n * q->sim_step;
+    return std::round(v * 1000.0) / 1000.0;
+  }
   return 0.0;
 }
+
+std::optional<DataFormat> parse_data_format(std::string_view name) {
+  if (name == "type") return DataFormat::type;
+  if (name == "point-id") return DataFormat::point_id;
+  return std::nullopt;
+}
+
+std::string_view data_format_name(DataFormat f) { return f == DataFormat::type ? "type" : "point-id"; }
+
+namespace {
+std::string expand_sn(std::string text, const std::string& sn) {
+  for (std::size_t pos; (pos = text.find("{sn}")) != std::string::npos;)
+    text.replace(pos, 4, sn);
+  return text;
+}
+
+// [INVENTED] a 20-digit ICCID per meter: 8986 (China) + the SN, zero-padded.
+std::string iccid_of(const std::string& sn) {
+  std::string digits = sn.size() > 16 ? sn.substr(sn.size() - 16) : sn;
+  return "8986" + std::string(16 - digits.size(), '0') + digits;
+}
+} // namespace
 
 struct MeterFleet::Meter {
   MeterFleet* fleet = nullptr;
@@ -61,6 +67,8 @@ struct MeterFleet::Meter {
   std::string meter_name;
   std::optional<std::chrono::milliseconds> fast;
   DataFn data;
+  DataFn alarms;
+  DataFormat format = DataFormat::type;
   MQTTAsync handle = nullptr;
   std::atomic<bool> connected{false};
   std::atomic<bool> connecting{false};
@@ -75,6 +83,15 @@ struct MeterFleet::Meter {
   std::chrono::steady_clock::time_point next_heart{};
   std::chrono::steady_clock::time_point next_data{};
   std::string client_id;
+  std::string will_topic, will_payload;
+  bool iccid_sent = false;
+  // Set when the login is accepted: the time request goes out at time_at (steady ns, 0 = none).
+  std::atomic<std::int64_t> time_at{0};
+  std::vector<std::pair<std::string, double>> last_alarms; // as last sent (scheduler thread)
+  std::mutex fault_mu;
+  std::optional<MeterFault> fault;
+  std::chrono::steady_clock::time_point fault_since{};
+  bool down_by_fault = false; // disconnected by an offline or flap fault (scheduler thread)
 };
 
 MeterFleet::MeterFleet(FleetOptions options) : m_opt(std::move(options)) {
@@ -97,8 +114,11 @@ MeterFleet::MeterFleet(FleetOptions options) : m_opt(std::move(options)) {
     m_ssl.verify = m_opt.connect.insecure ? 0 : 1;
   }
   if (m_opt.meter_list.empty())
-    for (std::size_t i = 0; i < m_opt.meters; ++i)
-      m_opt.meter_list.push_back(MeterSpec{sn(i), {}, {}, 0, {}, {}});
+    for (std::size_t i = 0; i < m_opt.meters; ++i) {
+      MeterSpec spec;
+      spec.sn = sn(i);
+      m_opt.meter_list.push_back(std::move(spec));
+    }
   m_opt.meters = m_opt.meter_list.size();
   for (auto& spec : m_opt.meter_list) {
     auto m = std::make_unique<Meter>();
@@ -108,10 +128,19 @@ MeterFleet::MeterFleet(FleetOptions options) : m_opt(std::move(options)) {
     m->meter_name = spec.meter_name.empty() ? m_opt.meter_name : spec.meter_name;
     m->fast = spec.fast ? spec.fast : m_opt.fast;
     m->data = std::move(spec.data);
+    m->alarms = std::move(spec.alarms);
+    m->format = spec.format.value_or(m_opt.format);
     m->up_interval_minutes = spec.up_interval_minutes > 0 ? spec.up_interval_minutes : m_opt.up_interval_minutes;
-    m->client_id = "acrel-" + m->sn;
+    m->client_id = !spec.client_id.empty()            ? spec.client_id
+                   : !m_opt.connect.client_id.empty() ? expand_sn(m_opt.connect.client_id, m->sn)
+                                                      : "acrel-" + m->sn;
+    if (m_opt.connect.will) {
+      m->will_topic = expand_sn(m_opt.connect.will->topic, m->sn);
+      m->will_payload = expand_sn(m_opt.connect.will->payload, m->sn);
+    }
     m->backoff = m_opt.connect.reconnect_min;
     MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
+    if (m_opt.connect.version == 5) create.MQTTVersion = MQTTVERSION_5;
     if (MQTTAsync_createWithOptions(&m->handle, uri.c_str(), m->client_id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr,
                                     &create) != MQTTASYNC_SUCCESS)
       throw io_error("cannot create MQTT client for meter " + m->sn);
@@ -167,6 +196,21 @@ FleetStats MeterFleet::stats() const {
   return s;
 }
 
+std::optional<std::size_t> MeterFleet::find(std::string_view sn) const {
+  for (std::size_t i = 0; i < m_meters.size(); ++i)
+    if (m_meters[i]->sn == sn) return i;
+  return std::nullopt;
+}
+
+void MeterFleet::refresh(std::size_t index) { m_meters.at(index)->refresh = true; }
+
+void MeterFleet::set_fault(std::size_t index, std::optional<MeterFault> fault) {
+  Meter& m = *m_meters.at(index);
+  std::lock_guard lock(m.fault_mu);
+  m.fault = fault;
+  m.fault_since = std::chrono::steady_clock::now();
+}
+
 void MeterFleet::publish(Meter& m, std::string_view cmd, const std::string& payload) {
   const std::string t = topic("gw", m.product, cmd, m.sn);
   MQTTAsync_message msg = MQTTAsync_message_initializer;
@@ -181,12 +225,24 @@ void MeterFleet::on_connected(Meter& m) {
   const std::string filter = topic("server", m.product, "+", m.sn);
   MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
   MQTTAsync_subscribe(m.handle, filter.c_str(), m_opt.qos, &ro);
+  if (m_opt.connect.birth) { // --birth-*: after every connect, before the meter's own messages
+    const auto& b = *m_opt.connect.birth;
+    const std::string bt = expand_sn(b.topic, m.sn), bp = expand_sn(b.payload, m.sn);
+    MQTTAsync_message msg = MQTTAsync_message_initializer;
+    msg.payload = const_cast<char*>(bp.data());
+    msg.payloadlen = static_cast<int>(bp.size());
+    msg.qos = b.qos;
+    msg.retained = b.retain ? 1 : 0;
+    MQTTAsync_responseOptions bro = MQTTAsync_responseOptions_initializer;
+    MQTTAsync_sendMessage(m.handle, bt.c_str(), &msg, &bro);
+  }
   const TimePoint t = now();
   publish(m, "login", login_payload(m.sn, t));
   publish(m, "para", para_payload(m.sn, m.sn, m.meter_name, t, m.up_interval_minutes));
   std::lock_guard lock(m_mu);
   ++m_stats.logins;
   ++m_stats.paras;
+  if (m_opt.connect.birth) ++m_stats.births;
 }
 
 void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payload) {
@@ -204,7 +260,11 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
     // login succeeds; the retry period is [INVENTED] (the sources give none).
     const bool refused = *type == "login" && get_int(obj, "res").value_or(1) == 0;
     if (refused) m.relogin_at = (std::chrono::steady_clock::now() + k_relogin).time_since_epoch().count();
-    if (*type == "login") m.refused = refused;
+    if (*type == "login") {
+      m.refused = refused;
+      // §3.2: 5 to 10 s after the login reply the device asks for the time once.
+      if (!refused) m.time_at = (std::chrono::steady_clock::now() + m_opt.time_delay).time_since_epoch().count();
+    }
     std::lock_guard lock(m_mu);
     ++m_stats.replies;
     if (refused) ++m_stats.refused;
@@ -223,6 +283,121 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
   }
 }
 
+void MeterFleet::on_connect_success(Meter* mm) {
+  mm->connected = true;
+  mm->connecting = false;
+  mm->backoff = mm->fleet->m_opt.connect.reconnect_min;
+  mm->next_heart = std::chrono::steady_clock::now() + mm->fleet->m_opt.heart;
+  mm->refresh = true; // first data right after login and para
+  mm->fleet->on_connected(*mm);
+}
+
+void MeterFleet::on_connect_failure(Meter* mm) {
+  mm->connecting = false;
+  mm->retry_at = std::chrono::steady_clock::now() + mm->backoff;
+  mm->backoff = std::min(mm->backoff * 2, mm->fleet->m_opt.connect.reconnect_max);
+}
+
+bool MeterFleet::offline_by_fault(Meter& m, std::chrono::steady_clock::time_point t) {
+  std::lock_guard lock(m.fault_mu);
+  if (!m.fault) return false;
+  if (m.fault->kind == MeterFault::Kind::offline) return true;
+  if (m.fault->kind != MeterFault::Kind::flap) return false;
+  const auto cycle = m.fault->offline + m.fault->online;
+  if (cycle.count() <= 0) return true;
+  const auto phase = std::chrono::duration_cast<std::chrono::milliseconds>(t - m.fault_since) % cycle;
+  return phase < m.fault->offline;
+}
+
+void MeterFleet::connect(Meter& m, std::chrono::steady_clock::time_point t) {
+  const bool v5 = m_opt.connect.version == 5;
+  MQTTAsync_connectOptions c = MQTTAsync_connectOptions_initializer;
+  MQTTAsync_connectOptions c5 = MQTTAsync_connectOptions_initializer5;
+  if (v5) c = c5;
+  c.keepAliveInterval = static_cast<int>(m_opt.connect.keepalive.count());
+  if (v5)
+    c.cleanstart = m_opt.connect.clean ? 1 : 0;
+  else
+    c.cleansession = m_opt.connect.clean ? 1 : 0;
+  c.context = &m;
+  c.username = m_opt.connect.username.empty() ? nullptr : m_opt.connect.username.c_str();
+  c.password = m_opt.connect.password.empty() ? nullptr : m_opt.connect.password.c_str();
+  c.ssl = m_tls ? &m_ssl : nullptr;
+  c.connectTimeout = static_cast<int>(m_opt.connect.connect_timeout.count());
+  MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+  if (m_opt.connect.will) {
+    will.topicName = m.will_topic.c_str();
+    will.message = m.will_payload.c_str();
+    will.qos = m_opt.connect.will->qos;
+    will.retained = m_opt.connect.will->retain ? 1 : 0;
+    c.will = &will;
+  }
+  MQTTProperties props = MQTTProperties_initializer;
+  if (v5) {
+    if (m_opt.connect.session_expiry) {
+      MQTTProperty p{};
+      p.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
+      p.value.integer4 = *m_opt.connect.session_expiry;
+      MQTTProperties_add(&props, &p);
+    }
+    c.connectProperties = &props;
+    c.onSuccess5 = [](void* ctx, MQTTAsync_successData5*) { on_connect_success(static_cast<Meter*>(ctx)); };
+    c.onFailure5 = [](void* ctx, MQTTAsync_failureData5*) { on_connect_failure(static_cast<Meter*>(ctx)); };
+  } else {
+    c.onSuccess = [](void* ctx, MQTTAsync_successData*) { on_connect_success(static_cast<Meter*>(ctx)); };
+    c.onFailure = [](void* ctx, MQTTAsync_failureData*) { on_connect_failure(static_cast<Meter*>(ctx)); };
+  }
+  m.connecting = true;
+  if (MQTTAsync_connect(m.handle, &c) != MQTTASYNC_SUCCESS) {
+    m.connecting = false;
+    m.retry_at = t + m.backoff;
+  }
+  MQTTProperties_free(&props);
+}
+
+void MeterFleet::send_data(Meter& m, TimePoint wall, std::vector<std::pair<std::string, double>>& values) {
+  // The message's time has whole seconds: take the values at that second.
+  const TimePoint stamp = std::chrono::floor<std::chrono::seconds>(wall);
+  bool missing = false;
+  {
+    std::lock_guard lock(m.fault_mu);
+    missing = m.fault && m.fault->kind == MeterFault::Kind::missing;
+  }
+  values.clear();
+  if (m.data)
+    m.data(stamp, values);
+  else
+    for (const auto& key : sim_data_keys())
+      values.emplace_back(key, m_opt.values(m.sn, key, stamp));
+  if (m.format == DataFormat::type) {
+    publish(m, "data", data_payload(m.sn, m.sn, m.meter_name, stamp, missing, values));
+  } else {
+    std::vector<std::pair<int, double>> points;
+    if (!missing) // a failed reading: the list carries only the serial [INVENTED; S5 shows no such case]
+      for (const auto& [key, v] : values)
+        if (const auto id = point_id_of(key)) points.emplace_back(*id, v);
+    std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    publish(m, "data", point_list_payload(m.sn, stamp, points, m.iccid_sent ? std::string() : iccid_of(m.sn)));
+    m.iccid_sent = true; // §5: sent once after power-up
+  }
+  {
+    std::lock_guard lock(m_mu);
+    ++m_stats.datas;
+  }
+  if (!m.alarms) return;
+  values.clear();
+  m.alarms(stamp, values);
+  if (m.last_alarms.empty()) // before the first alarm message: every word clear
+    for (const auto& [k, v] : values)
+      m.last_alarms.emplace_back(k, 0.0);
+  if (values != m.last_alarms) {
+    publish(m, "alarm", alarm_payload(m.sn, m.meter_name, stamp, values));
+    m.last_alarms = values;
+    std::lock_guard lock(m_mu);
+    ++m_stats.alarms;
+  }
+}
+
 void MeterFleet::schedule_loop() {
   // Connect gradually: a burst of 1,000 CONNECTs at once would hit the broker's listen backlog.
   std::size_t next_to_start = 0;
@@ -232,41 +407,34 @@ void MeterFleet::schedule_loop() {
     std::size_t started = 0;
     for (std::size_t i = 0; i < m_meters.size(); ++i) {
       Meter& m = *m_meters[i];
+      if (offline_by_fault(m, t)) {
+        if (m.connected) { // the fault takes the meter off the network
+          MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
+          d.timeout = 0;
+          MQTTAsync_disconnect(m.handle, &d);
+          m.connected = false;
+        }
+        m.down_by_fault = true;
+        if (i >= next_to_start) next_to_start = i + 1;
+        continue;
+      }
+      if (m.down_by_fault) {
+        m.down_by_fault = false;
+        m.retry_at = t;
+      }
       if (!m.connected && !m.connecting && t >= m.retry_at && (i < next_to_start || started < 50)) {
         if (i >= next_to_start) {
           next_to_start = i + 1;
           ++started;
         }
-        MQTTAsync_connectOptions c = MQTTAsync_connectOptions_initializer;
-        c.keepAliveInterval = static_cast<int>(m_opt.connect.keepalive.count());
-        c.cleansession = 1;
-        c.context = &m;
-        c.username = m_opt.connect.username.empty() ? nullptr : m_opt.connect.username.c_str();
-        c.password = m_opt.connect.password.empty() ? nullptr : m_opt.connect.password.c_str();
-        c.ssl = m_tls ? &m_ssl : nullptr;
-        c.onSuccess = [](void* ctx, MQTTAsync_successData*) {
-          auto* mm = static_cast<Meter*>(ctx);
-          mm->connected = true;
-          mm->connecting = false;
-          mm->backoff = mm->fleet->m_opt.connect.reconnect_min;
-          mm->next_heart = std::chrono::steady_clock::now() + mm->fleet->m_opt.heart;
-          mm->refresh = true;  // first data right after login and para
-          mm->fleet->on_connected(*mm);
-        };
-        c.onFailure = [](void* ctx, MQTTAsync_failureData*) {
-          auto* mm = static_cast<Meter*>(ctx);
-          mm->connecting = false;
-          mm->retry_at = std::chrono::steady_clock::now() + mm->backoff;
-          mm->backoff = std::min(mm->backoff * 2, mm->fleet->m_opt.connect.reconnect_max);
-        };
-        m.connecting = true;
-        if (MQTTAsync_connect(m.handle, &c) != MQTTASYNC_SUCCESS) {
-          m.connecting = false;
-          m.retry_at = t + m.backoff;
-        }
+        connect(m, t);
         continue;
       }
       if (!m.connected) continue;
+      {
+        std::lock_guard lock(m.fault_mu);
+        if (m.fault && m.fault->kind == MeterFault::Kind::silent) continue;
+      }
       const TimePoint wall = now();
       if (m.refused) {
         if (t.time_since_epoch().count() >= m.relogin_at) {
@@ -277,6 +445,12 @@ void MeterFleet::schedule_loop() {
         }
         continue;
       }
+      if (const auto at = m.time_at.load(); at != 0 && t.time_since_epoch().count() >= at) {
+        m.time_at = (t + m_opt.time_period).time_since_epoch().count(); // then every 24 h (§3.2)
+        publish(m, "time", time_payload(m.sn, wall));
+        std::lock_guard lock(m_mu);
+        ++m_stats.times;
+      }
       if (t >= m.next_heart) {
         publish(m, "heart", heart_payload(m.sn, wall));
         m.next_heart = t + m_opt.heart;
@@ -284,20 +458,10 @@ void MeterFleet::schedule_loop() {
         ++m_stats.hearts;
       }
       if (m.refresh.exchange(false) || t >= m.next_data) {
-        // The message's time has whole seconds: take the values at that second.
-        const TimePoint stamp = std::chrono::floor<std::chrono::seconds>(wall);
-        values.clear();
-        if (m.data)
-          m.data(stamp, values);
-        else
-          for (const auto& key : sim_data_keys())
-            values.emplace_back(key, m_opt.values(m.sn, key, stamp));
-        publish(m, "data", data_payload(m.sn, m.sn, m.meter_name, stamp, false, values));
+        send_data(m, wall, values);
         const auto period =
             m.fast ? *m.fast : std::chrono::milliseconds(std::chrono::minutes(m.up_interval_minutes.load()));
         m.next_data = t + period;
-        std::lock_guard lock(m_mu);
-        ++m_stats.datas;
       }
     }
     std::this_thread::sleep_for(20ms);
@@ -341,6 +505,9 @@ ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milli
     r.w.field("downlinks", s.downlinks);
     r.w.field("replies", s.replies);
     r.w.field("refused", s.refused);
+    r.w.field("times", s.times);
+    r.w.field("alarms", s.alarms);
+    if (options.connect.birth) r.w.field("births", s.births);
     r.w.end_object();
   }
   return ExitCode::ok;

@@ -7,7 +7,12 @@
 //
 // Per meter, following §3.7 of the protocol notes: connect → subscribe
 // /server/acrelHW/{product}/+/{SN} → login → para → data; then heart every
-// 60 s and data every upInterval minutes (or every --fast period). Downlinks:
+// 60 s and data every upInterval minutes (or every --fast period). 5 s after
+// an accepted login the meter asks for the time (`time`, §3.2), then every
+// 24 h. When its alarm status words (§6.3) change, checked with each data
+// message, it sends an `alarm` message [INVENTED layout, §3.6]. `data` goes
+// out in the acrelHW type-keyed form or as the 2025 point-id list (§4), per
+// meter; the point-id list carries the ICCID (id 33) once after start. Downlinks:
 // a `para` with "upInterval" changes the period and is acknowledged with
 // {"type":"para","res":1} [the downlink form is UNCERTAIN; the ack is invented];
 // a `data` downlink (the platform's "refresh" [INF]) sends data at once; a
@@ -47,8 +52,27 @@ double default_value(const std::string& meter, const std::string& key, TimePoint
 // The keys a simulated meter sends in `data`, in order.
 const std::vector<std::string>& sim_data_keys();
 
-// Fills `out` (cleared by the caller) with the `data` values of one meter at `t`.
+// Fills `out` (cleared by the caller) with the `data` values of one meter at `t`
+// (keys of quantities(); "di" is the DI word), and its alarm words ("alarm1".."alarm3").
 using DataFn = std::function<void(TimePoint t, std::vector<std::pair<std::string, double>>& out)>;
+
+// How a meter sends `data`: the acrelHW type-keyed message (§3.5) or the 2025
+// ADW300 point-id list (§4).
+enum class DataFormat { type, point_id };
+std::optional<DataFormat> parse_data_format(std::string_view name); // "type", "point-id"
+std::string_view data_format_name(DataFormat f);
+
+// A fault a meter shows (iot-sim's stdin `fault` command on a meter).
+struct MeterFault {
+  enum class Kind {
+    silent,  // connected, but publishes nothing (a hung meter)
+    offline, // disconnected until cleared
+    flap,    // offline for `offline`, online for `online`, repeating
+    missing, // data says meterStatus "missing" with zero values (a failed reading, S4)
+  };
+  Kind kind = Kind::silent;
+  std::chrono::milliseconds offline{0}, online{0};
+};
 
 // One meter of FleetOptions::meter_list. Empty or unset fields take FleetOptions' values.
 struct MeterSpec {
@@ -58,6 +82,9 @@ struct MeterSpec {
   int up_interval_minutes = 0;
   std::optional<std::chrono::milliseconds> fast;
   DataFn data; // empty: sim_data_keys() with FleetOptions::values
+  DataFn alarms;                    // empty: no alarm words (no alarm messages)
+  std::optional<DataFormat> format; // empty: FleetOptions::format
+  std::string client_id;            // empty: FleetOptions' (acrel-SN)
 };
 
 struct FleetOptions {
@@ -71,6 +98,11 @@ struct FleetOptions {
   std::chrono::milliseconds heart = std::chrono::seconds(60);  // 60 s apart in the S4 capture
   int qos = 1;                                        // [UNCERTAIN] not stated by the sources
   ValueFn values = default_value;
+  DataFormat format = DataFormat::type;
+  // connect.client_id: empty → "acrel-{sn}"; "{sn}" in it is the meter's SN.
+  // connect.will and connect.birth topics and payloads expand "{sn}" too.
+  std::chrono::milliseconds time_delay = std::chrono::seconds(5); // login reply → time request (§3.2: 5-10 s)
+  std::chrono::milliseconds time_period = std::chrono::hours(24);
   std::vector<MeterSpec> meter_list; // when not empty: these meters (`meters`, `first_sn` unused)
 };
 
@@ -78,6 +110,7 @@ struct FleetStats {
   std::uint64_t connected = 0;  // meters connected now
   std::uint64_t logins = 0, paras = 0, hearts = 0, datas = 0, downlinks = 0, replies = 0;
   std::uint64_t refused = 0; // login replies with res 0
+  std::uint64_t times = 0, alarms = 0, births = 0;
 
   // Adds another fleet's counters (iot-sim sums its mqtt ports).
   FleetStats& operator+=(const FleetStats& o) {
@@ -89,6 +122,9 @@ struct FleetStats {
     downlinks += o.downlinks;
     replies += o.replies;
     refused += o.refused;
+    times += o.times;
+    alarms += o.alarms;
+    births += o.births;
     return *this;
   }
 };
@@ -105,6 +141,12 @@ public:
   FleetStats stats() const;
   std::string sn(std::size_t index) const;
   std::size_t size() const { return m_meters.size(); }
+  // The meter with this SN.
+  std::optional<std::size_t> find(std::string_view sn) const;
+  // Sends data (and checks alarms) at once, e.g. after a value was set.
+  void refresh(std::size_t index);
+  // Sets or (nullopt) clears a meter's fault.
+  void set_fault(std::size_t index, std::optional<MeterFault> fault);
 
 private:
   struct Meter;
@@ -114,6 +156,11 @@ private:
   void on_downlink(Meter& m, std::string_view topic, std::string_view payload);
 
   FleetOptions m_opt;
+  static void on_connect_success(Meter* m);
+  static void on_connect_failure(Meter* m);
+  void connect(Meter& m, std::chrono::steady_clock::time_point t);
+  bool offline_by_fault(Meter& m, std::chrono::steady_clock::time_point t);
+  void send_data(Meter& m, TimePoint wall, std::vector<std::pair<std::string, double>>& values);
   MQTTAsync_SSLOptions m_ssl = MQTTAsync_SSLOptions_initializer;
   bool m_tls = false;
   std::vector<std::unique_ptr<Meter>> m_meters;

@@ -47,25 +47,56 @@ std::string heart_payload(std::string_view sn, TimePoint t);
 std::string data_payload(std::string_view gw_sn, std::string_view meter_sn, std::string_view meter_name, TimePoint t,
                          bool missing, const std::vector<std::pair<std::string, double>>& values);
 // The 2025 point-id list: {"data":[{"tp":ms,"point":[{"id":0,"val":"SN"},{"id":1,"val":…}…]}]}.
-std::string point_list_payload(std::string_view sn, TimePoint t, const std::vector<std::pair<int, double>>& points);
+// `iccid` (id 33, a string) is added when not empty: the meter sends it once after power-up (§5).
+std::string point_list_payload(std::string_view sn, TimePoint t, const std::vector<std::pair<int, double>>& points,
+                               std::string_view iccid = {});
+// The time-sync request (§3.2, newer firmware): {"country":…,"utc":"0","time":…,"gwSN":…,"type":"time"}.
+// This toolkit's device clocks are UTC, so "utc" is "0"; the cut-off "timezone" field is left out.
+std::string time_payload(std::string_view sn, TimePoint t);
+// [INVENTED] The alarm message (its layout was not retrieved, §3.6): the common
+// fields plus the ADW300 alarm status words (§6.3) as "alarm1".."alarm3".
+std::string alarm_payload(std::string_view sn, std::string_view meter_name, TimePoint t,
+                          const std::vector<std::pair<std::string, double>>& words);
 // The platform's reply: {"type":"login","res":1}.
 std::string reply_payload(std::string_view type, int res = 1);
 
-// The measurement keys of `data` messages with their units (V, A, kW, kvar,
-// kWh, kvarh, Hz; "" for ratios and power factors).
+// Every quantity the ADW300 sends: its point id (reference §5), its key in the
+// type-keyed `data` message (the S4 keys where traffic showed one, else the
+// same name, [INVENTED]), unit and decimals, and the simulator's default value.
+struct Quantity {
+  int id;
+  std::string_view key;
+  std::string_view uom;
+  int decimals;
+  double sim_base; // default value: sim_base + n × sim_step, n = the SN's last two digits
+  double sim_step;
+};
+const std::vector<Quantity>& quantities();
+const Quantity* find_quantity(std::string_view key);
+// Point ids of the strings: the serial number and the SIM card's ICCID (§5).
+constexpr int k_point_id_sn = 0;
+constexpr int k_point_id_iccid = 33;
+constexpr int k_point_id_di = 41; // bit0..bit3 = DI1..DI4
+// "di1".."di4": one DI each (the "di" word split into its bits).
+bool is_di_key(std::string_view key);
+// The keys of the alarm status words ("alarm1".."alarm3"), sent in `alarm`, not in `data`.
+const std::vector<std::string_view>& alarm_keys();
+std::optional<int> point_id_of(std::string_view key);
+
+// The measurement keys of `data` messages with their units (quantities() in order).
 const std::vector<std::pair<std::string_view, std::string_view>>& data_keys();
 std::optional<std::string_view> data_key_uom(std::string_view key);
 // Decimal places a key is sent with (the resolution seen in the S4 capture,
-// reference §3.5): V 1, A 2, kW/kvar/pf 3, Hz 2, kWh/kvarh 2, pt/ct 0.
+// reference §3.5, else the ADW300 register's): V 1, A 2, kW/kvar/pf 3, Hz 2, kWh/kvarh 2, pt/ct 0.
 int data_key_decimals(std::string_view key);
-// The `data` key a site-file point publishes as: its own name when that is a
-// data key, else the key of the same quantity in the ADW300 Modbus catalog
-// (examples/models/adw300.toml: freq → hz, ep_import → wh, ep_export → wl,
-// eq_import → varh, eq_export → varl, pt_ratio → pt, ct_ratio → ct; the energy
-// mappings inherit the [UNCERTAIN] meaning of wh/wl/varh/varl). nullopt: none.
+// The key a site-file point publishes as: its own name when that is a key (a
+// quantity, di1..di4, alarm1..alarm3), else the key of the same quantity in the
+// ADW300 Modbus catalog (examples/models/adw300.toml: freq → hz, ep_import → wh,
+// temp_a → ta, thd_ua → thdua, ep_total_sharp → wh_sharp, alarm1_status → alarm1 …;
+// the energy mappings inherit the [UNCERTAIN] meaning of wh/wl/varh/varl). nullopt: none.
 std::optional<std::string_view> data_key_of_point(std::string_view point_name);
-// The point-id table: id → {point name, uom}. Names are invented here (the
-// source gives Chinese descriptions only), chosen to match the `data` keys.
+// The point-id table: id → {point name, uom}, sorted by id. Names are invented
+// here (the source gives Chinese descriptions only), chosen to match the `data` keys.
 struct PointId {
   int id;
   std::string_view name;
@@ -73,13 +104,25 @@ struct PointId {
 };
 const std::vector<PointId>& point_ids();
 
+// What decode() could not turn into records, and keys it decoded without knowing them.
+struct DecodeReport {
+  std::vector<std::string> rejected; // "meter 1 key \"ua\": \"abc\" is not a number"
+  std::vector<std::string> unknown;  // keys or "id N" decoded as readings without a unit
+};
+
 // Decodes one `mqtt` record carrying an acrelHW payload into records written
 // to `out`: data → one `reading` per measurement (device = meterSN, point =
 // key, uom); data with meterStatus "missing" → `status` state "missing";
-// login → `status` state "login"; point-id list → readings. para and heart
-// carry no measurements and give nothing. Returns the number of records
+// login → `status` state "login"; point-id list → readings; alarm → one
+// reading per alarm word. Numbers sent as strings ("226.0") are numbers; the
+// DI word (key "di", id 41) gives di1..di4; a key or id not in the tables
+// gives a reading named by it, without unit, and is listed in report->unknown;
+// a value that is no number is listed in report->rejected. para, heart and
+// time carry no measurements and give nothing. Returns the number of records
 // written; 0 with `error` set when the record is not an Acrel message.
-std::size_t decode(simdjson::dom::object mqtt_record, LineSink& out, std::string& error);
+// Without `report`, rejected values are appended to `error`.
+std::size_t decode(simdjson::dom::object mqtt_record, LineSink& out, std::string& error,
+                   DecodeReport* report = nullptr);
 
 // The platform side for `iot-mqtt-bridge sub --answer acrel`: a login, para or
 // heart (or alarm, time) from a device, that is not itself a reply, gets

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "iot/acrel/meter_sim.hpp"
 #include "iot/acrel/protocol.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/text.hpp"
@@ -884,8 +885,9 @@ bool is_mqtt_url(std::string_view url) {
   return u.starts_with("mqtt://") || u.starts_with("mqtts://");
 }
 
-const std::vector<std::string_view> k_meter_keys{
-    "name", "sn", "count", "model", "description", "enabled", "product", "meter_name", "up_interval", "fast", "point"};
+const std::vector<std::string_view> k_meter_keys{"name",        "sn",      "count",   "model",
+                                                 "description", "enabled", "product", "meter_name",
+                                                 "up_interval", "fast",    "format",  "point"};
 
 std::string data_key_list() {
   std::string out;
@@ -972,6 +974,11 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
     if (*f < std::chrono::milliseconds(10)) r.fail_at("fast", "must be at least 10ms");
     m.fast = *f;
   }
+  if (auto f = r.str("format")) {
+    if (!acrel::parse_data_format(*f))
+      r.fail_at("format", fmt::format("'{}' is not a data format: type (acrelHW keys) or point-id (2025 ADW300)", *f));
+    m.format = *f;
+  }
   // Points: the data keys (ua, ia, p, hz, wh …) or the ADW300 catalog names of the
   // same quantities; a point replaces the model point with the same key.
   const auto points = r.tables("point");
@@ -991,10 +998,11 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
         false);
     for (auto& p : read) {
       if (!meter_key(p))
-        pr.fail_at("name",
-                   fmt::format("'{}' is not a key of acrelHW data; expected one of {} (or freq, ep_import, ep_export, "
-                               "eq_import, eq_export, pt_ratio, ct_ratio)",
-                               p.name, data_key_list()));
+        pr.fail_at(
+            "name",
+            fmt::format("'{}' is not a key of acrelHW data; expected one of {}, di1-di4, alarm1-alarm3 (or "
+                        "the ADW300 catalog's names of these: freq, ep_import, temp_a, thd_ua, ep_total_sharp …)",
+                        p.name, data_key_list()));
       auto it = std::find_if(d.points.begin(), d.points.end(), [&](const Point& q) { return same(q, p.name); });
       if (it != d.points.end())
         *it = std::move(p);

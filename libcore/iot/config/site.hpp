@@ -162,6 +162,7 @@ struct MeterSettings {
   std::string meter_name;        // meterName in para and data (default: model, lower case)
   std::uint32_t up_interval = 5; // data period, minutes (para upInterval)
   std::optional<Duration> fast;  // data period override (tests, demos)
+  std::string format = "type";   // data messages: "type" (acrelHW keys) or "point-id" (2025 ADW300)
 };
 
 // One meter of an expanded entry: its device name and serial number.

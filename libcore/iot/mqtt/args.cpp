@@ -1,6 +1,7 @@
 #include "iot/mqtt/args.hpp"
 
 #include "iot/acrel/protocol.hpp"
+#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/time.hpp"
 
@@ -120,7 +121,20 @@ SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
 
 iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs& a) {
   iot::acrel::FleetOptions o;
-  o.connect = to_connect_options(c);
+  // Every meter has its own session: a client id is per meter ("{sn}" is its
+  // SN; default acrel-{sn}), so -c needs no -i here.
+  ConnectArgs per_meter = c;
+  if (per_meter.client_id.empty() && per_meter.no_clean) per_meter.client_id = "acrel-{sn}";
+  o.connect = to_connect_options(per_meter);
+  if (!c.client_id.empty() && a.meters > 1 && c.client_id.find("{sn}") == std::string::npos)
+    throw usage_error("--client-id: " + std::to_string(a.meters) +
+                      " meters cannot share one client id; put {sn} in it (e.g. 'plant-{sn}')");
+  if (o.connect.will && a.meters > 1 && o.connect.will->topic.find("{sn}") == std::string::npos)
+    log::warn("--will-topic has no {{sn}}: all {} meters share one last-will topic", a.meters);
+  if (auto f = iot::acrel::parse_data_format(a.format))
+    o.format = *f;
+  else
+    throw usage_error("--format must be type or point-id");
   if (a.meters < 1 || a.meters > 100000) throw usage_error("--meters must be 1 to 100000");
   o.meters = a.meters;
   if (a.first_sn < 10000000000000ull || a.first_sn + a.meters > 99999999999999ull)

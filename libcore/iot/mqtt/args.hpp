@@ -66,6 +66,7 @@ struct FleetArgs {
   std::string heart = "60s";
   int qos = 1;
   std::string duration;
+  std::string format = "type";
 };
 
 // Throw usage_error (or config_error for an unreadable password file) when a value is wrong.

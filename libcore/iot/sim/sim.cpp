@@ -116,6 +116,7 @@ constexpr std::uint64_t k_timer_fleet = 1;    // timer id: are all meters of the
 struct Fleet {
   const config::Port* port = nullptr;
   std::unique_ptr<acrel::MeterFleet> fleet;
+  std::vector<MeterHandle> meters; // in the fleet's order
   bool all_up = false;
 };
 
@@ -166,6 +167,10 @@ private:
   void on_stdin();
   void run_command(std::string_view line);
   std::vector<SimDevice*> targets(const Command& cmd);
+  // The meters a command names (by device or mqtt port); empty when it names a Modbus device.
+  std::vector<std::pair<Fleet*, std::size_t>> meter_targets(const Command& cmd);
+  // Runs `cmd` on meters; false when it names none. Sets got/affected like run_command.
+  bool run_meter_command(const Command& cmd, std::optional<double>& got, std::size_t& affected);
 
   double sim_time() const { return static_cast<double>(mono_us() - m_start_us) / 1e6; }
 
@@ -440,6 +445,8 @@ void Server::write_stats() {
     r.w.field("downlinks", static_cast<unsigned long long>(t.downlinks));
     r.w.field("replies", static_cast<unsigned long long>(t.replies));
     r.w.field("refused", static_cast<unsigned long long>(t.refused));
+    r.w.field("times", static_cast<unsigned long long>(t.times));
+    r.w.field("alarms", static_cast<unsigned long long>(t.alarms));
   }
   r.w.end_object();
 }
@@ -536,7 +543,7 @@ void Server::start_fleets() {
     if (!port.mqtt) continue;
     Fleet f;
     f.port = &port;
-    f.fleet = std::make_unique<acrel::MeterFleet>(fleet_options(port, start_wall));
+    f.fleet = std::make_unique<acrel::MeterFleet>(fleet_options(port, start_wall, &f.meters));
     m_fleets.push_back(std::move(f));
   }
   for (auto& f : m_fleets)
@@ -974,6 +981,83 @@ std::vector<SimDevice*> Server::targets(const Command& cmd) {
   return out;
 }
 
+std::vector<std::pair<Fleet*, std::size_t>> Server::meter_targets(const Command& cmd) {
+  std::vector<std::pair<Fleet*, std::size_t>> out;
+  for (auto& f : m_fleets) {
+    for (std::size_t i = 0; i < f.meters.size(); ++i) {
+      const auto& h = f.meters[i];
+      if (!cmd.device.empty() ? (h.name == cmd.device || h.sn == cmd.device)
+                              : (!cmd.port.empty() && h.port == cmd.port))
+        out.emplace_back(&f, i);
+    }
+  }
+  return out;
+}
+
+namespace {
+// What a Modbus fault kind means for an MQTT meter (docs: iot-sim(1) COMMANDS).
+acrel::MeterFault meter_fault(const config::FaultSpec& f) {
+  using K = config::FaultSpec::Kind;
+  acrel::MeterFault m;
+  switch (f.kind) {
+  case K::timeout: m.kind = acrel::MeterFault::Kind::silent; break;
+  case K::drop: m.kind = acrel::MeterFault::Kind::offline; break;
+  case K::flap:
+    m.kind = acrel::MeterFault::Kind::flap;
+    m.offline = std::chrono::duration_cast<std::chrono::milliseconds>(f.offline);
+    m.online = std::chrono::duration_cast<std::chrono::milliseconds>(f.online);
+    break;
+  case K::exception: m.kind = acrel::MeterFault::Kind::missing; break;
+  default:
+    throw data_error("fault kind \"" + std::string(fault_kind_name(f.kind)) +
+                     "\" does not apply to an mqtt meter (timeout, drop, flap, exception)");
+  }
+  return m;
+}
+} // namespace
+
+bool Server::run_meter_command(const Command& cmd, std::optional<double>& got, std::size_t& affected) {
+  if (cmd.op == Command::Op::stop) return false;
+  const auto meters = meter_targets(cmd);
+  if (meters.empty()) return false;
+  switch (cmd.op) {
+  case Command::Op::fault: {
+    const acrel::MeterFault mf = meter_fault(cmd.fault);
+    for (auto [f, i] : meters) f->fleet->set_fault(i, mf);
+    affected = meters.size();
+    break;
+  }
+  case Command::Op::clear:
+    // clear_kind: only a fault of that kind; a meter has at most one.
+    for (auto [f, i] : meters) f->fleet->set_fault(i, std::nullopt);
+    affected = meters.size();
+    break;
+  case Command::Op::set:
+  case Command::Op::get: {
+    if (meters.size() != 1) throw data_error(cmd.name + " needs one meter (\"device\")");
+    auto [f, i] = meters.front();
+    auto& h = f->meters[i];
+    if (cmd.op == Command::Op::set) {
+      std::optional<double> v;
+      if (const auto* d = std::get_if<double>(&cmd.value)) v = *d;
+      else if (const auto* n = std::get_if<std::int64_t>(&cmd.value)) v = static_cast<double>(*n);
+      else if (const auto* u = std::get_if<std::uint64_t>(&cmd.value)) v = static_cast<double>(*u);
+      else if (const auto* b = std::get_if<bool>(&cmd.value)) v = *b ? 1.0 : 0.0;
+      else if (!std::holds_alternative<std::monostate>(cmd.value))
+        throw data_error("value: a meter's point takes a number, a boolean or null");
+      if (!h.values->set(cmd.point, v)) throw data_error("meter " + h.name + " has no point \"" + cmd.point + "\"");
+      f->fleet->refresh(i); // the new value goes out at once (and alarm words are checked)
+    }
+    got = h.values->get(cmd.point, now());
+    if (!got) throw data_error("meter " + h.name + " has no point \"" + cmd.point + "\"");
+    affected = 1;
+    break;
+  }
+  case Command::Op::stop: break;
+  }
+  return true;
+}
+
 void Server::run_command(std::string_view line) {
   ++m_stats.commands;
   Command cmd;
@@ -984,7 +1068,13 @@ void Server::run_command(std::string_view line) {
   try {
     cmd = parse_command(line);
     const double t = sim_time();
-    switch (cmd.op) {
+    std::optional<double> meter_value;
+    if (run_meter_command(cmd, meter_value, affected)) {
+      if (meter_value) {
+        got = *meter_value;
+        have_value = true;
+      }
+    } else switch (cmd.op) {
     case Command::Op::fault:
       for (auto* d : targets(cmd)) {
         d->faults.add(cmd.fault, t);
@@ -996,6 +1086,12 @@ void Server::run_command(std::string_view line) {
         d->faults.clear(cmd.clear_kind);
         ++affected;
       }
+      if (cmd.device.empty() && cmd.port.empty()) // every device: the meters too
+        for (auto& f : m_fleets)
+          for (std::size_t i = 0; i < f.fleet->size(); ++i) {
+            f.fleet->set_fault(i, std::nullopt);
+            ++affected;
+          }
       break;
     case Command::Op::set:
     case Command::Op::get: {
