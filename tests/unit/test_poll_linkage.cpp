@@ -5,10 +5,19 @@
 #include "iot/config/site.hpp"
 #include "iot/core/error.hpp"
 #include "iot/poll/linkage.hpp"
+#include "iot/record/json_writer.hpp"
+#include "iot/values/value_json.hpp"
 
 using namespace iot::poll;
 
 namespace {
+std::string json_of(const iot::values::Value& v) {
+  std::string out;
+  iot::JsonWriter w(out);
+  iot::values::write_json(w, v);
+  return out;
+}
+
 // Two ports: gas detectors on one, relay modules on the other (linkage across ports).
 const std::string k_site = R"(
 [[port]]
@@ -68,7 +77,7 @@ std::vector<std::string> run(Linkage& l, std::vector<WriteCommand>& got,
     l.on_alarm("ctrl1", pt, level);
     std::string line;
     for (const auto& c : got)
-      line += (line.empty() ? "" : " ") + c.device + "." + c.point + "=" + c.value_json + "(" + c.cause + ")";
+      line += (line.empty() ? "" : " ") + c.device + "." + c.point + "=" + json_of(c.value) + "(" + c.cause + ")";
     out.push_back(line);
   }
   return out;
