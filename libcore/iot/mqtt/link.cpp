@@ -61,6 +61,7 @@ Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)
   m_random = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
              (static_cast<std::uint64_t>(::getpid()) << 32) ^ reinterpret_cast<std::uintptr_t>(this);
   if (m_random == 0) m_random = 1;
+  m_fixed_client_id = !m_options.client_id.empty();
   if (m_options.client_id.empty()) m_options.client_id = default_client_id("iot-mqtt-bridge");
   m_mosq = mosquitto_new(m_options.client_id.c_str(), m_options.clean, this);
   if (m_mosq == nullptr)
@@ -253,7 +254,7 @@ void Link::run() {
     }
     ++m_short_lived;
     std::string cause = "connection closed by the broker soon after CONNACK (" + why + ")";
-    if (m_short_lived >= k_takeover_hint)
+    if (m_short_lived >= k_takeover_hint && m_fixed_client_id)
       cause += fmt::format("; {} or more times in a row: is another client connected with client id '{}'?",
                            k_takeover_hint, m_options.client_id);
     failed(cause);

@@ -26,4 +26,4 @@ kill -TERM -- "-$ex_pid"
 status=0
 wait "$ex_pid" || status=$?
 assert_eq "$status" 0 "exit status of the example after SIGTERM ($(tail -3 "$T/example.err"))"
-wait_for_line "$T/sub.out" '^site/stats \{' 10
+jq_eq "$(cat "$T/example.out")" '[.kind, .skipped, .dropped, (.acknowledged > 0)]' '["stats",0,0,true]'
