@@ -5,6 +5,8 @@
 #   2. pub QoS 1: messages/s with every message acknowledged, and all of them
 #      counted by a subscriber
 #   3. sub vs `mosquitto_sub -F %j` receiving the same QoS 0 stream (messages/s, ratio)
+#   4. sub vs `mosquitto_sub -F %j` draining LINES QoS 1 messages queued on the
+#      broker for a kept session (-c) while the subscriber was away (ratio)
 # Each is repeated ROUNDS times (pub rounds alternate which client goes first)
 # and medians are reported, with CPU time (user + system, from wait4) beside the
 # wall-clock rates, which a loaded machine disturbs far more.
@@ -97,4 +99,25 @@ paste "$T/sub.theirs" "$T/sub.ours" | awk '{print $1/$3}' >"$T/sub.ratio"
 paste "$T/sub.theirs" "$T/sub.ours" | awk '{print $2/$4}' >"$T/sub.cpuratio"
 echo "sub:        median mosquitto_sub -F %j $(fmt "$N/$(col "$T/sub.theirs" 1)") msg/s, iot-mqtt-bridge sub $(fmt "$N/$(col "$T/sub.ours" 1)") msg/s;" \
   "median ratio $(median <"$T/sub.ratio")x (CPU time ratio $(median <"$T/sub.cpuratio")x)"
+# 4. draining a queue of N QoS 1 messages kept for a session, alternating order
+: >"$T/drain.ours"; : >"$T/drain.theirs"
+drain() { # WHO ROUND: queue N messages for a fresh session, then time draining them
+  local who=$1 r=$2 id="drain-$1-$2" topic="dq$2$1/x"
+  mosquitto_sub -h 127.0.0.1 -p "$port" -i "$id" -c -q 1 -t "$topic" -E
+  mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -l -t "$topic" <"$T/in.jsonl"
+  if [[ $who == ours ]]; then
+    measure "$T/d" "$BIN/iot-mqtt-bridge" sub -b "mqtt://127.0.0.1:$port" -i "$id" -c -q 1 -t "$topic" -C "$N" >/dev/null 2>&1
+  else
+    measure "$T/d" mosquitto_sub -h 127.0.0.1 -p "$port" -i "$id" -c -q 1 -t "$topic" -F '%j' -C "$N" >/dev/null
+  fi
+  cat "$T/d" >>"$T/drain.$who"
+}
+for ((r = 0; r < ROUNDS; r++)); do
+  if ((r % 2)); then drain ours "$r"; drain theirs "$r"; else drain theirs "$r"; drain ours "$r"; fi
+done
+paste "$T/drain.theirs" "$T/drain.ours" | awk '{print $1/$4}' >"$T/drain.ratio"
+paste "$T/drain.theirs" "$T/drain.ours" | awk '{print $2/$5}' >"$T/drain.cpuratio"
+echo "sub drain:  $N QoS 1 messages queued for a kept session: median mosquitto_sub -F %j $(fmt "$N/$(col "$T/drain.theirs" 1)") msg/s," \
+  "iot-mqtt-bridge sub $(fmt "$N/$(col "$T/drain.ours" 1)") msg/s; median ratio $(median <"$T/drain.ratio")x" \
+  "(CPU time ratio $(median <"$T/drain.cpuratio")x; per round: $(tr '\n' ' ' <"$T/drain.ratio"))"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

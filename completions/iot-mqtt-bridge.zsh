@@ -39,8 +39,8 @@ _iot_mqtt_bridge__pub() {
   _arguments -s \
     '-h[Print this help message and exit]:value: ' \
     '--help[Print this help message and exit]:value: ' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
@@ -69,11 +69,13 @@ _iot_mqtt_bridge__pub() {
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-t[Topic, a template over record fields such as site/{device}/{point}]:value: ' \
     '--topic[Topic, a template over record fields such as site/{device}/{point}]:value: ' \
+    '--topic-for[Topic template for one record kind, KIND=TEMPLATE, e.g. status=site/{device}/status; repeatable]:value: ' \
     '--payload[Send only this field of each record (default the whole record)]:value: ' \
-    '-q[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
-    '--qos[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
-    '-r[Retain messages]:value: ' \
-    '--retain[Retain messages]:value: ' \
+    '-q[QoS of messages (wins over an mqtt records own qos)]:value:(0 1 2)' \
+    '--qos[QoS of messages (wins over an mqtt records own qos)]:value:(0 1 2)' \
+    '-r[Retain messages (wins over an mqtt records own retain)]:value: ' \
+    '--retain[Retain messages (wins over an mqtt records own retain)]:value: ' \
+    '--qos-from-record[An mqtt records qos and retain win over -q and -r]:value: ' \
     '-w[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--window[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--max-payload[Refuse payloads larger than this (e.g. 64K)]:value: ' \
@@ -82,6 +84,7 @@ _iot_mqtt_bridge__pub() {
     '--spool-segment[Size of one spool segment file]:value: ' \
     '--spool-full[When the spool is full drop-oldest, drop-newest or block]:value:(drop-oldest drop-newest block)' \
     '--drain-timeout[At end of input, wait at most this long for acknowledgements]:value: ' \
+    '--stats-every[Also write a stats record this often, e.g. 1m]:value: ' \
     '--no-stats[Do not write the stats record to stdout at the end]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -96,8 +99,8 @@ _iot_mqtt_bridge__sub() {
   _arguments -s \
     '-h[Print this help message and exit]:value: ' \
     '--help[Print this help message and exit]:value: ' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
@@ -130,6 +133,7 @@ _iot_mqtt_bridge__sub() {
     '--qos[QoS of the subscriptions]:value:(0 1 2)' \
     '-C[Stop after this many messages]:value: ' \
     '--count[Stop after this many messages]:value: ' \
+    '--stats-every[Write a stats record to stdout this often, e.g. 1m]:value: ' \
     '--answer[Answer devices as their platform does acrel (login, para, heart get res=1)]:value:(acrel)' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -144,8 +148,8 @@ _iot_mqtt_bridge__acrel_sim() {
   _arguments -s \
     '-h[Print this help message and exit]:value: ' \
     '--help[Print this help message and exit]:value: ' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \

@@ -8,6 +8,9 @@ set -euo pipefail
 broker=${1:-mqtt://127.0.0.1:1883}
 site=${2:-$(dirname "$0")/energy-site.toml}
 spool=${SPOOL:-${XDG_STATE_HOME:-$HOME/.local/state}/iot/spool}
+# On SIGINT/SIGTERM (Ctrl-C, systemctl stop) the tools flush and stop cleanly;
+# the script then ends with their status instead of dying of the signal.
+trap : INT TERM
 iot-poll run -c "$site" |
   iot-mqtt-bridge pub -b "$broker" -q 1 -t 'site/{device}/{point}' --spool "$spool" --spool-max 512M
 # elsewhere:

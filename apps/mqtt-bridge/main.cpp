@@ -7,7 +7,9 @@
 namespace {
 
 void add_connect_options(CLI::App* cmd, iot::mqtt::ConnectArgs& a) {
-  cmd->add_option("-b,--broker", a.broker, "Broker URL: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]")->capture_default_str();
+  cmd->add_option("-b,--broker", a.brokers,
+                  "Broker URL: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; repeat to fail over between brokers")
+      ->capture_default_str();
   cmd->add_option("-i,--client-id", a.client_id, "Client identifier (default: iot-mqtt-bridge-HOST-PID)");
   iot::cli::choices(cmd->add_option("--mqtt-version", a.version, "Protocol version: 3.1.1 or 5")->capture_default_str(),
                     {"3.1.1", "5"});
@@ -68,16 +70,20 @@ int main(int argc, char** argv) {
   iot::mqtt::ConnectArgs pub_conn;
   iot::mqtt::PubArgs pub;
   CLI::App* pub_cmd = iot::cli::add_command(tool, app, "pub", "Publish each stdin record as an MQTT message", [&] {
+    pub.qos_given = pub_cmd->count("--qos") > 0;
     return iot::mqtt::run_pub(iot::mqtt::to_pub_options(pub_conn, pub), 0, 1);
   });
   add_connect_options(pub_cmd, pub_conn);
   pub_cmd->add_option("-t,--topic", pub.topic, "Topic, a template over record fields such as 'site/{device}/{point}'");
+  pub_cmd->add_option("--topic-for", pub.topic_for,
+                      "Topic template for one record kind, KIND=TEMPLATE, e.g. status='site/{device}/status'; repeatable");
   pub_cmd->add_option("--payload", pub.payload_field, "Send only this field of each record (default: the whole record)");
-  iot::cli::choices(pub_cmd->add_option("-q,--qos", pub.qos, "QoS of messages (an mqtt record may set its own)")
+  iot::cli::choices(pub_cmd->add_option("-q,--qos", pub.qos, "QoS of messages (wins over an mqtt record's own qos)")
                         ->capture_default_str()
                         ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
                     {"0", "1", "2"});
-  pub_cmd->add_flag("-r,--retain", pub.retain, "Retain messages");
+  pub_cmd->add_flag("-r,--retain", pub.retain, "Retain messages (wins over an mqtt record's own retain)");
+  pub_cmd->add_flag("--qos-from-record", pub.qos_from_record, "An mqtt record's qos and retain win over -q and -r");
   pub_cmd->add_option("-w,--window", pub.window, "Messages in flight (sent, not yet acknowledged)")->capture_default_str();
   pub_cmd->add_option("--max-payload", pub.max_payload, "Refuse payloads larger than this (e.g. 64K)")->capture_default_str();
   iot::cli::path(pub_cmd->add_option("--spool", pub.spool, "Store-and-forward spool directory (survives restarts)"));
@@ -87,6 +93,7 @@ int main(int argc, char** argv) {
                         ->capture_default_str(),
                     {"drop-oldest", "drop-newest", "block"});
   pub_cmd->add_option("--drain-timeout", pub.drain_timeout, "At end of input, wait at most this long for acknowledgements");
+  pub_cmd->add_option("--stats-every", pub.stats_every, "Also write a stats record this often, e.g. 1m");
   pub_cmd->add_flag("--no-stats", pub.no_stats, "Do not write the stats record to stdout at the end");
 
   iot::mqtt::ConnectArgs sub_conn;
@@ -102,6 +109,7 @@ int main(int argc, char** argv) {
                         ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
                     {"0", "1", "2"});
   sub_cmd->add_option("-C,--count", sub.count, "Stop after this many messages");
+  sub_cmd->add_option("--stats-every", sub.stats_every, "Write a stats record to stdout this often, e.g. 1m");
   iot::cli::choices(sub_cmd->add_option("--answer", sub.answer,
                                         "Answer devices as their platform does: acrel (login, para, heart get res=1)"),
                     {"acrel"});

@@ -73,8 +73,10 @@ TEST_CASE("iot::mqtt::MessageMapper") {
   CHECK_FALSE(m.map(line, 2, out, err));
   CHECK(err == "field 'point' of the topic template is missing");
 
-  line = padded(R"({"device":"a+b","point":"p"})");
-  CHECK_FALSE(m.map(line, 3, out, err));
+  // a field value is one topic level: '/', '+', '#', '%' and NUL are escaped
+  line = padded(R"({"device":"a+b/c#d%e\u0000f","point":"p"})");
+  REQUIRE(m.map(line, 3, out, err));
+  CHECK(out.topic == "site/a%2Bb%2Fc%23d%25e%00f/p");
 
   line = padded(R"({"kind":"mqtt","topic":"t/1","payload":{"a":1},"qos":2,"retain":true})");
   REQUIRE(m.map(line, 4, out, err));
@@ -104,6 +106,73 @@ TEST_CASE("iot::mqtt::MessageMapper") {
 
   CHECK_THROWS_AS(TopicTemplate("a/{b"), iot::Error);
   CHECK_THROWS_AS(TopicTemplate("a/}"), iot::Error);
+}
+
+TEST_CASE("iot::mqtt::MessageMapper records of every kind") {
+  MapOptions o;
+  o.topic_template = "site/{device}/{point}";
+  o.topic_for["alarm"] = "alarms/{device}";
+  MessageMapper m(o);
+  OutMessage out;
+  std::string err;
+  std::string line = padded(R"({"kind":"status","device":"d1","state":"offline"})");
+  REQUIRE(m.map(line, 1, out, err));
+  CHECK(out.topic == "site/d1/status");
+  line = padded(R"({"kind":"stats","tool":"iot-poll","requests":3})");
+  REQUIRE(m.map(line, 2, out, err));
+  CHECK(out.topic == "site/stats");
+  line = padded(R"({"kind":"alarm","device":"d2","point":"p"})");
+  REQUIRE(m.map(line, 3, out, err));
+  CHECK(out.topic == "alarms/d2");
+  line = padded(R"({"kind":"alarm","point":"p"})");
+  CHECK_FALSE(m.map(line, 4, out, err)); // a --topic-for template must be filled
+  CHECK(err == "field 'device' of the topic template is missing");
+  line = padded(R"({"kind":"reading","device":"d1","value":1})");
+  CHECK_FALSE(m.map(line, 5, out, err)); // readings too
+  MapOptions only_for;
+  only_for.topic_for["status"] = "s/{device}";
+  MessageMapper m2(only_for);
+  line = padded(R"({"kind":"reading","device":"d1","point":"p"})");
+  CHECK_FALSE(m2.map(line, 6, out, err));
+  CHECK(err == "no topic template for a 'reading' record (-t or --topic-for reading=TEMPLATE)");
+}
+
+TEST_CASE("iot::mqtt::MessageMapper -q and -r win over the record") {
+  const std::string line = padded(R"({"kind":"mqtt","topic":"t","payload":"x","qos":0,"retain":false})");
+  OutMessage out;
+  std::string err;
+  MapOptions given;
+  given.qos = 1;
+  given.qos_given = true;
+  given.retain = true;
+  MessageMapper m(given);
+  REQUIRE(m.map(line, 1, out, err));
+  CHECK(out.qos == 1);
+  CHECK(out.retain);
+  given.qos_from_record = true;
+  MessageMapper from_record(given);
+  REQUIRE(from_record.map(line, 1, out, err));
+  CHECK(out.qos == 0);
+  CHECK_FALSE(out.retain);
+  MapOptions not_given; // no -q: the record's own qos
+  MessageMapper plain(not_given);
+  REQUIRE(plain.map(padded(R"({"kind":"mqtt","topic":"t","payload":"x","qos":2})"), 1, out, err));
+  CHECK(out.qos == 2);
+}
+
+TEST_CASE("iot::mqtt::Spool lock") {
+  TempDir dir;
+  SpoolOptions o;
+  o.dir = dir.path;
+  Spool first(o);
+  try {
+    Spool second(o);
+    FAIL("a second Spool on one folder must be refused");
+  } catch (const iot::Error& e) {
+    CHECK(e.kind() == iot::ErrorKind::io);
+    CHECK(std::string(e.what()).find("is in use by another process (pid " + std::to_string(::getpid()) + ")") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("iot::mqtt::valid_topic_filter") {

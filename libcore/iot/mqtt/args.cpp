@@ -17,8 +17,12 @@ std::chrono::microseconds duration(const std::string& text, const char* what) {
 
 ConnectOptions to_connect_options(const ConnectArgs& a) {
   ConnectOptions o;
-  o.broker = a.broker;
-  parse_broker_url(o.broker); // check early: a usage error, not a connection failure
+  if (a.brokers.empty()) throw usage_error("--broker needs a URL");
+  o.broker = a.brokers.front();
+  o.failover.assign(a.brokers.begin() + 1, a.brokers.end());
+  for (const std::string& b : a.brokers) // check early: a usage error, not a connection failure
+    if (parse_broker_url(b).tls != parse_broker_url(o.broker).tls)
+      throw usage_error("all --broker URLs must use the same scheme (mqtt:// or mqtts://)");
   o.client_id = a.client_id;
   if (a.version == "3.1.1" || a.version == "4")
     o.version = 4;
@@ -75,6 +79,15 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
   if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
   o.map.topic_template = a.topic;
   if (!a.topic.empty()) TopicTemplate check(a.topic);
+  for (const std::string& spec : a.topic_for) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw usage_error("--topic-for '" + spec + "' must be KIND=TEMPLATE, e.g. status='site/{device}/status'");
+    TopicTemplate check(spec.substr(eq + 1));
+    o.map.topic_for[spec.substr(0, eq)] = spec.substr(eq + 1);
+  }
+  o.map.qos_given = a.qos_given;
+  o.map.qos_from_record = a.qos_from_record;
   o.map.payload_field = a.payload_field;
   o.map.qos = a.qos;
   o.map.retain = a.retain;
@@ -102,6 +115,10 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
     o.drain_timeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.drain_timeout, "--drain-timeout"));
   o.stats = !a.no_stats;
+  if (!a.stats_every.empty()) {
+    o.stats_every = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.stats_every, "--stats-every"));
+    if (o.stats_every->count() < 100) throw usage_error("--stats-every must be at least 100ms");
+  }
   return o;
 }
 
@@ -112,6 +129,10 @@ SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
   for (const auto& t : a.topics)
     o.subscriptions.push_back({t, a.qos});
   o.count = a.count;
+  if (!a.stats_every.empty()) {
+    o.stats_every = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.stats_every, "--stats-every"));
+    if (o.stats_every->count() < 100) throw usage_error("--stats-every must be at least 100ms");
+  }
   if (a.answer == "acrel")
     o.answer = iot::acrel::answer;
   else if (!a.answer.empty())
@@ -126,6 +147,7 @@ iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs&
   ConnectArgs per_meter = c;
   if (per_meter.client_id.empty() && per_meter.no_clean) per_meter.client_id = "acrel-{sn}";
   o.connect = to_connect_options(per_meter);
+  if (!o.connect.failover.empty()) throw usage_error("acrel-sim takes one --broker");
   if (!c.client_id.empty() && a.meters > 1 && c.client_id.find("{sn}") == std::string::npos)
     throw usage_error("--client-id: " + std::to_string(a.meters) +
                       " meters cannot share one client id; put {sn} in it (e.g. 'plant-{sn}')");

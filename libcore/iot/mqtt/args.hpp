@@ -11,7 +11,8 @@
 namespace iot::mqtt {
 
 struct ConnectArgs {
-  std::string broker = "mqtt://127.0.0.1:1883";
+  // The first is the primary; pub and sub fail over to the others in turn.
+  std::vector<std::string> brokers{"mqtt://127.0.0.1:1883"};
   std::string client_id;
   std::string version = "3.1.1";
   std::string keepalive = "30s";
@@ -36,16 +37,20 @@ struct ConnectArgs {
 
 struct PubArgs {
   std::string topic;
+  std::vector<std::string> topic_for; // KIND=TEMPLATE
+  bool qos_given = false;             // -q was on the command line
+  bool qos_from_record = false;
   std::string payload_field;
   int qos = 0;
   bool retain = false;
   std::size_t window = 1000;
-  std::string max_payload = "256M";
+  std::string max_payload = "1M";
   std::string spool;
   std::string spool_max = "1G";
   std::string spool_segment = "16M";
   std::string spool_full = "block";
   std::string drain_timeout;
+  std::string stats_every;
   bool no_stats = false;
 };
 
@@ -54,6 +59,7 @@ struct SubArgs {
   int qos = 0;
   std::uint64_t count = 0;
   std::string answer;
+  std::string stats_every;
 };
 
 struct FleetArgs {

@@ -3,10 +3,13 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include <fmt/format.h>
 
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
@@ -49,12 +52,20 @@ std::string refusal_text(int version, int code) {
 Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)), m_events(std::move(events)) {
   init_library_once();
   const BrokerUrl url = parse_broker_url(m_options.broker);
-  m_uri = url.paho_uri();
-  m_host = url.host;
-  m_port = url.port;
+  m_brokers.push_back({url.paho_uri(), url.host, url.port});
+  for (const std::string& other : m_options.failover) {
+    const BrokerUrl u = parse_broker_url(other);
+    if (u.tls != url.tls) throw usage_error("all --broker URLs must use the same scheme (mqtt:// or mqtts://)");
+    m_brokers.push_back({u.paho_uri(), u.host, u.port});
+  }
+  m_random = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+             (static_cast<std::uint64_t>(::getpid()) << 32) ^ reinterpret_cast<std::uintptr_t>(this);
+  if (m_random == 0) m_random = 1;
+  m_fixed_client_id = !m_options.client_id.empty();
   if (m_options.client_id.empty()) m_options.client_id = default_client_id("iot-mqtt-bridge");
   m_mosq = mosquitto_new(m_options.client_id.c_str(), m_options.clean, this);
-  if (m_mosq == nullptr) throw io_error("cannot create MQTT client for " + m_uri + ": " + std::strerror(errno));
+  if (m_mosq == nullptr)
+    throw io_error("cannot create MQTT client for " + m_brokers.front().uri + ": " + std::strerror(errno));
   // Other threads call publish() while this link's thread runs the network loop.
   mosquitto_threaded_set(m_mosq, true);
   mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION,
@@ -85,6 +96,12 @@ Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)
                                     m_options.password.empty() ? nullptr : m_options.password.c_str()),
           "user name or password");
   if (url.tls) {
+    // libmosquitto answers a file it cannot read with "Invalid function
+    // arguments provided"; name the file instead.
+    for (const auto& [file, what] : {std::pair{m_options.ca_file, "--cafile"}, std::pair{m_options.cert_file, "--cert"},
+                                     std::pair{m_options.key_file, "--key"}})
+      if (!file.empty() && ::access(file.c_str(), R_OK) != 0)
+        throw io_error(fmt::format("cannot read {} '{}': {}", what, file, std::strerror(errno)));
     // The CA file, else the system's store; verification of the server's
     // certificate and host name stays on unless --insecure.
     const char* ca = m_options.ca_file.empty() ? nullptr : m_options.ca_file.c_str();
@@ -165,10 +182,25 @@ void Link::abort() {
   m_cv.notify_all();
 }
 
+std::string Link::uri() const {
+  std::lock_guard lock(m_mutex);
+  return m_brokers[m_current].uri;
+}
+
 std::string Link::last_error() const {
   std::lock_guard lock(m_mutex);
   return m_last_error;
 }
+
+// A connection that lasted this long was a real one: losing it resets the
+// backoff, and the next attempt goes out at once. One that dies sooner (a load
+// balancer with no broker behind it, a client-id takeover, a message the broker
+// refuses by disconnecting) counts as a failure and waits.
+constexpr std::chrono::seconds k_stable{10};
+// Repeats of one cause are reported at most this often.
+constexpr std::chrono::seconds k_report_every{60};
+// This many short-lived connections in a row suggest a client-id takeover.
+constexpr int k_takeover_hint = 3;
 
 void Link::run() {
   for (;;) {
@@ -177,29 +209,55 @@ void Link::run() {
       if (m_stopping || m_fatal || m_aborted) break;
     }
     if (!m_socket_open) {
-      if (!try_connect()) {
-        wait_backoff();
+      std::string cause;
+      if (!try_connect(cause)) {
+        if (m_fatal) break;
+        failed(cause);
         continue;
       }
     }
     const int rc = mosquitto_loop(m_mosq, 100, 1);
-    if (rc != MOSQ_ERR_SUCCESS) {
-      std::string tls_error;
-      {
-        std::lock_guard lock(m_mutex);
-        tls_error = m_tls_error;
-      }
-      // The TLS handshake may finish (or fail) inside the loop rather than in connect.
-      if (tls_error.find("certificate verify failed") != std::string::npos) {
-        declare_fatal("cannot connect to " + m_uri + ": TLS: " + tls_error);
-        m_socket_open = false;
-        break;
-      }
-      // The socket is gone (libmosquitto has called on_disconnect when it was
-      // connected). Try again soon; the backoff grows only if that fails too.
-      m_socket_open = false;
-      if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_CONN_REFUSED) wait_backoff();
+    if (rc == MOSQ_ERR_SUCCESS) continue;
+    // The socket is gone (libmosquitto has called on_disconnect when it was connected).
+    m_socket_open = false;
+    if (m_aborted) break;
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_stopping) break;
     }
+    std::string tls_error;
+    {
+      std::lock_guard lock(m_mutex);
+      tls_error = m_tls_error;
+    }
+    // The TLS handshake may finish (or fail) inside the loop rather than in connect.
+    std::string hint;
+    if (!tls_error.empty() && tls_error_is_permanent(tls_error, hint)) {
+      declare_fatal("cannot connect to " + uri() + ": TLS: " + tls_error + hint);
+      break;
+    }
+    std::string why = m_disconnect_cause;
+    if (why.empty()) why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
+    if (!tls_error.empty()) why = "TLS: " + tls_error;
+    if (!m_had_connack) {
+      failed(why.rfind("connection refused", 0) == 0 ? why : "connection closed before CONNACK (" + why + ")");
+      continue;
+    }
+    const auto lived = std::chrono::steady_clock::now() - m_connected_at;
+    if (lived >= k_stable) {
+      log::warn("connection to {} lost: {}; reconnecting", uri(), why);
+      std::lock_guard lock(m_mutex);
+      m_backoff = m_options.reconnect_min;
+      m_failed_in_round = 0;
+      m_short_lived = 0;
+      continue;
+    }
+    ++m_short_lived;
+    std::string cause = "connection closed by the broker soon after CONNACK (" + why + ")";
+    if (m_short_lived >= k_takeover_hint && m_fixed_client_id)
+      cause += fmt::format("; {} or more times in a row: is another client connected with client id '{}'?",
+                           k_takeover_hint, m_options.client_id);
+    failed(cause);
   }
   if (!m_socket_open || m_aborted) return;
   // Stopping: let what is queued go out, then say goodbye.
@@ -217,45 +275,100 @@ void Link::run() {
   m_socket_open = false;
 }
 
-bool Link::try_connect() {
+bool Link::tls_error_is_permanent(const std::string& tls_error, std::string& hint) {
+  hint.clear();
+  // TLS 1.3 alert 116 (RFC 8446 §6.2) and TLS 1.2's handshake_failure, which
+  // Mosquitto's require_certificate sends when the client has none.
+  if (tls_error.find("certificate required") != std::string::npos ||
+      tls_error.find("alert handshake failure") != std::string::npos) {
+    hint = " (the broker requires a client certificate: --cert and --key)";
+    return true;
+  }
+  return tls_error.find("certificate verify failed") != std::string::npos ||
+         tls_error.find("alert bad certificate") != std::string::npos ||
+         tls_error.find("alert unknown ca") != std::string::npos ||
+         tls_error.find("certificate expired") != std::string::npos ||
+         tls_error.find("wrong version number") != std::string::npos;
+}
+
+bool Link::try_connect(std::string& cause) {
   {
     std::lock_guard lock(m_mutex);
     m_tls_error.clear();
   }
+  m_had_connack = false;
+  m_disconnect_cause.clear();
+  ++m_attempts;
+  const Broker& broker = m_brokers[m_current];
   // Listen to libmosquitto's log only while connecting, for OpenSSL's reasons:
   // with a log callback set it formats a debug line for every packet.
   mosquitto_log_callback_set(m_mosq, &Link::on_log);
   errno = 0;
   const int rc =
       m_options.version == 5
-          ? mosquitto_connect_bind_v5(m_mosq, m_host.c_str(), m_port, static_cast<int>(m_options.keepalive.count()),
-                                      nullptr, m_connect_props)
-          : mosquitto_connect(m_mosq, m_host.c_str(), m_port, static_cast<int>(m_options.keepalive.count()));
+          ? mosquitto_connect_bind_v5(m_mosq, broker.host.c_str(), broker.port,
+                                      static_cast<int>(m_options.keepalive.count()), nullptr, m_connect_props)
+          : mosquitto_connect(m_mosq, broker.host.c_str(), broker.port, static_cast<int>(m_options.keepalive.count()));
   const int saved_errno = errno;
   if (rc == MOSQ_ERR_SUCCESS) {
     m_socket_open = true;
     return true;
   }
-  std::string why = rc == MOSQ_ERR_ERRNO && saved_errno != 0 ? std::strerror(saved_errno) : mosquitto_strerror(rc);
+  cause = rc == MOSQ_ERR_ERRNO && saved_errno != 0 ? std::strerror(saved_errno) : mosquitto_strerror(rc);
+  std::string tls_error;
   {
     std::lock_guard lock(m_mutex);
-    if (!m_tls_error.empty()) why = "TLS: " + m_tls_error;
+    tls_error = m_tls_error;
   }
-  if (why.find("certificate verify failed") != std::string::npos || rc == MOSQ_ERR_INVAL) {
-    declare_fatal("cannot connect to " + m_uri + ": " + why);
-    return false;
-  }
-  ++m_failures;
-  if (m_failures == 1)
-    log::warn("cannot connect to {}: {}; retrying (backoff up to {} ms)", m_uri, why, m_options.reconnect_max.count());
-  else
-    log::debug("cannot connect to {}: {}; next try in {} ms", m_uri, why, m_backoff.count());
+  std::string hint;
+  if (!tls_error.empty()) cause = "TLS: " + tls_error;
+  if ((!tls_error.empty() && tls_error_is_permanent(tls_error, hint)) || rc == MOSQ_ERR_INVAL)
+    declare_fatal("cannot connect to " + broker.uri + ": " + cause + hint);
   return false;
+}
+
+void Link::failed(const std::string& cause) {
+  report(cause);
+  if (m_brokers.size() > 1) {
+    std::lock_guard lock(m_mutex);
+    m_current = (m_current + 1) % m_brokers.size();
+  }
+  // With several brokers the next one is tried at once; the backoff applies
+  // once every broker has failed in a row.
+  if (++m_failed_in_round < m_brokers.size()) return;
+  m_failed_in_round = 0;
+  wait_backoff();
+}
+
+void Link::report(const std::string& cause) {
+  ++m_failures_since_connect;
+  const auto now = std::chrono::steady_clock::now();
+  const std::string text = "cannot connect to " + m_brokers[m_current].uri + ": " + cause;
+  if (m_reports.size() > 64) m_reports.clear(); // causes that carry changing details
+  auto [it, first] = m_reports.try_emplace(text);
+  Report& r = it->second;
+  if (!first) {
+    ++r.repeats;
+    if (now - r.at < k_report_every) return;
+    log::warn("{} (again {} times in the last {} s; retrying with backoff up to {} ms)", text, r.repeats,
+              std::chrono::duration_cast<std::chrono::seconds>(now - r.at).count(), m_options.reconnect_max.count());
+  } else {
+    log::warn("{}; retrying with backoff up to {} ms", text, m_options.reconnect_max.count());
+  }
+  r.at = now;
+  r.repeats = 0;
 }
 
 void Link::wait_backoff() {
   std::unique_lock lock(m_mutex);
-  m_cv.wait_for(lock, m_backoff, [this] { return m_stopping; });
+  // Jitter: wait between half and all of the backoff, so that many clients
+  // cut off together do not come back in step.
+  m_random ^= m_random << 13;
+  m_random ^= m_random >> 7;
+  m_random ^= m_random << 17;
+  const auto full = m_backoff.count();
+  const auto wait = std::chrono::milliseconds(full / 2 + static_cast<long long>(m_random % static_cast<std::uint64_t>(full / 2 + 1)));
+  m_cv.wait_for(lock, wait, [this] { return m_stopping || m_aborted.load(); });
   m_backoff = std::min(m_backoff * 2, m_options.reconnect_max);
 }
 
@@ -268,32 +381,36 @@ void Link::declare_fatal(const std::string& why) {
 void Link::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, const mqtt5__property* props) {
   auto* self = static_cast<Link*>(ctx);
   const int version = self->m_options.version;
+  const std::string uri = self->uri();
   if (rc != 0) {
     const std::string why = refusal_text(version, rc);
-    if (refusal_is_permanent(version, rc)) {
-      self->declare_fatal("cannot connect to " + self->m_uri + ": " + why);
-    } else {
-      ++self->m_failures;
-      log::warn("cannot connect to {}: {}; retrying", self->m_uri, why);
-    }
+    if (refusal_is_permanent(version, rc))
+      self->declare_fatal("cannot connect to " + uri + ": " + why);
+    else
+      self->m_disconnect_cause = why; // reported by run() with the backoff
     return;
   }
   std::uint32_t max_packet = 0;
   if (props != nullptr &&
       mosquitto_property_read_int32(props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &max_packet, false) != nullptr)
     self->m_broker_max_packet = max_packet;
+  self->m_had_connack = true;
+  self->m_connected_at = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(self->m_mutex);
-    self->m_backoff = self->m_options.reconnect_min;
-    self->m_failures = 0;
+    self->m_failed_in_round = 0;
   }
   mosquitto_log_callback_set(self->m_mosq, nullptr);
   self->m_connected = true;
   ++self->m_connects;
   // MQTT 3.1.1 §3.2.2.2: bit 0 of the CONNACK flags is Session Present.
   const bool session_present = (flags & 0x01) != 0;
-  log::info("connected to {} as {}{}", self->m_uri, self->m_options.client_id,
-            session_present ? " (session present)" : "");
+  if (self->m_failures_since_connect > 0)
+    log::info("connected to {} as {}{} after {} failed attempts", uri, self->m_options.client_id,
+              session_present ? " (session present)" : "", self->m_failures_since_connect);
+  else
+    log::info("connected to {} as {}{}", uri, self->m_options.client_id, session_present ? " (session present)" : "");
+  self->m_failures_since_connect = 0;
   if (self->m_options.birth) {
     const WillMessage& b = *self->m_options.birth;
     mosquitto_publish(self->m_mosq, nullptr, b.topic.c_str(), static_cast<int>(b.payload.size()), b.payload.data(),
@@ -304,16 +421,15 @@ void Link::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, const mqtt
 
 void Link::on_disconnect(mosquitto* /*m*/, void* ctx, int rc, const mqtt5__property* /*props*/) {
   auto* self = static_cast<Link*>(ctx);
+  // MQTT 5.0 §3.14.2.1: a DISCONNECT from the broker carries a reason code
+  // (0x8E: session taken over by another client with the same id).
+  if (self->m_options.version == 5 && rc >= 0x80)
+    self->m_disconnect_cause = std::string("the broker disconnected: ") + mosquitto_reason_string(rc);
+  else if (rc != 0 && self->m_disconnect_cause.empty())
+    self->m_disconnect_cause = mosquitto_strerror(rc);
   const bool was_connected = self->m_connected.exchange(false);
   if (!was_connected) return;
-  bool stopping = false;
-  {
-    std::lock_guard lock(self->m_mutex);
-    stopping = self->m_stopping;
-  }
-  const std::string why = rc == 0 ? "disconnected" : mosquitto_strerror(rc);
-  if (!stopping && !self->m_aborted) log::warn("connection to {} lost: {}; reconnecting", self->m_uri, why);
-  if (self->m_events.lost) self->m_events.lost(why);
+  if (self->m_events.lost) self->m_events.lost(self->m_disconnect_cause.empty() ? "disconnected" : self->m_disconnect_cause);
 }
 
 void Link::on_publish(mosquitto* /*m*/, void* ctx, int mid, int reason, const mqtt5__property* /*props*/) {

@@ -19,9 +19,15 @@
 // socket before the queued acknowledgement can leave (the broker sends the
 // message again on the next connection of a kept session).
 //
-// The link owns one network thread. It connects in the background, retries
-// with exponential backoff (also when the broker is not up at start), and
-// reports every CONNACK. QoS 1/2 messages handed over stay with libmosquitto
+// The link owns one network thread. It connects in the background and reports
+// every CONNACK. Every failure (TCP refused, closed before or after CONNACK, TLS,
+// a refused CONNECT, a connection that dies soon after it was made) waits an
+// exponential backoff with jitter before the next attempt, also when the broker
+// is not up at start; a connection that lasted `k_stable` resets it. Each
+// distinct cause is reported on stderr at once; repeats of the same cause at
+// most once a minute, with their count. With several brokers (options.brokers)
+// each failure moves to the next one, and the backoff grows once per round,
+// like Paho's serverURIs. QoS 1/2 messages handed over stay with libmosquitto
 // across a lost connection and are sent again (DUP set) after the reconnect
 // (MQTT 3.1.1 §4.4, MQTT 5.0 §4.4); QoS 0 messages not yet written are lost
 // with the socket, which the owner learns from `lost` (it keeps a copy).
@@ -30,6 +36,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -98,9 +105,12 @@ public:
   bool connected() const { return m_connected.load(); }
   bool fatal() const { return m_fatal.load(); }
   std::uint64_t connects() const { return m_connects.load(); }
+  // Connection attempts, successful or not.
+  std::uint64_t attempts() const { return m_attempts.load(); }
   // The broker's Maximum Packet Size (MQTT 5.0 §3.2.2.3.6), 0 when not announced.
   std::uint32_t broker_max_packet() const { return m_broker_max_packet.load(); }
-  const std::string& uri() const { return m_uri; }
+  // The broker of the current (or last) connection.
+  std::string uri() const;
 
 private:
   static void on_connect(mosquitto* m, void* self, int rc, int flags, const mqtt5__property* props);
@@ -111,16 +121,28 @@ private:
   static void on_subscribe(mosquitto* m, void* self, int mid, int count, const int* granted,
                            const mqtt5__property* props);
 
+  struct Broker {
+    std::string uri;
+    std::string host;
+    int port = 1883;
+  };
+
   void run();
-  bool try_connect();
+  bool try_connect(std::string& cause);
   void declare_fatal(const std::string& why);
+  // One failed attempt or a short-lived connection: report `cause`
+  // (rate-limited), move to the next broker, and wait.
+  void failed(const std::string& cause);
   void wait_backoff();
+  void report(const std::string& cause);
+  // Whether an OpenSSL error cannot be cured by trying again.
+  static bool tls_error_is_permanent(const std::string& tls_error, std::string& hint);
 
   ConnectOptions m_options;
   Events m_events;
-  std::string m_uri;
-  std::string m_host;
-  int m_port = 1883;
+  std::vector<Broker> m_brokers;
+  std::size_t m_current = 0; // index into m_brokers (network thread; uri() reads it under m_mutex)
+  std::size_t m_failed_in_round = 0;
   mosquitto* m_mosq = nullptr;
   mqtt5__property* m_connect_props = nullptr;
 
@@ -129,14 +151,27 @@ private:
   bool m_stopping = false;
   std::chrono::milliseconds m_grace{500};
   std::chrono::milliseconds m_backoff{};
-  int m_failures = 0;
   std::string m_tls_error; // the first OpenSSL error of the current attempt
   std::string m_last_error;
   bool m_socket_open = false; // network thread only
+  bool m_had_connack = false;  // network thread only: the current socket got a CONNACK
+  std::chrono::steady_clock::time_point m_connected_at{};
+  bool m_fixed_client_id = false; // --client-id given: another process may use it too
+  int m_short_lived = 0;           // connections in a row lost soon after their CONNACK
+  std::string m_disconnect_cause;  // why the broker ended the last connection (on_disconnect)
+  // Rate limiting of the diagnostics, per cause (network thread only).
+  struct Report {
+    std::chrono::steady_clock::time_point at{};
+    std::uint64_t repeats = 0;
+  };
+  std::map<std::string, Report> m_reports;
+  std::uint64_t m_failures_since_connect = 0;
+  std::uint64_t m_random = 0;
   std::atomic<bool> m_connected{false};
   std::atomic<bool> m_fatal{false};
   std::atomic<bool> m_aborted{false};
   std::atomic<std::uint64_t> m_connects{0};
+  std::atomic<std::uint64_t> m_attempts{0};
   std::atomic<std::uint32_t> m_broker_max_packet{0};
   std::thread m_thread;
 };

@@ -36,8 +36,28 @@ TopicTemplate::TopicTemplate(std::string_view text) {
   if (!literal.empty()) m_parts.push_back({false, std::move(literal)});
 }
 
-bool TopicTemplate::render(simdjson::dom::object record, std::string& out, std::string& error) const {
+namespace {
+
+// One field value as one topic level (see TopicTemplate::render).
+void append_escaped(std::string& out, std::string_view value) {
+  for (char c : value) {
+    switch (c) {
+    case '/': out += "%2F"; break;
+    case '+': out += "%2B"; break;
+    case '#': out += "%23"; break;
+    case '%': out += "%25"; break;
+    case '\0': out += "%00"; break;
+    default: out.push_back(c);
+    }
+  }
+}
+
+} // namespace
+
+bool TopicTemplate::render(simdjson::dom::object record, std::string& out, std::string& error,
+                           std::string_view kind_fallback) const {
   out.clear();
+  bool fell_back = false;
   for (const Part& p : m_parts) {
     if (!p.field) {
       out += p.text;
@@ -45,8 +65,17 @@ bool TopicTemplate::render(simdjson::dom::object record, std::string& out, std::
     }
     simdjson::dom::element e;
     if (record.at_key(p.text).get(e) != simdjson::SUCCESS) {
-      error = fmt::format("field '{}' of the topic template is missing", p.text);
-      return false;
+      if (kind_fallback.empty()) {
+        error = fmt::format("field '{}' of the topic template is missing", p.text);
+        return false;
+      }
+      if (!fell_back) {
+        out += kind_fallback;
+        fell_back = true;
+      } else if (!out.empty() && out.back() == '/') {
+        out.pop_back();
+      }
+      continue;
     }
     switch (e.type()) {
       case simdjson::dom::element_type::STRING: {
@@ -55,12 +84,12 @@ bool TopicTemplate::render(simdjson::dom::object record, std::string& out, std::
           error = fmt::format("field '{}' of the topic template is empty", p.text);
           return false;
         }
-        out += s;
+        append_escaped(out, s);
         break;
       }
       case simdjson::dom::element_type::INT64: out += std::to_string(e.get_int64().value_unsafe()); break;
       case simdjson::dom::element_type::UINT64: out += std::to_string(e.get_uint64().value_unsafe()); break;
-      case simdjson::dom::element_type::DOUBLE: out += fmt::format("{}", e.get_double().value_unsafe()); break;
+      case simdjson::dom::element_type::DOUBLE: append_escaped(out, fmt::format("{}", e.get_double().value_unsafe())); break;
       case simdjson::dom::element_type::BOOL: out += e.get_bool().value_unsafe() ? "true" : "false"; break;
       default:
         error = fmt::format("field '{}' of the topic template is not a string or number", p.text);
@@ -91,6 +120,8 @@ bool valid_topic_name(std::string_view topic, std::string& error) {
 
 MessageMapper::MessageMapper(MapOptions options) : m_options(std::move(options)) {
   if (!m_options.topic_template.empty()) m_template = TopicTemplate(m_options.topic_template);
+  for (const auto& [kind, text] : m_options.topic_for)
+    m_kind_templates.emplace(kind, TopicTemplate(text));
 }
 
 namespace {
@@ -141,13 +172,15 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
       out.payload.clear();  // an mqtt record without payload: an empty message (e.g. to clear a retained topic)
     }
     simdjson::dom::element q;
+    // The command line's -q and -r win over the record's fields (a `sub | pub
+    // -q 1 -r` must not downgrade), unless --qos-from-record.
     if (rec.at_key("qos").get(q) == simdjson::SUCCESS) {
       int64_t v = -1;
       if (q.get_int64().get(v) != simdjson::SUCCESS || v < 0 || v > 2) {
         error = "\"qos\" must be 0, 1 or 2";
         return false;
       }
-      out.qos = static_cast<int>(v);
+      if (m_options.qos_from_record || !m_options.qos_given) out.qos = static_cast<int>(v);
     }
     simdjson::dom::element r;
     if (rec.at_key("retain").get(r) == simdjson::SUCCESS) {
@@ -156,14 +189,23 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
         error = "\"retain\" must be true or false";
         return false;
       }
-      out.retain = b;
+      if (m_options.qos_from_record || !m_options.retain) out.retain = b;
     }
   } else {
-    if (m_template.empty()) {
-      error = "not an mqtt record, and no topic template (-t) was given";
+    const std::optional<std::string_view> kind_field = get_string(rec, "kind");
+    const std::string_view kind = kind_field ? *kind_field : std::string_view();
+    if (const auto own = m_kind_templates.find(kind); own != m_kind_templates.end()) {
+      if (!own->second.render(rec, out.topic, error)) return false;
+    } else if (m_template.empty()) {
+      error = kind.empty() ? "not an mqtt record, and no topic template (-t) was given"
+                           : fmt::format("no topic template for a '{}' record (-t or --topic-for {}=TEMPLATE)", kind, kind);
       return false;
+    } else {
+      // Readings must fill the template; other kinds (status, stats, event…)
+      // put their kind where a field they lack would go (iot-mqtt-bridge(1)).
+      const std::string_view fallback = kind == "reading" ? std::string_view() : kind;
+      if (!m_template.render(rec, out.topic, error, fallback)) return false;
     }
-    if (!m_template.render(rec, out.topic, error)) return false;
     if (m_options.payload_field.empty()) {
       out.payload.assign(line);
     } else {

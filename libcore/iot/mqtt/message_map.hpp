@@ -5,6 +5,7 @@
 //  - any other record goes to the topic template (-t 'site/{device}/{point}')
 //    filled from its fields, with the whole line as payload or, with
 //    --payload FIELD, that one field (a string as its bytes, anything else as JSON).
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,8 +22,13 @@ public:
   // Throws usage_error on an unbalanced brace or an empty field name.
   explicit TopicTemplate(std::string_view text);
   bool empty() const { return m_parts.empty(); }
-  // Renders over `record`; on failure returns false and sets `error`.
-  bool render(simdjson::dom::object record, std::string& out, std::string& error) const;
+  // Renders over `record`; on failure returns false and sets `error`. A field
+  // value's '/', '+', '#', NUL and '%' are escaped as %2F, %2B, %23, %00 and
+  // %25, so that one field is one topic level. With `kind_fallback`, a
+  // placeholder whose field the record lacks becomes the record's kind, and a
+  // second missing one is left out with the '/' before it.
+  bool render(simdjson::dom::object record, std::string& out, std::string& error,
+              std::string_view kind_fallback = {}) const;
 
 private:
   struct Part {
@@ -41,10 +47,15 @@ struct OutMessage {
 
 struct MapOptions {
   std::string topic_template;  // empty: only mqtt records are accepted
+  std::map<std::string, std::string> topic_for;  // record kind -> its own template (--topic-for)
   std::string payload_field;   // empty: the whole line
   int qos = 0;
   bool retain = false;
-  std::size_t max_payload = 268435455;  // MQTT 3.1.1 §2.2.3 largest Remaining Length
+  // -q was given: it (and -r when given) wins over an mqtt record's own "qos"
+  // and "retain", unless qos_from_record.
+  bool qos_given = false;
+  bool qos_from_record = false;
+  std::size_t max_payload = 1 << 20;  // --max-payload; MQTT allows 268435455 (§2.2.3), brokers far less
 };
 
 class MessageMapper {
@@ -58,6 +69,7 @@ public:
 private:
   MapOptions m_options;
   TopicTemplate m_template;
+  std::map<std::string, TopicTemplate, std::less<>> m_kind_templates;
   RecordParser m_parser;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace iot::mqtt {
 
@@ -29,6 +30,8 @@ struct WillMessage {
 
 struct ConnectOptions {
   std::string broker = "mqtt://127.0.0.1:1883";
+  // More brokers to fail over to, tried in turn after `broker` (pub and sub).
+  std::vector<std::string> failover;
   std::string client_id;  // empty: "iot-mqtt-bridge-<host>-<pid>"
   int version = 4;        // 4 = MQTT 3.1.1, 5 = MQTT 5
   std::chrono::seconds keepalive{30};

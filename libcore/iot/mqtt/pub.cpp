@@ -1,10 +1,12 @@
 #include "iot/mqtt/pub.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -17,6 +19,7 @@
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
+#include "iot/mqtt/codec.hpp"
 #include "iot/mqtt/link.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
@@ -76,6 +79,21 @@ public:
     for (const auto& entry : m_by_mid)
       f(entry.second);
   }
+  // The message sent first (lowest seq), or null.
+  const Msg* oldest() const {
+    const Msg* best = nullptr;
+    for_each([&](const Msg& m) {
+      if (best == nullptr || m.seq < best->seq) best = &m;
+    });
+    return best;
+  }
+  // Moves every message to `out`.
+  void take_all(std::vector<Msg>& out) {
+    take_qos0(out);
+    for (auto& entry : m_by_mid)
+      out.push_back(std::move(entry.second));
+    m_by_mid.clear();
+  }
   // Moves every QoS 0 message, oldest first, to `out`.
   void take_qos0(std::vector<Msg>& out) {
     for (auto& entry : m_fifo)
@@ -96,25 +114,43 @@ public:
       m_spool->on_drop = [this](std::uint64_t segment, std::uint64_t records) {
         // Called with m_mu held (from append()).
         m_stats.dropped += records;
+        m_spool_messages -= std::min(m_spool_messages, records);
         std::erase_if(m_pending, [segment](const Msg& m) { return m.pos.segment == segment; });
         log::warn("spool full: dropped the oldest segment ({} messages not yet delivered)", records);
       };
       if (!m_spool->empty())
         log::info("spool {}: resuming with {} bytes not yet acknowledged", m_opt.spool->dir, m_spool->bytes());
+      // What a previous run left is sent again: counted as resent.
+      m_replay_left = m_spool->recovered();
+      m_spool_messages = m_spool->recovered();
     }
+    m_link = make_link();
+  }
+
+  // A link whose callbacks act only while it is the current one (a poison
+  // message replaces the link, see handle_poison()).
+  std::unique_ptr<Link> make_link() {
+    const std::uint64_t generation = ++m_link_generation;
     Link::Events ev;
-    ev.connected = [this](bool) { m_sender_cv.notify_one(); };
-    ev.lost = [this](const std::string&) { connection_lost(); };
-    ev.completed = [this](int mid, int reason) { completed(mid, reason); };
+    ev.connected = [this](bool) {
+      m_broker_max = m_link_ptr.load()->broker_max_packet();
+      m_sender_cv.notify_one();
+    };
+    ev.lost = [this, generation](const std::string&) { connection_lost(generation); };
+    ev.completed = [this, generation](int mid, int reason) { completed(generation, mid, reason); };
     ev.fatal = [this](const std::string& why) {
       std::lock_guard lock(m_mu);
       m_fatal = why;
       wake_all();
     };
-    m_link = std::make_unique<Link>(m_opt.connect, std::move(ev));
+    auto link = std::make_unique<Link>(m_opt.connect, std::move(ev));
+    m_link_ptr = link.get();
+    return link;
   }
 
   ExitCode run(int in_fd, int out_fd, PubStats* stats_out) {
+    m_out_fd = out_fd;
+    m_next_stats = std::chrono::steady_clock::now() + m_opt.stats_every.value_or(std::chrono::hours(24 * 365));
     m_link->start();
     m_sender = std::thread([this] { send_loop(); });
     bool stopped_by_signal = false;
@@ -170,7 +206,7 @@ private:
         skip(n, error);
         continue;
       }
-      const std::uint32_t broker_max = m_link->broker_max_packet();
+      const std::uint32_t broker_max = m_broker_max.load();
       // MQTT 5 §3.2.2.3.6: the broker refuses packets above its Maximum Packet Size;
       // 16 bytes cover the fixed header, topic length and packet id.
       if (broker_max > 0 && out.payload.size() + out.topic.size() + 16 > broker_max) {
@@ -257,7 +293,10 @@ private:
     if (m_spool) {
       for (;;) {
         const auto r = m_spool->append(out.topic, out.payload, out.qos, out.retain);
-        if (r == Spool::Append::ok) break;
+        if (r == Spool::Append::ok) {
+          ++m_spool_messages;
+          break;
+        }
         if (r == Spool::Append::dropped_newest) {
           ++m_stats.dropped;
           if (m_stats.dropped == 1) log::warn("spool full: dropping new messages (--spool-full drop-newest)");
@@ -318,7 +357,10 @@ private:
     }
     bool warned = false;
     while (!m_done && m_fatal.empty()) {
-      if (deadline && std::chrono::steady_clock::now() >= *deadline) break;
+      if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+        m_drain_timed_out = !stopped_by_signal && !stop_requested();
+        break;
+      }
       if (!warned && !m_link->connected()) {
         log::info("end of input: waiting for the broker to take {} messages", m_pending.size() + m_inflight.size());
         warned = true;
@@ -346,34 +388,28 @@ private:
 
   ExitCode finish(int out_fd, PubStats* stats_out) {
     std::lock_guard lock(m_mu);
-    m_stats.connects = m_link->connects();
-    const std::uint64_t left = m_pending.size() + m_inflight.size();
+    const std::uint64_t left = m_pending.size() + m_inflight.size() + m_requeued.size();
+    bool left_in_spool = false;
     if (m_spool) {
-      m_stats.spool_bytes = m_spool->empty() ? 0 : m_spool->bytes();
-      if (m_stats.spool_bytes > 0)
-        log::warn("{} bytes of messages not yet acknowledged stay in spool {}", m_stats.spool_bytes, m_opt.spool->dir);
+      if (!m_spool->empty()) {
+        left_in_spool = true;
+        log::warn("{} messages ({} bytes) not yet acknowledged stay in spool {}", m_spool_messages, m_spool->bytes(),
+                  m_opt.spool->dir);
+      }
     } else if (left > 0) {
       m_stats.dropped += left;
       log::error("{} messages were not acknowledged by the broker and are lost", left);
     }
+    fill_gauges();
     if (m_opt.stats) {
       LineSink sink(out_fd);
-      {
-        RecordLine r(sink);
-        r.w.begin_record(now(), "stats");
-        r.w.field("tool", "iot-mqtt-bridge");
-        r.w.field("command", "pub");
-        r.w.field("lines", m_stats.lines);
-        r.w.field("skipped", m_stats.skipped);
-        r.w.field("published", m_stats.published);
-        r.w.field("acknowledged", m_stats.acknowledged);
-        r.w.field("resent", m_stats.resent);
-        r.w.field("dropped", m_stats.dropped);
-        r.w.field("connects", m_stats.connects);
-        if (m_spool) r.w.field("spool_bytes", m_stats.spool_bytes);
-        r.w.end_object();
+      try {
+        std::string& line = sink.begin_line();
+        write_stats(line);
+        sink.end_line();
+        sink.flush();
+      } catch (const OutputClosed&) {
       }
-      sink.flush();
     }
     if (stats_out != nullptr) *stats_out = m_stats;
     if (!m_fatal.empty()) throw io_error(m_fatal);
@@ -381,8 +417,156 @@ private:
       log::error("{} messages dropped", m_stats.dropped);
       return ExitCode::data_lost;
     }
+    if (m_drain_timed_out && left_in_spool) {
+      log::error("--drain-timeout passed with messages left in the spool");
+      return ExitCode::timeout;
+    }
     if (m_stats.skipped > 0) return ExitCode::bad_input;
     return ExitCode::ok;
+  }
+
+  // The gauges of the stats record (m_mu held).
+  void fill_gauges() {
+    m_stats.connects = m_link->connects() + m_connects_before;
+    m_stats.queued = m_pending.size() + m_requeued.size();
+    m_stats.in_flight = m_inflight.size();
+    if (m_spool) {
+      m_stats.spool_bytes = m_spool->empty() ? 0 : m_spool->bytes();
+      m_stats.spool_messages = m_spool->empty() ? 0 : m_spool_messages;
+    }
+  }
+
+  // One stats record (iot-mqtt-bridge(1) lists the fields) into `line`.
+  void write_stats(std::string& line) const {
+    JsonWriter w(line);
+    w.begin_record(now(), "stats");
+    w.field("tool", "iot-mqtt-bridge");
+    w.field("command", "pub");
+    w.field("lines", m_stats.lines);
+    w.field("skipped", m_stats.skipped);
+    w.field("published", m_stats.published);
+    w.field("acknowledged", m_stats.acknowledged);
+    w.field("resent", m_stats.resent);
+    w.field("dropped", m_stats.dropped);
+    w.field("dead_letter", m_stats.dead_letter);
+    w.field("connects", m_stats.connects);
+    w.field("queued", m_stats.queued);
+    w.field("in_flight", m_stats.in_flight);
+    if (m_spool) {
+      w.field("spool_bytes", m_stats.spool_bytes);
+      w.field("spool_messages", m_stats.spool_messages);
+    }
+    w.end_object();
+  }
+
+  // --stats-every, from the sender thread: the line is made under m_mu and
+  // written without it, so a slow reader of stdout stalls only these records.
+  void maybe_write_periodic_stats(std::unique_lock<std::mutex>& lock) {
+    if (!m_opt.stats_every || m_stats_closed) return;
+    const auto t = std::chrono::steady_clock::now();
+    if (t < m_next_stats) return;
+    m_next_stats = t + *m_opt.stats_every;
+    fill_gauges();
+    std::string line;
+    write_stats(line);
+    line.push_back('\n');
+    lock.unlock();
+    std::size_t done = 0;
+    while (done < line.size()) {
+      const ssize_t n = ::write(m_out_fd, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        m_stats_closed = true; // the reader went away; the data still goes to the broker
+        break;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    lock.lock();
+  }
+
+  // ---- poison messages -----------------------------------------------------
+
+  // Whether `m` is at least as large as a message the broker refused by
+  // disconnecting; such a message is moved aside at once (m_mu held).
+  bool known_poison(Msg& m) {
+    if (m.payload.size() < m_refused_size) return false;
+    dead_letter(m, "the broker refused a message of " + std::to_string(m_refused_size) +
+                       " bytes by disconnecting, and this one is as large");
+    return true;
+  }
+
+  // Moves one message aside (m_mu held): DIR/dead-letter.jsonl with a spool.
+  void dead_letter(const Msg& m, const std::string& reason) {
+    ++m_stats.dropped;
+    ++m_stats.dead_letter;
+    if (m_spool && m_spool_messages > 0 && m.pos.segment != 0) --m_spool_messages;
+    if (!m_spool) {
+      log::error("message of {} bytes on topic {} dropped: {} (with --spool it would go to the dead-letter file)",
+                 m.payload.size(), m.topic, reason);
+      return;
+    }
+    const std::string path = m_opt.spool->dir + "/dead-letter.jsonl";
+    std::string line;
+    {
+      JsonWriter w(line);
+      w.begin_record(now(), "mqtt");
+      w.field("topic", m.topic);
+      if (valid_utf8(m.payload))
+        w.field("payload", m.payload);
+      else
+        w.field("payload_b64", base64_encode(m.payload));
+      w.field("qos", m.qos);
+      w.field("retain", m.retain);
+      w.field("reason", reason);
+      w.end_object();
+    }
+    line.push_back('\n');
+    const int fd = Spool::create_file(path, O_WRONLY | O_APPEND);
+    bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    if (fd >= 0) ok = ::fsync(fd) == 0 && ok;
+    if (fd >= 0) ::close(fd);
+    if (ok)
+      log::error("message of {} bytes on topic {} moved to {}: {}", m.payload.size(), m.topic, path, reason);
+    else
+      log::error("message of {} bytes on topic {} dropped ({}), and it could not be written to {}: {}",
+                 m.payload.size(), m.topic, reason, path, std::strerror(errno));
+  }
+
+  // The connection was lost k_poison_disconnects times with the same oldest
+  // message unacknowledged. libmosquitto keeps a QoS 1/2 message it was given
+  // until the broker acknowledges it, and offers no way to take one back, so
+  // the link is replaced: everything else in flight is handed to the new one.
+  void handle_poison(std::unique_lock<std::mutex>& lock) {
+    std::vector<Msg> back;
+    m_inflight.take_all(back);
+    for (Msg& m : m_requeued)
+      back.push_back(std::move(m));
+    m_requeued.clear();
+    std::sort(back.begin(), back.end(), [](const Msg& a, const Msg& b) { return a.seq > b.seq; });
+    for (Msg& m : back) {
+      if (m.seq == m_poison_seq) {
+        m_refused_size = std::min<std::uint64_t>(m_refused_size, m.payload.size());
+        dead_letter(m, "the broker closed the connection " + std::to_string(k_poison_disconnects) +
+                           " times in a row while this message of " + std::to_string(m.payload.size()) +
+                           " bytes was the oldest unacknowledged one (larger than the broker accepts, or refused "
+                           "by it)");
+        continue;
+      }
+      ++m_stats.resent;
+      m_pending.push_front(std::move(m));
+    }
+    m_poison_seq = 0;
+    m_suspect_seq = 0;
+    m_suspect_losses = 0;
+    m_connects_before += m_link->connects();
+    std::unique_ptr<Link> old = std::move(m_link);
+    m_link = make_link();
+    lock.unlock();
+    old->abort();
+    old->stop(std::chrono::milliseconds(0));
+    old.reset();
+    lock.lock();
+    m_link->start();
   }
 
   void wake_all() {
@@ -397,13 +581,20 @@ private:
     auto last_sync = std::chrono::steady_clock::now();
     SpoolRecord rec;
     while (!m_quit) {
+      if (m_poison_seq != 0 && !m_sending) handle_poison(lock);
+      maybe_write_periodic_stats(lock);
       merge_requeued();
       bool progressed = false;
       if (m_link->connected()) {
         while (m_inflight.size() < m_opt.window) {
           if (m_pending.empty() && m_spool) {
-            while (m_pending.size() < m_opt.window && m_spool->read_next(rec))
+            while (m_pending.size() < m_opt.window && m_spool->read_next(rec)) {
+              if (m_replay_left > 0) { // left by a previous run: sent again
+                --m_replay_left;
+                ++m_stats.resent;
+              }
               m_pending.push_back(make_msg(std::move(rec)));
+            }
           }
           if (m_pending.empty()) break;
           if (!send_batch(lock)) break;
@@ -443,7 +634,7 @@ private:
     std::vector<Msg> batch;
     const std::size_t room = m_opt.window - m_inflight.size();
     while (!m_pending.empty() && batch.size() < std::min<std::size_t>(room, 256)) {
-      batch.push_back(std::move(m_pending.front()));
+      if (!known_poison(m_pending.front())) batch.push_back(std::move(m_pending.front()));
       m_pending.pop_front();
     }
     if (batch.empty()) return false;
@@ -522,10 +713,26 @@ private:
   // The link lost its connection. QoS 1/2 messages stay queued in the link and
   // are sent again after the reconnect; QoS 0 messages not yet written are gone
   // with the socket, so they are queued again here.
-  void connection_lost() {
+  void connection_lost(std::uint64_t link_generation) {
     std::lock_guard lock(m_mu);
+    if (link_generation != m_link_generation) return;
     ++m_lost_generation;
+    // A poison suspect: the same message the oldest unacknowledged at every loss.
+    if (const Msg* oldest = m_inflight.oldest()) {
+      if (oldest->seq == m_suspect_seq) {
+        if (++m_suspect_losses >= k_poison_disconnects) m_poison_seq = m_suspect_seq;
+      } else {
+        m_suspect_seq = oldest->seq;
+        m_suspect_losses = 1;
+      }
+    }
+    // QoS 1/2 messages in flight are resent by libmosquitto after the
+    // reconnect: PUBLISH packets, counted in published and resent. QoS 0 ones
+    // are queued again here (and counted when they go out again).
+    std::uint64_t by_library = 0;
+    m_inflight.for_each([&](const Msg& m) { by_library += m.qos > 0 ? 1 : 0; });
     m_stats.resent += m_inflight.size();
+    m_stats.published += by_library;
     m_inflight.take_qos0(m_requeued);
     m_sender_cv.notify_one();
   }
@@ -535,6 +742,8 @@ private:
   static bool refused(int reason) { return reason >= 0x80; }
 
   void note_completion(int reason, Msg&& m) {
+    if (m.seq == m_suspect_seq) m_suspect_losses = 0;
+    if (m_spool && m_spool_messages > 0) --m_spool_messages;
     if (!refused(reason)) {
       ++m_stats.acknowledged;
       return;
@@ -543,8 +752,9 @@ private:
     log::error("the broker refused a message on topic {} (reason code 0x{:02x}); dropped", m.topic, reason);
   }
 
-  void completed(int mid, int reason) {
+  void completed(std::uint64_t link_generation, int mid, int reason) {
     std::lock_guard lock(m_mu);
+    if (link_generation != m_link_generation) return;
     if (!m_inflight.take(mid, m_done_msg)) {
       if (m_sending) m_early.emplace(mid, reason); // answered before send_batch() recorded it
       return;
@@ -555,6 +765,10 @@ private:
     // refill in batches stalls against a broker that delays its PUBACKs with
     // Nagle's algorithm until our next segment carries a TCP ACK.)
     for (int n = 0; n < 64 && !m_pending.empty() && may_publish_directly(); ++n) {
+      if (known_poison(m_pending.front())) {
+        m_pending.pop_front();
+        continue;
+      }
       if (publish_locked(m_pending.front()) == Handed::no_connection) break;
       m_pending.pop_front();
     }
@@ -566,6 +780,20 @@ private:
   const PubOptions& m_opt;
   std::unique_ptr<Spool> m_spool;
   std::unique_ptr<Link> m_link;
+  std::atomic<Link*> m_link_ptr{nullptr};       // m_link, for its own callbacks
+  std::uint64_t m_link_generation = 0;          // which link's callbacks count (m_mu)
+  std::uint64_t m_connects_before = 0;          // connects of links replaced
+  std::atomic<std::uint32_t> m_broker_max{0};   // MQTT 5 Maximum Packet Size of the broker
+  std::uint64_t m_suspect_seq = 0;              // oldest unacknowledged message at the last loss
+  int m_suspect_losses = 0;
+  std::uint64_t m_poison_seq = 0;               // to move aside (sender thread)
+  std::uint64_t m_refused_size = ~0ull;         // smallest payload the broker refused by disconnecting
+  std::uint64_t m_replay_left = 0;              // spool records left by a previous run, not yet read
+  std::uint64_t m_spool_messages = 0;
+  bool m_drain_timed_out = false;
+  int m_out_fd = 1;
+  std::chrono::steady_clock::time_point m_next_stats{};
+  bool m_stats_closed = false;
   std::thread m_sender;
 
   std::mutex m_mu;

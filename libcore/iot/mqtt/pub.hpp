@@ -32,22 +32,36 @@ struct PubOptions {
   std::optional<SpoolOptions> spool;
   std::optional<std::chrono::milliseconds> drain_timeout;  // none: wait until delivered
   bool stats = true;                                         // write a stats record at the end
+  std::optional<std::chrono::milliseconds> stats_every;      // also write one this often
 };
 
 // Counters of one run; written as the `stats` record (see iot-mqtt-bridge(1)).
 struct PubStats {
   std::uint64_t lines = 0;       // lines read from stdin
   std::uint64_t skipped = 0;     // lines refused (malformed, no topic, oversize)
-  std::uint64_t published = 0;   // PUBLISH packets handed to the client, resends included
+  std::uint64_t published = 0;   // PUBLISH packets sent, the library's resends after a reconnect included
   std::uint64_t acknowledged = 0;// messages the broker acknowledged (QoS 0: written)
-  std::uint64_t resent = 0;      // messages sent again after a connection loss
+  std::uint64_t resent = 0;      // messages sent again after a connection loss, or replayed from the spool at start
   std::uint64_t dropped = 0;     // messages given up (full spool, or left unsent at exit without a spool)
+  std::uint64_t dead_letter = 0; // messages the broker refused by disconnecting, moved aside (also in dropped)
   std::uint64_t connects = 0;    // successful connections (1 + reconnects)
-  std::uint64_t spool_bytes = 0; // bytes left in the spool at exit
+  std::uint64_t queued = 0;      // read, not yet handed to the client
+  std::uint64_t in_flight = 0;   // handed to the client, not yet acknowledged
+  std::uint64_t spool_bytes = 0; // bytes in the spool (at exit: left for the next run)
+  std::uint64_t spool_messages = 0; // messages in the spool not yet acknowledged
 };
 
+// Poison messages (MQTT 3.1.1 has no way to refuse one message: a broker whose
+// max_packet_size it exceeds closes the connection). When the connection is
+// lost this many times in a row while the same message is the oldest one not
+// acknowledged, that message is moved aside: to DIR/dead-letter.jsonl with
+// --spool (an mqtt record with a "reason"), else dropped with an error. Later
+// messages at least as large go the same way without a try.
+inline constexpr int k_poison_disconnects = 3;
+
 // Runs pub: reads `in_fd` until EOF (or SIGINT/SIGTERM), writes the stats record
-// to `out_fd`. Returns ok, bad_input (lines skipped), data_lost, or io (a fatal
+// to `out_fd`. Returns ok, bad_input (lines skipped), data_lost, timeout
+// (--drain-timeout passed with messages left in the spool), or io (a fatal
 // connection error such as a rejected certificate).
 ExitCode run_pub(const PubOptions& options, int in_fd, int out_fd, PubStats* stats_out = nullptr);
 

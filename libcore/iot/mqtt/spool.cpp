@@ -1,6 +1,7 @@
 #include "iot/mqtt/spool.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,6 +43,12 @@ std::uint32_t get_u32(const char* p) {
 }
 }  // namespace
 
+// Every file of the spool folder is created here, so that their permissions are
+// decided in one place.
+int Spool::create_file(const std::string& path, int flags) {
+  return ::open(path.c_str(), flags | O_CREAT | O_CLOEXEC, 0644);
+}
+
 std::string Spool::seg_path(std::uint64_t n) const {
   char name[48];
   std::snprintf(name, sizeof name, "seg-%020llu.spool", static_cast<unsigned long long>(n));
@@ -54,6 +61,7 @@ Spool::Spool(SpoolOptions options) : m_opt(std::move(options)) {
   std::error_code ec;
   fs::create_directories(m_opt.dir, ec);
   if (ec) throw io_error("cannot create spool directory '" + m_opt.dir + "': " + ec.message());
+  lock_dir();
   for (const auto& entry : fs::directory_iterator(m_opt.dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.size() == 30 && name.rfind("seg-", 0) == 0 && name.substr(24) == ".spool")
@@ -63,7 +71,7 @@ Spool::Spool(SpoolOptions options) : m_opt(std::move(options)) {
   std::sort(m_segments.begin(), m_segments.end());
 
   const std::string cursor_path = m_opt.dir + "/cursor";
-  m_cfd = ::open(cursor_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  m_cfd = create_file(cursor_path, O_RDWR);
   if (m_cfd < 0) throw errno_error("cannot open spool cursor '" + cursor_path + "'");
   char cbuf[20];
   bool have_cursor = false;
@@ -102,6 +110,12 @@ Spool::Spool(SpoolOptions options) : m_opt(std::move(options)) {
   if (m_cursor.offset < k_header) m_cursor.offset = k_header;
   if (m_cursor.segment == m_wseg && m_cursor.offset > m_sizes.back()) m_cursor.offset = m_sizes.back();
   m_read = m_cursor;
+  // What a previous run left unacknowledged (pub counts its replay as resent).
+  for (std::uint64_t seg : m_segments) {
+    if (seg < m_cursor.segment) continue;
+    std::uint64_t end = k_header;
+    m_recovered += scan_segment(seg, seg == m_cursor.segment ? m_cursor.offset : k_header, &end, false);
+  }
   sync_cursor();
 }
 
@@ -115,12 +129,39 @@ Spool::~Spool() {
   if (m_wfd >= 0) ::close(m_wfd);
   if (m_rfd >= 0) ::close(m_rfd);
   if (m_cfd >= 0) ::close(m_cfd);
+  if (m_lock_fd >= 0) ::close(m_lock_fd); // releases the flock
+}
+
+// Two processes appending to one spool interleave records and fight over the
+// cursor (issue 10), so the folder is taken exclusively. flock(2) locks go
+// away with the process, also on SIGKILL, so a stale lock file does no harm.
+void Spool::lock_dir() {
+  const std::string path = m_opt.dir + "/lock";
+  m_lock_fd = create_file(path, O_RDWR);
+  if (m_lock_fd < 0) throw errno_error("cannot open spool lock '" + path + "'");
+  if (::flock(m_lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char buf[32] = {};
+    const ssize_t n = ::pread(m_lock_fd, buf, sizeof buf - 1, 0);
+    std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    ::close(m_lock_fd);
+    m_lock_fd = -1;
+    if (err == EWOULDBLOCK)
+      throw io_error("spool '" + m_opt.dir + "' is in use by another process" +
+                     (holder.empty() ? std::string() : " (pid " + holder + ")") +
+                     "; give each pub its own --spool folder");
+    errno = err;
+    throw errno_error("cannot lock spool '" + path + "'");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(m_lock_fd, 0) == 0) write_all(m_lock_fd, pid.data(), pid.size(), path);
 }
 
 void Spool::open_write_segment(std::uint64_t n, bool fresh) {
   if (m_wfd >= 0) ::close(m_wfd);
   const std::string path = seg_path(n);
-  m_wfd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  m_wfd = create_file(path, O_WRONLY | O_APPEND);
   if (m_wfd < 0) throw errno_error("cannot open spool segment '" + path + "'");
   m_wseg = n;
   if (fresh) {

@@ -9,6 +9,8 @@
 //       u32 body length | u32 CRC-32 of body | body
 //       body = u8 qos | u8 flags (bit 0 retain) | u16 topic length | topic | payload
 //   DIR/cursor  u64 segment | u64 offset | u32 CRC-32 of the 16 bytes before it
+//   DIR/lock    the pid of the process holding the spool (flock(2), exclusive)
+//   DIR/dead-letter.jsonl  messages the broker refused again and again (pub.hpp)
 // A record cut short by SIGKILL or a power loss (length past the end of the
 // file, or a CRC mismatch) ends the segment: it is truncated away at open.
 // Segments wholly before the cursor are deleted. The bound (--spool-max) counts
@@ -86,7 +88,11 @@ public:
 
   std::function<void(std::uint64_t segment, std::uint64_t records)> on_drop;
 
+  // Creates (or opens) a file of the spool folder; -1 and errno on failure.
+  static int create_file(const std::string& path, int flags);
+
 private:
+  void lock_dir();
   std::string seg_path(std::uint64_t n) const;
   void open_write_segment(std::uint64_t n, bool fresh);
   std::uint64_t scan_segment(std::uint64_t n, std::uint64_t from, std::uint64_t* end, bool truncate);
@@ -109,6 +115,7 @@ private:
   SpoolPos m_cursor;
   SpoolPos m_cursor_synced{~0ull, ~0ull};
   int m_cfd = -1;
+  int m_lock_fd = -1;
   std::uint64_t m_recovered = 0;
   std::uint64_t m_torn_bytes = 0;
 };

@@ -4,6 +4,14 @@
 #include <mqtt_protocol.h>
 #include <simdjson.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -184,9 +192,70 @@ bool valid_topic_filter(std::string_view filter, std::string& error) {
 
 namespace {
 
+// Where sub's lines go. Unlike LineSink it never blocks on a pipe or socket
+// whose reader has stalled: such an output is switched to O_NONBLOCK (and back
+// at the end), and a full one is waited for with poll(2) together with the stop
+// signal, so SIGTERM is never stuck behind a full pipe. A message costs one
+// write(2) as long as the reader keeps up.
+class StoppableOutput {
+public:
+  explicit StoppableOutput(int fd) : m_fd(fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+      m_flags = ::fcntl(fd, F_GETFL);
+      if (m_flags >= 0 && (m_flags & O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFL, m_flags | O_NONBLOCK) == 0)
+        m_restore = true;
+    }
+  }
+  ~StoppableOutput() {
+    if (m_restore) ::fcntl(m_fd, F_SETFL, m_flags);
+  }
+  StoppableOutput(const StoppableOutput&) = delete;
+  StoppableOutput& operator=(const StoppableOutput&) = delete;
+
+  std::string& buffer() { return m_buffer; }
+  bool empty() const { return m_buffer.empty(); }
+  // Writes the buffer. Throws OutputClosed when the reader went away, Stopped
+  // when a stop signal came while the reader had no room, an io error otherwise.
+  struct Stopped {};
+  void flush() {
+    std::size_t done = 0;
+    while (done < m_buffer.size()) {
+      const ssize_t n = ::write(m_fd, m_buffer.data() + done, m_buffer.size() - done);
+      if (n > 0) {
+        done += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) {
+        // After a stop, write what the reader has room for, and no more.
+        pollfd p[2] = {{m_fd, POLLOUT, 0}, {stop_fd(), POLLIN, 0}};
+        const int r = ::poll(p, 2, -1);
+        if (r < 0 && errno != EINTR) throw errno_error("cannot wait for the output");
+        if ((p[0].revents & (POLLOUT | POLLERR | POLLHUP)) == 0 && ((p[1].revents & POLLIN) != 0 || stop_requested())) {
+          m_buffer.erase(0, done);
+          throw Stopped{};
+        }
+        continue;
+      }
+      m_buffer.clear();
+      if (n < 0 && errno == EPIPE) throw OutputClosed{};
+      if (n == 0) errno = EIO;
+      throw errno_error("cannot write output");
+    }
+    m_buffer.clear();
+  }
+
+private:
+  int m_fd;
+  int m_flags = 0;
+  bool m_restore = false;
+  std::string m_buffer;
+};
+
 class Subscriber {
 public:
-  Subscriber(const SubOptions& o, int out_fd) : m_opt(o), m_sink(out_fd) {
+  Subscriber(const SubOptions& o, int out_fd) : m_opt(o), m_out(out_fd) {
     for (const auto& sub : m_opt.subscriptions)
       m_filters.emplace_back(sub.filter, sub.qos);
     Link::Events ev;
@@ -205,31 +274,35 @@ public:
 
   ExitCode run() {
     m_link->start();
-    {
-      std::unique_lock lock(m_mu);
-      while (!stop_requested() && !m_closed && !m_done && m_fatal.empty() && m_write_error.empty()) {
-        m_cv.wait_for(lock, std::chrono::milliseconds(50));
-        if (!m_sink_dirty) continue;
-        try {
-          m_sink.flush();
-        } catch (const OutputClosed&) {
-          m_closed = true;
-        }
-        m_sink_dirty = false;
+    auto next_stats = std::chrono::steady_clock::now() + m_opt.stats_every.value_or(std::chrono::hours(24 * 365));
+    for (;;) {
+      // The stop signal is seen here without m_mu, which the link's thread
+      // holds while it waits for a stalled reader.
+      pollfd p{stop_fd(), POLLIN, 0};
+      ::poll(&p, 1, 50);
+      if (stop_requested()) break;
+      std::unique_lock lock(m_mu, std::try_to_lock);
+      if (!lock.owns_lock()) continue;
+      if (m_closed || m_done || !m_fatal.empty() || !m_write_error.empty()) break;
+      if (m_opt.stats_every && std::chrono::steady_clock::now() >= next_stats) {
+        next_stats = std::chrono::steady_clock::now() + *m_opt.stats_every;
+        write_stats();
+        m_sink_dirty = true;
       }
+      if (m_sink_dirty) flush_locked();
     }
+    if (stop_requested()) {
+      // Whatever the link's thread is writing is not acknowledged: abort()
+      // drops the connection before its PUBACK can leave.
+      std::unique_lock lock(m_mu, std::try_to_lock);
+      if (!lock.owns_lock()) m_link->abort();
+    } // (m_mu is free again: the link's thread may need it to finish)
     // Every message handled so far was written before its handler returned, so
     // a graceful DISCONNECT (which first sends the queued acknowledgements) is
     // right; one that was not written has already aborted the link (refuse()).
     m_link->stop(std::chrono::milliseconds(200));
     std::lock_guard lock(m_mu);
-    if (!m_closed) {
-      try {
-        m_sink.flush();
-      } catch (const OutputClosed&) {
-        m_closed = true;
-      }
-    }
+    if (!m_closed && !m_out.empty()) flush_locked();
     log::info("{} messages written", m_written);
     if (!m_fatal.empty()) throw io_error(m_fatal);
     if (!m_write_error.empty()) throw io_error(m_write_error);
@@ -237,35 +310,73 @@ public:
   }
 
 private:
+  // m_mu held. Returns false when the lines could not all be written.
+  bool flush_locked() {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      m_out.flush();
+      m_sink_dirty = false;
+      const auto waited =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      m_lag = std::max(m_lag, waited);
+      return true;
+    } catch (const OutputClosed&) {
+      m_closed = true;
+    } catch (const StoppableOutput::Stopped&) {
+      m_stopped = true;
+    } catch (const std::exception& e) {
+      m_write_error = e.what();
+    }
+    return false;
+  }
+
+  // --stats-every (m_mu held): received, written, and lag_ms, the longest a
+  // message waited for the reader of stdout since the last stats record.
+  void write_stats() {
+    std::string& line = m_out.buffer();
+    {
+      JsonWriter w(line);
+      w.begin_record(now(), "stats");
+      w.field("tool", "iot-mqtt-bridge");
+      w.field("command", "sub");
+      w.field("received", m_received);
+      w.field("written", m_written);
+      w.field("lag_ms", static_cast<std::uint64_t>(m_lag.count()));
+      w.field("connects", m_link->connects());
+      w.end_object();
+    }
+    line.push_back('\n');
+    m_lag = {};
+  }
+
   // On the link's thread; libmosquitto has queued the acknowledgement, which
   // leaves only after this returns (see link.hpp). A message that cannot be
   // written aborts the connection so that it is never acknowledged.
   void on_message(const Incoming& m) {
     std::lock_guard lock(m_mu);
-    if (m_closed || m_done || !m_write_error.empty()) {
+    ++m_received;
+    if (m_closed || m_done || m_stopped || !m_write_error.empty() || stop_requested()) {
       refuse();
       return;
     }
-    try {
-      {
-        RecordLine r(m_sink);
-        write_mqtt_record(r.w, m.topic, m.payload, m.qos, m.retain,
-                          m_opt.connect.version == 5 ? m.properties : nullptr);
+    {
+      JsonWriter w(m_out.buffer());
+      write_mqtt_record(w, m.topic, m.payload, m.qos, m.retain, m_opt.connect.version == 5 ? m.properties : nullptr);
+    }
+    m_out.buffer().push_back('\n');
+    // QoS 1/2: the line must be out before the acknowledgement; QoS 0 lines
+    // may wait for the main loop's flush (at most 50 ms).
+    if (m.qos > 0) {
+      if (!flush_locked()) {
+        refuse();
+        return;
       }
-      // QoS 1/2: the line must be out before the acknowledgement; QoS 0 lines
-      // may wait for the main loop's flush (at most 50 ms).
-      if (m.qos > 0)
-        m_sink.flush();
-      else
-        m_sink_dirty = true;
-    } catch (const OutputClosed&) {
-      m_closed = true;
-      refuse();
-      return;
-    } catch (const std::exception& e) {
-      m_write_error = e.what();
-      refuse();
-      return;
+    } else {
+      m_sink_dirty = true;
+      if (m_out.buffer().size() >= 64 * 1024 && !flush_locked()) {
+        refuse();
+        return;
+      }
     }
     ++m_written;
     if (m_opt.answer) {
@@ -290,13 +401,16 @@ private:
   const SubOptions& m_opt;
   std::mutex m_mu;
   std::condition_variable m_cv;
-  LineSink m_sink;
+  StoppableOutput m_out;
   bool m_sink_dirty = false;
   bool m_closed = false;
   bool m_done = false;
+  bool m_stopped = false;
   std::string m_fatal;
   std::string m_write_error;
+  std::uint64_t m_received = 0;
   std::uint64_t m_written = 0;
+  std::chrono::milliseconds m_lag{};
   std::vector<Reply> m_replies;
   std::vector<std::pair<std::string, int>> m_filters;
   std::unique_ptr<Link> m_link;

@@ -5,7 +5,9 @@
 // line has been written to stdout (see link.hpp for how). Every
 // (re)connect subscribes again. With a fixed client id and --no-clean, the
 // broker keeps the session and queues QoS 1/2 messages while we are away.
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,7 @@ struct SubOptions {
   std::vector<Subscription> subscriptions;
   std::uint64_t count = 0; // stop after this many messages (0: never)
   Answerer answer;         // e.g. the Acrel platform's replies
+  std::optional<std::chrono::milliseconds> stats_every; // write a stats record this often
 };
 
 // Writes the `mqtt` record of one message (ts = now) into `w`: payload as JSON
@@ -50,7 +53,10 @@ void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view p
 // level, '+' alone in its level; $share/GROUP/FILTER as in MQTT 5 §4.8.2).
 bool valid_topic_filter(std::string_view filter, std::string& error);
 
-// Runs sub until SIGINT/SIGTERM, --count messages, or a closed stdout.
+// Runs sub until SIGINT/SIGTERM, --count messages, or a closed stdout. A stop
+// signal ends it promptly even while the reader of stdout is stalled: the
+// message being written is then not acknowledged (the broker sends it again to
+// a kept session), and a line already partly written may stay cut short.
 ExitCode run_sub(const SubOptions& options, int out_fd);
 
 } // namespace iot::mqtt
