@@ -52,8 +52,13 @@ Spool::Spool(SpoolOptions options) : m_opt(std::move(options)) {
   namespace fs = std::filesystem;
   if (m_opt.segment_bytes > m_opt.max_bytes / 4) m_opt.segment_bytes = std::max<std::uint64_t>(m_opt.max_bytes / 4, 4096);
   std::error_code ec;
-  fs::create_directories(m_opt.dir, ec);
-  if (ec) throw io_error("cannot create spool directory '" + m_opt.dir + "': " + ec.message());
+  // Spooled records are the user's data: a new spool folder is 0700 and its files 0600
+  // (an existing folder keeps the mode its owner gave it).
+  if (!fs::is_directory(m_opt.dir, ec)) {
+    if (const fs::path parent = fs::path(m_opt.dir).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
+    if (::mkdir(m_opt.dir.c_str(), 0700) != 0 && errno != EEXIST)
+      throw errno_error("cannot create spool directory '" + m_opt.dir + "'");
+  }
   for (const auto& entry : fs::directory_iterator(m_opt.dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.size() == 30 && name.rfind("seg-", 0) == 0 && name.substr(24) == ".spool")
@@ -63,7 +68,7 @@ Spool::Spool(SpoolOptions options) : m_opt(std::move(options)) {
   std::sort(m_segments.begin(), m_segments.end());
 
   const std::string cursor_path = m_opt.dir + "/cursor";
-  m_cfd = ::open(cursor_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  m_cfd = ::open(cursor_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (m_cfd < 0) throw errno_error("cannot open spool cursor '" + cursor_path + "'");
   char cbuf[20];
   bool have_cursor = false;
@@ -120,7 +125,7 @@ Spool::~Spool() {
 void Spool::open_write_segment(std::uint64_t n, bool fresh) {
   if (m_wfd >= 0) ::close(m_wfd);
   const std::string path = seg_path(n);
-  m_wfd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  m_wfd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (m_wfd < 0) throw errno_error("cannot open spool segment '" + path + "'");
   m_wseg = n;
   if (fresh) {
