@@ -20,7 +20,8 @@ bool running_from_build_tree() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return false;
-  const fs::path build = fs::path(IOT_BUILD_TREE).lexically_normal();
+  fs::path build = fs::weakly_canonical(fs::path(IOT_BUILD_TREE), ec); // /proc/self/exe is canonical too
+  if (ec) build = fs::path(IOT_BUILD_TREE).lexically_normal();
   auto b = build.begin();
   auto e = exe.begin();
   for (; b != build.end() && !b->empty(); ++b, ++e)
