@@ -55,7 +55,6 @@ set(CPACK_PACKAGE_DESCRIPTION
     "(records to and from MQTT with a disk spool), iot-decode (Modbus frames, captures and serial\n"
     "sniffing) and iot-export (CSV, XLSX, SQLite, PostgreSQL, charts and reports). Includes a\n"
     "catalog of device models and systemd units that poll a site and archive its records.")
-string(REPLACE "\n" " " CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

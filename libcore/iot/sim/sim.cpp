@@ -1204,9 +1204,11 @@ config::Site quick_site(const std::string& url, const std::string& units, const 
   } catch (const Error& e) {
     // The text is ours: what can still be wrong came from an option. Name it.
     const std::string msg = e.what();
-    for (const auto& [key, option] : {std::pair<std::string, std::string>{"port[0].unknown_unit: ", "--unknown-unit: "},
-                                      {"port[0].url: ", "target: "}}) {
-      if (auto at = msg.find(key); at != std::string::npos) throw usage_error(option + msg.substr(at + key.size()));
+    static const std::pair<std::string_view, std::string_view> k_option_of[] = {
+        {"port[0].unknown_unit: ", "--unknown-unit: "}, {"port[0].url: ", "target: "}};
+    for (const auto& [key, option] : k_option_of) {
+      if (auto at = msg.find(key); at != std::string::npos)
+        throw usage_error(std::string(option) + msg.substr(at + key.size()));
     }
     throw usage_error("quick mode (--model " + model + "): " + msg.substr(msg.find(": ") + 2));
   }
