@@ -4,7 +4,7 @@
 # units, which Debian 12 keeps in /lib/systemd/system when the prefix is /usr.
 set(IOT_DATA_DIR ${CMAKE_INSTALL_DATADIR}/iot)              # share/iot: the model catalog
 set(IOT_DOC_DIR ${CMAKE_INSTALL_DATADIR}/doc/iot)           # share/doc/iot
-set(IOT_LIBEXEC_DIR ${CMAKE_INSTALL_PREFIX}/lib/iot)        # the services' wrapper scripts
+set(IOT_LIBEXEC_DIR ${CMAKE_INSTALL_PREFIX}/lib/iot)        # the services' wrapper scripts (in the units)
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
   set(IOT_UNIT_DIR /lib/systemd/system)
 else()
@@ -39,9 +39,9 @@ foreach(unit iot-poll@.service iot-archive@.service)
   install(FILES ${gen}/${unit} DESTINATION ${IOT_UNIT_DIR})
 endforeach()
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/systemd/iot-poll-to-mqtt ${PROJECT_SOURCE_DIR}/systemd/iot-archive
-        DESTINATION ${IOT_LIBEXEC_DIR})
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/iot.sysusers RENAME iot.conf DESTINATION ${CMAKE_INSTALL_PREFIX}/lib/sysusers.d)
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/iot.tmpfiles RENAME iot.conf DESTINATION ${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d)
+        DESTINATION lib/iot)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/iot.sysusers RENAME iot.conf DESTINATION lib/sysusers.d)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/iot.tmpfiles RENAME iot.conf DESTINATION lib/tmpfiles.d)
 
 # CPack: iot_<version>-1_amd64.deb (scripts/package builds it and prints its path).
 set(CPACK_GENERATOR DEB)

@@ -10,13 +10,13 @@ _iot_mqtt_bridge() {
     'acrel-sim:Simulate Acrel ADW300 meters publishing the acrelHW protocol'
   )
   _arguments -C -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '1: :->command' \
     '*:: :->args'
@@ -33,8 +33,8 @@ _iot_mqtt_bridge() {
 
 _iot_mqtt_bridge__pub() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
@@ -42,8 +42,8 @@ _iot_mqtt_bridge__pub() {
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
     '-k[Keep-alive interval]:value: ' \
     '--keepalive[Keep-alive interval]:value: ' \
-    '-c[Keep the session on the broker (needs --client-id)]:value: ' \
-    '--no-clean[Keep the session on the broker (needs --client-id)]:value: ' \
+    '-c[Keep the session on the broker (needs --client-id)]' \
+    '--no-clean[Keep the session on the broker (needs --client-id)]' \
     '--session-expiry[MQTT 5 session expiry interval, e.g. 1h]:value: ' \
     '-u[User name]:value: ' \
     '--username[User name]:value: ' \
@@ -52,15 +52,15 @@ _iot_mqtt_bridge__pub() {
     '--cafile[CA certificates (PEM) to verify the broker with]:file:_files' \
     '--cert[Client certificate (PEM)]:file:_files' \
     '--key[Client private key (PEM)]:file:_files' \
-    '--insecure[Do not verify the brokers certificate or host name]:value: ' \
+    '--insecure[Do not verify the brokers certificate or host name]' \
     '--will-topic[Last will topic]:value: ' \
     '--will-payload[Last will payload]:value: ' \
     '--will-qos[Last will QoS]:value: ' \
-    '--will-retain[Retain the last will]:value: ' \
+    '--will-retain[Retain the last will]' \
     '--birth-topic[Topic of a message published after every connect]:value: ' \
     '--birth-payload[Payload of the birth message]:value: ' \
     '--birth-qos[QoS of the birth message]:value: ' \
-    '--birth-retain[Retain the birth message]:value: ' \
+    '--birth-retain[Retain the birth message]' \
     '--reconnect-min[First reconnect delay (doubles up to --reconnect-max)]:value: ' \
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-t[Topic, a template over record fields such as site/{device}/{point}]:value: ' \
@@ -68,8 +68,8 @@ _iot_mqtt_bridge__pub() {
     '--payload[Send only this field of each record (default the whole record)]:value: ' \
     '-q[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
     '--qos[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
-    '-r[Retain messages]:value: ' \
-    '--retain[Retain messages]:value: ' \
+    '-r[Retain messages]' \
+    '--retain[Retain messages]' \
     '-w[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--window[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--max-payload[Refuse payloads larger than this (e.g. 64K)]:value: ' \
@@ -78,20 +78,20 @@ _iot_mqtt_bridge__pub() {
     '--spool-segment[Size of one spool segment file]:value: ' \
     '--spool-full[When the spool is full drop-oldest, drop-newest or block]:value:(drop-oldest drop-newest block)' \
     '--drain-timeout[At end of input, wait at most this long for acknowledgements]:value: ' \
-    '--no-stats[Do not write the stats record to stdout at the end]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--no-stats[Do not write the stats record to stdout at the end]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_mqtt_bridge__sub() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
@@ -99,8 +99,8 @@ _iot_mqtt_bridge__sub() {
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
     '-k[Keep-alive interval]:value: ' \
     '--keepalive[Keep-alive interval]:value: ' \
-    '-c[Keep the session on the broker (needs --client-id)]:value: ' \
-    '--no-clean[Keep the session on the broker (needs --client-id)]:value: ' \
+    '-c[Keep the session on the broker (needs --client-id)]' \
+    '--no-clean[Keep the session on the broker (needs --client-id)]' \
     '--session-expiry[MQTT 5 session expiry interval, e.g. 1h]:value: ' \
     '-u[User name]:value: ' \
     '--username[User name]:value: ' \
@@ -109,15 +109,15 @@ _iot_mqtt_bridge__sub() {
     '--cafile[CA certificates (PEM) to verify the broker with]:file:_files' \
     '--cert[Client certificate (PEM)]:file:_files' \
     '--key[Client private key (PEM)]:file:_files' \
-    '--insecure[Do not verify the brokers certificate or host name]:value: ' \
+    '--insecure[Do not verify the brokers certificate or host name]' \
     '--will-topic[Last will topic]:value: ' \
     '--will-payload[Last will payload]:value: ' \
     '--will-qos[Last will QoS]:value: ' \
-    '--will-retain[Retain the last will]:value: ' \
+    '--will-retain[Retain the last will]' \
     '--birth-topic[Topic of a message published after every connect]:value: ' \
     '--birth-payload[Payload of the birth message]:value: ' \
     '--birth-qos[QoS of the birth message]:value: ' \
-    '--birth-retain[Retain the birth message]:value: ' \
+    '--birth-retain[Retain the birth message]' \
     '--reconnect-min[First reconnect delay (doubles up to --reconnect-max)]:value: ' \
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-t[Topic filter, repeatable; share/GROUP/FILTER for a shared subscription]:value: ' \
@@ -127,19 +127,19 @@ _iot_mqtt_bridge__sub() {
     '-C[Stop after this many messages]:value: ' \
     '--count[Stop after this many messages]:value: ' \
     '--answer[Answer devices as their platform does acrel (login, para, heart get res=1)]:value:(acrel)' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_mqtt_bridge__acrel_sim() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
@@ -147,8 +147,8 @@ _iot_mqtt_bridge__acrel_sim() {
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
     '-k[Keep-alive interval]:value: ' \
     '--keepalive[Keep-alive interval]:value: ' \
-    '-c[Keep the session on the broker (needs --client-id)]:value: ' \
-    '--no-clean[Keep the session on the broker (needs --client-id)]:value: ' \
+    '-c[Keep the session on the broker (needs --client-id)]' \
+    '--no-clean[Keep the session on the broker (needs --client-id)]' \
     '--session-expiry[MQTT 5 session expiry interval, e.g. 1h]:value: ' \
     '-u[User name]:value: ' \
     '--username[User name]:value: ' \
@@ -157,15 +157,15 @@ _iot_mqtt_bridge__acrel_sim() {
     '--cafile[CA certificates (PEM) to verify the broker with]:file:_files' \
     '--cert[Client certificate (PEM)]:file:_files' \
     '--key[Client private key (PEM)]:file:_files' \
-    '--insecure[Do not verify the brokers certificate or host name]:value: ' \
+    '--insecure[Do not verify the brokers certificate or host name]' \
     '--will-topic[Last will topic]:value: ' \
     '--will-payload[Last will payload]:value: ' \
     '--will-qos[Last will QoS]:value: ' \
-    '--will-retain[Retain the last will]:value: ' \
+    '--will-retain[Retain the last will]' \
     '--birth-topic[Topic of a message published after every connect]:value: ' \
     '--birth-payload[Payload of the birth message]:value: ' \
     '--birth-qos[QoS of the birth message]:value: ' \
-    '--birth-retain[Retain the birth message]:value: ' \
+    '--birth-retain[Retain the birth message]' \
     '--reconnect-min[First reconnect delay (doubles up to --reconnect-max)]:value: ' \
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-n[Number of meters, each with its own connection]:value: ' \
@@ -179,11 +179,11 @@ _iot_mqtt_bridge__acrel_sim() {
     '-q[QoS of the meters messages]:value:(0 1 2)' \
     '--qos[QoS of the meters messages]:value:(0 1 2)' \
     '--duration[Stop after this long (default until SIGINT/SIGTERM)]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }

@@ -9,22 +9,16 @@ _iot_poll() {
     esac
   done
   case "$path $prev" in
-    " -h"|" --help") COMPREPLY=(); return ;;
-    " --version") COMPREPLY=(); return ;;
-    " -v"|" --verbose") COMPREPLY=(); return ;;
-    " -q"|" --quiet") COMPREPLY=(); return ;;
     " --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/read -h"|"/read --help") COMPREPLY=(); return ;;
     "/read -u"|"/read --unit") COMPREPLY=(); return ;;
-    "/read -t"|"/read --type") COMPREPLY=(); return ;;
-    "/read -o"|"/read --order") COMPREPLY=(); return ;;
+    "/read -t"|"/read --type") COMPREPLY=($(compgen -W "u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit" -- "$cur")); return ;;
+    "/read -o"|"/read --order") COMPREPLY=($(compgen -W "ABCD CDAB BADC DCBA" -- "$cur")); return ;;
     "/read --length") COMPREPLY=(); return ;;
     "/read --scale") COMPREPLY=(); return ;;
     "/read --offset") COMPREPLY=(); return ;;
     "/read --zero") COMPREPLY=(); return ;;
     "/read --decimals") COMPREPLY=(); return ;;
     "/read --uom") COMPREPLY=(); return ;;
-    "/read -1"|"/read --once") COMPREPLY=(); return ;;
     "/read -i"|"/read --interval") COMPREPLY=(); return ;;
     "/read -n"|"/read --count") COMPREPLY=(); return ;;
     "/read -d"|"/read --duration") COMPREPLY=(); return ;;
@@ -32,53 +26,31 @@ _iot_poll() {
     "/read --retries") COMPREPLY=(); return ;;
     "/read --max-read") COMPREPLY=(); return ;;
     "/read --hole") COMPREPLY=(); return ;;
-    "/read --no-stats") COMPREPLY=(); return ;;
     "/read --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
-    "/read --version") COMPREPLY=(); return ;;
-    "/read -v"|"/read --verbose") COMPREPLY=(); return ;;
-    "/read -q"|"/read --quiet") COMPREPLY=(); return ;;
     "/read --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/write -h"|"/write --help") COMPREPLY=(); return ;;
     "/write -u"|"/write --unit") COMPREPLY=(); return ;;
-    "/write -t"|"/write --type") COMPREPLY=(); return ;;
-    "/write -o"|"/write --order") COMPREPLY=(); return ;;
-    "/write -m"|"/write --multi") COMPREPLY=(); return ;;
+    "/write -t"|"/write --type") COMPREPLY=($(compgen -W "u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit" -- "$cur")); return ;;
+    "/write -o"|"/write --order") COMPREPLY=($(compgen -W "ABCD CDAB BADC DCBA" -- "$cur")); return ;;
     "/write --timeout") COMPREPLY=(); return ;;
     "/write --retries") COMPREPLY=(); return ;;
     "/write --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
-    "/write --version") COMPREPLY=(); return ;;
-    "/write -v"|"/write --verbose") COMPREPLY=(); return ;;
-    "/write -q"|"/write --quiet") COMPREPLY=(); return ;;
     "/write --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/scan -h"|"/scan --help") COMPREPLY=(); return ;;
     "/scan --units") COMPREPLY=(); return ;;
     "/scan --baud") COMPREPLY=(); return ;;
     "/scan --parity") COMPREPLY=(); return ;;
     "/scan --addr") COMPREPLY=(); return ;;
     "/scan --timeout") COMPREPLY=(); return ;;
     "/scan --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
-    "/scan --version") COMPREPLY=(); return ;;
-    "/scan -v"|"/scan --verbose") COMPREPLY=(); return ;;
-    "/scan -q"|"/scan --quiet") COMPREPLY=(); return ;;
     "/scan --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/run -h"|"/run --help") COMPREPLY=(); return ;;
     "/run -c"|"/run --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "/run --allow-write") COMPREPLY=(); return ;;
     "/run --on-alarm") COMPREPLY=(); return ;;
     "/run --alarm-window") COMPREPLY=(); return ;;
+    "/run --alarm-timeout") COMPREPLY=(); return ;;
     "/run -d"|"/run --duration") COMPREPLY=(); return ;;
     "/run -n"|"/run --count") COMPREPLY=(); return ;;
-    "/run --no-stats") COMPREPLY=(); return ;;
     "/run --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
-    "/run --version") COMPREPLY=(); return ;;
-    "/run -v"|"/run --verbose") COMPREPLY=(); return ;;
-    "/run -q"|"/run --quiet") COMPREPLY=(); return ;;
     "/run --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/plan -h"|"/plan --help") COMPREPLY=(); return ;;
     "/plan -c"|"/plan --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "/plan --version") COMPREPLY=(); return ;;
-    "/plan -v"|"/plan --verbose") COMPREPLY=(); return ;;
-    "/plan -q"|"/plan --quiet") COMPREPLY=(); return ;;
     "/plan --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0
@@ -87,7 +59,7 @@ _iot_poll() {
     "/read") words="-h --help -u --unit -t --type -o --order --length --scale --offset --zero --decimals --uom -1 --once -i --interval -n --count -d --duration --timeout --retries --max-read --hole --no-stats --format --version -v --verbose -q --quiet --color" ;;
     "/write") words="-h --help -u --unit -t --type -o --order -m --multi --timeout --retries --format --version -v --verbose -q --quiet --color" ;;
     "/scan") words="-h --help --units --baud --parity --addr --timeout --format --version -v --verbose -q --quiet --color" ;;
-    "/run") words="-h --help -c --config --allow-write --on-alarm --alarm-window -d --duration -n --count --no-stats --format --version -v --verbose -q --quiet --color" ;;
+    "/run") words="-h --help -c --config --allow-write --on-alarm --alarm-window --alarm-timeout -d --duration -n --count --no-stats --exit-on-eof --format --version -v --verbose -q --quiet --color" ;;
     "/plan") words="-h --help -c --config --version -v --verbose -q --quiet --color" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -156,7 +156,7 @@ void collect(const CLI::App& app, const std::string& path, std::vector<CommandIn
     for (const auto& s : opt->get_snames()) o.names.push_back("-" + s);
     for (const auto& l : opt->get_lnames()) o.names.push_back("--" + l);
     o.description = opt->get_description();
-    o.takes_value = opt->get_type_size_max() > 0;  // flags have no value (their expected count is 1 all the same)
+    o.takes_value = opt->get_expected_max() > 0;  // flags expect 0 values (their type size is 1 all the same)
     o.hint = completion_hint(opt);
     info.options.push_back(std::move(o));
   }

@@ -32,7 +32,7 @@ out=$(zshc 'iot-poll r')
 assert_contains "$out" "read  -- Read registers" "zsh: iot-poll r<TAB>"
 assert_contains "$out" "run   -- Poll every enabled point" "zsh: iot-poll r<TAB>"
 out=$(zshc 'iot-poll run --allow-write --con')
-assert_contains "$out" "iot-poll run --allow-write --config" "zsh: a flag takes no value, the next option completes"
+assert_contains "$out" "--config  -- Site file" "zsh: a flag takes no value, the next option completes"
 # A flag's spec has no value part; an option's has one.
 grep -qF -- "'--allow-write[Accept write commands on stdin]' \\" "$share/zsh/_iot-poll" ||
   fail "zsh: --allow-write is not marked as a flag: $(grep -F -- "'--allow-write" "$share/zsh/_iot-poll")"

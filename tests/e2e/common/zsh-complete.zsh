@@ -2,6 +2,7 @@
 # pseudo-terminal, zsh/zpty) whose compinit loads the completions in FPATH_DIR, and prints
 # what zsh shows, escape sequences removed.
 zmodload zsh/zpty
+setopt extendedglob
 zpty z zsh -f -i
 zpty -w z "fpath=(${(q)1} \$fpath); autoload -Uz compinit; compinit -u -D"
 zpty -w z "bindkey '^I' complete-word; PROMPT='>> '"
