@@ -4,7 +4,7 @@
 # units, which Debian 12 keeps in /lib/systemd/system when the prefix is /usr.
 set(IOT_DATA_DIR ${CMAKE_INSTALL_DATADIR}/iot)              # share/iot: the model catalog
 set(IOT_DOC_DIR ${CMAKE_INSTALL_DATADIR}/doc/iot)           # share/doc/iot
-set(IOT_LIBEXEC_DIR ${CMAKE_INSTALL_PREFIX}/lib/iot)        # the services' wrapper scripts (in the units)
+set(IOT_LIBEXEC_DIR ${CMAKE_INSTALL_FULL_LIBEXECDIR}/iot)  # the services' wrapper scripts (named in the units)
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
   set(IOT_UNIT_DIR /lib/systemd/system)
 else()
@@ -39,7 +39,7 @@ foreach(unit iot-poll@.service iot-archive@.service)
   install(FILES ${gen}/${unit} DESTINATION ${IOT_UNIT_DIR})
 endforeach()
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/systemd/iot-poll-to-mqtt ${PROJECT_SOURCE_DIR}/systemd/iot-archive
-        DESTINATION lib/iot)
+        DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/iot)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/iot.sysusers RENAME iot.conf DESTINATION lib/sysusers.d)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/iot.tmpfiles RENAME iot.conf DESTINATION lib/tmpfiles.d)
 
@@ -50,11 +50,13 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "iot maintainers <maintainers@users.noreply.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "command-line toolkit for Modbus and MQTT field devices")
 set(CPACK_PACKAGE_DESCRIPTION
-    "Five programs that speak JSON Lines and compose in shell pipelines: iot-poll (Modbus master\n"
-    "with a site mode for controllers and meters), iot-sim (device simulator), iot-mqtt-bridge\n"
-    "(records to and from MQTT with a disk spool), iot-decode (Modbus frames, captures and serial\n"
-    "sniffing) and iot-export (CSV, XLSX, SQLite, PostgreSQL, charts and reports). Includes a\n"
-    "catalog of device models and systemd units that poll a site and archive its records.")
+    "Five programs that speak JSON Lines and compose in shell pipelines:\n"
+    "iot-poll (Modbus master with a site mode for controllers and meters),\n"
+    "iot-sim (device simulator), iot-mqtt-bridge (records to and from MQTT\n"
+    "with a disk spool), iot-decode (Modbus frames, captures and serial\n"
+    "sniffing) and iot-export (CSV, XLSX, SQLite, PostgreSQL, charts and\n"
+    "reports). Includes a catalog of device models and systemd units that\n"
+    "poll a site and archive its records.")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

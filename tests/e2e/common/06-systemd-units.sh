@@ -1,6 +1,6 @@
 # The systemd units pass `systemd-analyze verify` with no output at all (an unknown key
 # only warns, with status 0, so any stderr line fails the test), and so do their
-# Documentation= man pages. The units name /usr/lib/iot/...; here they are checked with
+# Documentation= man pages. The units name /usr/libexec/iot/...; here they are checked with
 # that directory mapped to a staged install (DESTDIR=$T/root cmake --install: nothing
 # outside $T is touched).
 . "$IOT_SOURCE/tests/lib.sh"
@@ -13,7 +13,7 @@ mkdir -p "$T/units"
 for unit in iot-poll@.service iot-archive@.service; do
   src=$IOT_BUILD/packaging/$unit
   [[ -f $src ]] || fail "no unit $src"
-  sed "s#/usr/lib/iot/#$T/root/usr/lib/iot/#g" "$src" >"$T/units/$unit"
+  sed "s#/usr/libexec/iot/#$T/root/usr/libexec/iot/#g" "$src" >"$T/units/$unit"
   units+=("$T/units/$unit")
 done
 # The Documentation= pages, from the staged install.
@@ -29,7 +29,7 @@ for u in "${units[@]}"; do
 done
 # The wrappers are valid bash and stop on a failing poller (pipefail).
 for w in iot-poll-to-mqtt iot-archive; do
-  bash -n "$T/root/usr/lib/iot/$w" || fail "$w: syntax"
-  grep -q 'set -euo pipefail' "$T/root/usr/lib/iot/$w" || fail "$w: no pipefail"
+  bash -n "$T/root/usr/libexec/iot/$w" || fail "$w: syntax"
+  grep -q 'set -euo pipefail' "$T/root/usr/libexec/iot/$w" || fail "$w: no pipefail"
 done
 echo "units verified: ${units[*]##*/}"
