@@ -8,7 +8,9 @@
 #   - man -w iot-poll and man -w 5 iot-site find the pages;
 #   - bash (bash-completion) and zsh (compinit) complete `iot-poll r<TAB>`;
 #   - systemd-analyze verify accepts the installed units;
-#   - apt-get remove, then purge, leave no file of the package behind.
+#   - apt-get remove leaves no file of the package behind (every file dpkg -L listed is
+#     gone, and /var/lib/iot), and purge --autoremove brings the file tree back to what it
+#     was before the install.
 # Leaves no mount behind (umount in the exit trap). Usage: tests/package/deb-fresh-chroot.sh [DEB]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -82,6 +84,7 @@ echo "zsh: read, run"
 # Default fpath of Debian's zsh: compinit finds _iot-poll with no help.
 in_root "zsh -c 'autoload -Uz compinit && compinit -u && print \${_comps[iot-poll]}'" | grep -qx _iot-poll ||
   fail "zsh's default fpath does not find _iot-poll"
+in_root 'rm -f /root/.zcompdump*'  # compinit's cache, ours, not the package's
 
 step "systemd-analyze verify the installed units"
 out=$(in_root 'systemd-analyze verify /lib/systemd/system/iot-poll@.service /lib/systemd/system/iot-archive@.service' 2>&1) ||
@@ -89,10 +92,16 @@ out=$(in_root 'systemd-analyze verify /lib/systemd/system/iot-poll@.service /lib
 [[ -z $out ]] || fail "systemd-analyze verify printed: $out"
 
 step "apt-get remove and purge leave nothing behind"
+in_root 'dpkg -L iot' | sort >"$root/tmp/iot-files.txt"
 in_root 'apt-get remove -y -qq iot >/dev/null' || fail "apt-get remove failed"
-listing >"$root/tmp/after-remove.txt"
-diff "$root/tmp/before.txt" "$root/tmp/after-remove.txt" || fail "files left after apt-get remove (above)"
-in_root 'apt-get purge -y -qq iot >/dev/null' || fail "apt-get purge failed"
+left=$(while read -r f; do [[ -e $root$f && ! -d $root$f ]] && echo "$f"; done <"$root/tmp/iot-files.txt")
+[[ -z $left ]] || fail "files of the package left after apt-get remove: $left"
+for d in /var/lib/iot /usr/libexec/iot /usr/share/iot /usr/share/doc/iot; do
+  [[ ! -e $root$d ]] || fail "$d left after apt-get remove"
+done
+echo "remove: none of the $(wc -l <"$root/tmp/iot-files.txt") paths of the package left"
+in_root 'apt-get purge -y -qq --autoremove iot >/dev/null' || fail "apt-get purge failed"
 listing >"$root/tmp/after-purge.txt"
-diff "$root/tmp/before.txt" "$root/tmp/after-purge.txt" || fail "files left after apt-get purge (above)"
+diff "$root/tmp/before.txt" "$root/tmp/after-purge.txt" || fail "files left after apt-get purge --autoremove (above)"
+echo "purge --autoremove: the file tree is as before the install"
 echo "PASS: $(basename "$deb") installs, works from /, and removes cleanly on a fresh Debian 12"
