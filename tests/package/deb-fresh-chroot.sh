@@ -94,7 +94,7 @@ out=$(in_root 'systemd-analyze verify /lib/systemd/system/iot-poll@.service /lib
 step "apt-get remove and purge leave nothing behind"
 in_root 'dpkg -L iot' | sort >"$root/tmp/iot-files.txt"
 in_root 'apt-get remove -y -qq iot >/dev/null' || fail "apt-get remove failed"
-left=$(while read -r f; do [[ -e $root$f && ! -d $root$f ]] && echo "$f"; done <"$root/tmp/iot-files.txt")
+left=$(while read -r f; do if [[ -e $root$f && ! -d $root$f ]]; then echo "$f"; fi; done <"$root/tmp/iot-files.txt")
 [[ -z $left ]] || fail "files of the package left after apt-get remove: $left"
 for d in /var/lib/iot /usr/libexec/iot /usr/share/iot /usr/share/doc/iot; do
   [[ ! -e $root$d ]] || fail "$d left after apt-get remove"
