@@ -52,8 +52,8 @@ cp "$deb" "$root/tmp/"
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=xterm /bin/bash -c "cd / && { $1; }"; }
 export DEBIAN_FRONTEND=noninteractive
 
-step "the checkers: man-db, bash-completion, zsh, systemd (not the package's dependencies)"
-in_root 'apt-get update -qq && apt-get install -y -qq --no-install-recommends man-db bash-completion zsh systemd >/dev/null' ||
+step "the checkers: man-db, bash-completion, zsh, systemd and dbus, which systemd recommends (not the package's dependencies)"
+in_root 'apt-get update -qq && apt-get install -y -qq --no-install-recommends man-db bash-completion zsh systemd dbus >/dev/null' ||
   fail "cannot install the checkers"
 listing() { in_root 'find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp -o -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/cache -o -path /var/log -o -path /var/lib/systemd -o -path /run \) -prune -o -print' |
   grep -vxE '/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?|/etc/ld\.so\.cache|/var/cache/man.*' | sort; }
