@@ -22,7 +22,7 @@ base=$((20000 + RANDOM % 20000))
 sim=$!
 for _ in $(seq 200); do grep -q ready "$tmp/sim.out" && break; sleep 0.05; done
 mkfifo "$tmp/in"; exec 3<>"$tmp/in"
-"$bin/iot-poll" run -c "$tmp/site.toml" --format jsonl <"$tmp/in" 3>&- 2>"$tmp/poll.err" | wc -l 3>&- >"$tmp/lines" &
+"$bin/iot-poll" run -c "$tmp/site.toml" --format jsonl --exit-on-eof <"$tmp/in" 3>&- 2>"$tmp/poll.err" | wc -l 3>&- >"$tmp/lines" &
 pipeline=$!
 sleep 0.5
 poll=$(pgrep -n -f "iot-poll run -c $tmp/site.toml")

@@ -9,27 +9,12 @@ _iot_decode() {
     esac
   done
   case "$path $prev" in
-    " -h"|" --help") COMPREPLY=(); return ;;
-    " --version") COMPREPLY=(); return ;;
-    " -v"|" --verbose") COMPREPLY=(); return ;;
-    " -q"|" --quiet") COMPREPLY=(); return ;;
     " --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/frame -h"|"/frame --help") COMPREPLY=(); return ;;
     "/frame --framing") COMPREPLY=($(compgen -W "rtu tcp ascii rtu-over-tcp" -- "$cur")); return ;;
-    "/frame --pair") COMPREPLY=(); return ;;
-    "/frame --version") COMPREPLY=(); return ;;
-    "/frame -v"|"/frame --verbose") COMPREPLY=(); return ;;
-    "/frame -q"|"/frame --quiet") COMPREPLY=(); return ;;
     "/frame --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/pcap -h"|"/pcap --help") COMPREPLY=(); return ;;
     "/pcap --port") COMPREPLY=(); return ;;
     "/pcap --framing") COMPREPLY=($(compgen -W "rtu tcp ascii rtu-over-tcp" -- "$cur")); return ;;
-    "/pcap --version") COMPREPLY=(); return ;;
-    "/pcap -v"|"/pcap --verbose") COMPREPLY=(); return ;;
-    "/pcap -q"|"/pcap --quiet") COMPREPLY=(); return ;;
     "/pcap --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/sniff -h"|"/sniff --help") COMPREPLY=(); return ;;
-    "/sniff --list") COMPREPLY=(); return ;;
     "/sniff --baud") COMPREPLY=(); return ;;
     "/sniff --parity") COMPREPLY=($(compgen -W "E O N e o n even odd none" -- "$cur")); return ;;
     "/sniff --data") COMPREPLY=(); return ;;
@@ -38,11 +23,7 @@ _iot_decode() {
     "/sniff --silence") COMPREPLY=(); return ;;
     "/sniff --latency") COMPREPLY=(); return ;;
     "/sniff --count") COMPREPLY=(); return ;;
-    "/sniff --version") COMPREPLY=(); return ;;
-    "/sniff -v"|"/sniff --verbose") COMPREPLY=(); return ;;
-    "/sniff -q"|"/sniff --quiet") COMPREPLY=(); return ;;
     "/sniff --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/regs -h"|"/regs --help") COMPREPLY=(); return ;;
     "/regs -t"|"/regs --type") COMPREPLY=($(compgen -W "u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32" -- "$cur")); return ;;
     "/regs -o"|"/regs --order") COMPREPLY=($(compgen -W "ABCD CDAB BADC DCBA abcd cdab badc dcba" -- "$cur")); return ;;
     "/regs --byte-order") COMPREPLY=($(compgen -W "high_first low_first" -- "$cur")); return ;;
@@ -53,17 +34,9 @@ _iot_decode() {
     "/regs --offset") COMPREPLY=(); return ;;
     "/regs --decimals") COMPREPLY=(); return ;;
     "/regs --addr") COMPREPLY=(); return ;;
-    "/regs --hex") COMPREPLY=(); return ;;
     "/regs -c"|"/regs --site") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/regs --port") COMPREPLY=(); return ;;
-    "/regs --version") COMPREPLY=(); return ;;
-    "/regs -v"|"/regs --verbose") COMPREPLY=(); return ;;
-    "/regs -q"|"/regs --quiet") COMPREPLY=(); return ;;
     "/regs --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/acrel -h"|"/acrel --help") COMPREPLY=(); return ;;
-    "/acrel --version") COMPREPLY=(); return ;;
-    "/acrel -v"|"/acrel --verbose") COMPREPLY=(); return ;;
-    "/acrel -q"|"/acrel --quiet") COMPREPLY=(); return ;;
     "/acrel --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0

@@ -12,13 +12,13 @@ _iot_decode() {
     'acrel:Decode mqtt records of the Acrel acrelHW protocol into reading and status records'
   )
   _arguments -C -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '1: :->command' \
     '*:: :->args'
@@ -37,39 +37,39 @@ _iot_decode() {
 
 _iot_decode__frame() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '--framing[Force the framing instead of detecting it (RTU by CRC, TCP by MBAP, ASCII by  and LRC)]:value:(rtu tcp ascii rtu-over-tcp)' \
-    '--pair[Pair each response with the request before it (adds addr and latency)]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--pair[Pair each response with the request before it (adds addr and latency)]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_decode__pcap() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '--port[TCP/UDP port of the Modbus servers (repeatable)]:value: ' \
     '--framing[Framing on those ports tcp (default) or rtu-over-tcp; rtu/ascii for serial captures]:value:(rtu tcp ascii rtu-over-tcp)' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_decode__sniff() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--list[List the serial ports (name, description, USB VIDPID) and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--list[List the serial ports (name, description, USB VIDPID) and exit]' \
     '--baud[Baud rate]:value: ' \
     '--parity[Parity E, O or N]:value:(E O N e o n even odd none)' \
     '--data[Data bits (7 or 8)]:value: ' \
@@ -78,19 +78,19 @@ _iot_decode__sniff() {
     '--silence[Silence that ends a frame (default t3.5 for the baud rate)]:value: ' \
     '--latency[How late the adapter may deliver bytes of a frame]:value: ' \
     '--count[Stop after this many frames]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_decode__regs() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-t[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32)' \
     '--type[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32)' \
     '-o[Word/byte order of 32- and 64-bit values]:value:(ABCD CDAB BADC DCBA abcd cdab badc dcba)' \
@@ -103,28 +103,28 @@ _iot_decode__regs() {
     '--offset[Added after scaling]:value: ' \
     '--decimals[Divide by 10^N and round to N digits]:value: ' \
     '--addr[Address of the first word, for the point names]:value: ' \
-    '--hex[Bare words are hex (42F6 E979)]:value: ' \
+    '--hex[Bare words are hex (42F6 E979)]' \
     '-c[Site file name and convert registers by its points]:file:_files' \
     '--site[Site file name and convert registers by its points]:file:_files' \
     '--port[With --site only devices of this port]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_decode__acrel() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }

@@ -9,17 +9,11 @@ _iot_mqtt_bridge() {
     esac
   done
   case "$path $prev" in
-    " -h"|" --help") COMPREPLY=(); return ;;
-    " --version") COMPREPLY=(); return ;;
-    " -v"|" --verbose") COMPREPLY=(); return ;;
-    " -q"|" --quiet") COMPREPLY=(); return ;;
     " --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/pub -h"|"/pub --help") COMPREPLY=(); return ;;
     "/pub -b"|"/pub --broker") COMPREPLY=(); return ;;
     "/pub -i"|"/pub --client-id") COMPREPLY=(); return ;;
     "/pub --mqtt-version") COMPREPLY=($(compgen -W "3.1.1 5" -- "$cur")); return ;;
     "/pub -k"|"/pub --keepalive") COMPREPLY=(); return ;;
-    "/pub -c"|"/pub --no-clean") COMPREPLY=(); return ;;
     "/pub --session-expiry") COMPREPLY=(); return ;;
     "/pub -u"|"/pub --username") COMPREPLY=(); return ;;
     "/pub --password-file") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -27,23 +21,17 @@ _iot_mqtt_bridge() {
     "/pub --cafile") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/pub --cert") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/pub --key") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "/pub --insecure") COMPREPLY=(); return ;;
     "/pub --will-topic") COMPREPLY=(); return ;;
     "/pub --will-payload") COMPREPLY=(); return ;;
     "/pub --will-qos") COMPREPLY=(); return ;;
-    "/pub --will-retain") COMPREPLY=(); return ;;
     "/pub --birth-topic") COMPREPLY=(); return ;;
     "/pub --birth-payload") COMPREPLY=(); return ;;
     "/pub --birth-qos") COMPREPLY=(); return ;;
-    "/pub --birth-retain") COMPREPLY=(); return ;;
     "/pub --reconnect-min") COMPREPLY=(); return ;;
     "/pub --reconnect-max") COMPREPLY=(); return ;;
     "/pub -t"|"/pub --topic") COMPREPLY=(); return ;;
-    "/pub --topic-for") COMPREPLY=(); return ;;
     "/pub --payload") COMPREPLY=(); return ;;
     "/pub -q"|"/pub --qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
-    "/pub -r"|"/pub --retain") COMPREPLY=(); return ;;
-    "/pub --qos-from-record") COMPREPLY=(); return ;;
     "/pub -w"|"/pub --window") COMPREPLY=(); return ;;
     "/pub --max-payload") COMPREPLY=(); return ;;
     "/pub --spool") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -51,18 +39,11 @@ _iot_mqtt_bridge() {
     "/pub --spool-segment") COMPREPLY=(); return ;;
     "/pub --spool-full") COMPREPLY=($(compgen -W "drop-oldest drop-newest block" -- "$cur")); return ;;
     "/pub --drain-timeout") COMPREPLY=(); return ;;
-    "/pub --stats-every") COMPREPLY=(); return ;;
-    "/pub --no-stats") COMPREPLY=(); return ;;
-    "/pub --version") COMPREPLY=(); return ;;
-    "/pub -v"|"/pub --verbose") COMPREPLY=(); return ;;
-    "/pub -q"|"/pub --quiet") COMPREPLY=(); return ;;
     "/pub --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/sub -h"|"/sub --help") COMPREPLY=(); return ;;
     "/sub -b"|"/sub --broker") COMPREPLY=(); return ;;
     "/sub -i"|"/sub --client-id") COMPREPLY=(); return ;;
     "/sub --mqtt-version") COMPREPLY=($(compgen -W "3.1.1 5" -- "$cur")); return ;;
     "/sub -k"|"/sub --keepalive") COMPREPLY=(); return ;;
-    "/sub -c"|"/sub --no-clean") COMPREPLY=(); return ;;
     "/sub --session-expiry") COMPREPLY=(); return ;;
     "/sub -u"|"/sub --username") COMPREPLY=(); return ;;
     "/sub --password-file") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -70,32 +51,23 @@ _iot_mqtt_bridge() {
     "/sub --cafile") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/sub --cert") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/sub --key") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "/sub --insecure") COMPREPLY=(); return ;;
     "/sub --will-topic") COMPREPLY=(); return ;;
     "/sub --will-payload") COMPREPLY=(); return ;;
     "/sub --will-qos") COMPREPLY=(); return ;;
-    "/sub --will-retain") COMPREPLY=(); return ;;
     "/sub --birth-topic") COMPREPLY=(); return ;;
     "/sub --birth-payload") COMPREPLY=(); return ;;
     "/sub --birth-qos") COMPREPLY=(); return ;;
-    "/sub --birth-retain") COMPREPLY=(); return ;;
     "/sub --reconnect-min") COMPREPLY=(); return ;;
     "/sub --reconnect-max") COMPREPLY=(); return ;;
     "/sub -t"|"/sub --topic") COMPREPLY=(); return ;;
     "/sub -q"|"/sub --qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "/sub -C"|"/sub --count") COMPREPLY=(); return ;;
-    "/sub --stats-every") COMPREPLY=(); return ;;
     "/sub --answer") COMPREPLY=($(compgen -W "acrel" -- "$cur")); return ;;
-    "/sub --version") COMPREPLY=(); return ;;
-    "/sub -v"|"/sub --verbose") COMPREPLY=(); return ;;
-    "/sub -q"|"/sub --quiet") COMPREPLY=(); return ;;
     "/sub --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/acrel-sim -h"|"/acrel-sim --help") COMPREPLY=(); return ;;
     "/acrel-sim -b"|"/acrel-sim --broker") COMPREPLY=(); return ;;
     "/acrel-sim -i"|"/acrel-sim --client-id") COMPREPLY=(); return ;;
     "/acrel-sim --mqtt-version") COMPREPLY=($(compgen -W "3.1.1 5" -- "$cur")); return ;;
     "/acrel-sim -k"|"/acrel-sim --keepalive") COMPREPLY=(); return ;;
-    "/acrel-sim -c"|"/acrel-sim --no-clean") COMPREPLY=(); return ;;
     "/acrel-sim --session-expiry") COMPREPLY=(); return ;;
     "/acrel-sim -u"|"/acrel-sim --username") COMPREPLY=(); return ;;
     "/acrel-sim --password-file") COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -103,15 +75,12 @@ _iot_mqtt_bridge() {
     "/acrel-sim --cafile") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/acrel-sim --cert") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/acrel-sim --key") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "/acrel-sim --insecure") COMPREPLY=(); return ;;
     "/acrel-sim --will-topic") COMPREPLY=(); return ;;
     "/acrel-sim --will-payload") COMPREPLY=(); return ;;
     "/acrel-sim --will-qos") COMPREPLY=(); return ;;
-    "/acrel-sim --will-retain") COMPREPLY=(); return ;;
     "/acrel-sim --birth-topic") COMPREPLY=(); return ;;
     "/acrel-sim --birth-payload") COMPREPLY=(); return ;;
     "/acrel-sim --birth-qos") COMPREPLY=(); return ;;
-    "/acrel-sim --birth-retain") COMPREPLY=(); return ;;
     "/acrel-sim --reconnect-min") COMPREPLY=(); return ;;
     "/acrel-sim --reconnect-max") COMPREPLY=(); return ;;
     "/acrel-sim -n"|"/acrel-sim --meters") COMPREPLY=(); return ;;
@@ -123,16 +92,13 @@ _iot_mqtt_bridge() {
     "/acrel-sim --heart") COMPREPLY=(); return ;;
     "/acrel-sim -q"|"/acrel-sim --qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "/acrel-sim --duration") COMPREPLY=(); return ;;
-    "/acrel-sim --version") COMPREPLY=(); return ;;
-    "/acrel-sim -v"|"/acrel-sim --verbose") COMPREPLY=(); return ;;
-    "/acrel-sim -q"|"/acrel-sim --quiet") COMPREPLY=(); return ;;
     "/acrel-sim --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0
   case "$path" in
     "") words="pub sub acrel-sim -h --help --version -v --verbose -q --quiet --color" ;;
-    "/pub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic --topic-for --payload -q --qos -r --retain --qos-from-record -w --window --max-payload --spool --spool-max --spool-segment --spool-full --drain-timeout --stats-every --no-stats --version -v --verbose -q --quiet --color" ;;
-    "/sub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic -q --qos -C --count --stats-every --answer --version -v --verbose -q --quiet --color" ;;
+    "/pub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic --payload -q --qos -r --retain -w --window --max-payload --spool --spool-max --spool-segment --spool-full --drain-timeout --no-stats --version -v --verbose -q --quiet --color" ;;
+    "/sub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic -q --qos -C --count --answer --version -v --verbose -q --quiet --color" ;;
     "/acrel-sim") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -n --meters --first-sn --product --meter-name --up-interval --fast --heart -q --qos --duration --version -v --verbose -q --quiet --color" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))

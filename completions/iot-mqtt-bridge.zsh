@@ -8,17 +8,15 @@ _iot_mqtt_bridge() {
     'pub:Publish each stdin record as an MQTT message'
     'sub:Write one mqtt record per received message'
     'acrel-sim:Simulate Acrel ADW300 meters publishing the acrelHW protocol'
-    'forward:Send each stdin record as a UDP datagram to every target'
-    'receive:Write the records received as UDP datagrams'
   )
   _arguments -C -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '1: :->command' \
     '*:: :->args'
@@ -29,25 +27,23 @@ _iot_mqtt_bridge() {
         pub) _iot_mqtt_bridge__pub ;;
         sub) _iot_mqtt_bridge__sub ;;
         acrel-sim) _iot_mqtt_bridge__acrel_sim ;;
-        forward) _iot_mqtt_bridge__forward ;;
-        receive) _iot_mqtt_bridge__receive ;;
       esac ;;
   esac
 }
 
 _iot_mqtt_bridge__pub() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
     '-k[Keep-alive interval]:value: ' \
     '--keepalive[Keep-alive interval]:value: ' \
-    '-c[Keep the session on the broker (needs --client-id)]:value: ' \
-    '--no-clean[Keep the session on the broker (needs --client-id)]:value: ' \
+    '-c[Keep the session on the broker (needs --client-id)]' \
+    '--no-clean[Keep the session on the broker (needs --client-id)]' \
     '--session-expiry[MQTT 5 session expiry interval, e.g. 1h]:value: ' \
     '-u[User name]:value: ' \
     '--username[User name]:value: ' \
@@ -56,26 +52,24 @@ _iot_mqtt_bridge__pub() {
     '--cafile[CA certificates (PEM) to verify the broker with]:file:_files' \
     '--cert[Client certificate (PEM)]:file:_files' \
     '--key[Client private key (PEM)]:file:_files' \
-    '--insecure[Do not verify the brokers certificate or host name]:value: ' \
+    '--insecure[Do not verify the brokers certificate or host name]' \
     '--will-topic[Last will topic]:value: ' \
     '--will-payload[Last will payload]:value: ' \
     '--will-qos[Last will QoS]:value: ' \
-    '--will-retain[Retain the last will]:value: ' \
+    '--will-retain[Retain the last will]' \
     '--birth-topic[Topic of a message published after every connect]:value: ' \
     '--birth-payload[Payload of the birth message]:value: ' \
     '--birth-qos[QoS of the birth message]:value: ' \
-    '--birth-retain[Retain the birth message]:value: ' \
+    '--birth-retain[Retain the birth message]' \
     '--reconnect-min[First reconnect delay (doubles up to --reconnect-max)]:value: ' \
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-t[Topic, a template over record fields such as site/{device}/{point}]:value: ' \
     '--topic[Topic, a template over record fields such as site/{device}/{point}]:value: ' \
-    '--topic-for[Topic template for one record kind, KIND=TEMPLATE, e.g. status=site/{device}/status; repeatable]:value: ' \
     '--payload[Send only this field of each record (default the whole record)]:value: ' \
-    '-q[QoS of messages (wins over an mqtt records own qos)]:value:(0 1 2)' \
-    '--qos[QoS of messages (wins over an mqtt records own qos)]:value:(0 1 2)' \
-    '-r[Retain messages (wins over an mqtt records own retain)]:value: ' \
-    '--retain[Retain messages (wins over an mqtt records own retain)]:value: ' \
-    '--qos-from-record[An mqtt records qos and retain win over -q and -r]:value: ' \
+    '-q[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
+    '--qos[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
+    '-r[Retain messages]' \
+    '--retain[Retain messages]' \
     '-w[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--window[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--max-payload[Refuse payloads larger than this (e.g. 64K)]:value: ' \
@@ -84,30 +78,29 @@ _iot_mqtt_bridge__pub() {
     '--spool-segment[Size of one spool segment file]:value: ' \
     '--spool-full[When the spool is full drop-oldest, drop-newest or block]:value:(drop-oldest drop-newest block)' \
     '--drain-timeout[At end of input, wait at most this long for acknowledgements]:value: ' \
-    '--stats-every[Also write a stats record this often, e.g. 1m]:value: ' \
-    '--no-stats[Do not write the stats record to stdout at the end]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--no-stats[Do not write the stats record to stdout at the end]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_mqtt_bridge__sub() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
     '-k[Keep-alive interval]:value: ' \
     '--keepalive[Keep-alive interval]:value: ' \
-    '-c[Keep the session on the broker (needs --client-id)]:value: ' \
-    '--no-clean[Keep the session on the broker (needs --client-id)]:value: ' \
+    '-c[Keep the session on the broker (needs --client-id)]' \
+    '--no-clean[Keep the session on the broker (needs --client-id)]' \
     '--session-expiry[MQTT 5 session expiry interval, e.g. 1h]:value: ' \
     '-u[User name]:value: ' \
     '--username[User name]:value: ' \
@@ -116,15 +109,15 @@ _iot_mqtt_bridge__sub() {
     '--cafile[CA certificates (PEM) to verify the broker with]:file:_files' \
     '--cert[Client certificate (PEM)]:file:_files' \
     '--key[Client private key (PEM)]:file:_files' \
-    '--insecure[Do not verify the brokers certificate or host name]:value: ' \
+    '--insecure[Do not verify the brokers certificate or host name]' \
     '--will-topic[Last will topic]:value: ' \
     '--will-payload[Last will payload]:value: ' \
     '--will-qos[Last will QoS]:value: ' \
-    '--will-retain[Retain the last will]:value: ' \
+    '--will-retain[Retain the last will]' \
     '--birth-topic[Topic of a message published after every connect]:value: ' \
     '--birth-payload[Payload of the birth message]:value: ' \
     '--birth-qos[QoS of the birth message]:value: ' \
-    '--birth-retain[Retain the birth message]:value: ' \
+    '--birth-retain[Retain the birth message]' \
     '--reconnect-min[First reconnect delay (doubles up to --reconnect-max)]:value: ' \
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-t[Topic filter, repeatable; share/GROUP/FILTER for a shared subscription]:value: ' \
@@ -133,30 +126,29 @@ _iot_mqtt_bridge__sub() {
     '--qos[QoS of the subscriptions]:value:(0 1 2)' \
     '-C[Stop after this many messages]:value: ' \
     '--count[Stop after this many messages]:value: ' \
-    '--stats-every[Write a stats record to stdout this often, e.g. 1m]:value: ' \
     '--answer[Answer devices as their platform does acrel (login, para, heart get res=1)]:value:(acrel)' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_mqtt_bridge__acrel_sim() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
     '-k[Keep-alive interval]:value: ' \
     '--keepalive[Keep-alive interval]:value: ' \
-    '-c[Keep the session on the broker (needs --client-id)]:value: ' \
-    '--no-clean[Keep the session on the broker (needs --client-id)]:value: ' \
+    '-c[Keep the session on the broker (needs --client-id)]' \
+    '--no-clean[Keep the session on the broker (needs --client-id)]' \
     '--session-expiry[MQTT 5 session expiry interval, e.g. 1h]:value: ' \
     '-u[User name]:value: ' \
     '--username[User name]:value: ' \
@@ -165,15 +157,15 @@ _iot_mqtt_bridge__acrel_sim() {
     '--cafile[CA certificates (PEM) to verify the broker with]:file:_files' \
     '--cert[Client certificate (PEM)]:file:_files' \
     '--key[Client private key (PEM)]:file:_files' \
-    '--insecure[Do not verify the brokers certificate or host name]:value: ' \
+    '--insecure[Do not verify the brokers certificate or host name]' \
     '--will-topic[Last will topic]:value: ' \
     '--will-payload[Last will payload]:value: ' \
     '--will-qos[Last will QoS]:value: ' \
-    '--will-retain[Retain the last will]:value: ' \
+    '--will-retain[Retain the last will]' \
     '--birth-topic[Topic of a message published after every connect]:value: ' \
     '--birth-payload[Payload of the birth message]:value: ' \
     '--birth-qos[QoS of the birth message]:value: ' \
-    '--birth-retain[Retain the birth message]:value: ' \
+    '--birth-retain[Retain the birth message]' \
     '--reconnect-min[First reconnect delay (doubles up to --reconnect-max)]:value: ' \
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-n[Number of meters, each with its own connection]:value: ' \
@@ -187,49 +179,11 @@ _iot_mqtt_bridge__acrel_sim() {
     '-q[QoS of the meters messages]:value:(0 1 2)' \
     '--qos[QoS of the meters messages]:value:(0 1 2)' \
     '--duration[Stop after this long (default until SIGINT/SIGTERM)]:value: ' \
-    '--format[data messages type (acrelHW keys) or point-id (2025 ADW300 firmware)]:value:(type point-id)' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
-    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
-    '*: :'
-}
-
-_iot_mqtt_bridge__forward() {
-  _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--max-datagram[Largest datagram to send, envelope included (64 to 65507, e.g. 1472)]:value: ' \
-    '--stream[Stream name in the envelope (default random per run)]:value: ' \
-    '--no-envelope[Send the records as they are, without stream and sequence number]:value: ' \
-    '--rate[At most this many datagrams per second (default no limit)]:value: ' \
-    '--no-stats[Do not write the stats record to stdout at the end]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
-    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
-    '*: :'
-}
-
-_iot_mqtt_bridge__receive() {
-  _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '-C[Stop after this many records]:value: ' \
-    '--count[Stop after this many records]:value: ' \
-    '--duration[Stop after this long (default until SIGINT/SIGTERM)]:value: ' \
-    '--keep-envelope[Write records with their udp envelope (stream, seq)]:value: ' \
-    '--buffer[Socket receive buffer to ask for (capped by net.core.rmem_max)]:value: ' \
-    '--no-stats[Do not write the stats record to stdout at the end]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }

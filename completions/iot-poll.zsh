@@ -9,17 +9,16 @@ _iot_poll() {
     'write:Write registers or coils and print the devices answer'
     'scan:Find which unit ids answer, at which line settings'
     'run:Poll every enabled point of a site file, one worker per port'
-    'info:Read a devices identification (FC 2B/0E) and server id (FC 11)'
     'plan:Print the read plan of a site file'
   )
   _arguments -C -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '1: :->command' \
     '*:: :->args'
@@ -31,7 +30,6 @@ _iot_poll() {
         write) _iot_poll__write ;;
         scan) _iot_poll__scan ;;
         run) _iot_poll__run ;;
-        info) _iot_poll__info ;;
         plan) _iot_poll__plan ;;
       esac ;;
   esac
@@ -39,22 +37,22 @@ _iot_poll() {
 
 _iot_poll__read() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-u[Unit ids 1, 1,3,5-9]:value: ' \
     '--unit[Unit ids 1, 1,3,5-9]:value: ' \
-    '-t[Value type u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit]:value: ' \
-    '--type[Value type u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit]:value: ' \
-    '-o[Word/byte order of multi-register values ABCD CDAB BADC DCBA]:value: ' \
-    '--order[Word/byte order of multi-register values ABCD CDAB BADC DCBA]:value: ' \
+    '-t[Value type u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit)' \
+    '--type[Value type u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit)' \
+    '-o[Word/byte order of multi-register values ABCD CDAB BADC DCBA]:value:(ABCD CDAB BADC DCBA)' \
+    '--order[Word/byte order of multi-register values ABCD CDAB BADC DCBA]:value:(ABCD CDAB BADC DCBA)' \
     '--length[String length in bytes (--type string)]:value: ' \
     '--scale[Multiply the raw value by this]:value: ' \
     '--offset[Add this after scaling]:value: ' \
     '--zero[Raw value that means zero (subtracted first)]:value: ' \
     '--decimals[Divide by 10^N and round to N digits]:value: ' \
     '--uom[Unit of measure written with each reading]:value: ' \
-    '-1[Read once (the default without --interval, --count or --duration)]:value: ' \
-    '--once[Read once (the default without --interval, --count or --duration)]:value: ' \
+    '-1[Read once (the default without --interval, --count or --duration)]' \
+    '--once[Read once (the default without --interval, --count or --duration)]' \
     '-i[Read every DURATION (e.g. 1s, 250ms) until stopped]:value: ' \
     '--interval[Read every DURATION (e.g. 1s, 250ms) until stopped]:value: ' \
     '-n[Stop after N cycles]:value: ' \
@@ -65,118 +63,97 @@ _iot_poll__read() {
     '--retries[Further attempts after a failed request]:value: ' \
     '--max-read[Registers per request (devices that refuse long reads)]:value: ' \
     '--hole[Unused registers a merged read may span]:value: ' \
-    '--no-stats[No stats record at the end]:value: ' \
+    '--no-stats[No stats record at the end]' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
-    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_poll__write() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-u[Unit id]:value: ' \
     '--unit[Unit id]:value: ' \
-    '-t[Value type of the values (f32 writes two registers)]:value: ' \
-    '--type[Value type of the values (f32 writes two registers)]:value: ' \
-    '-o[Word/byte order ABCD CDAB BADC DCBA]:value: ' \
-    '--order[Word/byte order ABCD CDAB BADC DCBA]:value: ' \
-    '-m[Use FC16/FC15 even for a single register or coil]:value: ' \
-    '--multi[Use FC16/FC15 even for a single register or coil]:value: ' \
+    '-t[Value type of the values (f32 writes two registers)]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit)' \
+    '--type[Value type of the values (f32 writes two registers)]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit)' \
+    '-o[Word/byte order ABCD CDAB BADC DCBA]:value:(ABCD CDAB BADC DCBA)' \
+    '--order[Word/byte order ABCD CDAB BADC DCBA]:value:(ABCD CDAB BADC DCBA)' \
+    '-m[Use FC16/FC15 even for a single register or coil]' \
+    '--multi[Use FC16/FC15 even for a single register or coil]' \
     '--timeout[Response timeout]:value: ' \
     '--retries[Further attempts after a failed request]:value: ' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
-    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_poll__scan() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '--units[Unit ids to try]:value: ' \
     '--baud[Serial baud rates to try, e.g. 9600,19200,38400]:value: ' \
     '--parity[Serial parities to try, e.g. E,N,O]:value: ' \
     '--addr[Address read to probe each unit]:value: ' \
     '--timeout[Response timeout per probe]:value: ' \
-    '--first[Stop after the first line setting where any unit answers]:value: ' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
-    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_poll__run() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '-c[Site file (TOML, see iot-config(5))]:file:_files' \
-    '--config[Site file (TOML, see iot-config(5))]:file:_files' \
-    '--allow-write[Accept write commands on stdin]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '-c[Site file (TOML, see iot-site(5))]:file:_files' \
+    '--config[Site file (TOML, see iot-site(5))]:file:_files' \
+    '--allow-write[Accept write commands on stdin]' \
     '--on-alarm[Run CMD (sh -c) with alarm records on its stdin]:value: ' \
     '--alarm-window[Batch alarms for --on-alarm per DURATION (0 at once)]:value: ' \
+    '--alarm-timeout[Kill an --on-alarm command still running after DURATION]:value: ' \
     '-d[Stop after DURATION]:value: ' \
     '--duration[Stop after DURATION]:value: ' \
     '-n[Stop after N cycles of every port]:value: ' \
     '--count[Stop after N cycles of every port]:value: ' \
-    '--no-stats[No stats records at the end]:value: ' \
+    '--no-stats[No stats records at the end]' \
+    '--exit-on-eof[Stop at the end of stdin (by default only a signal, --count or --duration stop a run)]' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
-    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
-    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
-    '*: :'
-}
-
-_iot_poll__info() {
-  _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '-u[Unit ids 1, 1,3,5-9 (a device_info record each)]:value: ' \
-    '--unit[Unit ids 1, 1,3,5-9 (a device_info record each)]:value: ' \
-    '--timeout[Response timeout]:value: ' \
-    '--retries[Further attempts after a timeout]:value: ' \
-    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_poll__plan() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-c[Site file]:file:_files' \
     '--config[Site file]:file:_files' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }

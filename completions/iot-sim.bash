@@ -9,45 +9,26 @@ _iot_sim() {
     esac
   done
   case "$path $prev" in
-    " -h"|" --help") COMPREPLY=(); return ;;
-    " --version") COMPREPLY=(); return ;;
-    " -v"|" --verbose") COMPREPLY=(); return ;;
-    " -q"|" --quiet") COMPREPLY=(); return ;;
     " --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     " -u"|" --units") COMPREPLY=(); return ;;
     " -m"|" --model") COMPREPLY=(); return ;;
     " --models") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     " --unknown-unit") COMPREPLY=(); return ;;
     " --bind") COMPREPLY=(); return ;;
-    " --free-ports") COMPREPLY=(); return ;;
-    " --pty") COMPREPLY=(); return ;;
-    " -l"|" --log") COMPREPLY=(); return ;;
-    " --no-wire-timing") COMPREPLY=(); return ;;
-    " --no-commands") COMPREPLY=(); return ;;
     " --duration") COMPREPLY=(); return ;;
-    "/run -h"|"/run --help") COMPREPLY=(); return ;;
     "/run -c"|"/run --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    "/run --site-out") COMPREPLY=(); return ;;
-    "/run --version") COMPREPLY=(); return ;;
-    "/run -v"|"/run --verbose") COMPREPLY=(); return ;;
-    "/run -q"|"/run --quiet") COMPREPLY=(); return ;;
     "/run --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/run -u"|"/run --units") COMPREPLY=(); return ;;
     "/run -m"|"/run --model") COMPREPLY=(); return ;;
     "/run --models") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/run --unknown-unit") COMPREPLY=(); return ;;
     "/run --bind") COMPREPLY=(); return ;;
-    "/run --free-ports") COMPREPLY=(); return ;;
-    "/run --pty") COMPREPLY=(); return ;;
-    "/run -l"|"/run --log") COMPREPLY=(); return ;;
-    "/run --no-wire-timing") COMPREPLY=(); return ;;
-    "/run --no-commands") COMPREPLY=(); return ;;
     "/run --duration") COMPREPLY=(); return ;;
   esac
   local words="" files=0
   case "$path" in
     "") words="run -h --help --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
-    "/run") words="-h --help -c --config --site-out --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
+    "/run") words="-h --help -c --config --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

@@ -8,27 +8,27 @@ _iot_sim() {
     'run:Serve every device of a site file'
   )
   _arguments -C -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '-u[Quick mode unit ids to serve, e.g. 1-10 or 1,3,5-9]:value: ' \
     '--units[Quick mode unit ids to serve, e.g. 1-10 or 1,3,5-9]:value: ' \
     '-m[Quick mode device model of the catalog, e.g. FC1003-8]:value: ' \
     '--model[Quick mode device model of the catalog, e.g. FC1003-8]:value: ' \
-    '--models[Quick mode model catalog file (TOML model entries)]:file:_files' \
+    '--models[Model catalog directory searched first (instead of IOT_MODELS); in quick mode also a catalog file (TOML model entries)]:file:_files' \
     '--unknown-unit[Quick mode exception code for unit ids nobody has on a network port (e.g. 0x0B), or none]:value: ' \
     '--bind[Address TCP and UDP ports listen on (default 127.0.0.1; in quick mode the targets host)]:value: ' \
-    '--free-ports[Ignore the port numbers of the site file and pick free ones]:value: ' \
-    '--pty[Serve serial ports on pseudo-terminals instead of their devices]:value: ' \
-    '-l[Write a frame record for every request served]:value: ' \
-    '--log[Write a frame record for every request served]:value: ' \
-    '--no-wire-timing[Answer on serial lines at once instead of at the lines baud rate after t3.5]:value: ' \
-    '--no-commands[Do not read commands on stdin]:value: ' \
+    '--free-ports[Ignore the port numbers of the site file and pick free ones]' \
+    '--pty[Serve serial ports on pseudo-terminals instead of their devices]' \
+    '-l[Write a frame record for every request served]' \
+    '--log[Write a frame record for every request served]' \
+    '--no-wire-timing[Answer on serial lines at once instead of at the lines baud rate after t3.5]' \
+    '--no-commands[Do not read commands on stdin]' \
     '--duration[Stop after this long (e.g. 30s)]:value: ' \
     '1: :->command' \
     '*:: :->args'
@@ -43,30 +43,29 @@ _iot_sim() {
 
 _iot_sim__run() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '-c[Site file (the one iot-poll reads)]:file:_files' \
     '--config[Site file (the one iot-poll reads)]:file:_files' \
-    '--site-out[Write the site file with the endpoints really served (ports bound to 0 or --free-ports, ptys created) to FILE, for iot-poll run -c FILE]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '-u[Quick mode unit ids to serve, e.g. 1-10 or 1,3,5-9]:value: ' \
     '--units[Quick mode unit ids to serve, e.g. 1-10 or 1,3,5-9]:value: ' \
     '-m[Quick mode device model of the catalog, e.g. FC1003-8]:value: ' \
     '--model[Quick mode device model of the catalog, e.g. FC1003-8]:value: ' \
-    '--models[Quick mode model catalog file (TOML model entries)]:file:_files' \
+    '--models[Model catalog directory searched first (instead of IOT_MODELS); in quick mode also a catalog file (TOML model entries)]:file:_files' \
     '--unknown-unit[Quick mode exception code for unit ids nobody has on a network port (e.g. 0x0B), or none]:value: ' \
     '--bind[Address TCP and UDP ports listen on (default 127.0.0.1; in quick mode the targets host)]:value: ' \
-    '--free-ports[Ignore the port numbers of the site file and pick free ones]:value: ' \
-    '--pty[Serve serial ports on pseudo-terminals instead of their devices]:value: ' \
-    '-l[Write a frame record for every request served]:value: ' \
-    '--log[Write a frame record for every request served]:value: ' \
-    '--no-wire-timing[Answer on serial lines at once instead of at the lines baud rate after t3.5]:value: ' \
-    '--no-commands[Do not read commands on stdin]:value: ' \
+    '--free-ports[Ignore the port numbers of the site file and pick free ones]' \
+    '--pty[Serve serial ports on pseudo-terminals instead of their devices]' \
+    '-l[Write a frame record for every request served]' \
+    '--log[Write a frame record for every request served]' \
+    '--no-wire-timing[Answer on serial lines at once instead of at the lines baud rate after t3.5]' \
+    '--no-commands[Do not read commands on stdin]' \
     '--duration[Stop after this long (e.g. 30s)]:value: ' \
     '*: :'
 }

@@ -26,8 +26,10 @@ _iot_cleanup() {
 trap _iot_cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*" >&2; exit 125; }
-need() { local c; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c is not installed"; done; }
+# A missing peer is a failure, never a skip: a green suite means every peer ran.
+# scripts/setup installs them all.
+missing_peer() { fail "missing peer: $* (scripts/setup installs it)"; }
+need() { local c; for c in "$@"; do command -v "$c" >/dev/null 2>&1 || missing_peer "$c is not installed"; done; }
 
 # assert_eq ACTUAL EXPECTED [WHAT]
 assert_eq() { [[ "$1" == "$2" ]] || fail "${3:-value}: expected <$2>, got <$1>"; }

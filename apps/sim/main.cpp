@@ -1,5 +1,7 @@
 // iot-sim: Modbus device (and Acrel MQTT meter) simulator. Only option wiring here; the logic is in
 // libcore/iot/sim (see sim.hpp).
+#include <filesystem>
+
 #include "iot/cli/cli.hpp"
 #include "iot/config/site.hpp"
 #include "iot/core/error.hpp"
@@ -24,7 +26,9 @@ int main(int argc, char** argv) {
                  "ascii:pty, rtu:/dev/ttyUSB0?baud=9600&parity=E");
   app.add_option("-u,--units", units, "Quick mode: unit ids to serve, e.g. 1-10 or 1,3,5-9")->capture_default_str();
   app.add_option("-m,--model", model, "Quick mode: device model of the catalog, e.g. FC1003-8");
-  iot::cli::path(app.add_option("--models", models, "Quick mode: model catalog file (TOML [[model]] entries)"));
+  iot::cli::path(app.add_option("--models", models,
+                                "Model catalog directory searched first (instead of $IOT_MODELS); in quick mode "
+                                "also a catalog file (TOML [[model]] entries)"));
   app.add_option("--unknown-unit", unknown_unit,
                  "Quick mode: exception code for unit ids nobody has on a network port (e.g. 0x0B), or none");
   app.add_option("--bind", opt.bind,
@@ -51,7 +55,14 @@ int main(int argc, char** argv) {
   auto* run = iot::cli::add_command(tool, app, "run", "Serve every device of a site file", [&]() {
     finish_options();
     if (opt.bind.empty()) opt.bind = "127.0.0.1";
-    const auto site = iot::config::load_site(site_file);
+    iot::config::LoadOptions load;
+    if (!models.empty()) {
+      if (!std::filesystem::is_directory(models))
+        throw iot::usage_error("--models: not a directory: " + models +
+                               " (a site file names its own model files in [site].models)");
+      load.models_dir = models;
+    }
+    const auto site = iot::config::load_site(site_file, load);
     iot::LineSink out(1, true);
     run_result = iot::sim::serve(site, opt, out);
     return run_result;

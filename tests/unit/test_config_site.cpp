@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -538,4 +539,48 @@ generator = { kind = "replay", file = "v.jsonl", period = "2s" }
   CHECK(r.column.empty());
   CHECK(r.period == std::chrono::seconds(2));
   CHECK(r.loop);
+}
+
+TEST_CASE("iot::config::catalog search order, no parent directories") {
+  TempDir tmp;
+  const std::string model = "[[model]]\nname = \"{}\"\n[[model.point]]\nname = \"p\"\naddr = \"hr:0\"\n";
+  const auto model_named = [&](const std::string& name) {
+    std::string t = model;
+    t.replace(t.find("{}"), 2, name);
+    return t;
+  };
+  tmp.write("models/up.toml", model_named("UP"));                 // above the site's folder: never read
+  tmp.write("site/models/beside.toml", model_named("SAME") + "\n" + model_named("BESIDE"));
+  tmp.write("env/e.toml", model_named("SAME"));                    // $IOT_MODELS wins over beside
+  tmp.write("xdg/iot/models/x.toml", model_named("XDG"));
+  const fs::path site = tmp.write("site/s.toml", "");
+  const auto device = [](const std::string& m) {
+    return "[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"d\"\nunit = 1\nmodel = \"" + m + "\"\n";
+  };
+  setenv("IOT_MODELS", (tmp.dir / "env").c_str(), 1);
+  setenv("XDG_DATA_HOME", (tmp.dir / "xdg").c_str(), 1);
+  const auto dirs = catalog_dirs(site.parent_path(), {});
+  REQUIRE(dirs.size() >= 3);
+  CHECK(dirs[0] == tmp.dir / "env");
+  CHECK(dirs[1] == tmp.dir / "site" / "models");
+  CHECK(dirs[2] == tmp.dir / "xdg" / "iot" / "models");
+  CHECK(dirs.back() == fs::path(IOT_SOURCE_DIR) / "examples" / "models"); // the test runs from the build tree
+  for (const auto& d : dirs)
+    CHECK(d != tmp.dir / "models");
+  // The first directory that defines a name wins.
+  CHECK(parse_site(device("SAME"), site).models.at("SAME").pos.file == (tmp.dir / "env" / "e.toml").string());
+  CHECK(parse_site(device("BESIDE"), site).ports[0].devices[0].model == "BESIDE");
+  CHECK(parse_site(device("XDG"), site).ports[0].devices[0].model == "XDG");
+  CHECK(parse_site(device("FC1003-8"), site).ports[0].devices[0].points.size() == 8);
+  CHECK_THROWS_WITH(parse_site(device("UP"), site), Catch::Contains("unknown model 'UP'"));
+  // --models DIR replaces $IOT_MODELS; quick mode has no site folder to look beside.
+  LoadOptions o;
+  o.models_dir = tmp.dir / "xdg" / "iot" / "models";
+  o.beside_site = false;
+  const auto only = catalog_dirs(site.parent_path(), o);
+  CHECK(only[0] == o.models_dir);
+  CHECK(std::find(only.begin(), only.end(), tmp.dir / "env") == only.end());
+  CHECK(std::find(only.begin(), only.end(), tmp.dir / "site" / "models") == only.end());
+  unsetenv("IOT_MODELS");
+  unsetenv("XDG_DATA_HOME");
 }

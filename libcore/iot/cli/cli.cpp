@@ -26,6 +26,11 @@ CLI::Option* choices(CLI::Option* opt, std::vector<std::string> values) {
   return opt;
 }
 
+CLI::Option* completion_values(CLI::Option* opt, std::vector<std::string> values) {
+  hints()[opt].choices = std::move(values);
+  return opt;
+}
+
 CLI::Option* path(CLI::Option* opt) {
   hints()[opt].path = true;
   return opt;
@@ -103,6 +108,8 @@ int Tool::run(int argc, char** argv) {
     return to_int(m_result);
   } catch (const OutputClosed&) {
     return to_int(ExitCode::ok);  // the reader went away: nothing more to say
+  } catch (const StopRequested&) {
+    return to_int(ExitCode::ok);  // SIGINT/SIGTERM before the work began: a clean stop
   } catch (const Error& e) {
     log::error("{}", e.what());
     return to_int(exit_code_for(e.kind()));
@@ -149,7 +156,7 @@ void collect(const CLI::App& app, const std::string& path, std::vector<CommandIn
     for (const auto& s : opt->get_snames()) o.names.push_back("-" + s);
     for (const auto& l : opt->get_lnames()) o.names.push_back("--" + l);
     o.description = opt->get_description();
-    o.takes_value = opt->get_expected_min() > 0 || opt->get_type_size() > 0;
+    o.takes_value = opt->get_expected_max() > 0;  // flags expect 0 values (their type size is 1 all the same)
     o.hint = completion_hint(opt);
     info.options.push_back(std::move(o));
   }

@@ -51,6 +51,9 @@ private:
 
 // Restricts `opt` to `choices` and remembers them for completions.
 CLI::Option* choices(CLI::Option* opt, std::vector<std::string> choices);
+// Offers `values` in completions without restricting the option (it may take more forms,
+// e.g. aliases, that its own parser checks).
+CLI::Option* completion_values(CLI::Option* opt, std::vector<std::string> values);
 // Marks `opt` as taking a file or device path (completions offer files).
 CLI::Option* path(CLI::Option* opt);
 // The hint registered for `opt` (empty if none).

@@ -17,6 +17,7 @@
 #include "iot/acrel/meter_sim.hpp"
 #include "iot/acrel/protocol.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/signals.hpp"
 #include "iot/core/text.hpp"
 #include "iot/core/time.hpp"
 #include "iot/mqtt/options.hpp"
@@ -713,24 +714,7 @@ std::map<std::string, Model> load_model_file(const fs::path& path, const std::st
   return models;
 }
 
-// The built-in catalog directory: $IOT_MODELS, else models/ or examples/models/ next
-// to the site file or in one of its parent directories.
-std::optional<fs::path> catalog_dir(const fs::path& site_dir) {
-  if (const char* env = std::getenv("IOT_MODELS"); env && *env) return fs::path(env);
-  std::error_code ec;
-  fs::path dir = fs::absolute(site_dir.empty() ? fs::path(".") : site_dir, ec);
-  for (int depth = 0; depth < 16 && !dir.empty(); ++depth) {
-    for (const char* sub : {"models", "examples/models"}) {
-      const fs::path candidate = dir / sub;
-      if (fs::is_directory(candidate, ec)) return candidate;
-    }
-    if (dir == dir.parent_path()) break;
-    dir = dir.parent_path();
-  }
-  return std::nullopt;
-}
-
-void load_catalog(const fs::path& dir, std::map<std::string, Model>& models) {
+void load_catalog_dir(const fs::path& dir, std::map<std::string, Model>& models) {
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
@@ -738,7 +722,7 @@ void load_catalog(const fs::path& dir, std::map<std::string, Model>& models) {
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     for (auto& [name, m] : load_model_file(f, f.string()))
-      models.emplace(name, std::move(m)); // models named by the site itself win
+      models.emplace(name, std::move(m)); // models already known (the site's, earlier directories') win
   }
 }
 
@@ -811,8 +795,8 @@ const std::vector<std::string_view> k_device_keys{"name",    "unit",     "model"
 // the site's own files lack it); an unknown name fails at the device's "model"
 // key with the nearest names suggested.
 const Model& find_model(const Reader& r, const std::map<std::string, Model>& models,
-                        const std::function<void()>& need_catalog, const std::string& name) {
-  if (!models.count(name)) need_catalog();
+                        const std::function<void(const std::string&)>& need_catalog, const std::string& name) {
+  if (!models.count(name)) need_catalog(name);
   auto it = models.find(name);
   if (it == models.end()) {
     std::vector<std::string_view> names;
@@ -824,7 +808,7 @@ const Model& find_model(const Reader& r, const std::map<std::string, Model>& mod
 }
 
 Device read_device(const Reader& r, const std::map<std::string, Model>& models, const PortSettings& settings,
-                   const std::function<void()>& need_catalog) {
+                   const std::function<void(const std::string&)>& need_catalog) {
   r.check_keys(k_device_keys);
   Device d;
   d.pos = r.pos();
@@ -905,7 +889,7 @@ std::optional<std::string_view> meter_key(const Point& p) { return acrel::data_k
 // One [[port.device]] of an mqtt:// port: `count` Acrel meters. `next_sn` is the SN
 // the entry gets when it has no `sn` key; it moves past the entry's SNs.
 Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
-                  const std::function<void()>& need_catalog, std::uint64_t& next_sn) {
+                  const std::function<void(const std::string&)>& need_catalog, std::uint64_t& next_sn) {
   for (std::string_view k : {"unit", "max_read", "fault"})
     if (r.has(k)) r.fail_at(k, fmt::format("'{}' does not apply to a meter on an mqtt port", k));
   r.check_keys(k_meter_keys);
@@ -1241,7 +1225,7 @@ void read_links(const FileCtx& file, const Reader& top, Site& site) {
   }
 }
 
-Site parse(std::string_view text, const fs::path& path) {
+Site parse(std::string_view text, const fs::path& path, const LoadOptions& options) {
   const std::string display = path.string();
   FileCtx file{display, path.parent_path()};
   const toml::table root = parse_toml(text, display);
@@ -1293,13 +1277,20 @@ Site parse(std::string_view text, const fs::path& path) {
       site.models.emplace(name, std::move(m));
     }
   }
-  bool catalog_loaded = false;
-  const auto need_catalog = [&] {
-    if (catalog_loaded) return;
-    catalog_loaded = true;
-    if (site.catalog.empty())
-      if (auto dir = catalog_dir(file.dir)) site.catalog = *dir;
-    if (!site.catalog.empty()) load_catalog(site.catalog, site.models);
+  // The catalog, one directory at a time and only while a model is still missing:
+  // [site] catalog first (iot-sim --site-out writes it), then the search order.
+  std::optional<std::vector<fs::path>> catalog;
+  std::size_t catalog_next = 0;
+  const auto need_catalog = [&](const std::string& name) {
+    if (!catalog) {
+      catalog = catalog_dirs(file.dir, options);
+      if (!site.catalog.empty()) catalog->insert(catalog->begin(), site.catalog);
+    }
+    while (!site.models.count(name) && catalog_next < catalog->size()) {
+      // The first directory models came from is the one --site-out names.
+      if (site.catalog.empty()) site.catalog = (*catalog)[catalog_next];
+      load_catalog_dir((*catalog)[catalog_next++], site.models);
+    }
   };
   // [defaults]
   PortSettings defaults;
@@ -1314,6 +1305,7 @@ Site parse(std::string_view text, const fs::path& path) {
   std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> sn_ranges;
   const auto ports = top.tables("port");
   for (std::size_t i = 0; i < ports.size(); ++i) {
+    throw_if_stop_requested(); // a site of thousands of devices takes a while: SIGINT/SIGTERM end it
     Reader r(file, *ports[i], fmt::format("port[{}]", i));
     if (const toml::node* u = r.get("url"); u && u->is_string() && is_mqtt_url(u->as_string()->get())) {
       Port port;
@@ -1380,6 +1372,7 @@ Site parse(std::string_view text, const fs::path& path) {
     std::map<std::uint8_t, std::pair<std::string, SourcePos>> units; // unique per port only
     for (std::size_t j = 0; j < devices.size(); ++j) {
       Reader dr(file, *devices[j], fmt::format("port[{}].device[{}]", i, j));
+      if (j % 64 == 0) throw_if_stop_requested();
       Device d = read_device(dr, site.models, port.settings, need_catalog);
       if (auto it = units.find(d.unit); it != units.end())
         dr.fail_at("unit", fmt::format("unit id {} is already used on this port by '{}' (at {})", d.unit,
@@ -1399,11 +1392,20 @@ Site parse(std::string_view text, const fs::path& path) {
 
 } // namespace
 
-Site parse_site(std::string_view text, const fs::path& file) { return parse(text, file); }
+Site parse_site(std::string_view text, const fs::path& file, const LoadOptions& options) {
+  return parse(text, file, options);
+}
 
-Site load_site(const fs::path& path) {
+Site load_site(const fs::path& path, const LoadOptions& options) {
   const std::string text = read_file(path, path.string());
-  return parse(text, path);
+  return parse(text, path, options);
+}
+
+std::map<std::string, Model> load_catalog(const std::vector<fs::path>& dirs) {
+  std::map<std::string, Model> models;
+  for (const auto& dir : dirs)
+    load_catalog_dir(dir, models);
+  return models;
 }
 
 std::map<std::string, Model> load_models(const fs::path& path) { return load_model_file(path, path.string()); }

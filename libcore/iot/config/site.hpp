@@ -255,12 +255,30 @@ struct Site {
   const Device* find_device(std::string_view name, const Port** port = nullptr) const;
 };
 
-// Loads and validates a site file. Model catalog: files in [site].models (relative
-// to the site file), then every *.toml in the built-in catalog directory: $IOT_MODELS
-// if set, else examples/models or models next to the site file (or its parents').
-Site load_site(const std::filesystem::path& path);
+// Where models a site names but does not define are looked for.
+struct LoadOptions {
+  std::filesystem::path models_dir; // --models DIR: searched first, instead of $IOT_MODELS
+  bool beside_site = true;          // search models/ beside the site file (off in quick mode: there is none)
+};
+
+// The model catalog's search order (docs/config.md, iot-site(5)); only existing
+// directories are listed, and a model name is taken from the first that defines it:
+//  1. options.models_dir (--models DIR), else $IOT_MODELS;
+//  2. models/ beside the site file (`site_dir`), when options.beside_site;
+//  3. $XDG_DATA_HOME/iot/models (default ~/.local/share/iot/models);
+//  4. the installed catalog, <prefix>/share/iot/models, compiled in from CMake's install
+//     prefix; a tool run from its build tree uses the source tree's examples/models instead.
+// No parent directories are searched: a models/ folder someone plants above yours is never read.
+std::vector<std::filesystem::path> catalog_dirs(const std::filesystem::path& site_dir, const LoadOptions& options);
+// Every model of the *.toml files in `dirs`, the first definition of a name winning.
+std::map<std::string, Model> load_catalog(const std::vector<std::filesystem::path>& dirs);
+
+// Loads and validates a site file. Models: [[model]] in the file and the files in
+// [site].models (relative to the site file), then the catalog (catalog_dirs above),
+// loaded directory by directory only while a device names a model not found yet.
+Site load_site(const std::filesystem::path& path, const LoadOptions& options = {});
 // Same from text; `file` names it in messages and resolves relative paths.
-Site parse_site(std::string_view text, const std::filesystem::path& file);
+Site parse_site(std::string_view text, const std::filesystem::path& file, const LoadOptions& options = {});
 
 // The text of a site file with the endpoints of a running simulator (iot-sim --site-out), the
 // rest kept as written (comments, layout): each named port's url replaced, relative file

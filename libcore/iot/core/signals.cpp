@@ -41,4 +41,8 @@ int stop_signal() noexcept { return g_stop_signal.load(std::memory_order_relaxed
 int stop_fd() noexcept { return g_stop_pipe[0]; }
 void request_stop() noexcept { on_stop_signal(-1); }
 
+void throw_if_stop_requested() {
+  if (stop_requested()) throw StopRequested();
+}
+
 }  // namespace iot

@@ -1,5 +1,8 @@
 // The SQLite store (docs/storage.md): one file, WAL journal, a prepared
 // INSERT OR IGNORE per table, `batch` rows per transaction.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <array>
@@ -93,6 +96,12 @@ public:
     // Memory statistics take a global mutex on every allocation; we do not use them.
     static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
     (void)configured;
+    // A new database is 0600 (SQLite gives its -wal and -shm files the same mode): the
+    // records are the user's data. An existing file keeps its mode.
+    if (create && path != ":memory:") {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0) ::close(fd);
+    }
     if (sqlite3_open_v2(path.c_str(), &m_db,
                         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {

@@ -44,9 +44,9 @@ std::uint32_t get_u32(const char* p) {
 }  // namespace
 
 // Every file of the spool folder is created here, so that their permissions are
-// decided in one place.
+// decided in one place: spooled records are the user's data, so 0600.
 int Spool::create_file(const std::string& path, int flags) {
-  return ::open(path.c_str(), flags | O_CREAT | O_CLOEXEC, 0644);
+  return ::open(path.c_str(), flags | O_CREAT | O_CLOEXEC, 0600);
 }
 
 std::string Spool::seg_path(std::uint64_t n) const {
@@ -59,8 +59,13 @@ Spool::Spool(SpoolOptions options) : m_opt(std::move(options)) {
   namespace fs = std::filesystem;
   if (m_opt.segment_bytes > m_opt.max_bytes / 4) m_opt.segment_bytes = std::max<std::uint64_t>(m_opt.max_bytes / 4, 4096);
   std::error_code ec;
-  fs::create_directories(m_opt.dir, ec);
-  if (ec) throw io_error("cannot create spool directory '" + m_opt.dir + "': " + ec.message());
+  // Spooled records are the user's data: a new spool folder is 0700 and its files 0600
+  // (an existing folder keeps the mode its owner gave it).
+  if (!fs::is_directory(m_opt.dir, ec)) {
+    if (const fs::path parent = fs::path(m_opt.dir).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
+    if (::mkdir(m_opt.dir.c_str(), 0700) != 0 && errno != EEXIST)
+      throw errno_error("cannot create spool directory '" + m_opt.dir + "'");
+  }
   lock_dir();
   for (const auto& entry : fs::directory_iterator(m_opt.dir, ec)) {
     const std::string name = entry.path().filename().string();

@@ -435,8 +435,9 @@ ExitCode run_scan(const ScanOptions& o) {
 }
 
 namespace {
-// Reads stdin commands until EOF (then stops the run) or a stop.
-void stdin_loop(Engine& engine, Output& out, bool allow_write) {
+// Reads stdin commands until EOF or a stop. End of stdin ends the commands, not the
+// polling (systemd, cron and CI give /dev/null), unless `exit_on_eof` asks for it.
+void stdin_loop(Engine& engine, Output& out, bool allow_write, bool exit_on_eof) {
   LineReader reader([](char* buf, std::size_t size) -> std::size_t {
     for (;;) {
       pollfd fds[2] = {{0, POLLIN, 0}, {stop_fd(), POLLIN, 0}};
@@ -471,8 +472,13 @@ void stdin_loop(Engine& engine, Output& out, bool allow_write) {
     }
     engine.submit(std::move(*cmd));
   }
-  if (!stop_requested()) log::debug("end of stdin: stopping");
-  request_stop();
+  if (stop_requested()) return;
+  if (exit_on_eof) {
+    log::debug("end of stdin: stopping (--exit-on-eof)");
+    request_stop();
+  } else {
+    log::debug("end of stdin: no more commands; polling goes on");
+  }
 }
 } // namespace
 
@@ -489,7 +495,8 @@ ExitCode run_site(const SiteOptions& o) {
   Output out(make_renderer(fmt, sink, cli::use_color(o.out.color, 1)));
   std::unique_ptr<AlarmForwarder> forwarder;
   if (o.on_alarm) {
-    forwarder = std::make_unique<AlarmForwarder>(*o.on_alarm, duration_option(o.alarm_window, "--alarm-window"));
+    forwarder = std::make_unique<AlarmForwarder>(*o.on_alarm, duration_option(o.alarm_window, "--alarm-window"),
+                                                 duration_option(o.alarm_timeout, "--alarm-timeout"));
     out.set_alarm_listener([f = forwarder.get()](const std::string& line) { f->add(line); });
   }
   Trace trace(o.out, [&out](std::string_view l) { out.line(l); });
@@ -506,7 +513,7 @@ ExitCode run_site(const SiteOptions& o) {
       l->on_alarm(r.device, r.point, r.event.level);
     });
   }
-  std::thread input([&] { stdin_loop(engine, out, o.allow_write); });
+  std::thread input([&] { stdin_loop(engine, out, o.allow_write, o.exit_on_eof); });
   try {
     StopTimer timer(o.duration ? std::optional(duration_option(*o.duration, "--duration")) : std::nullopt);
     engine.run();

@@ -5,7 +5,9 @@
 // the command runs are batched into its next run); with a window (e.g. 6h) the
 // alarms are gathered and sent together once per window. Pending alarms are sent
 // when the poller stops. The command's stdout goes to our stderr, so it cannot
-// mix with the records.
+// mix with the records. A command still running after `timeout` (--alarm-timeout) is
+// killed with its process group (SIGTERM, then SIGKILL a second later): a hung mailer
+// must not hold the alarms that follow for ever.
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -17,7 +19,8 @@ namespace iot::poll {
 
 class AlarmForwarder {
 public:
-  AlarmForwarder(std::string command, std::chrono::microseconds window);
+  AlarmForwarder(std::string command, std::chrono::microseconds window,
+                 std::chrono::microseconds timeout = std::chrono::seconds(30));
   ~AlarmForwarder(); // sends what is pending, waits for the command
   AlarmForwarder(const AlarmForwarder&) = delete;
   AlarmForwarder& operator=(const AlarmForwarder&) = delete;
@@ -32,6 +35,7 @@ private:
 
   std::string m_command;
   std::chrono::microseconds m_window;
+  std::chrono::microseconds m_timeout;
   std::mutex m_mutex;
   std::condition_variable m_cv;
   std::vector<std::string> m_pending;

@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -1267,11 +1269,43 @@ ExitCode Server::run() {
 } // namespace
 
 config::Site quick_site(const std::string& url, const std::string& units, const std::string& model,
-                        const std::string& models_file, const std::string& unknown_unit) {
+                        const std::string& models, const std::string& unknown_unit) {
+  namespace fs = std::filesystem;
   if (model.empty()) throw usage_error("quick mode needs --model (a model of the catalog, e.g. FC1003-8)");
   const auto ids = values::parse_unit_list(units.empty() ? "1" : units, true);
   const auto target = transport::parse_target(url); // usage error for a bad URL
   (void)target;
+  // --models: a catalog directory searched first, or one catalog file. There is no site
+  // file, so no models/ beside it.
+  config::LoadOptions load;
+  load.beside_site = false;
+  std::string models_file;
+  if (!models.empty()) {
+    std::error_code ec;
+    if (fs::is_directory(models, ec))
+      load.models_dir = models;
+    else if (fs::is_regular_file(models, ec))
+      models_file = fs::absolute(models).string();
+    else
+      throw usage_error("--models: no such file or directory: " + models);
+  }
+  // An unknown model is an error about --model, not about the site text built below.
+  {
+    std::map<std::string, config::Model> known;
+    if (!models_file.empty()) known = config::load_models(models_file);
+    const auto dirs = config::catalog_dirs({}, load);
+    if (!known.count(model)) known.merge(config::load_catalog(dirs));
+    if (!known.count(model)) {
+      std::string where, names;
+      for (const auto& d : dirs)
+        where += (where.empty() ? "" : ", ") + d.string();
+      for (const auto& [name, m] : known)
+        names += (names.empty() ? "" : ", ") + name;
+      throw usage_error("--model: unknown model '" + model + "'" +
+                        (names.empty() ? std::string() : "; known models: " + names) + " (catalog searched in " +
+                        (where.empty() ? "no existing directory" : where) + "; see iot-site(5), MODEL CATALOG)");
+    }
+  }
   std::string text = "[site]\nname = \"iot-sim\"\n";
   auto quote = [](const std::string& s) {
     std::string q = "\"";
@@ -1281,19 +1315,33 @@ config::Site quick_site(const std::string& url, const std::string& units, const 
     }
     return q + "\"";
   };
-  if (!models_file.empty()) text += "models = [" + quote(std::filesystem::absolute(models_file).string()) + "]\n";
+  if (!models_file.empty()) text += "models = [" + quote(models_file) + "]\n";
   text += "[[port]]\nname = \"sim\"\nurl = " + quote(url) + "\n";
   if (!unknown_unit.empty()) {
     if (unknown_unit == "none")
       text += "unknown_unit = \"none\"\n";
-    else
+    else if (!unknown_unit.empty() && std::isdigit(static_cast<unsigned char>(unknown_unit[0])))
       text += "unknown_unit = " + unknown_unit + "\n";
+    else
+      text += "unknown_unit = " + quote(unknown_unit) + "\n";
   }
   for (auto id : ids) {
     text += "[[port.device]]\nname = \"unit" + std::to_string(id) + "\"\nunit = " + std::to_string(id) +
             "\nmodel = " + quote(model) + "\n";
   }
-  return config::parse_site(text, std::filesystem::current_path() / "iot-sim-quick.toml");
+  try {
+    return config::parse_site(text, "quick mode", load);
+  } catch (const Error& e) {
+    // The text is ours: what can still be wrong came from an option. Name it.
+    const std::string msg = e.what();
+    static const std::pair<std::string_view, std::string_view> k_option_of[] = {
+        {"port[0].unknown_unit: ", "--unknown-unit: "}, {"port[0].url: ", "target: "}};
+    for (const auto& [key, option] : k_option_of) {
+      if (auto at = msg.find(key); at != std::string::npos)
+        throw usage_error(std::string(option) + msg.substr(at + key.size()));
+    }
+    throw usage_error("quick mode (--model " + model + "): " + msg.substr(msg.find(": ") + 2));
+  }
 }
 
 ExitCode serve(const config::Site& site, const Options& options, LineSink& out) {

@@ -34,9 +34,11 @@ struct Options {
 };
 
 // Builds the site of quick mode: one port at `url` with one device per unit id,
-// each of `model` (from the catalog, or `models_file` when given), named "unit<N>".
+// each of `model`, named "unit<N>". `models` (--models) is a catalog directory searched
+// first or a catalog file; else the catalog's search order (config::catalog_dirs). Errors
+// name the option that caused them (usage errors).
 config::Site quick_site(const std::string& url, const std::string& units, const std::string& model,
-                        const std::string& models_file, const std::string& unknown_unit);
+                        const std::string& models, const std::string& unknown_unit);
 
 // Serves `site` until SIGINT/SIGTERM (or the duration). Records go to `out`.
 // Throws iot::Error(io) when an endpoint cannot be opened (nothing is served then).

@@ -2,7 +2,7 @@
 # xlsx: a sheet per kind, typed cells (date-times, numbers, booleans), frozen
 # header and autofilter, read back with openpyxl.
 . "$IOT_SOURCE/tests/lib.sh"
-/usr/bin/python3 -c 'import openpyxl' 2>/dev/null || skip "python3-openpyxl is not installed"
+/usr/bin/python3 -c 'import openpyxl' 2>/dev/null || missing_peer "python3-openpyxl is not installed"
 cat >"$T/in.jsonl" <<'J'
 {"ts":"2026-11-21T08:00:00.123Z","kind":"reading","port":"bus1","unit":1,"device":"ctrl1","point":"ch1","addr":"hr:0","value":12.5,"raw":[125],"uom":"%LEL","quality":"ok"}
 {"ts":"2026-11-21T08:00:01.000Z","kind":"reading","port":"bus1","unit":1,"device":"ctrl1","point":"run","addr":"coil:0","value":true,"raw":[1],"quality":"ok"}

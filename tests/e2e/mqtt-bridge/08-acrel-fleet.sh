@@ -6,7 +6,7 @@
 # the 2025 point-id list, with the ICCID once per meter.
 . "$IOT_SOURCE/tests/lib.sh"
 . "$IOT_SOURCE/tests/e2e/mqtt-bridge/broker.inc"
-[[ -x "$IOT_BIN/iot-decode" ]] || skip "iot-decode is not built"
+[[ -x "$IOT_BIN/iot-decode" ]] || fail "iot-decode is not built"
 start_broker
 bg plat iot-mqtt-bridge sub -b "$BROKER" -t '/gw/acrelHW/#' -q 1 --answer acrel
 sleep 0.5

@@ -21,7 +21,7 @@ path=$(jq -r 'select(.kind=="ready") | .endpoints[0].path' "$T/sim.out")
 [[ -e $path ]] || fail "no pty from iot-sim: $path"
 sed "s|rtu:pty|rtu:$path|" "$T/sim.toml" >"$T/poll.toml"
 open_input poll
-bg_in poll "$T/poll.in" iot-poll run -c "$T/poll.toml" --format jsonl
+bg_in poll "$T/poll.in" iot-poll run -c "$T/poll.toml" --format jsonl --exit-on-eof
 wait_for_line "$T/poll.out" '"device":"d10","point":"v"' 10
 sleep 3
 t_fault=$(date +%s.%N)

@@ -33,7 +33,7 @@ TOML
 start_sim sim "$T/site.toml"
 
 open_input poll
-bg_in poll "$T/poll.in" iot-poll run -c "$T/site.toml" --format jsonl --allow-write
+bg_in poll "$T/poll.in" iot-poll run -c "$T/site.toml" --format jsonl --allow-write --exit-on-eof
 wait_for_line "$T/poll.out" '"point":"setpoint"' 10
 echo '{"kind":"write","device":"ctrl1","point":"setpoint","value":42.5}' >&"$poll_fd"
 echo '{"kind":"write","device":"ctrl1","point":"relay","value":true}' >&"$poll_fd"
@@ -56,7 +56,7 @@ has_record "$T/poll.out" 'select(.kind=="stats" and .port=="gw")' || fail "no st
 
 # Without --allow-write the bus is protected.
 open_input ro
-bg_in ro "$T/ro.in" iot-poll run -c "$T/site.toml" --format jsonl
+bg_in ro "$T/ro.in" iot-poll run -c "$T/site.toml" --format jsonl --exit-on-eof
 echo '{"kind":"write","device":"ctrl1","point":"setpoint","value":1}' >&"$ro_fd"
 wait_for_line "$T/ro.out" '"kind":"write"' 5
 assert_contains "$(grep '"kind":"write"' "$T/ro.out")" "writes need --allow-write"

@@ -33,5 +33,5 @@ start_pymodbus() {
 }
 
 need_pymodbus() {
-  /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || skip "python3-pymodbus is not installed"
+  /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || missing_peer "python3-pymodbus is not installed"
 }

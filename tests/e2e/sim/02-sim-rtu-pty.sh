@@ -5,7 +5,7 @@
 . "$IOT_SOURCE/tests/lib.sh"
 . "$IOT_SOURCE/tests/e2e/sim/simlib.bash"
 need mbpoll jq
-/usr/bin/python3 -c 'import pymodbus, serial' 2>/dev/null || skip "python3-pymodbus or python3-serial missing"
+/usr/bin/python3 -c 'import pymodbus, serial' 2>/dev/null || missing_peer "python3-pymodbus or python3-serial missing"
 
 start_sim sim run -c "$IOT_SOURCE/tests/e2e/sim/test-site.toml"
 pty=$(path_of "$(endpoint sim bus)")

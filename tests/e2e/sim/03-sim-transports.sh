@@ -5,7 +5,7 @@
 . "$IOT_SOURCE/tests/lib.sh"
 . "$IOT_SOURCE/tests/e2e/sim/simlib.bash"
 need jq
-/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || skip "python3-pymodbus missing"
+/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || missing_peer "python3-pymodbus missing"
 
 start_sim sim run -c "$IOT_SOURCE/tests/e2e/sim/test-site.toml"
 gw=$(hostport "$(endpoint sim gw)")

@@ -6,7 +6,7 @@
 . "$IOT_SOURCE/tests/e2e/mqtt-bridge/broker.inc"
 . "$IOT_SOURCE/tests/e2e/sim/simlib.bash"
 ulimit -n "$(ulimit -Hn)"  # the broker needs a descriptor per meter too
-[[ $(ulimit -n) -ge 2100 ]] || skip "the descriptor limit ($(ulimit -n)) is too low for 1,000 connections"
+[[ $(ulimit -n) -ge 2100 ]] || fail "the descriptor limit ($(ulimit -n)) is too low for 1,000 connections"
 start_broker
 cat >"$T/site.toml" <<TOML
 [[port]]
