@@ -23,6 +23,7 @@ _iot_export() {
     "/csv --status") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/csv --no-header") COMPREPLY=(); return ;;
     "/csv --crlf") COMPREPLY=(); return ;;
+    "/csv --tz") COMPREPLY=(); return ;;
     "/csv --version") COMPREPLY=(); return ;;
     "/csv -v"|"/csv --verbose") COMPREPLY=(); return ;;
     "/csv -q"|"/csv --quiet") COMPREPLY=(); return ;;
@@ -36,6 +37,7 @@ _iot_export() {
     "/tsv --status") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/tsv --no-header") COMPREPLY=(); return ;;
     "/tsv --crlf") COMPREPLY=(); return ;;
+    "/tsv --tz") COMPREPLY=(); return ;;
     "/tsv --version") COMPREPLY=(); return ;;
     "/tsv -v"|"/tsv --verbose") COMPREPLY=(); return ;;
     "/tsv -q"|"/tsv --quiet") COMPREPLY=(); return ;;
@@ -75,6 +77,8 @@ _iot_export() {
     "/query --point") COMPREPLY=(); return ;;
     "/query --kind") COMPREPLY=($(compgen -W "reading alarm status" -- "$cur")); return ;;
     "/query -o"|"/query --output") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "/query --every") COMPREPLY=(); return ;;
+    "/query --tz") COMPREPLY=(); return ;;
     "/query --version") COMPREPLY=(); return ;;
     "/query -v"|"/query --verbose") COMPREPLY=(); return ;;
     "/query -q"|"/query --quiet") COMPREPLY=(); return ;;
@@ -91,20 +95,33 @@ _iot_export() {
     "/prune --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/chart -h"|"/chart --help") COMPREPLY=(); return ;;
     "/chart --no-progress") COMPREPLY=(); return ;;
-    "/chart -o"|"/chart --output") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "/chart --db") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "/chart --from") COMPREPLY=(); return ;;
+    "/chart --to") COMPREPLY=(); return ;;
     "/chart --device") COMPREPLY=(); return ;;
     "/chart --point") COMPREPLY=(); return ;;
+    "/chart --kind") COMPREPLY=($(compgen -W "reading alarm status write" -- "$cur")); return ;;
+    "/chart -o"|"/chart --output") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/chart --title") COMPREPLY=(); return ;;
     "/chart --width") COMPREPLY=(); return ;;
     "/chart --height") COMPREPLY=(); return ;;
+    "/chart --tz") COMPREPLY=(); return ;;
     "/chart --version") COMPREPLY=(); return ;;
     "/chart -v"|"/chart --verbose") COMPREPLY=(); return ;;
     "/chart -q"|"/chart --quiet") COMPREPLY=(); return ;;
     "/chart --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/report -h"|"/report --help") COMPREPLY=(); return ;;
     "/report --no-progress") COMPREPLY=(); return ;;
+    "/report --db") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "/report --from") COMPREPLY=(); return ;;
+    "/report --to") COMPREPLY=(); return ;;
+    "/report --device") COMPREPLY=(); return ;;
+    "/report --point") COMPREPLY=(); return ;;
+    "/report --kind") COMPREPLY=($(compgen -W "reading alarm status write" -- "$cur")); return ;;
     "/report -o"|"/report --output") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/report --title") COMPREPLY=(); return ;;
+    "/report --site") COMPREPLY=(); return ;;
+    "/report --tz") COMPREPLY=(); return ;;
     "/report --version") COMPREPLY=(); return ;;
     "/report -v"|"/report --verbose") COMPREPLY=(); return ;;
     "/report -q"|"/report --quiet") COMPREPLY=(); return ;;
@@ -113,15 +130,15 @@ _iot_export() {
   local words="" files=0
   case "$path" in
     "") words="csv tsv xlsx sqlite postgres query prune chart report -h --help --version -v --verbose -q --quiet --color" ;;
-    "/csv") words="-h --help --no-progress -o --output --fields --scan --alarms --status --no-header --crlf --version -v --verbose -q --quiet --color"; files=1 ;;
-    "/tsv") words="-h --help --no-progress -o --output --fields --scan --alarms --status --no-header --crlf --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/csv") words="-h --help --no-progress -o --output --fields --scan --alarms --status --no-header --crlf --tz --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/tsv") words="-h --help --no-progress -o --output --fields --scan --alarms --status --no-header --crlf --tz --version -v --verbose -q --quiet --color"; files=1 ;;
     "/xlsx") words="-h --help --no-progress -o --output --version -v --verbose -q --quiet --color"; files=1 ;;
     "/sqlite") words="-h --help --no-progress --db --batch --keep --max-rows --version -v --verbose -q --quiet --color"; files=1 ;;
     "/postgres") words="-h --help --no-progress --db --batch --keep --max-rows --version -v --verbose -q --quiet --color"; files=1 ;;
-    "/query") words="-h --help --db --from --to --device --point --kind -o --output --version -v --verbose -q --quiet --color" ;;
+    "/query") words="-h --help --db --from --to --device --point --kind -o --output --every --tz --version -v --verbose -q --quiet --color" ;;
     "/prune") words="-h --help --db --from --to --keep --max-rows --version -v --verbose -q --quiet --color" ;;
-    "/chart") words="-h --help --no-progress -o --output --device --point --title --width --height --version -v --verbose -q --quiet --color"; files=1 ;;
-    "/report") words="-h --help --no-progress -o --output --title --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/chart") words="-h --help --no-progress --db --from --to --device --point --kind -o --output --title --width --height --tz --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/report") words="-h --help --no-progress --db --from --to --device --point --kind -o --output --title --site --tz --version -v --verbose -q --quiet --color"; files=1 ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

@@ -13,7 +13,7 @@ _iot_export() {
     'query:Stored records back as JSON Lines'
     'prune:Delete stored records in a time range, or by retention'
     'chart:Time-series chart as SVG, PNG or PDF'
-    'report:Printable PDF report statistics, alarm table, charts'
+    'report:Printable PDF report statistics, alarms, operations, charts'
   )
   _arguments -C -s \
     '-h[Print this help message and exit]:value: ' \
@@ -56,6 +56,7 @@ _iot_export__csv() {
     '--status[Write status records to this file instead]:file:_files' \
     '--no-header[Leave out the header line]:value: ' \
     '--crlf[End lines with CR LF]:value: ' \
+    '--tz[Write ts in this time zone with its offset an IANA name (Asia/Shanghai), local or UTC]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -78,6 +79,7 @@ _iot_export__tsv() {
     '--status[Write status records to this file instead]:file:_files' \
     '--no-header[Leave out the header line]:value: ' \
     '--crlf[End lines with CR LF]:value: ' \
+    '--tz[Write ts in this time zone with its offset an IANA name (Asia/Shanghai), local or UTC]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -151,6 +153,8 @@ _iot_export__query() {
     '--kind[Only this kind]:value:(reading alarm status)' \
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
+    '--every[Aggregate readings per point into buckets this long (15m, 1h, 1d) count, min, max, mean, last]:value: ' \
+    '--tz[Align --every buckets to midnight in this time zone (IANA name, local or UTC)]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -183,13 +187,18 @@ _iot_export__chart() {
     '-h[Print this help message and exit]:value: ' \
     '--help[Print this help message and exit]:value: ' \
     '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
-    '-o[Chart file .svg, .png or .pdf]:file:_files' \
-    '--output[Chart file .svg, .png or .pdf]:file:_files' \
+    '--db[Read from this SQLite file or postgresql// URL instead of records]:file:_files' \
+    '--from[The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included]:value: ' \
+    '--to[The period ends here (exclusive)]:value: ' \
     '--device[Only this device (repeatable)]:value: ' \
     '--point[Only this point (repeatable)]:value: ' \
+    '--kind[Only records of this kind]:value:(reading alarm status write)' \
+    '-o[Chart file .svg, .png or .pdf]:file:_files' \
+    '--output[Chart file .svg, .png or .pdf]:file:_files' \
     '--title[Chart title]:value: ' \
     '--width[Width in pixels (points for PDF)]:value: ' \
     '--height[Height in pixels (points for PDF)]:value: ' \
+    '--tz[Time labels in this time zone an IANA name (Asia/Shanghai), local or UTC]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -204,9 +213,17 @@ _iot_export__report() {
     '-h[Print this help message and exit]:value: ' \
     '--help[Print this help message and exit]:value: ' \
     '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '--db[Read from this SQLite file or postgresql// URL instead of records]:file:_files' \
+    '--from[The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included]:value: ' \
+    '--to[The period ends here (exclusive)]:value: ' \
+    '--device[Only this device (repeatable)]:value: ' \
+    '--point[Only this point (repeatable)]:value: ' \
+    '--kind[Only records of this kind]:value:(reading alarm status write)' \
     '-o[Report file (.pdf)]:file:_files' \
     '--output[Report file (.pdf)]:file:_files' \
     '--title[Report title]:value: ' \
+    '--site[Site name (default the records "site" field, if any)]:value: ' \
+    '--tz[Times in this time zone an IANA name (Asia/Shanghai), local or UTC]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \

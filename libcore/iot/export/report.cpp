@@ -195,7 +195,7 @@ int render(cairo_t* cr, const TimeSeriesSet& set, const ReportOptions& o, int to
                       num(a.limit)});
     }
     w.table({"device", "point", "level", "raised", "cleared", "duration", "peak", "limit"},
-            {58, 50, 30, 110, 105, 65, 50, 43}, rows, 7.5);
+            {56, 50, 28, 122, 105, 60, 40, 40}, rows, 7.5);
     if (carried) w.line("* raised before the period began, still active when it began", 8);
     if (set.alarms_dropped > 0) w.line(fmt::format("... and {} more alarm periods not listed.", set.alarms_dropped));
   }

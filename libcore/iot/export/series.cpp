@@ -110,12 +110,12 @@ void TimeSeriesSet::add(const Row& r) {
     return;
   }
   ++alarm_records;
-  add_alarm(r, p, v);
+  add_alarm(r, p, v, true);
 }
 
 // An alarm record: raised / level (changed) / cleared.
-void TimeSeriesSet::add_alarm(const Row& r, PointData& p, double v) {
-  if (r.has_limit && !r.level.empty()) p.limits[std::string(r.level)] = r.limit;
+void TimeSeriesSet::add_alarm(const Row& r, PointData& p, double v, bool limits) {
+  if (limits && r.has_limit && !r.level.empty()) p.limits[std::string(r.level)] = r.limit;
   auto update_peak = [&](AlarmPeriod& a) {
     if (r.value_tag != ValueTag::number) return;
     bool low = !a.level.empty() && a.level[0] == 'L';
@@ -166,7 +166,9 @@ void TimeSeriesSet::carry(const Row& r) {
   // Periods closed before the range would fill the table: drop them first.
   if (alarms.size() >= k_max_alarm_periods) compact_alarms(r.ts_ms + 1);
   bool opens = p.open_alarm < 0 && r.state != "cleared";
-  add_alarm(r, p, r.value_tag == ValueTag::number ? r.value_num : 0);
+  // Limits drawn come from the range, or from a carried period that stays
+  // (compact_alarms): not from alarms over before the range.
+  add_alarm(r, p, r.value_tag == ValueTag::number ? r.value_num : 0, false);
   if (opens && p.open_alarm >= 0) alarms[static_cast<std::size_t>(p.open_alarm)].carried = true;
 }
 
@@ -192,6 +194,8 @@ void TimeSeriesSet::compact_alarms(std::int64_t from_ms) {
     ++out;
   }
   alarms.resize(out);
+  for (const AlarmPeriod& a : alarms)
+    if (a.carried && !std::isnan(a.limit)) points[{a.device, a.point}].limits.try_emplace(a.level, a.limit);
   for (auto& [key, p] : points)
     if (p.open_alarm >= 0) p.open_alarm = moved[static_cast<std::size_t>(p.open_alarm)];
 }
@@ -300,6 +304,7 @@ TimeSeriesSet read_series(Store& store, const QueryFilter& filter, const std::fu
     store.query_open_alarms(*filter.from_ms, filter, [&](const Row& row) {
       if (!keep || keep(row)) set.carry(row);
     });
+  if (filter.from_ms) set.drop_closed_before(*filter.from_ms);
   store.query(filter, [&](const Row& row) {
     if (!keep || keep(row)) set.add(row);
   });

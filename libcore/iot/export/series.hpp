@@ -106,7 +106,7 @@ public:
   std::string site; // from the first record with a "site" field
 
 private:
-  void add_alarm(const Row& row, PointData& p, double v);
+  void add_alarm(const Row& row, PointData& p, double v, bool limits);
   void compact_alarms(std::int64_t from_ms);
   std::string m_json; // scratch for rows turned back into records
 };
