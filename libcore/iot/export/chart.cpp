@@ -259,7 +259,8 @@ void draw_chart(cairo_t* cr, TextPainter& text, double x0, double y0, double w, 
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     std::string label = points[i]->device + "/" + points[i]->point;
     if (!points[i]->uom.empty()) label += " (" + points[i]->uom + ")";
-    text_at(cr, right + font * 3, ly, label);
+    // Cut what does not fit in the legend (wide CJK names ran off the edge).
+    text.show(right + font * 3, ly, label, 0, x0 + w - (right + font * 3) - font * 0.5);
   }
   bool any_alarm = !set.alarms.empty();
   if (any_alarm && ly + font * 1.5 < bottom) {
