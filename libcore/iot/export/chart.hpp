@@ -37,7 +37,7 @@ void draw_chart(_cairo* cr, TextPainter& text, double x, double y, double w, dou
                 const std::vector<const PointData*>& points, const std::string& title, const TimeRange& range,
                 const TimeZone& zone);
 
-// Frees the font caches of Pango, cairo and fontconfig (call when drawing is over),
+// Frees Pango's font map (call when drawing is over),
 // so leak checkers see a clean exit.
 void release_font_caches();
 

@@ -207,7 +207,7 @@ int render(cairo_t* cr, const TimeSeriesSet& set, const ReportOptions& o, int to
     rows.clear();
     for (const auto& op : set.operations)
       rows.push_back({when(op.ts), op.device, op.point, op.addr, op.value, op.result, op.cause});
-    w.table({"time", "device", "point", "address", "value", "result", "cause"}, {100, 58, 58, 40, 40, 130, 85}, rows,
+    w.table({"time", "device", "point", "address", "value", "result", "cause"}, {106, 56, 56, 38, 34, 116, 105}, rows,
             7.5);
     if (set.operations_dropped > 0)
       w.line(fmt::format("... and {} more operations not listed.", set.operations_dropped));
