@@ -18,6 +18,10 @@ pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)       # libxls
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)             # libsqlite3-dev
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)                 # libpq-dev
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)                 # libcairo2-dev
+# libpango1.0-dev: text in charts and reports. cairo's own text API draws every
+# glyph from one font and has no fallback, so Chinese device names came out as
+# empty boxes; Pango picks a font per character through fontconfig.
+pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET pangocairo)
 # libmosquitto-dev: the publishing side of iot-mqtt-bridge; Paho tops out far below
 # the throughput it needs (libcore/iot/mqtt/link.hpp, docs/benchmarks.md).
 pkg_check_modules(LIBMOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)

@@ -19,6 +19,21 @@ void add_range(CLI::App* cmd, RangeOptions& r) {
   cmd->add_option("--to", r.to, "Only records before this time");
 }
 
+// Records from files or stdin, or from a store over a time range.
+void add_source(CLI::App* cmd, SourceOptions& s) {
+  add_inputs(cmd, s.input);
+  cli::path(cmd->add_option("--db", s.db, "Read from this SQLite file or postgresql:// URL instead of records"));
+  cmd->add_option("--from", s.range.from, "The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included");
+  cmd->add_option("--to", s.range.to, "The period ends here (exclusive)");
+  cmd->add_option("--device", s.devices, "Only this device (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--point", s.points, "Only this point (repeatable)")->allow_extra_args(false);
+  cli::choices(cmd->add_option("--kind", s.kind, "Only records of this kind"), {"reading", "alarm", "status", "write"});
+}
+
+void add_tz(CLI::App* cmd, std::string& tz, const char* what) {
+  cmd->add_option("--tz", tz, what);
+}
+
 void add_retention(CLI::App* cmd, RetentionOptions& r) {
   cmd->add_option("--keep", r.keep_days, "Then delete rows older than DAYS days (fractions allowed)");
   cmd->add_option("--max-rows", r.max_rows, "Then keep only the newest N rows of each table");
@@ -50,6 +65,7 @@ int main(int argc, char** argv) {
     cli::path(cmd->add_option("--status", c->status, "Write status records to this file instead"));
     cmd->add_flag("--no-header", c->no_header, "Leave out the header line");
     cmd->add_flag("--crlf", c->crlf, "End lines with CR LF");
+    add_tz(cmd, c->tz, "Write ts in this time zone with its offset: an IANA name (Asia/Shanghai), local or UTC");
   }
 
   static XlsxCommand xlsx;
@@ -85,6 +101,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--point", query.point, "Only this point (leaves out status records)");
     cli::choices(cmd->add_option("--kind", query.kind, "Only this kind"), {"reading", "alarm", "status"});
     cli::path(cmd->add_option("-o,--output", query.output, "Output file (default: stdout)"));
+    cmd->add_option("--every", query.every,
+                    "Aggregate readings per point into buckets this long (15m, 1h, 1d): count, min, max, mean, last");
+    add_tz(cmd, query.tz, "Align --every buckets to midnight in this time zone (IANA name, local or UTC)");
   }
 
   static PruneCommand prune;
@@ -100,22 +119,23 @@ int main(int argc, char** argv) {
   {
     auto* cmd =
         cli::add_command(tool, app, "chart", "Time-series chart as SVG, PNG or PDF", [] { return run_chart(chart); });
-    add_inputs(cmd, chart.input);
+    add_source(cmd, chart.source);
     cli::path(cmd->add_option("-o,--output", chart.output, "Chart file: .svg, .png or .pdf")->required());
-    cmd->add_option("--device", chart.devices, "Only this device (repeatable)")->allow_extra_args(false);
-    cmd->add_option("--point", chart.points, "Only this point (repeatable)")->allow_extra_args(false);
     cmd->add_option("--title", chart.title, "Chart title");
     cmd->add_option("--width", chart.width, "Width in pixels (points for PDF)")->capture_default_str();
     cmd->add_option("--height", chart.height, "Height in pixels (points for PDF)")->capture_default_str();
+    add_tz(cmd, chart.tz, "Time labels in this time zone: an IANA name (Asia/Shanghai), local or UTC");
   }
 
   static ReportCommand report;
   {
-    auto* cmd = cli::add_command(tool, app, "report", "Printable PDF report: statistics, alarm table, charts",
+    auto* cmd = cli::add_command(tool, app, "report", "Printable PDF report: statistics, alarms, operations, charts",
                                  [] { return run_report(report); });
-    add_inputs(cmd, report.input);
+    add_source(cmd, report.source);
     cli::path(cmd->add_option("-o,--output", report.output, "Report file (.pdf)")->required());
     cmd->add_option("--title", report.title, "Report title")->capture_default_str();
+    cmd->add_option("--site", report.site, "Site name (default: the records' \"site\" field, if any)");
+    add_tz(cmd, report.tz, "Times in this time zone: an IANA name (Asia/Shanghai), local or UTC");
   }
 
   return tool.run(argc, argv);

@@ -80,6 +80,40 @@ TEST_CASE("iot::exporter::TimeSeriesSet tracks alarm periods and peaks") {
   CHECK(p.limits.at("HH") == 50);
 }
 
+TEST_CASE("iot::exporter::TimeSeriesSet carries in alarms open when a range starts") {
+  TimeSeriesSet set;
+  const TimeRange range{10000, 20000};
+  Row r;
+  r.device = "d";
+  r.point = "p";
+  auto alarm = [&](std::int64_t t, std::string_view state, std::string_view level) {
+    r.kind = RecordKind::alarm;
+    r.ts_ms = t;
+    r.state = state;
+    r.level = level;
+    set.add_in_range(r, range);
+  };
+  alarm(1000, "raised", "H");  // closed before the range: left out
+  alarm(2000, "cleared", "");
+  alarm(3000, "raised", "H");  // open at the start: carried in
+  alarm(4000, "raised", "HH"); // (a level change before the range)
+  alarm(12000, "cleared", "");
+  alarm(15000, "raised", "L"); // inside
+  alarm(25000, "cleared", ""); // after the range: the period stays active
+  set.drop_closed_before(10000);
+  REQUIRE(set.alarms.size() == 2);
+  CHECK(set.alarms[0].raised == 3000);
+  CHECK(set.alarms[0].level == "HH");
+  CHECK(set.alarms[0].carried);
+  CHECK(set.alarms[0].cleared == 12000);
+  CHECK(set.alarms[1].raised == 15000);
+  CHECK_FALSE(set.alarms[1].carried);
+  CHECK(set.alarms[1].cleared == -1);
+  CHECK(set.alarm_records == 2); // only those inside the range
+  CHECK(set.first_ms == 12000);
+  CHECK(set.last_ms == 15000);
+}
+
 TEST_CASE("iot::exporter chart axis helpers") {
   CHECK(nice_step(100, 5) == 20);
   CHECK(nice_step(1, 4) == 0.25);

@@ -4,15 +4,16 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <fmt/format.h>
+#include <pango/pangocairo.h>
 
 #include <algorithm>
-#include <dlfcn.h>
 #include <cmath>
 #include <memory>
 
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/time.hpp"
+#include "iot/export/text.hpp"
 
 namespace iot::exporter {
 
@@ -30,11 +31,16 @@ bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-void text_at(cairo_t* cr, double x, double y, const std::string& s, double align = 0) {
-  cairo_text_extents_t e;
-  cairo_text_extents(cr, s.c_str(), &e);
-  cairo_move_to(cr, x - e.x_advance * align, y);
-  cairo_show_text(cr, s.c_str());
+enum class ChartFormat { svg, png, pdf };
+
+// The format the output name asks for; a usage error for a bad name or size.
+ChartFormat chart_format(const ChartOptions& o) {
+  if (o.width < 100 || o.height < 80 || o.width > 20000 || o.height > 20000)
+    throw usage_error("--width/--height out of range (100x80 to 20000x20000)");
+  if (ends_with(o.output, ".svg")) return ChartFormat::svg;
+  if (ends_with(o.output, ".png")) return ChartFormat::png;
+  if (ends_with(o.output, ".pdf")) return ChartFormat::pdf;
+  throw usage_error("--output must end in .svg, .png or .pdf: " + o.output);
 }
 
 std::string format_value(double v, double step) {
@@ -44,12 +50,16 @@ std::string format_value(double v, double step) {
 
 } // namespace
 
+void check_chart_options(const ChartOptions& o) { chart_format(o); }
+
 void release_font_caches() {
-  cairo_debug_reset_static_data();
-  // fontconfig is loaded as cairo's dependency, not linked by us: look FcFini up
-  // at run time rather than adding a link dependency for one clean-up call.
-  using FcFiniFn = void (*)();
-  if (auto fini = reinterpret_cast<FcFiniFn>(::dlsym(RTLD_DEFAULT, "FcFini"))) fini();
+  // Pango's font map holds the fonts and fontconfig patterns it used. Only
+  // the map is dropped: Pango may keep fonts alive in caches of its own, and
+  // cairo_debug_reset_static_data() and FcFini() then abort on a font or
+  // cache still in use (both seen in the e2e tests). cairo's caches stay,
+  // reachable from static data; fontconfig loses one block while parsing its
+  // XML configuration, which tests/lsan.supp suppresses.
+  pango_cairo_font_map_set_default(nullptr);
 }
 
 double nice_step(double range, int target) {
@@ -74,8 +84,8 @@ std::int64_t time_step(std::int64_t span_ms, int max_labels) {
   return s;
 }
 
-std::string time_label(std::int64_t ms, std::int64_t step) {
-  std::string ts = format_ts(from_ms(ms)); // 2026-11-21T08:00:00.123Z
+std::string time_label(std::int64_t ms, std::int64_t step, const TimeZone& zone) {
+  std::string ts = zone.civil(ms); // 2026-11-21 08:00:00.123
   if (step < 1000) return ts.substr(11, 12);
   if (step < 60000) return ts.substr(11, 8);
   if (step < 86400000) return ts.substr(11, 5);
@@ -91,20 +101,23 @@ std::string format_duration(std::int64_t ms) {
   return fmt::format("{}d {:02}h {:02}m", s / 86400, s / 3600 % 24, s / 60 % 60);
 }
 
-void draw_chart(cairo_t* cr, double x0, double y0, double w, double h, const TimeSeriesSet& set,
-                const std::vector<const PointData*>& points, const std::string& title) {
+void draw_chart(cairo_t* cr, TextPainter& text, double x0, double y0, double w, double h, const TimeSeriesSet& set,
+                const std::vector<const PointData*>& points, const std::string& title, const TimeRange& range,
+                const TimeZone& zone) {
   cairo_save(cr);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_rectangle(cr, x0, y0, w, h);
   cairo_fill(cr);
-  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  auto text_at = [&](cairo_t*, double x, double y, const std::string& s, double align = 0) {
+    text.show(x, y, s, align);
+  };
 
   const double font = std::clamp(h / 40, 8.0, 13.0);
   const double left = x0 + font * 5.5, right = x0 + w - font * 13, top = y0 + font * 3, bottom = y0 + h - font * 3.5;
-  cairo_set_font_size(cr, font * 1.2);
+  text.font(font * 1.2);
   cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
   if (!title.empty()) text_at(cr, (left + right) / 2, y0 + font * 1.8, title, 0.5);
-  cairo_set_font_size(cr, font);
+  text.font(font);
 
   // Ranges: time over all data drawn, values over the points and their limits.
   std::int64_t t0 = std::numeric_limits<std::int64_t>::max(), t1 = std::numeric_limits<std::int64_t>::min();
@@ -127,6 +140,9 @@ void draw_chart(cairo_t* cr, double x0, double y0, double w, double h, const Tim
     t0 = set.first_ms <= set.last_ms ? set.first_ms : 0;
     t1 = set.first_ms <= set.last_ms ? set.last_ms : 1000;
   }
+  // The range asked for is the axis, however far the data reach into it.
+  if (range.from_ms) t0 = *range.from_ms;
+  if (range.to_ms) t1 = *range.to_ms;
   if (t1 <= t0) t1 = t0 + 1000;
   if (!(v0 <= v1)) v0 = 0, v1 = 1;
   if (v1 - v0 < 1e-9) v0 -= 1, v1 += 1;
@@ -168,20 +184,20 @@ void draw_chart(cairo_t* cr, double x0, double y0, double w, double h, const Tim
     text_at(cr, left - font * 0.5, Y(v) + font * 0.35, format_value(v, vstep), 1);
   }
   std::int64_t tstep = time_step(t1 - t0, std::max(2, static_cast<int>((right - left) / (font * 7))));
-  std::int64_t first_tick = (t0 / tstep + (t0 % tstep > 0 ? 1 : 0)) * tstep;
+  // Ticks on whole local hours and days: aligned in the zone shown.
+  std::int64_t first_tick = zone.floor(t0, tstep);
+  if (first_tick < t0) first_tick += tstep;
   for (std::int64_t t = first_tick; t <= t1; t += tstep) {
     cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
     cairo_move_to(cr, X(t), top);
     cairo_line_to(cr, X(t), bottom);
     cairo_stroke(cr);
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    text_at(cr, X(t), bottom + font * 1.3, time_label(t, tstep), 0.5);
+    text_at(cr, X(t), bottom + font * 1.3, time_label(t, tstep, zone), 0.5);
   }
   // The date range under the axis: the time labels alone do not say which day.
-  std::string from = format_ts(from_ms(t0)), to = format_ts(from_ms(t1));
   text_at(cr, (left + right) / 2, bottom + font * 2.8,
-          from.substr(0, 10) + " " + from.substr(11, 8) + "  to  " + to.substr(0, 10) + " " + to.substr(11, 8) + " UTC",
-          0.5);
+          zone.civil(t0, false) + "  to  " + zone.civil(t1, false) + " " + zone.label(t0), 0.5);
   cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
   cairo_set_line_width(cr, 1);
   cairo_rectangle(cr, left, top, right - left, bottom - top);
@@ -242,7 +258,8 @@ void draw_chart(cairo_t* cr, double x0, double y0, double w, double h, const Tim
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     std::string label = points[i]->device + "/" + points[i]->point;
     if (!points[i]->uom.empty()) label += " (" + points[i]->uom + ")";
-    text_at(cr, right + font * 3, ly, label);
+    // Cut what does not fit in the legend (wide CJK names ran off the edge).
+    text.show(right + font * 3, ly, label, 0, x0 + w - (right + font * 3) - font * 0.5);
   }
   bool any_alarm = !set.alarms.empty();
   if (any_alarm && ly + font * 1.5 < bottom) {
@@ -257,24 +274,23 @@ void draw_chart(cairo_t* cr, double x0, double y0, double w, double h, const Tim
 }
 
 ExitCode export_chart(RecordInput& input, const ChartOptions& o) {
-  enum class Format { svg, png, pdf } format;
-  if (ends_with(o.output, ".svg"))
-    format = Format::svg;
-  else if (ends_with(o.output, ".png"))
-    format = Format::png;
-  else if (ends_with(o.output, ".pdf"))
-    format = Format::pdf;
-  else
-    throw usage_error("--output must end in .svg, .png or .pdf: " + o.output);
-  if (o.width < 100 || o.height < 80 || o.width > 20000 || o.height > 20000)
-    throw usage_error("--width/--height out of range (100x80 to 20000x20000)");
+  check_chart_options(o);
 
   auto wanted = [](const std::vector<std::string>& filter, std::string_view v) {
     return filter.empty() || std::find(filter.begin(), filter.end(), v) != filter.end();
   };
-  const TimeSeriesSet set = read_series(input, [&](const Row& row) {
-    return row.kind != RecordKind::status && wanted(o.devices, row.device) && wanted(o.points, row.point);
-  });
+  const TimeSeriesSet set = read_series(
+      input,
+      [&](const Row& row) {
+        return row.kind != RecordKind::status && wanted(o.devices, row.device) && wanted(o.points, row.point);
+      },
+      o.range);
+  write_chart(set, o);
+  return input.exit_code();
+}
+
+void write_chart(const TimeSeriesSet& set, const ChartOptions& o) {
+  const ChartFormat format = chart_format(o);
   std::vector<const PointData*> points;
   for (const auto& [key, p] : set.points)
     if (p.count > 0 || !p.limits.empty()) points.push_back(&p);
@@ -286,9 +302,9 @@ ExitCode export_chart(RecordInput& input, const ChartOptions& o) {
   } reset_cairo;
   cairo_surface_t* surface = nullptr;
   switch (format) {
-  case Format::svg: surface = cairo_svg_surface_create(o.output.c_str(), o.width, o.height); break;
-  case Format::pdf: surface = cairo_pdf_surface_create(o.output.c_str(), o.width, o.height); break;
-  case Format::png: surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, o.width, o.height); break;
+  case ChartFormat::svg: surface = cairo_svg_surface_create(o.output.c_str(), o.width, o.height); break;
+  case ChartFormat::pdf: surface = cairo_pdf_surface_create(o.output.c_str(), o.width, o.height); break;
+  case ChartFormat::png: surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, o.width, o.height); break;
   }
   std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> guard(surface, cairo_surface_destroy);
   if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS)
@@ -296,11 +312,14 @@ ExitCode export_chart(RecordInput& input, const ChartOptions& o) {
   cairo_t* cr = cairo_create(surface);
   std::string title = o.title;
   if (title.empty()) title = points.size() == 1 ? points[0]->device + "/" + points[0]->point : "Readings";
-  draw_chart(cr, 0, 0, o.width, o.height, set, points, title);
+  {
+    TextPainter text(cr);
+    draw_chart(cr, text, 0, 0, o.width, o.height, set, points, title, o.range, o.zone);
+  }
   cairo_status_t st = cairo_status(cr);
   cairo_destroy(cr);
   if (st != CAIRO_STATUS_SUCCESS) throw io_error(std::string("chart: ") + cairo_status_to_string(st));
-  if (format == Format::png) {
+  if (format == ChartFormat::png) {
     st = cairo_surface_write_to_png(surface, o.output.c_str());
     if (st != CAIRO_STATUS_SUCCESS) throw io_error("cannot write " + o.output + ": " + cairo_status_to_string(st));
   }
@@ -308,7 +327,6 @@ ExitCode export_chart(RecordInput& input, const ChartOptions& o) {
   if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS)
     throw io_error("cannot write " + o.output + ": " + cairo_status_to_string(cairo_surface_status(surface)));
   if (points.empty()) log::warn("no numeric readings to draw");
-  return input.exit_code();
 }
 
 } // namespace iot::exporter

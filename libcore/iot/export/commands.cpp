@@ -1,7 +1,10 @@
 #include "iot/export/commands.hpp"
 
+#include <algorithm>
+
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/export/aggregate.hpp"
 #include "iot/export/chart.hpp"
 #include "iot/export/csv.hpp"
 #include "iot/export/report.hpp"
@@ -19,6 +22,50 @@ std::optional<std::int64_t> parse_time_option(const std::string& text, const cha
 
 namespace {
 Retention retention_of(const RetentionOptions& r) { return Retention{r.keep_days, r.max_rows}; }
+
+TimeRange range_of(const RangeOptions& r) {
+  TimeRange range{parse_time_option(r.from, "--from"), parse_time_option(r.to, "--to")};
+  if (range.from_ms && range.to_ms && *range.to_ms <= *range.from_ms)
+    throw usage_error("--to (" + r.to + ") must be after --from (" + r.from + ")");
+  return range;
+}
+
+bool wanted(const std::vector<std::string>& filter, std::string_view v) {
+  return filter.empty() || std::find(filter.begin(), filter.end(), v) != filter.end();
+}
+
+// The records of a chart or report: from the store named by --db (the range
+// and filters go into the query) or from the input files (filtered here).
+// `status` false leaves status records out.
+TimeSeriesSet gather(const SourceOptions& s, bool status, bool operations, ExitCode& code) {
+  TimeRange range = range_of(s.range);
+  std::optional<RecordKind> kind;
+  if (!s.kind.empty()) kind = record_kind_from(s.kind);
+  auto keep = [&s, kind, status](const Row& row) {
+    if (kind && row.kind != *kind) return false;
+    if (!status && row.kind == RecordKind::status) return false;
+    // Status records have no point: --point leaves them out, as in query.
+    if (!s.points.empty() && row.kind == RecordKind::status) return false;
+    return wanted(s.devices, row.device) && wanted(s.points, row.point);
+  };
+  if (s.db.empty()) {
+    RecordInput input(s.input.files, !s.input.no_progress);
+    TimeSeriesSet set = read_series(input, keep, range, operations);
+    code = input.exit_code();
+    return set;
+  }
+  if (!s.input.files.empty()) throw usage_error("give either record files or --db, not both");
+  QueryFilter f;
+  f.from_ms = range.from_ms;
+  f.to_ms = range.to_ms;
+  // One device or point goes into the SQL; several are filtered here.
+  if (s.devices.size() == 1) f.device = s.devices[0];
+  if (s.points.size() == 1) f.point = s.points[0];
+  if (kind && *kind != RecordKind::write) f.kind = kind;
+  auto store = open_store(s.db, 50000, false);
+  code = ExitCode::ok;
+  return read_series(*store, f, keep);
+}
 } // namespace
 
 ExitCode run_csv(const CsvCommand& c) {
@@ -31,6 +78,7 @@ ExitCode run_csv(const CsvCommand& c) {
   o.output = c.output;
   o.alarms_output = c.alarms;
   o.status_output = c.status;
+  o.zone = TimeZone::named(c.tz);
   RecordInput input(c.input.files, !c.input.no_progress);
   return export_csv(input, o);
 }
@@ -56,8 +104,21 @@ ExitCode run_query(const QueryCommand& c) {
   f.device = c.device;
   f.point = c.point;
   if (!c.kind.empty()) f.kind = record_kind_from(c.kind);
+  std::optional<std::int64_t> every_ms;
+  if (!c.every.empty()) {
+    auto d = parse_duration(c.every);
+    if (!d || d->count() < 1000000)
+      throw usage_error("--every: not a duration of at least 1s: " + c.every + " (use 15m, 1h, 1d ...)");
+    every_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d).count();
+  } else if (!c.tz.empty()) {
+    throw usage_error("--tz aligns the buckets of --every; it needs --every");
+  }
+  TimeZone zone = TimeZone::named(c.tz);
   auto store = open_store(c.db, 50000, false);
-  query_records(*store, f, c.output);
+  if (every_ms)
+    query_aggregates(*store, f, *every_ms, zone, c.output);
+  else
+    query_records(*store, f, c.output);
   return ExitCode::ok;
 }
 
@@ -79,18 +140,31 @@ ExitCode run_prune(const PruneCommand& c) {
 ExitCode run_chart(const ChartCommand& c) {
   ChartOptions o;
   o.output = c.output;
-  o.devices = c.devices;
-  o.points = c.points;
+  o.devices = c.source.devices;
+  o.points = c.source.points;
   o.title = c.title;
   o.width = c.width;
   o.height = c.height;
-  RecordInput input(c.input.files, !c.input.no_progress);
-  return export_chart(input, o);
+  o.range = range_of(c.source.range);
+  o.zone = TimeZone::named(c.tz);
+  check_chart_options(o);
+  ExitCode code = ExitCode::ok;
+  TimeSeriesSet set = gather(c.source, false, false, code);
+  write_chart(set, o);
+  return code;
 }
 
 ExitCode run_report(const ReportCommand& c) {
-  RecordInput input(c.input.files, !c.input.no_progress);
-  return export_report(input, c.output, c.title);
+  ReportOptions o;
+  o.output = c.output;
+  o.title = c.title;
+  o.site = c.site;
+  o.range = range_of(c.source.range);
+  o.zone = TimeZone::named(c.tz);
+  ExitCode code = ExitCode::ok;
+  TimeSeriesSet set = gather(c.source, true, true, code);
+  write_report(set, o);
+  return code;
 }
 
 } // namespace iot::exporter

@@ -19,6 +19,16 @@ struct RangeOptions {
   std::string from, to; // RFC 3339 or YYYY-MM-DD; empty: open
 };
 
+// Where a chart or report reads from: record files (or stdin), or a store with
+// a time range and filters.
+struct SourceOptions {
+  CommonInput input;
+  std::string db; // SQLite file or postgresql:// URL; empty: the records of `input`
+  RangeOptions range;
+  std::vector<std::string> devices, points; // empty: all
+  std::string kind;                         // empty: all kinds
+};
+
 struct RetentionOptions {
   std::optional<double> keep_days;
   std::optional<std::size_t> max_rows;
@@ -33,6 +43,7 @@ struct CsvCommand {
   std::string alarms, status;
   bool no_header = false;
   bool crlf = false;
+  std::string tz; // --tz: UTC, local or an IANA zone name
 };
 
 struct XlsxCommand {
@@ -52,6 +63,8 @@ struct QueryCommand {
   RangeOptions range;
   std::string device, point, kind;
   std::string output = "-";
+  std::string every; // a duration: aggregate readings into buckets this long
+  std::string tz;    // aligns --every buckets to midnight in this zone
 };
 
 struct PruneCommand {
@@ -61,17 +74,19 @@ struct PruneCommand {
 };
 
 struct ChartCommand {
-  CommonInput input;
+  SourceOptions source;
   std::string output;
-  std::vector<std::string> devices, points;
   std::string title;
   int width = 1200, height = 600;
+  std::string tz;
 };
 
 struct ReportCommand {
-  CommonInput input;
+  SourceOptions source;
   std::string output;
   std::string title = "Site report";
+  std::string site;
+  std::string tz;
 };
 
 ExitCode run_csv(const CsvCommand& c);

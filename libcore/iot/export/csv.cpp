@@ -127,6 +127,9 @@ private:
   }
 
   void write_header() {
+    m_ts_column = std::string::npos;
+    for (std::size_t i = 0; i < m_columns.size(); ++i)
+      if (m_columns[i] == "ts") m_ts_column = i;
     m_cells.resize(m_columns.size());
     m_present.resize(m_columns.size());
     if (!m_opt.header || m_columns.empty()) return;
@@ -178,7 +181,16 @@ private:
       if (!m_present[i]) continue;
       auto e = m_cells[i];
       switch (e.type()) {
-      case T::STRING: p = put_cell(p, e.get_string().value_unsafe(), m_opt.separator, false); break;
+      case T::STRING:
+        if (i == m_ts_column && !m_opt.zone.is_utc()) {
+          if (auto t = parse_ts(e.get_string().value_unsafe())) {
+            std::string local = m_opt.zone.rfc3339(epoch_ms(*t));
+            p = std::copy(local.begin(), local.end(), p); // no byte of it needs quoting
+            break;
+          }
+        }
+        p = put_cell(p, e.get_string().value_unsafe(), m_opt.separator, false);
+        break;
       case T::NULL_VALUE: break;
       case T::INT64: p = std::to_chars(p, p + 24, e.get_int64().value_unsafe()).ptr; break;
       case T::UINT64: p = std::to_chars(p, p + 24, e.get_uint64().value_unsafe()).ptr; break;
@@ -224,6 +236,7 @@ private:
   std::unique_ptr<LineSink> m_sink;
   const CsvOptions& m_opt;
   std::vector<std::string> m_columns;
+  std::size_t m_ts_column = std::string::npos;
   bool m_fixed = false;
   std::vector<std::string> m_pending;
   std::vector<std::size_t> m_pending_lines;

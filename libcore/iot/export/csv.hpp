@@ -11,12 +11,15 @@
 // true/false, null and absent fields empty, arrays and objects as compact
 // JSON. CSV quotes a cell holding the separator, a quote, CR or LF, doubling
 // quotes. TSV cannot quote: backslash, tab, CR and LF are written \\ \t \r \n.
+// With a zone other than UTC the ts column is that zone's local time with
+// its offset ("2026-11-21T16:00:00.000+08:00").
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "iot/core/exit_code.hpp"
 #include "iot/export/input.hpp"
+#include "iot/export/zone.hpp"
 
 namespace iot::exporter {
 
@@ -29,6 +32,7 @@ struct CsvOptions {
   std::string output = "-";
   std::string alarms_output; // alarm records go here instead of `output`, if set
   std::string status_output; // status records go here instead of `output`, if set
+  TimeZone zone;             // of the ts column: RFC 3339 with this zone's offset (UTC: as recorded)
 };
 
 // Writes the records of `input`; returns bad_input if some lines were rejected.

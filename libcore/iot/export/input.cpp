@@ -74,7 +74,8 @@ void RecordInput::for_each(const std::function<void(const Record&)>& fn) {
         reject("unknown kind \"" + std::string(kind_name) + "\"");
         continue;
       }
-      if (kind != RecordKind::reading && kind != RecordKind::alarm && kind != RecordKind::status) {
+      if (kind != RecordKind::reading && kind != RecordKind::alarm && kind != RecordKind::status &&
+          !(m_writes && kind == RecordKind::write)) {
         ++m_skipped;
         continue;
       }

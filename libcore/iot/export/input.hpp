@@ -33,6 +33,10 @@ public:
   // `fn` may call reject() to count the record as bad.
   void for_each(const std::function<void(const Record&)>& fn);
 
+  // With `on`, `write` records (operation records) are passed to for_each too,
+  // for the report's operations section.
+  void also_writes(bool on) { m_writes = on; }
+
   // Reports the current line as bad: "FILE:LINE: reason" (first 100 only).
   void reject(std::string_view reason);
 
@@ -48,6 +52,7 @@ public:
 private:
   std::vector<std::string> m_paths;
   bool m_progress;
+  bool m_writes = false;
   RecordParser m_parser;
   std::string m_name;
   std::size_t m_line = 0;

@@ -461,6 +461,27 @@ public:
     exec("COMMIT");
   }
 
+  void query_open_alarms(std::int64_t at_ms, const QueryFilter& f,
+                         const std::function<void(const Row&)>& fn) override {
+    flush();
+    std::string sql = std::string("SELECT ") + k_columns[1] + " FROM alarms AS a WHERE ts < " + ms_literal(at_ms);
+    if (!f.device.empty()) sql += " AND device = " + literal(f.device);
+    if (!f.point.empty()) sql += " AND point = " + literal(f.point);
+    sql += " AND ts > coalesce((SELECT max(c.ts) FROM alarms AS c WHERE c.device = a.device AND c.point = a.point"
+           " AND c.state = 'cleared' AND c.ts < " +
+           ms_literal(at_ms) + "), '-infinity')";
+    exec("BEGIN READ ONLY");
+    // The cursor name of the alarms table in query(), so advance() reads it.
+    exec("DECLARE c1 NO SCROLL CURSOR FOR " + sql + " ORDER BY " + k_keys[1]);
+    std::unique_ptr<Result> batch;
+    int index = 0;
+    bool open = true;
+    Row row;
+    for (advance(1, batch, index, row, open); open; advance(1, batch, index, row, open))
+      fn(row);
+    exec("COMMIT");
+  }
+
   StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
     flush();
     StoreCounts c;

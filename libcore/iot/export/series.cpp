@@ -1,6 +1,7 @@
 #include "iot/export/series.hpp"
 
 #include "iot/export/input.hpp"
+#include "iot/export/store.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -64,6 +65,21 @@ void TimeSeriesSet::add(const Row& r) {
     if (r.state == "offline" || r.state == "missing") ++device_offline[std::string(r.device)];
     return;
   }
+  if (r.kind == RecordKind::write) {
+    // A stored write row: turned back into its record, which is what the
+    // store's query gives back exactly (docs/storage.md).
+    m_json.clear();
+    write_row(m_json, r);
+    static thread_local simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    if (!parser.parse(m_json).get(obj)) add_operation(obj);
+    return;
+  }
+  if (site.empty() && r.extra.find("\"site\"") != std::string_view::npos) {
+    static thread_local simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    if (!parser.parse(r.extra.data(), r.extra.size()).get(obj)) note_site(obj);
+  }
   auto key = std::make_pair(std::string(r.device), std::string(r.point));
   auto [it, fresh] = points.try_emplace(key);
   PointData& p = it->second;
@@ -93,9 +109,13 @@ void TimeSeriesSet::add(const Row& r) {
     }
     return;
   }
-  // An alarm record: raised / level (changed) / cleared.
   ++alarm_records;
-  if (r.has_limit && !r.level.empty()) p.limits[std::string(r.level)] = r.limit;
+  add_alarm(r, p, v, true);
+}
+
+// An alarm record: raised / level (changed) / cleared.
+void TimeSeriesSet::add_alarm(const Row& r, PointData& p, double v, bool limits) {
+  if (limits && r.has_limit && !r.level.empty()) p.limits[std::string(r.level)] = r.limit;
   auto update_peak = [&](AlarmPeriod& a) {
     if (r.value_tag != ValueTag::number) return;
     bool low = !a.level.empty() && a.level[0] == 'L';
@@ -123,8 +143,8 @@ void TimeSeriesSet::add(const Row& r) {
     return;
   }
   AlarmPeriod a;
-  a.device = key.first;
-  a.point = key.second;
+  a.device = p.device;
+  a.point = p.point;
   a.level = r.level.empty() ? std::string(r.type) : std::string(r.level);
   a.raised = r.ts_ms;
   if (r.has_limit) a.limit = r.limit;
@@ -133,16 +153,159 @@ void TimeSeriesSet::add(const Row& r) {
   p.open_alarm = static_cast<int>(alarms.size() - 1);
 }
 
-TimeSeriesSet read_series(RecordInput& input, const std::function<bool(const Row&)>& keep) {
+void TimeSeriesSet::carry(const Row& r) {
+  if (r.kind != RecordKind::alarm) return;
+  auto key = std::make_pair(std::string(r.device), std::string(r.point));
+  auto [it, fresh] = points.try_emplace(key);
+  PointData& p = it->second;
+  if (fresh) {
+    p.device = key.first;
+    p.point = key.second;
+  }
+  if (p.uom.empty() && !r.uom.empty()) p.uom = r.uom;
+  // Periods closed before the range would fill the table: drop them first.
+  if (alarms.size() >= k_max_alarm_periods) compact_alarms(r.ts_ms + 1);
+  bool opens = p.open_alarm < 0 && r.state != "cleared";
+  // Limits drawn come from the range, or from a carried period that stays
+  // (compact_alarms): not from alarms over before the range.
+  add_alarm(r, p, r.value_tag == ValueTag::number ? r.value_num : 0, false);
+  if (opens && p.open_alarm >= 0) alarms[static_cast<std::size_t>(p.open_alarm)].carried = true;
+}
+
+void TimeSeriesSet::add_in_range(const Row& r, const TimeRange& range) {
+  if (range.to_ms && r.ts_ms >= *range.to_ms) return;
+  if (range.from_ms && r.ts_ms < *range.from_ms) {
+    if (r.kind == RecordKind::alarm) carry(r);
+    return;
+  }
+  add(r);
+}
+
+void TimeSeriesSet::drop_closed_before(std::int64_t from_ms) { compact_alarms(from_ms); }
+
+void TimeSeriesSet::compact_alarms(std::int64_t from_ms) {
+  std::vector<int> moved(alarms.size(), -1);
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < alarms.size(); ++i) {
+    const AlarmPeriod& a = alarms[i];
+    if (a.carried && a.cleared >= 0 && a.cleared < from_ms) continue;
+    moved[i] = static_cast<int>(out);
+    if (out != i) alarms[out] = std::move(alarms[i]);
+    ++out;
+  }
+  alarms.resize(out);
+  for (const AlarmPeriod& a : alarms)
+    if (a.carried && !std::isnan(a.limit)) points[{a.device, a.point}].limits.try_emplace(a.level, a.limit);
+  for (auto& [key, p] : points)
+    if (p.open_alarm >= 0) p.open_alarm = moved[static_cast<std::size_t>(p.open_alarm)];
+}
+
+namespace {
+std::string json_text(simdjson::dom::element e) {
+  std::string s;
+  append_json(s, e);
+  return s;
+}
+} // namespace
+
+void TimeSeriesSet::add_operation(simdjson::dom::object w) {
+  ++write_records;
+  std::int64_t ts = 0;
+  if (std::string_view t; !w["ts"].get_string().get(t))
+    if (auto tp = parse_ts(t)) ts = epoch_ms(*tp);
+  first_ms = std::min(first_ms, ts);
+  last_ms = std::max(last_ms, ts);
+  note_site(w);
+  if (operations.size() >= k_max_operations) {
+    ++operations_dropped;
+    return;
+  }
+  Operation op;
+  op.ts = ts;
+  auto text = [&](const char* name) {
+    std::string_view v;
+    return w[name].get_string().get(v) ? std::string() : std::string(v);
+  };
+  op.device = text("device");
+  op.point = text("point");
+  op.addr = text("addr");
+  simdjson::dom::element e;
+  if (!w["value"].get(e)) {
+    op.value = json_text(e);
+  } else if (simdjson::dom::object pts; !w["points"].get_object().get(pts)) {
+    // iot-sim's record of a master's write: the points it changed, with values.
+    for (auto field : pts) {
+      if (!op.point.empty()) op.point += ", ";
+      op.point += std::string(field.key);
+      if (!op.value.empty()) op.value += ", ";
+      op.value += json_text(field.value);
+    }
+  }
+  bool ok = false;
+  bool has_ok = !w["ok"].get_bool().get(ok);
+  std::string error = text("error");
+  if (!error.empty())
+    op.result = error;
+  else if (!w["exception"].get(e))
+    op.result = "exception " + json_text(e);
+  else if (has_ok)
+    op.result = ok ? "ok" : (text("quality").empty() ? "failed" : text("quality"));
+  if (!w["cause"].get(e)) op.cause = e.is_string() ? std::string(e.get_string().value()) : json_text(e);
+  else if (!w["id"].get(e)) op.cause = "command " + json_text(e);
+  operations.push_back(std::move(op));
+}
+
+void TimeSeriesSet::note_site(simdjson::dom::object record) {
+  std::string_view s;
+  if (site.empty() && !record["site"].get_string().get(s)) site = s;
+}
+
+TimeSeriesSet read_series(RecordInput& input, const std::function<bool(const Row&)>& keep, const TimeRange& range,
+                          bool operations) {
   TimeSeriesSet set;
   Row row;
   std::string buffer;
+  if (operations) input.also_writes(true);
   input.for_each([&](const Record& rec) {
+    if (rec.kind == RecordKind::write) {
+      std::string_view t;
+      std::int64_t ms = 0;
+      if (!rec.obj["ts"].get_string().get(t))
+        if (auto tp = parse_ts(t)) ms = epoch_ms(*tp);
+      if ((range.from_ms && ms < *range.from_ms) || (range.to_ms && ms >= *range.to_ms)) return;
+      if (keep) {
+        // What the filters look at: kind, time, device and point.
+        Row w;
+        w.kind = RecordKind::write;
+        w.ts_ms = ms;
+        std::string_view device, point;
+        if (!rec.obj["device"].get_string().get(device)) w.device = device;
+        if (!rec.obj["point"].get_string().get(point)) w.point = point;
+        if (!keep(w)) return;
+      }
+      set.add_operation(rec.obj);
+      return;
+    }
     std::string why = to_row(rec.obj, row, buffer);
     if (!why.empty()) {
       input.reject(why);
       return;
     }
+    if (set.site.empty()) set.note_site(rec.obj);
+    if (!keep || keep(row)) set.add_in_range(row, range);
+  });
+  if (range.from_ms) set.drop_closed_before(*range.from_ms);
+  return set;
+}
+
+TimeSeriesSet read_series(Store& store, const QueryFilter& filter, const std::function<bool(const Row&)>& keep) {
+  TimeSeriesSet set;
+  if (filter.from_ms && (!filter.kind || *filter.kind == RecordKind::alarm))
+    store.query_open_alarms(*filter.from_ms, filter, [&](const Row& row) {
+      if (!keep || keep(row)) set.carry(row);
+    });
+  if (filter.from_ms) set.drop_closed_before(*filter.from_ms);
+  store.query(filter, [&](const Row& row) {
     if (!keep || keep(row)) set.add(row);
   });
   return set;

@@ -212,6 +212,25 @@ public:
     }
   }
 
+  void query_open_alarms(std::int64_t at_ms, const QueryFilter& f,
+                         const std::function<void(const Row&)>& fn) override {
+    flush();
+    std::string sql = std::string(k_select[1]) + " AS a WHERE ts < ?1";
+    if (!f.device.empty()) sql += " AND device = ?3";
+    if (!f.point.empty()) sql += " AND point = ?4";
+    sql += " AND ts > coalesce((SELECT max(c.ts) FROM alarms AS c WHERE c.device = a.device AND c.point = a.point"
+           " AND c.state = 'cleared' AND c.ts < ?1), -9223372036854775807)";
+    sql += k_order[1];
+    Stmt stmt(m_db, sql);
+    sqlite3_stmt* s = stmt.get();
+    sqlite3_bind_int64(s, 1, at_ms);
+    if (!f.device.empty()) sqlite3_bind_text(s, 3, f.device.data(), static_cast<int>(f.device.size()), SQLITE_STATIC);
+    if (!f.point.empty()) sqlite3_bind_text(s, 4, f.point.data(), static_cast<int>(f.point.size()), SQLITE_STATIC);
+    Row row;
+    while (step(s, 1, row))
+      fn(row);
+  }
+
   StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
     flush();
     StoreCounts c;

@@ -41,6 +41,13 @@ public:
   // Calls `fn` for each stored row matching `filter`, in time order
   // (ties: readings, alarms, status; then device, point).
   virtual void query(const QueryFilter& filter, const std::function<void(const Row&)>& fn) = 0;
+  // Calls `fn` for the alarm rows of the alarm periods still open at `at_ms`:
+  // per (device, point) matching `filter` (device and point only), the rows
+  // before `at_ms` after its last "cleared" row before `at_ms`, in time order.
+  // Reports over a range carry these in, so an alarm raised before the range
+  // and cleared inside it is listed.
+  virtual void query_open_alarms(std::int64_t at_ms, const QueryFilter& filter,
+                                 const std::function<void(const Row&)>& fn) = 0;
   // Deletes rows with from <= ts < to (either bound optional); returns the count.
   virtual StoreCounts prune(std::optional<std::int64_t> from_ms, std::optional<std::int64_t> to_ms) = 0;
   // Keeps at most `max_rows` rows per table, the newest.

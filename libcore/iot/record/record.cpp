@@ -8,8 +8,9 @@ namespace iot {
 static_assert(LineReader::k_line_padding >= simdjson::SIMDJSON_PADDING);
 
 namespace {
-constexpr std::string_view k_kind_names[] = {"frame", "reading", "status", "alarm", "mqtt",
-                                             "stats", "ready",   "ack",    "write", "unknown"};
+constexpr std::string_view k_kind_names[] = {"frame", "reading", "status", "alarm",     "mqtt",
+                                             "stats", "ready",   "ack",    "write",     "aggregate",
+                                             "unknown"};
 constexpr std::string_view k_quality_names[] = {"ok", "timeout", "crc", "exception", "offline", "error"};
 }  // namespace
 

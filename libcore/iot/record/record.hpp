@@ -12,7 +12,7 @@
 
 namespace iot {
 
-enum class RecordKind { frame, reading, status, alarm, mqtt, stats, ready, ack, write, unknown };
+enum class RecordKind { frame, reading, status, alarm, mqtt, stats, ready, ack, write, aggregate, unknown };
 
 // "frame", "reading", ...; unknown for anything else.
 RecordKind record_kind_from(std::string_view name);

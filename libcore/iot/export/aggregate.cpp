@@ -1,0 +1,102 @@
+#include "iot/export/aggregate.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmath>
+
+#include "iot/core/error.hpp"
+#include "iot/export/store.hpp"
+#include "iot/record/json_writer.hpp"
+#include "iot/record/output.hpp"
+
+namespace iot::exporter {
+
+Aggregator::Aggregator(std::int64_t every_ms, TimeZone zone, std::function<void(const Aggregate&)> emit)
+    : m_every(every_ms), m_zone(std::move(zone)), m_emit(std::move(emit)) {}
+
+void Aggregator::add(const Row& r) {
+  if (r.kind != RecordKind::reading) return;
+  double v = 0;
+  if (r.value_tag == ValueTag::number)
+    v = r.value_num;
+  else if (r.value_tag == ValueTag::boolean)
+    v = r.value_bool ? 1 : 0;
+  else
+    return; // null, text: nothing to aggregate
+  if (!std::isfinite(v)) return;
+  std::int64_t start = m_zone.floor(r.ts_ms, m_every);
+  if (!m_open.empty() && start != m_start) finish();
+  m_start = start;
+  auto [it, fresh] = m_open.try_emplace({std::string(r.device), std::string(r.point)});
+  Aggregate& a = it->second;
+  if (fresh) {
+    a.start_ms = start;
+    a.device = r.device;
+    a.point = r.point;
+    a.min = a.max = v;
+  }
+  if (a.uom.empty() && !r.uom.empty()) a.uom = r.uom;
+  ++a.count;
+  a.min = std::min(a.min, v);
+  a.max = std::max(a.max, v);
+  a.sum += v;
+  if (fresh || r.ts_ms >= a.last_ms) {
+    a.last = v;
+    a.last_ms = r.ts_ms;
+  }
+}
+
+void Aggregator::finish() {
+  for (const auto& [key, a] : m_open)
+    m_emit(a);
+  m_open.clear();
+}
+
+void write_aggregate(std::string& out, const Aggregate& a, std::int64_t every_ms) {
+  JsonWriter w(out);
+  w.begin_record(from_ms(a.start_ms), record_kind_name(RecordKind::aggregate));
+  w.field("device", a.device);
+  w.field("point", a.point);
+  if (every_ms % 1000 == 0)
+    w.field("interval_s", static_cast<long long>(every_ms / 1000));
+  else
+    w.field("interval_s", static_cast<double>(every_ms) / 1000);
+  w.field("count", static_cast<unsigned long long>(a.count));
+  w.field("min", a.min);
+  w.field("max", a.max);
+  w.field("mean", a.mean());
+  w.field("last", a.last);
+  if (!a.uom.empty()) w.field("uom", a.uom);
+  w.end_object();
+}
+
+void query_aggregates(Store& store, const QueryFilter& filter, std::int64_t every_ms, const TimeZone& zone,
+                      const std::string& output) {
+  if (every_ms <= 0) throw usage_error("--every must be longer than 0");
+  if (filter.kind && *filter.kind != RecordKind::reading)
+    throw usage_error("--every aggregates readings: leave out --kind or use --kind reading");
+  int fd = 1;
+  if (output != "-") {
+    fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw errno_error("cannot create " + output);
+  }
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd > 1) ::close(fd);
+    }
+  } closer{fd};
+  LineSink sink(fd);
+  Aggregator agg(every_ms, zone, [&](const Aggregate& a) {
+    write_aggregate(sink.begin_line(), a, every_ms);
+    sink.end_line();
+  });
+  QueryFilter readings = filter;
+  readings.kind = RecordKind::reading;
+  store.query(readings, [&](const Row& row) { agg.add(row); });
+  agg.finish();
+  sink.flush();
+}
+
+} // namespace iot::exporter
