@@ -117,11 +117,13 @@ chain_run() {
   remember sim
   wait_for_line "$T/sim.out" '"kind":"ready"' 15
 
-  # The archive's session must exist before the first reading is published.
+  # The archive's session must exist before the first reading is published: wait
+  # until a probe (a status record, stored like the rest) comes through.
   start_sub
   local i
   for ((i = 0; i < 100; i++)); do
-    mosquitto_pub -p "$BROKER_PORT" -q 1 -t chain/probe -m '{"kind":"probe"}' 2>/dev/null
+    mosquitto_pub -p "$BROKER_PORT" -q 1 -t chain/probe \
+      -m "{\"ts\":\"$(date -u +%FT%T.000Z)\",\"kind\":\"status\",\"port\":\"probe\",\"state\":\"connected\",\"reason\":\"chain test probe\"}" 2>/dev/null
     grep -q '"topic":"chain/probe"' "$T/archive.jsonl" && break
     sleep 0.1
   done
