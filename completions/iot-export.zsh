@@ -16,13 +16,13 @@ _iot_export() {
     'report:Printable PDF report statistics, alarms, operations, charts'
   )
   _arguments -C -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '1: :->command' \
     '*:: :->args'
@@ -45,106 +45,106 @@ _iot_export() {
 
 _iot_export__csv() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
     '--fields[Columns, comma-separated (default the fields present)]:value: ' \
     '--scan[Records looked at to choose the columns when --fields is not given]:value: ' \
     '--alarms[Write alarm records to this file instead]:file:_files' \
     '--status[Write status records to this file instead]:file:_files' \
-    '--no-header[Leave out the header line]:value: ' \
-    '--crlf[End lines with CR LF]:value: ' \
+    '--no-header[Leave out the header line]' \
+    '--crlf[End lines with CR LF]' \
     '--tz[Write ts in this time zone with its offset an IANA name (Asia/Shanghai), local or UTC]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__tsv() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
     '--fields[Columns, comma-separated (default the fields present)]:value: ' \
     '--scan[Records looked at to choose the columns when --fields is not given]:value: ' \
     '--alarms[Write alarm records to this file instead]:file:_files' \
     '--status[Write status records to this file instead]:file:_files' \
-    '--no-header[Leave out the header line]:value: ' \
-    '--crlf[End lines with CR LF]:value: ' \
+    '--no-header[Leave out the header line]' \
+    '--crlf[End lines with CR LF]' \
     '--tz[Write ts in this time zone with its offset an IANA name (Asia/Shanghai), local or UTC]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__xlsx() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '-o[Workbook file (.xlsx), - for stdout]:file:_files' \
     '--output[Workbook file (.xlsx), - for stdout]:file:_files' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__sqlite() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '--db[Database file]:file:_files' \
     '--batch[Rows per transaction]:value: ' \
     '--keep[Then delete rows older than DAYS days (fractions allowed)]:value: ' \
     '--max-rows[Then keep only the newest N rows of each table]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__postgres() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '--db[Database URL postgresql//user@hostport/db]:value: ' \
     '--batch[Rows per transaction]:value: ' \
     '--keep[Then delete rows older than DAYS days (fractions allowed)]:value: ' \
     '--max-rows[Then keep only the newest N rows of each table]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__query() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '--db[SQLite file or postgresql// URL]:file:_files' \
     '--from[Only records at or after this time (RFC 3339 or YYYY-MM-DD)]:value: ' \
     '--to[Only records before this time]:value: ' \
@@ -155,38 +155,38 @@ _iot_export__query() {
     '--output[Output file (default stdout)]:file:_files' \
     '--every[Aggregate readings per point into buckets this long (15m, 1h, 1d) count, min, max, mean, last]:value: ' \
     '--tz[Align --every buckets to midnight in this time zone (IANA name, local or UTC)]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_export__prune() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '--db[SQLite file or postgresql// URL]:file:_files' \
     '--from[Only records at or after this time (RFC 3339 or YYYY-MM-DD)]:value: ' \
     '--to[Only records before this time]:value: ' \
     '--keep[Then delete rows older than DAYS days (fractions allowed)]:value: ' \
     '--max-rows[Then keep only the newest N rows of each table]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_export__chart() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '--db[Read from this SQLite file or postgresql// URL instead of records]:file:_files' \
     '--from[The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included]:value: ' \
     '--to[The period ends here (exclusive)]:value: ' \
@@ -199,20 +199,20 @@ _iot_export__chart() {
     '--width[Width in pixels (points for PDF)]:value: ' \
     '--height[Height in pixels (points for PDF)]:value: ' \
     '--tz[Time labels in this time zone an IANA name (Asia/Shanghai), local or UTC]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__report() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '--db[Read from this SQLite file or postgresql// URL instead of records]:file:_files' \
     '--from[The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included]:value: ' \
     '--to[The period ends here (exclusive)]:value: ' \
@@ -224,11 +224,11 @@ _iot_export__report() {
     '--title[Report title]:value: ' \
     '--site[Site name (default the records "site" field, if any)]:value: ' \
     '--tz[Times in this time zone an IANA name (Asia/Shanghai), local or UTC]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }

@@ -5,7 +5,7 @@ _iot_mqtt_bridge() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     case "$path/$w" in
-      /pub|/sub|/acrel-sim) path="${path}/$w" ;;
+      /pub|/sub|/acrel-sim|/forward|/receive) path="${path}/$w" ;;
     esac
   done
   case "$path $prev" in
@@ -30,6 +30,7 @@ _iot_mqtt_bridge() {
     "/pub --reconnect-min") COMPREPLY=(); return ;;
     "/pub --reconnect-max") COMPREPLY=(); return ;;
     "/pub -t"|"/pub --topic") COMPREPLY=(); return ;;
+    "/pub --topic-for") COMPREPLY=(); return ;;
     "/pub --payload") COMPREPLY=(); return ;;
     "/pub -q"|"/pub --qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "/pub -w"|"/pub --window") COMPREPLY=(); return ;;
@@ -39,6 +40,7 @@ _iot_mqtt_bridge() {
     "/pub --spool-segment") COMPREPLY=(); return ;;
     "/pub --spool-full") COMPREPLY=($(compgen -W "drop-oldest drop-newest block" -- "$cur")); return ;;
     "/pub --drain-timeout") COMPREPLY=(); return ;;
+    "/pub --stats-every") COMPREPLY=(); return ;;
     "/pub --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/sub -b"|"/sub --broker") COMPREPLY=(); return ;;
     "/sub -i"|"/sub --client-id") COMPREPLY=(); return ;;
@@ -62,6 +64,7 @@ _iot_mqtt_bridge() {
     "/sub -t"|"/sub --topic") COMPREPLY=(); return ;;
     "/sub -q"|"/sub --qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "/sub -C"|"/sub --count") COMPREPLY=(); return ;;
+    "/sub --stats-every") COMPREPLY=(); return ;;
     "/sub --answer") COMPREPLY=($(compgen -W "acrel" -- "$cur")); return ;;
     "/sub --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/acrel-sim -b"|"/acrel-sim --broker") COMPREPLY=(); return ;;
@@ -92,14 +95,25 @@ _iot_mqtt_bridge() {
     "/acrel-sim --heart") COMPREPLY=(); return ;;
     "/acrel-sim -q"|"/acrel-sim --qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "/acrel-sim --duration") COMPREPLY=(); return ;;
+    "/acrel-sim --format") COMPREPLY=($(compgen -W "type point-id" -- "$cur")); return ;;
     "/acrel-sim --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/forward --max-datagram") COMPREPLY=(); return ;;
+    "/forward --stream") COMPREPLY=(); return ;;
+    "/forward --rate") COMPREPLY=(); return ;;
+    "/forward --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/receive -C"|"/receive --count") COMPREPLY=(); return ;;
+    "/receive --duration") COMPREPLY=(); return ;;
+    "/receive --buffer") COMPREPLY=(); return ;;
+    "/receive --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0
   case "$path" in
-    "") words="pub sub acrel-sim -h --help --version -v --verbose -q --quiet --color" ;;
-    "/pub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic --payload -q --qos -r --retain -w --window --max-payload --spool --spool-max --spool-segment --spool-full --drain-timeout --no-stats --version -v --verbose -q --quiet --color" ;;
-    "/sub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic -q --qos -C --count --answer --version -v --verbose -q --quiet --color" ;;
-    "/acrel-sim") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -n --meters --first-sn --product --meter-name --up-interval --fast --heart -q --qos --duration --version -v --verbose -q --quiet --color" ;;
+    "") words="pub sub acrel-sim forward receive -h --help --version -v --verbose -q --quiet --color" ;;
+    "/pub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic --topic-for --payload -q --qos -r --retain --qos-from-record -w --window --max-payload --spool --spool-max --spool-segment --spool-full --drain-timeout --stats-every --no-stats --version -v --verbose -q --quiet --color" ;;
+    "/sub") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -t --topic -q --qos -C --count --stats-every --answer --version -v --verbose -q --quiet --color" ;;
+    "/acrel-sim") words="-h --help -b --broker -i --client-id --mqtt-version -k --keepalive -c --no-clean --session-expiry -u --username --password-file --password-env --cafile --cert --key --insecure --will-topic --will-payload --will-qos --will-retain --birth-topic --birth-payload --birth-qos --birth-retain --reconnect-min --reconnect-max -n --meters --first-sn --product --meter-name --up-interval --fast --heart -q --qos --duration --format --version -v --verbose -q --quiet --color" ;;
+    "/forward") words="-h --help --max-datagram --stream --no-envelope --rate --no-stats --version -v --verbose -q --quiet --color" ;;
+    "/receive") words="-h --help -C --count --duration --keep-envelope --buffer --no-stats --version -v --verbose -q --quiet --color" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

@@ -8,6 +8,8 @@ _iot_mqtt_bridge() {
     'pub:Publish each stdin record as an MQTT message'
     'sub:Write one mqtt record per received message'
     'acrel-sim:Simulate Acrel ADW300 meters publishing the acrelHW protocol'
+    'forward:Send each stdin record as a UDP datagram to every target'
+    'receive:Write the records received as UDP datagrams'
   )
   _arguments -C -s \
     '-h[Print this help message and exit]' \
@@ -27,6 +29,8 @@ _iot_mqtt_bridge() {
         pub) _iot_mqtt_bridge__pub ;;
         sub) _iot_mqtt_bridge__sub ;;
         acrel-sim) _iot_mqtt_bridge__acrel_sim ;;
+        forward) _iot_mqtt_bridge__forward ;;
+        receive) _iot_mqtt_bridge__receive ;;
       esac ;;
   esac
 }
@@ -35,8 +39,8 @@ _iot_mqtt_bridge__pub() {
   _arguments -s \
     '-h[Print this help message and exit]' \
     '--help[Print this help message and exit]' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
@@ -65,11 +69,13 @@ _iot_mqtt_bridge__pub() {
     '--reconnect-max[Longest delay between reconnect attempts]:value: ' \
     '-t[Topic, a template over record fields such as site/{device}/{point}]:value: ' \
     '--topic[Topic, a template over record fields such as site/{device}/{point}]:value: ' \
+    '--topic-for[Topic template for one record kind, KIND=TEMPLATE, e.g. status=site/{device}/status; repeatable]:value: ' \
     '--payload[Send only this field of each record (default the whole record)]:value: ' \
-    '-q[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
-    '--qos[QoS of messages (an mqtt record may set its own)]:value:(0 1 2)' \
-    '-r[Retain messages]' \
-    '--retain[Retain messages]' \
+    '-q[QoS of messages (wins over an mqtt records own qos)]:value:(0 1 2)' \
+    '--qos[QoS of messages (wins over an mqtt records own qos)]:value:(0 1 2)' \
+    '-r[Retain messages (wins over an mqtt records own retain)]' \
+    '--retain[Retain messages (wins over an mqtt records own retain)]' \
+    '--qos-from-record[An mqtt records qos and retain win over -q and -r]' \
     '-w[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--window[Messages in flight (sent, not yet acknowledged)]:value: ' \
     '--max-payload[Refuse payloads larger than this (e.g. 64K)]:value: ' \
@@ -78,6 +84,7 @@ _iot_mqtt_bridge__pub() {
     '--spool-segment[Size of one spool segment file]:value: ' \
     '--spool-full[When the spool is full drop-oldest, drop-newest or block]:value:(drop-oldest drop-newest block)' \
     '--drain-timeout[At end of input, wait at most this long for acknowledgements]:value: ' \
+    '--stats-every[Also write a stats record this often, e.g. 1m]:value: ' \
     '--no-stats[Do not write the stats record to stdout at the end]' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
@@ -92,8 +99,8 @@ _iot_mqtt_bridge__sub() {
   _arguments -s \
     '-h[Print this help message and exit]' \
     '--help[Print this help message and exit]' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
@@ -126,6 +133,7 @@ _iot_mqtt_bridge__sub() {
     '--qos[QoS of the subscriptions]:value:(0 1 2)' \
     '-C[Stop after this many messages]:value: ' \
     '--count[Stop after this many messages]:value: ' \
+    '--stats-every[Write a stats record to stdout this often, e.g. 1m]:value: ' \
     '--answer[Answer devices as their platform does acrel (login, para, heart get res=1)]:value:(acrel)' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
@@ -140,8 +148,8 @@ _iot_mqtt_bridge__acrel_sim() {
   _arguments -s \
     '-h[Print this help message and exit]' \
     '--help[Print this help message and exit]' \
-    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
-    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT]:value: ' \
+    '-b[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
+    '--broker[Broker URL mqtt//HOSTPORT or mqtts//HOSTPORT; repeat to fail over between brokers]:value: ' \
     '-i[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--client-id[Client identifier (default iot-mqtt-bridge-HOST-PID)]:value: ' \
     '--mqtt-version[Protocol version 3.1.1 or 5]:value:(3.1.1 5)' \
@@ -179,6 +187,44 @@ _iot_mqtt_bridge__acrel_sim() {
     '-q[QoS of the meters messages]:value:(0 1 2)' \
     '--qos[QoS of the meters messages]:value:(0 1 2)' \
     '--duration[Stop after this long (default until SIGINT/SIGTERM)]:value: ' \
+    '--format[data messages type (acrelHW keys) or point-id (2025 ADW300 firmware)]:value:(type point-id)' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*: :'
+}
+
+_iot_mqtt_bridge__forward() {
+  _arguments -s \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--max-datagram[Largest datagram to send, envelope included (64 to 65507, e.g. 1472)]:value: ' \
+    '--stream[Stream name in the envelope (default random per run)]:value: ' \
+    '--no-envelope[Send the records as they are, without stream and sequence number]' \
+    '--rate[At most this many datagrams per second (default no limit)]:value: ' \
+    '--no-stats[Do not write the stats record to stdout at the end]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*: :'
+}
+
+_iot_mqtt_bridge__receive() {
+  _arguments -s \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '-C[Stop after this many records]:value: ' \
+    '--count[Stop after this many records]:value: ' \
+    '--duration[Stop after this long (default until SIGINT/SIGTERM)]:value: ' \
+    '--keep-envelope[Write records with their udp envelope (stream, seq)]' \
+    '--buffer[Socket receive buffer to ask for (capped by net.core.rmem_max)]:value: ' \
+    '--no-stats[Do not write the stats record to stdout at the end]' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
     '--verbose[More diagnostics on stderr (repeat for more)]' \

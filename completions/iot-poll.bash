@@ -5,7 +5,7 @@ _iot_poll() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
     case "$path/$w" in
-      /read|/write|/scan|/run|/plan) path="${path}/$w" ;;
+      /read|/write|/scan|/run|/info|/plan) path="${path}/$w" ;;
     esac
   done
   case "$path $prev" in
@@ -27,6 +27,7 @@ _iot_poll() {
     "/read --max-read") COMPREPLY=(); return ;;
     "/read --hole") COMPREPLY=(); return ;;
     "/read --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/read --trace") COMPREPLY=(); return ;;
     "/read --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/write -u"|"/write --unit") COMPREPLY=(); return ;;
     "/write -t"|"/write --type") COMPREPLY=($(compgen -W "u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit" -- "$cur")); return ;;
@@ -34,6 +35,7 @@ _iot_poll() {
     "/write --timeout") COMPREPLY=(); return ;;
     "/write --retries") COMPREPLY=(); return ;;
     "/write --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/write --trace") COMPREPLY=(); return ;;
     "/write --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/scan --units") COMPREPLY=(); return ;;
     "/scan --baud") COMPREPLY=(); return ;;
@@ -41,6 +43,7 @@ _iot_poll() {
     "/scan --addr") COMPREPLY=(); return ;;
     "/scan --timeout") COMPREPLY=(); return ;;
     "/scan --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/scan --trace") COMPREPLY=(); return ;;
     "/scan --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/run -c"|"/run --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/run --on-alarm") COMPREPLY=(); return ;;
@@ -49,17 +52,24 @@ _iot_poll() {
     "/run -d"|"/run --duration") COMPREPLY=(); return ;;
     "/run -n"|"/run --count") COMPREPLY=(); return ;;
     "/run --format") COMPREPLY=($(compgen -W "auto jsonl csv table" -- "$cur")); return ;;
+    "/run --trace") COMPREPLY=(); return ;;
     "/run --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+    "/info -u"|"/info --unit") COMPREPLY=(); return ;;
+    "/info --timeout") COMPREPLY=(); return ;;
+    "/info --retries") COMPREPLY=(); return ;;
+    "/info --trace") COMPREPLY=(); return ;;
+    "/info --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/plan -c"|"/plan --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/plan --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
   esac
   local words="" files=0
   case "$path" in
-    "") words="read write scan run plan -h --help --version -v --verbose -q --quiet --color" ;;
-    "/read") words="-h --help -u --unit -t --type -o --order --length --scale --offset --zero --decimals --uom -1 --once -i --interval -n --count -d --duration --timeout --retries --max-read --hole --no-stats --format --version -v --verbose -q --quiet --color" ;;
-    "/write") words="-h --help -u --unit -t --type -o --order -m --multi --timeout --retries --format --version -v --verbose -q --quiet --color" ;;
-    "/scan") words="-h --help --units --baud --parity --addr --timeout --format --version -v --verbose -q --quiet --color" ;;
-    "/run") words="-h --help -c --config --allow-write --on-alarm --alarm-window --alarm-timeout -d --duration -n --count --no-stats --exit-on-eof --format --version -v --verbose -q --quiet --color" ;;
+    "") words="read write scan run info plan -h --help --version -v --verbose -q --quiet --color" ;;
+    "/read") words="-h --help -u --unit -t --type -o --order --length --scale --offset --zero --decimals --uom -1 --once -i --interval -n --count -d --duration --timeout --retries --max-read --hole --no-stats --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/write") words="-h --help -u --unit -t --type -o --order -m --multi --timeout --retries --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/scan") words="-h --help --units --baud --parity --addr --timeout --first --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/run") words="-h --help -c --config --allow-write --on-alarm --alarm-window --alarm-timeout -d --duration -n --count --no-stats --exit-on-eof --format --trace --version -v --verbose -q --quiet --color" ;;
+    "/info") words="-h --help -u --unit --timeout --retries --trace --version -v --verbose -q --quiet --color" ;;
     "/plan") words="-h --help -c --config --version -v --verbose -q --quiet --color" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))

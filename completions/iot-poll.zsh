@@ -9,6 +9,7 @@ _iot_poll() {
     'write:Write registers or coils and print the devices answer'
     'scan:Find which unit ids answer, at which line settings'
     'run:Poll every enabled point of a site file, one worker per port'
+    'info:Read a devices identification (FC 2B/0E) and server id (FC 11)'
     'plan:Print the read plan of a site file'
   )
   _arguments -C -s \
@@ -30,6 +31,7 @@ _iot_poll() {
         write) _iot_poll__write ;;
         scan) _iot_poll__scan ;;
         run) _iot_poll__run ;;
+        info) _iot_poll__info ;;
         plan) _iot_poll__plan ;;
       esac ;;
   esac
@@ -65,6 +67,7 @@ _iot_poll__read() {
     '--hole[Unused registers a merged read may span]:value: ' \
     '--no-stats[No stats record at the end]' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
+    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
     '--verbose[More diagnostics on stderr (repeat for more)]' \
@@ -89,6 +92,7 @@ _iot_poll__write() {
     '--timeout[Response timeout]:value: ' \
     '--retries[Further attempts after a failed request]:value: ' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
+    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
     '--verbose[More diagnostics on stderr (repeat for more)]' \
@@ -107,7 +111,9 @@ _iot_poll__scan() {
     '--parity[Serial parities to try, e.g. E,N,O]:value: ' \
     '--addr[Address read to probe each unit]:value: ' \
     '--timeout[Response timeout per probe]:value: ' \
+    '--first[Stop after the first line setting where any unit answers]' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
+    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
     '--verbose[More diagnostics on stderr (repeat for more)]' \
@@ -134,6 +140,25 @@ _iot_poll__run() {
     '--no-stats[No stats records at the end]' \
     '--exit-on-eof[Stop at the end of stdin (by default only a signal, --count or --duration stop a run)]' \
     '--format[Output jsonl, csv or table (default table on a terminal, else jsonl)]:value:(auto jsonl csv table)' \
+    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
+    '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
+    '*: :'
+}
+
+_iot_poll__info() {
+  _arguments -s \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '-u[Unit ids 1, 1,3,5-9 (a device_info record each)]:value: ' \
+    '--unit[Unit ids 1, 1,3,5-9 (a device_info record each)]:value: ' \
+    '--timeout[Response timeout]:value: ' \
+    '--retries[Further attempts after a timeout]:value: ' \
+    '--trace[A frame record for every request and answer to stdout among the records, or to FILE (--trace=FILE); -v prints TX/RX hex lines on stderr]:value: ' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
     '--verbose[More diagnostics on stderr (repeat for more)]' \

@@ -17,6 +17,7 @@ _iot_sim() {
     " --bind") COMPREPLY=(); return ;;
     " --duration") COMPREPLY=(); return ;;
     "/run -c"|"/run --config") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "/run --site-out") COMPREPLY=(); return ;;
     "/run --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
     "/run -u"|"/run --units") COMPREPLY=(); return ;;
     "/run -m"|"/run --model") COMPREPLY=(); return ;;
@@ -28,7 +29,7 @@ _iot_sim() {
   local words="" files=0
   case "$path" in
     "") words="run -h --help --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
-    "/run") words="-h --help -c --config --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
+    "/run") words="-h --help -c --config --site-out --version -v --verbose -q --quiet --color -u --units -m --model --models --unknown-unit --bind --free-ports --pty -l --log --no-wire-timing --no-commands --duration" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
   if ((files)) && [[ $cur != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi

@@ -47,6 +47,7 @@ _iot_sim__run() {
     '--help[Print this help message and exit]' \
     '-c[Site file (the one iot-poll reads)]:file:_files' \
     '--config[Site file (the one iot-poll reads)]:file:_files' \
+    '--site-out[Write the site file with the endpoints really served (ports bound to 0 or --free-ports, ptys created) to FILE, for iot-poll run -c FILE]:value: ' \
     '--version[Print the version and exit]' \
     '-v[More diagnostics on stderr (repeat for more)]' \
     '--verbose[More diagnostics on stderr (repeat for more)]' \
