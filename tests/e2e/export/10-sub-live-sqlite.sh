@@ -12,10 +12,10 @@ cat >>"$T/in.jsonl" <<'J'
 {"ts":"2026-11-21T08:00:00.000Z","kind":"write","port":"bus1","unit":1,"device":"relay1","point":"k1","addr":"coil:0","fc":5,"value":true,"raw":[1],"ok":true,"quality":"ok","latency_ms":2.5}
 {"ts":"2026-11-21T08:00:01.000Z","kind":"stats","tool":"iot-poll","requests":1}
 J
-bash -c "iot-mqtt-bridge sub -b '$BROKER' -t 'site/#' -q 1 -i t10sub -c | iot-export sqlite --db '$db' 2>'$T/export.err'" \
-  2>"$T/sub.err" &
-chain=$!
-_iot_pids+=("$chain")
+# sub | export, through a named pipe so that both PIDs are known and stopped.
+mkfifo "$T/pipe"
+bg_stdin export "$T/pipe" iot-export sqlite --db "$db"
+bg sub_to_pipe bash -c "exec iot-mqtt-bridge sub -b '$BROKER' -t 'site/#' -q 1 -i t10sub -c >'$T/pipe'"
 sleep 1
 iot-mqtt-bridge pub -b "$BROKER" -q 1 -t 'site/{kind}' --no-stats <"$T/in.jsonl" || fail "pub exited $?"
 mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t site/text -m 'not a record'
@@ -29,7 +29,7 @@ for ((i = 0; i < 300; i++)); do
   sleep 0.1
 done
 assert_eq "$got" "$want" "rows visible while sub | export still runs"
-kill -0 "$chain" 2>/dev/null || fail "the chain ended early: $(cat "$T/export.err")"
+kill -0 "$export_pid" 2>/dev/null || fail "export ended early: $(cat "$T/export.err")"
 iot-export query --db "$db" >"$T/out.jsonl"
 jq -cS 'select(.kind != "stats")' "$T/in.jsonl" | sort >"$T/a"
 jq -cS . "$T/out.jsonl" | sort >"$T/b"
@@ -38,4 +38,3 @@ assert_eq "$(iot-export query --db "$db" --kind write | jq -r .device)" relay1 "
 # What export cannot store is reported with its line, not skipped silently.
 wait_for_line "$T/export.err" 'stdin:[0-9]+: kind "stats" \(in an mqtt payload\) is not exported' 10
 wait_for_line "$T/export.err" 'stdin:[0-9]+: mqtt message whose payload is not a record' 10
-kill "$chain"
