@@ -51,6 +51,8 @@ _iot_export() {
     "/sqlite --no-progress") COMPREPLY=(); return ;;
     "/sqlite --db") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/sqlite --batch") COMPREPLY=(); return ;;
+    "/sqlite --flush-interval") COMPREPLY=(); return ;;
+    "/sqlite --retention-interval") COMPREPLY=(); return ;;
     "/sqlite --keep") COMPREPLY=(); return ;;
     "/sqlite --max-rows") COMPREPLY=(); return ;;
     "/sqlite --version") COMPREPLY=(); return ;;
@@ -61,6 +63,8 @@ _iot_export() {
     "/postgres --no-progress") COMPREPLY=(); return ;;
     "/postgres --db") COMPREPLY=(); return ;;
     "/postgres --batch") COMPREPLY=(); return ;;
+    "/postgres --flush-interval") COMPREPLY=(); return ;;
+    "/postgres --retention-interval") COMPREPLY=(); return ;;
     "/postgres --keep") COMPREPLY=(); return ;;
     "/postgres --max-rows") COMPREPLY=(); return ;;
     "/postgres --version") COMPREPLY=(); return ;;
@@ -73,7 +77,7 @@ _iot_export() {
     "/query --to") COMPREPLY=(); return ;;
     "/query --device") COMPREPLY=(); return ;;
     "/query --point") COMPREPLY=(); return ;;
-    "/query --kind") COMPREPLY=($(compgen -W "reading alarm status" -- "$cur")); return ;;
+    "/query --kind") COMPREPLY=($(compgen -W "reading alarm status write" -- "$cur")); return ;;
     "/query -o"|"/query --output") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "/query --version") COMPREPLY=(); return ;;
     "/query -v"|"/query --verbose") COMPREPLY=(); return ;;
@@ -116,8 +120,8 @@ _iot_export() {
     "/csv") words="-h --help --no-progress -o --output --fields --scan --alarms --status --no-header --crlf --version -v --verbose -q --quiet --color"; files=1 ;;
     "/tsv") words="-h --help --no-progress -o --output --fields --scan --alarms --status --no-header --crlf --version -v --verbose -q --quiet --color"; files=1 ;;
     "/xlsx") words="-h --help --no-progress -o --output --version -v --verbose -q --quiet --color"; files=1 ;;
-    "/sqlite") words="-h --help --no-progress --db --batch --keep --max-rows --version -v --verbose -q --quiet --color"; files=1 ;;
-    "/postgres") words="-h --help --no-progress --db --batch --keep --max-rows --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/sqlite") words="-h --help --no-progress --db --batch --flush-interval --retention-interval --keep --max-rows --version -v --verbose -q --quiet --color"; files=1 ;;
+    "/postgres") words="-h --help --no-progress --db --batch --flush-interval --retention-interval --keep --max-rows --version -v --verbose -q --quiet --color"; files=1 ;;
     "/query") words="-h --help --db --from --to --device --point --kind -o --output --version -v --verbose -q --quiet --color" ;;
     "/prune") words="-h --help --db --from --to --keep --max-rows --version -v --verbose -q --quiet --color" ;;
     "/chart") words="-h --help --no-progress -o --output --device --point --title --width --height --version -v --verbose -q --quiet --color"; files=1 ;;

@@ -51,7 +51,7 @@ _iot_export__csv() {
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
     '--fields[Columns, comma-separated (default the fields present)]:value: ' \
-    '--scan[Records looked at to choose the columns when --fields is not given]:value: ' \
+    '--scan[Records looked at to choose the columns when --fields is not given (0 all)]:value: ' \
     '--alarms[Write alarm records to this file instead]:file:_files' \
     '--status[Write status records to this file instead]:file:_files' \
     '--no-header[Leave out the header line]:value: ' \
@@ -73,7 +73,7 @@ _iot_export__tsv() {
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
     '--fields[Columns, comma-separated (default the fields present)]:value: ' \
-    '--scan[Records looked at to choose the columns when --fields is not given]:value: ' \
+    '--scan[Records looked at to choose the columns when --fields is not given (0 all)]:value: ' \
     '--alarms[Write alarm records to this file instead]:file:_files' \
     '--status[Write status records to this file instead]:file:_files' \
     '--no-header[Leave out the header line]:value: ' \
@@ -109,9 +109,11 @@ _iot_export__sqlite() {
     '--help[Print this help message and exit]:value: ' \
     '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
     '--db[Database file]:file:_files' \
-    '--batch[Rows per transaction]:value: ' \
-    '--keep[Then delete rows older than DAYS days (fractions allowed)]:value: ' \
-    '--max-rows[Then keep only the newest N rows of each table]:value: ' \
+    '--batch[Commit at least every N rows]:value: ' \
+    '--flush-interval[Commit at least every SECONDS, also while the input is idle (0 by --batch only)]:value: ' \
+    '--retention-interval[Apply --keep/--max-rows every SECONDS while ingesting, and at the end]:value: ' \
+    '--keep[Delete rows older than DAYS days (fractions allowed)]:value: ' \
+    '--max-rows[Keep only the newest N rows of each table]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -127,9 +129,11 @@ _iot_export__postgres() {
     '--help[Print this help message and exit]:value: ' \
     '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
     '--db[Database URL postgresql//user@hostport/db]:value: ' \
-    '--batch[Rows per transaction]:value: ' \
-    '--keep[Then delete rows older than DAYS days (fractions allowed)]:value: ' \
-    '--max-rows[Then keep only the newest N rows of each table]:value: ' \
+    '--batch[Commit at least every N rows]:value: ' \
+    '--flush-interval[Commit at least every SECONDS, also while the input is idle (0 by --batch only)]:value: ' \
+    '--retention-interval[Apply --keep/--max-rows every SECONDS while ingesting, and at the end]:value: ' \
+    '--keep[Delete rows older than DAYS days (fractions allowed)]:value: ' \
+    '--max-rows[Keep only the newest N rows of each table]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
@@ -148,7 +152,7 @@ _iot_export__query() {
     '--to[Only records before this time]:value: ' \
     '--device[Only this device]:value: ' \
     '--point[Only this point (leaves out status records)]:value: ' \
-    '--kind[Only this kind]:value:(reading alarm status)' \
+    '--kind[Only this kind]:value:(reading alarm status write)' \
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
     '--version[Print the version and exit]:value: ' \
@@ -167,8 +171,8 @@ _iot_export__prune() {
     '--db[SQLite file or postgresql// URL]:file:_files' \
     '--from[Only records at or after this time (RFC 3339 or YYYY-MM-DD)]:value: ' \
     '--to[Only records before this time]:value: ' \
-    '--keep[Then delete rows older than DAYS days (fractions allowed)]:value: ' \
-    '--max-rows[Then keep only the newest N rows of each table]:value: ' \
+    '--keep[Delete rows older than DAYS days (fractions allowed)]:value: ' \
+    '--max-rows[Keep only the newest N rows of each table]:value: ' \
     '--version[Print the version and exit]:value: ' \
     '-v[More diagnostics on stderr (repeat for more)]:value: ' \
     '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
