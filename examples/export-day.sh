@@ -12,7 +12,8 @@ day=$here/data/demo-day.jsonl
 
 # Spreadsheets: a workbook with a sheet per kind, and CSV with alarms apart.
 iot-export xlsx "$day" -o "$out/demo-day.xlsx"
-iot-export csv "$day" -o "$out/readings.csv" --alarms "$out/alarms.csv" --status "$out/status.csv"
+# --scan 0: the alarm and error fields first appear after the first 1000 records.
+iot-export csv "$day" --scan 0 -o "$out/readings.csv" --alarms "$out/alarms.csv" --status "$out/status.csv"
 
 # The leak on ctrl2: its gas channels with the H/HH limits and the alarm shaded.
 iot-export chart "$day" --device ctrl2 --point ch1 --point ch2 --point ch3 \

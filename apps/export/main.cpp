@@ -35,8 +35,8 @@ void add_tz(CLI::App* cmd, std::string& tz, const char* what) {
 }
 
 void add_retention(CLI::App* cmd, RetentionOptions& r) {
-  cmd->add_option("--keep", r.keep_days, "Then delete rows older than DAYS days (fractions allowed)");
-  cmd->add_option("--max-rows", r.max_rows, "Then keep only the newest N rows of each table");
+  cmd->add_option("--keep", r.keep_days, "Delete rows older than DAYS days (fractions allowed)");
+  cmd->add_option("--max-rows", r.max_rows, "Keep only the newest N rows of each table");
 }
 
 } // namespace
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--fields", c->fields, "Columns, comma-separated (default: the fields present)")
         ->delimiter(',')
         ->allow_extra_args(false);
-    cmd->add_option("--scan", c->scan, "Records looked at to choose the columns when --fields is not given")
+    cmd->add_option("--scan", c->scan, "Records looked at to choose the columns when --fields is not given (0: all)")
         ->capture_default_str();
     cli::path(cmd->add_option("--alarms", c->alarms, "Write alarm records to this file instead"));
     cli::path(cmd->add_option("--status", c->status, "Write status records to this file instead"));
@@ -87,7 +87,13 @@ int main(int argc, char** argv) {
     auto* db = cmd->add_option("--db", c->db, pg ? "Database URL: postgresql://user@host:port/db" : "Database file")
                    ->required();
     if (!pg) cli::path(db);
-    cmd->add_option("--batch", c->batch, "Rows per transaction")->capture_default_str();
+    cmd->add_option("--batch", c->batch, "Commit at least every N rows")->capture_default_str();
+    cmd->add_option("--flush-interval", c->flush_interval,
+                    "Commit at least every SECONDS, also while the input is idle (0: by --batch only)")
+        ->capture_default_str();
+    cmd->add_option("--retention-interval", c->retention_interval,
+                    "Apply --keep/--max-rows every SECONDS while ingesting, and at the end")
+        ->capture_default_str();
     add_retention(cmd, c->retention);
   }
 
@@ -99,7 +105,7 @@ int main(int argc, char** argv) {
     add_range(cmd, query.range);
     cmd->add_option("--device", query.device, "Only this device");
     cmd->add_option("--point", query.point, "Only this point (leaves out status records)");
-    cli::choices(cmd->add_option("--kind", query.kind, "Only this kind"), {"reading", "alarm", "status"});
+    cli::choices(cmd->add_option("--kind", query.kind, "Only this kind"), {"reading", "alarm", "status", "write"});
     cli::path(cmd->add_option("-o,--output", query.output, "Output file (default: stdout)"));
     cmd->add_option("--every", query.every,
                     "Aggregate readings per point into buckets this long (15m, 1h, 1d): count, min, max, mean, last");

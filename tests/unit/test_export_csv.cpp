@@ -68,7 +68,7 @@ TEST_CASE("iot::exporter::export_csv with --fields, --alarms and TSV") {
   CHECK(slurp(o.alarms_output) == "ts\tpoint\tvalue\tmissing\n2026-11-21T08:00:02.000Z\tp1\t\t\n");
 }
 
-TEST_CASE("iot::exporter::export_csv drops fields first seen after the scan") {
+TEST_CASE("iot::exporter::export_csv fails when fields first seen after the scan are left out") {
   ScratchDir dir;
   std::string in = R"({"ts":"2026-11-21T08:00:00.000Z","kind":"reading","device":"d","point":"p","value":1})"
                    "\n"
@@ -79,8 +79,41 @@ TEST_CASE("iot::exporter::export_csv drops fields first seen after the scan") {
   o.scan = 1;
   o.crlf = true;
   o.output = dir.path("out.csv");
-  CHECK(export_csv(input, o) == ExitCode::ok);
+  CHECK(export_csv(input, o) == ExitCode::data_lost);
   CHECK(slurp(o.output) == "ts,kind,device,point,value\r\n"
                            "2026-11-21T08:00:00.000Z,reading,d,p,1\r\n"
                            "2026-11-21T08:00:01.000Z,reading,d,p,2\r\n");
+}
+
+TEST_CASE("iot::exporter::export_csv with scan 0 gives every field a column") {
+  ScratchDir dir;
+  std::string in;
+  for (int i = 0; i < 1500; ++i)
+    in += R"({"ts":"2026-11-21T08:00:00.000Z","kind":"reading","device":"d","point":"p","value":)" + std::to_string(i) +
+          "}\n";
+  in += R"({"ts":"2026-11-21T08:00:01.000Z","kind":"write","device":"d","point":"p","value":7,"ok":true})"
+        "\n";
+  RecordInput input({dir.file("in.jsonl", in)}, false);
+  CsvOptions o;
+  o.scan = 0;
+  o.output = dir.path("out.csv");
+  CHECK(export_csv(input, o) == ExitCode::ok);
+  std::string out = slurp(o.output);
+  CHECK(out.starts_with("ts,kind,device,point,value,ok\n"
+                        "2026-11-21T08:00:00.000Z,reading,d,p,0,\n"));
+  CHECK(out.ends_with("2026-11-21T08:00:00.000Z,reading,d,p,1499,\n"
+                      "2026-11-21T08:00:01.000Z,write,d,p,7,true\n"));
+}
+
+TEST_CASE("iot::exporter::export_csv writes integers beyond 2^53 exactly") {
+  ScratchDir dir;
+  std::string in =
+      R"({"ts":"2026-11-21T08:00:00.000Z","kind":"reading","device":"d","point":"p","value":18446744073709551615,"c":-9223372036854775808})"
+      "\n";
+  RecordInput input({dir.file("in.jsonl", in)}, false);
+  CsvOptions o;
+  o.output = dir.path("out.csv");
+  CHECK(export_csv(input, o) == ExitCode::ok);
+  CHECK(slurp(o.output) == "ts,kind,device,point,value,c\n"
+                           "2026-11-21T08:00:00.000Z,reading,d,p,18446744073709551615,-9223372036854775808\n");
 }

@@ -62,7 +62,7 @@ TimeSeriesSet gather(const SourceOptions& s, bool status, bool operations, ExitC
   if (s.devices.size() == 1) f.device = s.devices[0];
   if (s.points.size() == 1) f.point = s.points[0];
   if (kind && *kind != RecordKind::write) f.kind = kind;
-  auto store = open_store(s.db, 50000, false);
+  auto store = open_store(s.db, 50000, OpenMode::read_only);
   code = ExitCode::ok;
   return read_series(*store, f, keep);
 }
@@ -74,7 +74,7 @@ ExitCode run_csv(const CsvCommand& c) {
   o.fields = c.fields;
   o.header = !c.no_header;
   o.crlf = c.crlf;
-  o.scan = c.scan == 0 ? 1 : c.scan;
+  o.scan = c.scan; // 0: every record
   o.output = c.output;
   o.alarms_output = c.alarms;
   o.status_output = c.status;
@@ -92,9 +92,16 @@ ExitCode run_ingest(const IngestCommand& c, bool postgres) {
   if (c.batch == 0) throw usage_error("--batch must be at least 1");
   if (postgres && !is_postgres_url(c.db))
     throw usage_error("--db must be a postgresql:// URL (or a libpq string with dbname=)");
+  if (!(c.flush_interval >= 0) || c.flush_interval > 86400)
+    throw usage_error("--flush-interval must be between 0 and 86400 seconds");
+  if (!(c.retention_interval >= 0) || c.retention_interval > 86400 * 365)
+    throw usage_error("--retention-interval must be between 0 and 31536000 seconds");
   auto store = postgres ? open_postgres(c.db, c.batch) : open_sqlite(c.db, c.batch);
   RecordInput input(c.input.files, !c.input.no_progress);
-  return ingest(input, *store, retention_of(c.retention));
+  IngestTiming timing;
+  timing.flush_interval = std::chrono::milliseconds(static_cast<std::int64_t>(c.flush_interval * 1000));
+  timing.retention_interval = std::chrono::milliseconds(static_cast<std::int64_t>(c.retention_interval * 1000));
+  return ingest(input, *store, retention_of(c.retention), timing);
 }
 
 ExitCode run_query(const QueryCommand& c) {
@@ -114,7 +121,7 @@ ExitCode run_query(const QueryCommand& c) {
     throw usage_error("--tz aligns the buckets of --every; it needs --every");
   }
   TimeZone zone = TimeZone::named(c.tz);
-  auto store = open_store(c.db, 50000, false);
+  auto store = open_store(c.db, 50000, OpenMode::read_only);
   if (every_ms)
     query_aggregates(*store, f, *every_ms, zone, c.output);
   else
@@ -128,10 +135,11 @@ ExitCode run_prune(const PruneCommand& c) {
   bool range = from || to;
   if (!range && !c.retention.keep_days && !c.retention.max_rows)
     throw usage_error("prune needs --from and/or --to, --keep or --max-rows");
-  auto store = open_store(c.db, 50000, false);
+  auto store = open_store(c.db, 50000, OpenMode::existing);
   if (range) {
     auto n = store->prune(from, to);
-    log::info("deleted {} readings, {} alarms, {} status records", n.readings, n.alarms, n.status);
+    log::info("deleted {} readings, {} alarms, {} status records, {} writes", n.readings, n.alarms, n.status,
+              n.writes);
   }
   apply_retention(*store, retention_of(c.retention));
   return ExitCode::ok;

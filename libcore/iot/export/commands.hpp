@@ -55,6 +55,8 @@ struct IngestCommand {
   CommonInput input;
   std::string db;
   std::size_t batch = 50000;
+  double flush_interval = 1;      // seconds between commits (0: by --batch and at the end only)
+  double retention_interval = 60; // seconds between retention runs while ingesting
   RetentionOptions retention;
 };
 

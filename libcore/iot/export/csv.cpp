@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
 #include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/export/row.hpp"
+#include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
 
 namespace iot::exporter {
@@ -98,6 +100,10 @@ public:
     // Hold the record back until the columns are known.
     for (auto field : r.obj)
       learn(field.key);
+    if (m_opt.scan == 0) {
+      spool(r.line, line_number);
+      return;
+    }
     m_pending.emplace_back(r.line);
     m_pending_lines.push_back(line_number);
     if (m_pending.size() >= m_opt.scan) fix();
@@ -108,11 +114,26 @@ public:
     m_sink->flush();
   }
 
+  // Fields met after the header was written (left out of the output).
+  const std::vector<std::string>& dropped() const { return m_dropped; }
+
 private:
   void learn(std::string_view key) {
     for (const auto& c : m_columns)
       if (c == key) return;
     m_columns.emplace_back(key);
+  }
+
+  // --scan 0: every record is looked at before the header is written, so the
+  // records wait in an unlinked temporary file ("LINE<TAB>JSON" lines), not in memory.
+  void spool(std::string_view line, std::size_t line_number) {
+    if (!m_spool) {
+      m_spool.reset(std::tmpfile());
+      if (!m_spool) throw errno_error("cannot create a temporary file for --scan 0");
+    }
+    if (std::fprintf(m_spool.get(), "%zu\t", line_number) < 0 ||
+        std::fwrite(line.data(), 1, line.size(), m_spool.get()) != line.size() || std::fputc('\n', m_spool.get()) == EOF)
+      throw errno_error("cannot write the temporary file for --scan 0");
   }
 
   void fix() {
@@ -124,6 +145,20 @@ private:
     m_pending.clear();
     m_pending.shrink_to_fit();
     m_pending_lines.clear();
+    if (m_spool) {
+      if (std::fflush(m_spool.get()) != 0) throw errno_error("cannot write the temporary file for --scan 0");
+      int fd = ::fileno(m_spool.get());
+      if (::lseek(fd, 0, SEEK_SET) < 0) throw errno_error("cannot read the temporary file for --scan 0");
+      LineReader reader(fd);
+      std::string_view line;
+      while (reader.next(line)) {
+        std::size_t number = 0;
+        auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), number);
+        std::string_view json = line.substr(static_cast<std::size_t>(end - line.data()) + 1);
+        write(parser.parse(json, number), number, json.size()); // the padding after the line still follows
+      }
+      m_spool.reset();
+    }
   }
 
   void write_header() {
@@ -229,7 +264,8 @@ private:
     for (const auto& k : m_dropped)
       if (k == key) return;
     m_dropped.emplace_back(key);
-    log::warn("line {}: field \"{}\" is not in the header and is left out (use --fields)", line_number, key);
+    log::warn("line {}: field \"{}\" is not in the header (chosen from the first {} records) and is left out", line_number,
+              key, m_opt.scan);
   }
 
   int m_fd;
@@ -238,6 +274,10 @@ private:
   std::vector<std::string> m_columns;
   std::size_t m_ts_column = std::string::npos;
   bool m_fixed = false;
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, FileCloser> m_spool;
   std::vector<std::string> m_pending;
   std::vector<std::size_t> m_pending_lines;
   std::vector<simdjson::dom::element> m_cells;
@@ -254,6 +294,7 @@ ExitCode export_csv(RecordInput& input, const CsvOptions& options) {
   std::unique_ptr<Table> alarms, status;
   if (!options.alarms_output.empty()) alarms = std::make_unique<Table>(options.alarms_output, options);
   if (!options.status_output.empty()) status = std::make_unique<Table>(options.status_output, options);
+  input.accept(RecordKind::write);
   input.for_each([&](const Record& r) {
     Table* t = &main;
     if (r.kind == RecordKind::alarm && alarms) t = alarms.get();
@@ -263,6 +304,19 @@ ExitCode export_csv(RecordInput& input, const CsvOptions& options) {
   main.finish();
   if (alarms) alarms->finish();
   if (status) status->finish();
+  // A field left out is data lost: say so, and fail, rather than exit 0.
+  std::vector<std::string> dropped;
+  for (Table* t : {&main, alarms.get(), status.get()})
+    if (t) dropped.insert(dropped.end(), t->dropped().begin(), t->dropped().end());
+  if (!dropped.empty()) {
+    std::string list;
+    for (const auto& d : dropped)
+      list += (list.empty() ? "" : ", ") + d;
+    log::error("fields first seen after the first {} records were left out: {}; rerun with --scan 0 (every record "
+               "is looked at first) or name the columns with --fields",
+               options.scan, list);
+    return ExitCode::data_lost;
+  }
   return input.exit_code();
 }
 

@@ -4,8 +4,11 @@
 // Columns: with --fields, exactly those fields, streamed from the first line.
 // Otherwise the header is the union of the fields of the first `scan` records
 // of each output (1000 by default), in order of first appearance; those
-// records are held back (bounded memory) and then written. A field first seen
-// after that is dropped, with one warning naming it (use --fields then).
+// records are held back (bounded memory) and then written. With scan 0 every
+// record is looked at first: they wait in a temporary file, then are written
+// (a second pass), so every field gets a column. A field first seen after the
+// scanned records cannot get a column any more: it is left out with a warning
+// naming its line, and the export fails (data_lost) after writing the rest.
 //
 // Cells: strings as they are, numbers in shortest round-trip form, booleans as
 // true/false, null and absent fields empty, arrays and objects as compact
@@ -28,14 +31,15 @@ struct CsvOptions {
   std::vector<std::string> fields;
   bool header = true;
   bool crlf = false;       // RFC 4180 line ends
-  std::size_t scan = 1000; // records looked at to choose the columns
+  std::size_t scan = 1000; // records looked at to choose the columns; 0: all
   std::string output = "-";
   std::string alarms_output; // alarm records go here instead of `output`, if set
   std::string status_output; // status records go here instead of `output`, if set
   TimeZone zone;             // of the ts column: RFC 3339 with this zone's offset (UTC: as recorded)
 };
 
-// Writes the records of `input`; returns bad_input if some lines were rejected.
+// Writes the records of `input` (reading, alarm, status and write); returns
+// bad_input if some lines were rejected, data_lost if fields were left out.
 ExitCode export_csv(RecordInput& input, const CsvOptions& options);
 
 // Appends one cell, quoted or escaped as `separator` requires.

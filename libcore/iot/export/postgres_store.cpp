@@ -1,9 +1,13 @@
 // The PostgreSQL store (docs/storage.md): the same tables as SQLite with a
-// timestamptz time column. Rows are sent with COPY into session temp tables,
-// then moved with INSERT ... ON CONFLICT DO NOTHING, one transaction per batch:
-// fast, idempotent, and a killed ingest leaves only whole batches.
+// timestamptz time column. Rows are sent with COPY, straight into the table or
+// (after a duplicate key) into session temp tables and then moved with
+// INSERT ... ON CONFLICT DO NOTHING, one transaction per batch: fast,
+// idempotent, and a killed ingest leaves only whole batches. The rows of a
+// batch are sent in key order, so writers that meet the same keys take their
+// locks in the same order and cannot deadlock.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -15,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/time.hpp"
 #include "iot/export/store.hpp"
@@ -30,11 +35,11 @@ CREATE TABLE IF NOT EXISTS readings (
   ts timestamptz NOT NULL,
   device text COLLATE "C" NOT NULL,
   point text COLLATE "C" NOT NULL,
-  port text, unit integer, addr text,
+  port text COLLATE "C" NOT NULL DEFAULT '', unit integer, addr text,
   value_num double precision, value_bool boolean, value_text text,
   raw text, uom text, quality text, error text, alarm text,
   extra text,
-  UNIQUE (ts, device, point)
+  UNIQUE (ts, port, device, point)
 );
 CREATE INDEX IF NOT EXISTS readings_device_point_ts ON readings (device, point, ts);
 CREATE TABLE IF NOT EXISTS alarms (
@@ -57,18 +62,54 @@ CREATE TABLE IF NOT EXISTS status (
   UNIQUE (ts, port, device, state)
 );
 CREATE INDEX IF NOT EXISTS status_device_ts ON status (device, ts);
+CREATE TABLE IF NOT EXISTS writes (
+  ts timestamptz NOT NULL,
+  port text COLLATE "C" NOT NULL DEFAULT '',
+  device text COLLATE "C" NOT NULL DEFAULT '',
+  point text COLLATE "C" NOT NULL DEFAULT '',
+  addr text COLLATE "C" NOT NULL DEFAULT '',
+  unit integer, fc integer,
+  value_num double precision, value_bool boolean, value_text text,
+  raw text, ok boolean, quality text, error text, latency_ms double precision,
+  extra text,
+  UNIQUE (ts, port, device, point, addr)
+);
+CREATE INDEX IF NOT EXISTS writes_device_ts ON writes (device, ts);
+CREATE TABLE IF NOT EXISTS iot_schema (version integer NOT NULL);
 )sql";
 
-constexpr const char* k_tables[] = {"readings", "alarms", "status"};
+// Version 1 (no iot_schema table; readings keyed without the port).
+constexpr const char* k_migrate_v1 = R"sql(
+ALTER TABLE readings DROP CONSTRAINT IF EXISTS readings_ts_device_point_key;
+UPDATE readings SET port = '' WHERE port IS NULL;
+ALTER TABLE readings ALTER COLUMN port TYPE text COLLATE "C", ALTER COLUMN port SET DEFAULT '',
+  ALTER COLUMN port SET NOT NULL;
+ALTER TABLE readings ADD UNIQUE (ts, port, device, point);
+)sql";
+
+constexpr int k_table_count = 4;
+constexpr const char* k_tables[] = {"readings", "alarms", "status", "writes"};
 constexpr const char* k_columns[] = {
     ("(extract(epoch from ts) * 1000)::int8, device, point, port, unit, addr, value_num, value_bool, value_text, "
      "raw, uom, quality, error, alarm, extra"),
     "(extract(epoch from ts) * 1000)::int8, device, point, state, level, type, value_num, limit_value, uom, extra",
     "(extract(epoch from ts) * 1000)::int8, port, device, state, unit, reason, extra",
+    ("(extract(epoch from ts) * 1000)::int8, port, device, point, addr, unit, fc, value_num, value_bool, value_text, "
+     "raw, ok, quality, error, latency_ms, extra"),
 };
-constexpr const char* k_keys[] = {"ts, device, point", "ts, device, point, state", "ts, port, device, state"};
+constexpr const char* k_keys[] = {"ts, port, device, point", "ts, device, point, state", "ts, port, device, state",
+                                  "ts, port, device, point, addr"};
+constexpr const char* k_order[] = {"ts, device, point, port", "ts, device, point, state", "ts, port, device, state",
+                                   "ts, port, device, point, addr"};
 
-int table_index(RecordKind k) { return k == RecordKind::reading ? 0 : k == RecordKind::alarm ? 1 : 2; }
+int table_index(RecordKind k) {
+  switch (k) {
+  case RecordKind::reading: return 0;
+  case RecordKind::alarm: return 1;
+  case RecordKind::status: return 2;
+  default: return 3;
+  }
+}
 
 struct Result {
   PGresult* r = nullptr;
@@ -79,7 +120,7 @@ struct Result {
   Result(Result&& o) noexcept : r(o.r) { o.r = nullptr; }
 };
 
-constexpr int k_field_count[] = {15, 10, 7};         // columns of readings, alarms, status
+constexpr int k_field_count[] = {15, 10, 7, 16};     // columns of readings, alarms, status, writes
 constexpr std::int64_t k_pg_epoch_ms = 946684800000; // 2000-01-01T00:00:00Z, PostgreSQL's epoch
 
 void put16(std::string& o, std::uint16_t v) {
@@ -183,11 +224,49 @@ private:
   PGconn* m_conn = nullptr;
 };
 
-// A batch of rows in COPY BINARY form, per table.
+constexpr std::size_t k_copy_header = 19; // signature, flags, header extension length
+
+// A batch of rows in COPY BINARY form, per table, with each row's span and
+// sort key (the table's key columns as bytes: ts big-endian with the sign bit
+// flipped, then each text and a NUL, which texts never hold here).
 struct Batch {
-  std::array<std::string, 3> copy;
-  std::array<std::size_t, 3> rows{};
+  struct Span {
+    std::uint32_t row_begin, row_end, key_begin, key_end;
+  };
+  std::array<std::string, k_table_count> copy;
+  std::array<std::string, k_table_count> keys;
+  std::array<std::vector<Span>, k_table_count> spans;
+  std::array<std::size_t, k_table_count> rows{};
   std::size_t pending = 0;
+
+  void clear() {
+    for (int t = 0; t < k_table_count; ++t) {
+      copy[t].clear();
+      keys[t].clear();
+      spans[t].clear();
+    }
+    rows = {};
+    pending = 0;
+  }
+
+  // The COPY data of table `t` with its rows in key order, and the trailer.
+  void sorted(int t, std::string& out) const {
+    const std::string& k = keys[t];
+    std::vector<const Span*> order;
+    order.reserve(spans[t].size());
+    for (const auto& s : spans[t])
+      order.push_back(&s);
+    std::stable_sort(order.begin(), order.end(), [&k](const Span* a, const Span* b) {
+      return std::string_view(k).substr(a->key_begin, a->key_end - a->key_begin) <
+             std::string_view(k).substr(b->key_begin, b->key_end - b->key_begin);
+    });
+    out.clear();
+    out.reserve(copy[t].size() + 2);
+    out.append(copy[t], 0, k_copy_header);
+    for (const Span* s : order)
+      out.append(copy[t], s->row_begin, s->row_end - s->row_begin);
+    put16(out, 0xffff); // end of the binary COPY data
+  }
 };
 
 // Writes batches on its own connection and thread, so the server works on a
@@ -239,10 +318,7 @@ private:
           m_error = std::current_exception();
           lock.unlock();
         }
-        for (auto& c : m_batch.copy)
-          c.clear();
-        m_batch.rows = {};
-        m_batch.pending = 0;
+        m_batch.clear();
         lock.lock();
         m_busy = false;
         m_cv.notify_all();
@@ -260,15 +336,15 @@ private:
       m_temp_ready = true;
     }
     m_conn.exec("BEGIN");
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < k_table_count; ++t) {
       if (b.copy[t].empty()) continue;
-      put16(b.copy[t], 0xffff); // end of the binary COPY data
+      b.sorted(t, m_data);
       bool done = false;
       if (m_direct[t]) {
         // Fast path: COPY straight into the table. It fails as a whole on the
         // first duplicate key, and the batch then goes the idempotent way.
         m_conn.exec("SAVEPOINT direct");
-        if (m_conn.copy_in(std::string("COPY ") + k_tables[t] + " FROM STDIN (FORMAT binary)", b.copy[t], true)) {
+        if (m_conn.copy_in(std::string("COPY ") + k_tables[t] + " FROM STDIN (FORMAT binary)", m_data, true)) {
           m_conn.exec("RELEASE SAVEPOINT direct");
           m_inserted += b.rows[t];
           done = true;
@@ -279,9 +355,10 @@ private:
       }
       if (!done) {
         std::string in = std::string(k_tables[t]) + "_in";
-        m_conn.copy_in("COPY " + in + " FROM STDIN (FORMAT binary)", b.copy[t], false);
-        Result r =
-            m_conn.exec(std::string("INSERT INTO ") + k_tables[t] + " SELECT * FROM " + in + " ON CONFLICT DO NOTHING");
+        m_conn.copy_in("COPY " + in + " FROM STDIN (FORMAT binary)", m_data, false);
+        // In key order, as the COPY above was, so two writers lock keys in the same order.
+        Result r = m_conn.exec(std::string("INSERT INTO ") + k_tables[t] + " SELECT * FROM " + in + " ORDER BY " +
+                               k_keys[t] + " ON CONFLICT DO NOTHING");
         std::size_t n = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
         m_inserted += n;
         // Once a whole batch is new again (a rerun has caught up), try the fast path.
@@ -293,7 +370,8 @@ private:
 
   Conn m_conn;
   bool m_temp_ready = false;
-  std::array<bool, 3> m_direct{true, true, true};
+  std::array<bool, k_table_count> m_direct{true, true, true, true};
+  std::string m_data; // the COPY data of one table, sorted
   std::atomic<std::size_t> m_inserted{0};
   std::mutex m_mutex;
   std::condition_variable m_cv;
@@ -306,10 +384,35 @@ private:
 
 class PgStore final : public Store {
 public:
-  PgStore(const std::string& url, std::size_t batch) : m_url(url), m_main(url), m_batch(batch) {
+  PgStore(const std::string& url, std::size_t batch, OpenMode mode)
+      : m_url(url), m_main(url), m_batch(batch), m_read_only(mode == OpenMode::read_only) {
+    if (m_read_only) {
+      // Nothing is written, not even the schema: a read-only role can query.
+      exec("SET default_transaction_read_only = on");
+      int version = schema_version();
+      if (version == 0) {
+        m_empty = true;
+      } else if (version == 1) {
+        m_has_writes = false;
+        log::warn("PostgreSQL database has schema version 1 (readings not keyed by port, no writes table); the "
+                  "next iot-export postgres or prune on it upgrades it to version {}",
+                  k_schema_version);
+      }
+      return;
+    }
     exec("BEGIN");
     exec("SELECT pg_advisory_xact_lock(7426001)"); // two first ingests must not race on CREATE TABLE
+    int version = schema_version();
+    if (version == 1) {
+      log::warn("upgrading the PostgreSQL schema from version 1 to {} (readings keyed by port, a writes table)",
+                k_schema_version);
+      exec(k_migrate_v1);
+    }
     exec(k_schema);
+    if (version != k_schema_version) {
+      exec("DELETE FROM iot_schema");
+      exec("INSERT INTO iot_schema VALUES (" + std::to_string(k_schema_version) + ")");
+    }
     {
       Result r = exec("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
       if (PQntuples(r.r) > 0) {
@@ -318,6 +421,18 @@ public:
       }
     }
     exec("COMMIT");
+  }
+
+  // PostgreSQL text cannot hold NUL (U+0000): such a record is rejected alone.
+  std::string check(const Row& r) const override {
+    const std::string_view texts[] = {r.device, r.point, r.port,  r.addr,   r.uom,       r.quality, r.error,
+                                      r.alarm,  r.state, r.level, r.type,   r.reason,    r.value_text};
+    const char* names[] = {"device", "point", "port", "addr", "uom", "quality", "error",
+                           "alarm",  "state", "level", "type", "reason", "value"};
+    for (std::size_t i = 0; i < std::size(texts); ++i)
+      if (texts[i].find('\0') != std::string_view::npos)
+        return std::string("\"") + names[i] + "\" holds a NUL character (\\u0000), which PostgreSQL text cannot store";
+    return {};
   }
 
   ~PgStore() override {
@@ -332,11 +447,13 @@ public:
   }
 
   void add(const Row& r) override {
+    if (m_read_only) throw io_error("postgres: the database was opened read-only");
     int t = table_index(r.kind);
     // COPY BINARY (PostgreSQL "COPY" reference, Binary Format): the server
     // parses no text, which is most of its work per row otherwise.
     std::string& o = m_current.copy[t];
-    if (o.empty()) o.append("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+    if (o.empty()) o.append("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", k_copy_header);
+    const auto row_begin = static_cast<std::uint32_t>(o.size());
     put16(o, static_cast<std::uint16_t>(k_field_count[t]));
     // timestamptz: microseconds since 2000-01-01T00:00:00Z.
     put_i64(o, (r.ts_ms - k_pg_epoch_ms) * 1000);
@@ -364,7 +481,7 @@ public:
     case RecordKind::reading:
       key(r.device);
       key(r.point);
-      text(r.port);
+      key(r.port); // part of the key: '' when absent
       unit();
       text(r.addr);
       dbl(r.value_tag == ValueTag::number, r.value_num);
@@ -396,7 +513,7 @@ public:
       text(r.uom);
       text(r.extra);
       break;
-    default:
+    case RecordKind::status:
       key(r.port);
       key(r.device);
       key(r.state);
@@ -404,7 +521,68 @@ public:
       text(r.reason);
       text(r.extra);
       break;
+    default: // write
+      key(r.port);
+      key(r.device);
+      key(r.point);
+      key(r.addr);
+      unit();
+      if (r.has_fc) {
+        put32(o, 4);
+        put32(o, static_cast<std::uint32_t>(static_cast<std::int32_t>(r.fc)));
+      } else {
+        put_null(o);
+      }
+      dbl(r.value_tag == ValueTag::number, r.value_num);
+      if (r.value_tag == ValueTag::boolean) {
+        put32(o, 1);
+        o.push_back(r.value_bool ? 1 : 0);
+      } else {
+        put_null(o);
+      }
+      if (r.value_tag == ValueTag::string)
+        put_text(o, r.value_text);
+      else
+        put_null(o);
+      text(r.raw);
+      if (r.has_ok) {
+        put32(o, 1);
+        o.push_back(r.ok ? 1 : 0);
+      } else {
+        put_null(o);
+      }
+      text(r.quality);
+      text(r.error);
+      dbl(r.has_latency, r.latency_ms);
+      text(r.extra);
+      break;
     }
+    // The sort key (see Batch).
+    std::string& k = m_current.keys[t];
+    const auto key_begin = static_cast<std::uint32_t>(k.size());
+    const auto ts = static_cast<std::uint64_t>(r.ts_ms) ^ (1ull << 63);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      k.push_back(static_cast<char>(ts >> shift));
+    auto part = [&k](std::string_view v) {
+      k.append(v);
+      k.push_back('\0');
+    };
+    switch (r.kind) {
+    case RecordKind::reading:
+      part(r.port), part(r.device), part(r.point);
+      break;
+    case RecordKind::alarm:
+      part(r.device), part(r.point), part(r.state);
+      break;
+    case RecordKind::status:
+      part(r.port), part(r.device), part(r.state);
+      break;
+    default:
+      part(r.port), part(r.device), part(r.point), part(r.addr);
+      break;
+    }
+    m_current.spans[t].push_back(
+        {row_begin, static_cast<std::uint32_t>(o.size()), key_begin, static_cast<std::uint32_t>(k.size())});
     ++m_current.rows[t];
     if (++m_current.pending >= m_batch) submit();
   }
@@ -430,9 +608,10 @@ public:
       int index = 0;
       Row row;
     };
-    std::array<Cursor, 3> cursors;
+    std::array<Cursor, k_table_count> cursors;
     exec("BEGIN READ ONLY");
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < k_table_count; ++t) {
+      if (m_empty || (t == 3 && !m_has_writes)) continue;
       if (f.kind && table_index(*f.kind) != t) continue;
       if (t == 2 && !f.point.empty()) continue; // status records have no point
       std::string where;
@@ -445,13 +624,13 @@ public:
       if (!f.device.empty()) cond("device = " + literal(f.device));
       if (!f.point.empty()) cond("point = " + literal(f.point));
       exec(std::string("DECLARE c") + std::to_string(t) + " NO SCROLL CURSOR FOR SELECT " + k_columns[t] + " FROM " +
-           k_tables[t] + where + " ORDER BY " + k_keys[t]);
+           k_tables[t] + where + " ORDER BY " + k_order[t]);
       cursors[t].open = true;
       advance(t, cursors[t].batch, cursors[t].index, cursors[t].row, cursors[t].open);
     }
     for (;;) {
       int best = -1;
-      for (int t = 0; t < 3; ++t)
+      for (int t = 0; t < k_table_count; ++t)
         if (cursors[t].open && (best < 0 || cursors[t].row.ts_ms < cursors[best].row.ts_ms)) best = t;
       if (best < 0) break;
       fn(cursors[best].row);
@@ -485,9 +664,9 @@ public:
   StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
     flush();
     StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
     exec("BEGIN");
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < k_table_count; ++t) {
       std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE true";
       if (from) sql += " AND ts >= " + ms_literal(*from);
       if (to) sql += " AND ts < " + ms_literal(*to);
@@ -501,9 +680,9 @@ public:
   StoreCounts cap(std::size_t max_rows) override {
     flush();
     StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
     exec("BEGIN");
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < k_table_count; ++t) {
       std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE (" + k_keys[t] + ") IN (SELECT " +
                         k_keys[t] + " FROM " + k_tables[t] + " ORDER BY ts DESC OFFSET " + std::to_string(max_rows) +
                         ")";
@@ -517,8 +696,9 @@ public:
   StoreCounts count() override {
     flush();
     StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
-    for (int t = 0; t < 3; ++t) {
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
+    for (int t = 0; t < k_table_count; ++t) {
+      if (m_empty || (t == 3 && !m_has_writes)) continue;
       Result r = exec(std::string("SELECT count(*) FROM ") + k_tables[t]);
       *out[t] = std::strtoull(PQgetvalue(r.r, 0, 0), nullptr, 10);
     }
@@ -618,7 +798,7 @@ private:
       ++i;
       r.uom = val(p, row, i++);
       r.extra = val(p, row, i++);
-    } else {
+    } else if (t == 2) {
       r.kind = RecordKind::status;
       r.port = val(p, row, i++);
       r.device = val(p, row, i++);
@@ -626,7 +806,59 @@ private:
       unit_col(i++);
       r.reason = val(p, row, i++);
       r.extra = val(p, row, i++);
+    } else {
+      r.kind = RecordKind::write;
+      r.port = val(p, row, i++);
+      r.device = val(p, row, i++);
+      r.point = val(p, row, i++);
+      r.addr = val(p, row, i++);
+      unit_col(i++);
+      if (!PQgetisnull(p, row, i)) {
+        r.has_fc = true;
+        r.fc = i64(val(p, row, i));
+      }
+      ++i;
+      // A write's value may be absent: all three columns NULL.
+      if (!PQgetisnull(p, row, i)) {
+        r.value_tag = ValueTag::number;
+        r.value_num = dbl(val(p, row, i));
+      } else if (!PQgetisnull(p, row, i + 1)) {
+        r.value_tag = ValueTag::boolean;
+        r.value_bool = val(p, row, i + 1) == "t";
+      } else if (!PQgetisnull(p, row, i + 2)) {
+        r.value_tag = ValueTag::string;
+        r.value_text = val(p, row, i + 2);
+      }
+      i += 3;
+      r.raw = val(p, row, i++);
+      if (!PQgetisnull(p, row, i)) {
+        r.has_ok = true;
+        r.ok = val(p, row, i) == "t";
+      }
+      ++i;
+      r.quality = val(p, row, i++);
+      r.error = val(p, row, i++);
+      if (!PQgetisnull(p, row, i)) {
+        r.has_latency = true;
+        r.latency_ms = dbl(val(p, row, i));
+      }
+      ++i;
+      r.extra = val(p, row, i++);
     }
+  }
+
+  // 0: no tables; 1: tables without iot_schema; else the stored version.
+  int schema_version() {
+    Result r = exec("SELECT to_regclass('iot_schema') IS NOT NULL, to_regclass('readings') IS NOT NULL");
+    bool has_version = val(r.r, 0, 0) == "t", has_readings = val(r.r, 0, 1) == "t";
+    if (!has_version) return has_readings ? 1 : 0;
+    Result v = exec("SELECT coalesce(max(version), 0) FROM iot_schema");
+    int version = static_cast<int>(i64(val(v.r, 0, 0)));
+    if (version > k_schema_version)
+      throw data_error("PostgreSQL database has schema version " + std::to_string(version) +
+                       ", newer than this iot-export's (" + std::to_string(k_schema_version) +
+                       "); use a newer iot-export");
+    return version == 0 ? k_schema_version : version;
   }
 
   // Hands the current batch to the next writer (started on first use).
@@ -643,6 +875,9 @@ private:
   std::string m_url;
   Conn m_main; // schema, queries, deletes
   std::size_t m_batch;
+  bool m_read_only = false;
+  bool m_has_writes = true; // false for a version 1 database opened read-only
+  bool m_empty = false;     // opened read-only and there are no tables
   Batch m_current;
   std::vector<std::unique_ptr<Writer>> m_writers;
   std::size_t m_next = 0;
@@ -650,8 +885,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Store> open_postgres(const std::string& url, std::size_t batch) {
-  return std::make_unique<PgStore>(url, batch);
+std::unique_ptr<Store> open_postgres(const std::string& url, std::size_t batch, OpenMode mode) {
+  return std::make_unique<PgStore>(url, batch, mode);
 }
 
 } // namespace iot::exporter

@@ -2,12 +2,14 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 
 namespace iot::exporter {
 
 namespace {
 
 constexpr double k_exact_int_limit = 9007199254740992.0; // 2^53: larger integers lose digits as double
+constexpr std::int64_t k_exact_int = std::int64_t{1} << 53;
 
 enum class Field : std::uint8_t {
   other,
@@ -28,12 +30,15 @@ enum class Field : std::uint8_t {
   unit,
   value,
   limit,
-  raw
+  raw,
+  fc,
+  ok,
+  latency_ms
 };
 
 Field field_of(std::string_view k) {
   switch (k.size()) {
-  case 2: return k == "ts" ? Field::ts : Field::other;
+  case 2: return k == "ts" ? Field::ts : k == "fc" ? Field::fc : k == "ok" ? Field::ok : Field::other;
   case 3: return k == "raw" ? Field::raw : k == "uom" ? Field::uom : Field::other;
   case 4:
     if (k == "kind") return Field::kind;
@@ -53,6 +58,7 @@ Field field_of(std::string_view k) {
     return Field::other;
   case 6: return k == "device" ? Field::device : k == "reason" ? Field::reason : Field::other;
   case 7: return k == "quality" ? Field::quality : Field::other;
+  case 10: return k == "latency_ms" ? Field::latency_ms : Field::other;
   default: return Field::other;
   }
 }
@@ -96,6 +102,22 @@ bool has_column(RecordKind kind, Field f) {
     case Field::reason: return true;
     default: return false;
     }
+  case RecordKind::write:
+    switch (f) {
+    case Field::port:
+    case Field::unit:
+    case Field::device:
+    case Field::point:
+    case Field::addr:
+    case Field::fc:
+    case Field::value:
+    case Field::raw:
+    case Field::ok:
+    case Field::quality:
+    case Field::error:
+    case Field::latency_ms: return true;
+    default: return false;
+    }
   default: return false;
   }
 }
@@ -124,13 +146,14 @@ bool exact_double(simdjson::dom::element e, double& out) {
   case simdjson::dom::element_type::DOUBLE: out = e.get_double().value_unsafe(); return true;
   case simdjson::dom::element_type::INT64: {
     auto i = e.get_int64().value_unsafe();
-    if (std::fabs(static_cast<double>(i)) > k_exact_int_limit) return false;
+    // Compare as integers: 2^53 + 1 converts to 2^53 and would pass a test on the double.
+    if (i > k_exact_int || i < -k_exact_int) return false;
     out = static_cast<double>(i);
     return true;
   }
   case simdjson::dom::element_type::UINT64: {
     auto u = e.get_uint64().value_unsafe();
-    if (static_cast<double>(u) > k_exact_int_limit) return false;
+    if (u > static_cast<std::uint64_t>(k_exact_int)) return false;
     out = static_cast<double>(u);
     return true;
   }
@@ -223,7 +246,8 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
   }
   if (kind_text.empty()) return "no \"kind\"";
   row.kind = record_kind_from(kind_text);
-  if (row.kind != RecordKind::reading && row.kind != RecordKind::alarm && row.kind != RecordKind::status)
+  if (row.kind != RecordKind::reading && row.kind != RecordKind::alarm && row.kind != RecordKind::status &&
+      row.kind != RecordKind::write)
     return "kind \"" + std::string(kind_text) + "\" cannot be stored";
   if (ts_text.empty()) return "no \"ts\"";
   auto ts = parse_ts(ts_text);
@@ -244,10 +268,23 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
           *col = s;
           taken = true;
         }
-      } else if (f == Field::unit) {
-        if (t == T::INT64) {
-          row.unit = field.value.get_int64().value_unsafe();
-          row.has_unit = true;
+      } else if (f == Field::unit || f == Field::fc) {
+        // Stored as a 32-bit integer (PostgreSQL integer); anything wider stays in extra.
+        std::int64_t v = 0;
+        if (t == T::INT64 && (v = field.value.get_int64().value_unsafe()) >= INT32_MIN && v <= INT32_MAX) {
+          (f == Field::unit ? row.unit : row.fc) = v;
+          (f == Field::unit ? row.has_unit : row.has_fc) = true;
+          taken = true;
+        }
+      } else if (f == Field::ok) {
+        if (t == T::BOOL) {
+          row.ok = field.value.get_bool().value_unsafe();
+          row.has_ok = true;
+          taken = true;
+        }
+      } else if (f == Field::latency_ms) {
+        if (exact_double(field.value, row.latency_ms)) {
+          row.has_latency = true;
           taken = true;
         }
       } else if (f == Field::limit) {
@@ -259,7 +296,7 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
         if (exact_double(field.value, row.value_num)) {
           row.value_tag = ValueTag::number;
           taken = true;
-        } else if (row.kind == RecordKind::reading) {
+        } else if (row.kind == RecordKind::reading || row.kind == RecordKind::write) {
           if (t == T::BOOL) {
             row.value_bool = field.value.get_bool().value_unsafe();
             row.value_tag = ValueTag::boolean;
@@ -268,7 +305,9 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
             row.value_text = field.value.get_string().value_unsafe();
             row.value_tag = ValueTag::string;
             taken = true;
-          } else if (t == T::NULL_VALUE) {
+          } else if (t == T::NULL_VALUE && row.kind == RecordKind::reading) {
+            // A write's value may be absent, so only a reading stores null in
+            // its value columns; a write's null stays in extra.
             row.value_tag = ValueTag::null;
             taken = true;
           }
@@ -304,7 +343,9 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
   if (extra_begin != std::string::npos)
     row.extra = std::string_view(buffer).substr(extra_begin, extra_end - extra_begin);
 
-  if (row.kind != RecordKind::status) {
+  if (row.kind == RecordKind::write) {
+    // Nothing else is required: iot-sim's writes name no point, command echoes no result.
+  } else if (row.kind != RecordKind::status) {
     if (row.device.empty()) return "no \"device\"";
     if (row.point.empty()) return "no \"point\"";
   } else if (row.state.empty()) {
@@ -361,6 +402,23 @@ void write_row(std::string& out, const Row& r) {
     text("device", r.device);
     text("state", r.state);
     text("reason", r.reason);
+    break;
+  case RecordKind::write:
+    text("port", r.port);
+    if (r.has_unit) w.field("unit", static_cast<long long>(r.unit));
+    text("device", r.device);
+    text("point", r.point);
+    text("addr", r.addr);
+    if (r.has_fc) w.field("fc", static_cast<long long>(r.fc));
+    value();
+    if (!r.raw.empty()) {
+      w.key("raw");
+      w.raw(r.raw);
+    }
+    if (r.has_ok) w.field("ok", r.ok);
+    text("quality", r.quality);
+    text("error", r.error);
+    if (r.has_latency) w.field("latency_ms", r.latency_ms);
     break;
   default: break;
   }

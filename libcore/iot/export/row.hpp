@@ -1,5 +1,5 @@
 #pragma once
-// One record of kind reading, alarm or status flattened into the typed columns
+// One record of kind reading, alarm, status or write flattened into the typed columns
 // every exporter shares (docs/storage.md). Fields the columns do not cover, or
 // known fields with an unexpected JSON type, are kept verbatim in `extra` (a JSON
 // object text), so a record written back from a row equals the one read.
@@ -29,6 +29,13 @@ struct Row {
   std::string_view value_text;
   bool has_limit = false;
   double limit = 0;
+  // write records (docs/record-format.md): function code, outcome, latency.
+  bool has_fc = false;
+  std::int64_t fc = 0;
+  bool has_ok = false;
+  bool ok = false;
+  bool has_latency = false;
+  double latency_ms = 0;
   std::string_view raw;   // minified JSON array text, or empty
   std::string_view extra; // JSON object text of the other fields, or empty
 

@@ -265,7 +265,7 @@ TimeSeriesSet read_series(RecordInput& input, const std::function<bool(const Row
   TimeSeriesSet set;
   Row row;
   std::string buffer;
-  if (operations) input.also_writes(true);
+  if (operations) input.accept(RecordKind::write); // for the report's operations section
   input.for_each([&](const Record& rec) {
     if (rec.kind == RecordKind::write) {
       std::string_view t;

@@ -9,6 +9,9 @@
 #include <charconv>
 #include <vector>
 
+#include <cstdio>
+
+#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/export/store.hpp"
 
@@ -21,11 +24,11 @@ CREATE TABLE IF NOT EXISTS readings (
   ts INTEGER NOT NULL,          -- milliseconds since 1970-01-01T00:00:00Z
   device TEXT NOT NULL,
   point TEXT NOT NULL,
-  port TEXT, unit INTEGER, addr TEXT,
+  port TEXT NOT NULL DEFAULT '', unit INTEGER, addr TEXT,
   value_num REAL, value_bool INTEGER, value_text TEXT,
   raw TEXT, uom TEXT, quality TEXT, error TEXT, alarm TEXT,
   extra TEXT,
-  PRIMARY KEY (ts, device, point)
+  PRIMARY KEY (ts, port, device, point)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS readings_device_point_ts ON readings (device, point, ts);
 CREATE TABLE IF NOT EXISTS alarms (
@@ -48,7 +51,32 @@ CREATE TABLE IF NOT EXISTS status (
   PRIMARY KEY (ts, port, device, state)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS status_device_ts ON status (device, ts);
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS writes (
+  ts INTEGER NOT NULL,
+  port TEXT NOT NULL DEFAULT '',
+  device TEXT NOT NULL DEFAULT '',
+  point TEXT NOT NULL DEFAULT '',
+  addr TEXT NOT NULL DEFAULT '',
+  unit INTEGER, fc INTEGER,
+  value_num REAL, value_bool INTEGER, value_text TEXT,
+  raw TEXT, ok INTEGER, quality TEXT, error TEXT, latency_ms REAL,
+  extra TEXT,
+  PRIMARY KEY (ts, port, device, point, addr)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS writes_device_ts ON writes (device, ts);
+PRAGMA user_version = 2;
+)sql";
+
+// Version 1 (before writes and the port in the readings key): readings is
+// rebuilt with its new key; the other tables are unchanged.
+constexpr const char* k_migrate_v1 = R"sql(
+ALTER TABLE readings RENAME TO readings_v1;
+DROP INDEX IF EXISTS readings_device_point_ts;
+)sql";
+constexpr const char* k_migrate_v1_copy = R"sql(
+INSERT INTO readings SELECT ts, device, point, coalesce(port, ''), unit, addr, value_num, value_bool, value_text,
+  raw, uom, quality, error, alarm, extra FROM readings_v1;
+DROP TABLE readings_v1;
 )sql";
 
 constexpr const char* k_insert[] = {
@@ -57,6 +85,8 @@ constexpr const char* k_insert[] = {
     ("INSERT OR IGNORE INTO alarms (ts, device, point, state, level, type, value_num, limit_value, uom, extra) "
      "VALUES (?,?,?,?,?,?,?,?,?,?)"),
     "INSERT OR IGNORE INTO status (ts, port, device, state, unit, reason, extra) VALUES (?,?,?,?,?,?,?)",
+    ("INSERT OR IGNORE INTO writes (ts, port, device, point, addr, unit, fc, value_num, value_bool, value_text, raw, "
+     "ok, quality, error, latency_ms, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
 };
 
 constexpr const char* k_select[] = {
@@ -64,16 +94,27 @@ constexpr const char* k_select[] = {
      "alarm, extra FROM readings"),
     "SELECT ts, device, point, state, level, type, value_num, limit_value, uom, extra FROM alarms",
     "SELECT ts, port, device, state, unit, reason, extra FROM status",
+    ("SELECT ts, port, device, point, addr, unit, fc, value_num, value_bool, value_text, raw, ok, quality, error, "
+     "latency_ms, extra FROM writes"),
 };
-constexpr const char* k_tables[] = {"readings", "alarms", "status"};
-constexpr const char* k_keys[] = {"ts, device, point", "ts, device, point, state", "ts, port, device, state"};
-constexpr const char* k_order[] = {" ORDER BY ts, device, point", " ORDER BY ts, device, point, state",
-                                   " ORDER BY ts, port, device, state"};
+constexpr int k_table_count = 4;
+constexpr const char* k_tables[] = {"readings", "alarms", "status", "writes"};
+constexpr const char* k_keys[] = {"ts, port, device, point", "ts, device, point, state", "ts, port, device, state",
+                                  "ts, port, device, point, addr"};
+constexpr const char* k_order[] = {" ORDER BY ts, device, point, port", " ORDER BY ts, device, point, state",
+                                   " ORDER BY ts, port, device, state", " ORDER BY ts, port, device, point, addr"};
 
-constexpr int k_columns[] = {15, 10, 7}; // parameters per row of each INSERT above
+constexpr int k_columns[] = {15, 10, 7, 16}; // parameters per row of each INSERT above
 constexpr std::size_t k_rows_per_insert = 32;
 
-int table_index(RecordKind k) { return k == RecordKind::reading ? 0 : k == RecordKind::alarm ? 1 : 2; }
+int table_index(RecordKind k) {
+  switch (k) {
+  case RecordKind::reading: return 0;
+  case RecordKind::alarm: return 1;
+  case RecordKind::status: return 2;
+  default: return 3;
+  }
+}
 
 class Stmt {
 public:
@@ -92,32 +133,71 @@ private:
 
 class SqliteStore final : public Store {
 public:
-  SqliteStore(const std::string& path, std::size_t batch, bool create) : m_batch(batch) {
+  SqliteStore(const std::string& path, std::size_t batch, OpenMode mode)
+      : m_batch(batch), m_read_only(mode == OpenMode::read_only) {
     // Memory statistics take a global mutex on every allocation; we do not use them.
     static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
     (void)configured;
     // A new database is 0600 (SQLite gives its -wal and -shm files the same mode): the
     // records are the user's data. An existing file keeps its mode.
-    if (create && path != ":memory:") {
+    if (mode == OpenMode::create && path != ":memory:") {
       const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd >= 0) ::close(fd);
     }
-    if (sqlite3_open_v2(path.c_str(), &m_db,
-                        SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
-      std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
-      sqlite3_close(m_db);
-      throw io_error("cannot open " + path + ": " + msg);
+    int flags = m_read_only ? SQLITE_OPEN_READONLY
+                            : SQLITE_OPEN_READWRITE | (mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0);
+    open(path, flags | SQLITE_OPEN_NOMUTEX);
+    int version = 0;
+    if (m_read_only) {
+      // A WAL database needs its -shm file; in a read-only directory where it
+      // cannot be created, the file is read as immutable (nobody can be
+      // writing it there) instead of failing.
+      if (!try_user_version(version)) {
+        std::string first = sqlite3_errmsg(m_db);
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        open("file:" + uri_path(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
+        if (!try_user_version(version)) throw io_error("cannot read " + path + ": " + first);
+        log::info("{}: read as immutable ({})", path, first);
+      }
+      check_version(path, version);
+      if (version == 1) {
+        m_has_writes = false;
+        log::warn("{}: schema version 1 (readings not keyed by port, no writes table); the next iot-export "
+                  "sqlite or prune on it upgrades it to version {}",
+                  path, k_schema_version);
+      } else if (version == 0) {
+        m_has_writes = false;
+        m_empty = true; // a file without our tables (e.g. empty): nothing to read
+      }
+      return;
     }
-    sqlite3_busy_timeout(m_db, 10000);
-    // WAL: readers do not block the ingest; synchronous=NORMAL keeps the database
-    // consistent after a crash (a power cut may lose the last committed batches).
-    // Larger pages: fewer B-tree splits when ingesting (applies to a new file only).
+    // WAL: readers never wait for the writer, and the writer's transactions are
+    // short (a row count or --flush-interval), so other writers wait at most
+    // that long for the lock (busy timeout), never fail with "database is locked".
+    // synchronous=NORMAL keeps the database consistent after a crash (a power
+    // cut may lose the last committed batches). Larger pages: fewer B-tree
+    // splits when ingesting (applies to a new file only).
     exec("PRAGMA page_size = 16384");
     exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; "
          "PRAGMA temp_store = MEMORY");
     exec("BEGIN IMMEDIATE");
-    exec(k_schema);
+    if (!try_user_version(version)) throw io_error(std::string("sqlite: ") + sqlite3_errmsg(m_db));
+    try {
+      check_version(path, version);
+    } catch (...) {
+      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+    if (version == 1) {
+      log::warn("{}: upgrading the schema from version 1 to {} (readings keyed by port, a writes table)", path,
+                k_schema_version);
+      exec(k_migrate_v1);
+      exec(k_schema);
+      exec(k_migrate_v1_copy);
+    } else {
+      exec(k_schema);
+    }
     exec("COMMIT");
   }
 
@@ -128,6 +208,7 @@ public:
   }
 
   void add(const Row& in) override {
+    if (m_read_only) throw io_error("sqlite: the database was opened read-only");
     int t = table_index(in.kind);
     if (!m_in_txn) {
       exec("BEGIN IMMEDIATE");
@@ -151,7 +232,7 @@ public:
 
   void flush() override {
     if (!m_in_txn) return;
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < k_table_count; ++t) {
       Group& g = m_groups[t];
       if (g.count == 0) continue;
       // The remainder goes one row at a time through a single-row statement.
@@ -177,8 +258,9 @@ public:
       bool has = false;
       Row row;
     };
-    std::array<Cursor, 3> cursors;
-    for (int t = 0; t < 3; ++t) {
+    std::array<Cursor, k_table_count> cursors;
+    for (int t = 0; t < k_table_count; ++t) {
+      if (m_empty || (t == 3 && !m_has_writes)) continue;
       if (f.kind && table_index(*f.kind) != t) continue;
       if (t == 2 && !f.point.empty()) continue; // status records have no point
       std::string sql = k_select[t];
@@ -201,10 +283,10 @@ public:
       if (!f.point.empty()) sqlite3_bind_text(s, 4, f.point.data(), static_cast<int>(f.point.size()), SQLITE_STATIC);
       cursors[t].has = step(s, t, cursors[t].row);
     }
-    // Merge the three time-ordered streams.
+    // Merge the time-ordered streams.
     for (;;) {
       int best = -1;
-      for (int t = 0; t < 3; ++t)
+      for (int t = 0; t < k_table_count; ++t)
         if (cursors[t].has && (best < 0 || cursors[t].row.ts_ms < cursors[best].row.ts_ms)) best = t;
       if (best < 0) break;
       fn(cursors[best].row);
@@ -234,9 +316,9 @@ public:
   StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
     flush();
     StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
     exec("BEGIN IMMEDIATE");
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < k_table_count; ++t) {
       std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE ts >= ?1 AND ts < ?2";
       Stmt s(m_db, sql);
       sqlite3_bind_int64(s.get(), 1, from.value_or(INT64_MIN));
@@ -251,9 +333,9 @@ public:
   StoreCounts cap(std::size_t max_rows) override {
     flush();
     StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
     exec("BEGIN IMMEDIATE");
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < k_table_count; ++t) {
       std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE (" + k_keys[t] + ") IN (SELECT " +
                         k_keys[t] + " FROM " + k_tables[t] + " ORDER BY ts DESC LIMIT -1 OFFSET ?1)";
       Stmt s(m_db, sql);
@@ -268,8 +350,9 @@ public:
   StoreCounts count() override {
     flush();
     StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status};
-    for (int t = 0; t < 3; ++t) {
+    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
+    for (int t = 0; t < k_table_count; ++t) {
+      if (m_empty || (t == 3 && !m_has_writes)) continue;
       Stmt s(m_db, std::string("SELECT count(*) FROM ") + k_tables[t]);
       if (sqlite3_step(s.get()) == SQLITE_ROW) *out[t] = static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
     }
@@ -277,6 +360,47 @@ public:
   }
 
 private:
+  void open(const std::string& name, int flags) {
+    if (sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
+      std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+      sqlite3_close(m_db);
+      m_db = nullptr;
+      throw io_error("cannot open " + name + ": " + msg);
+    }
+    sqlite3_busy_timeout(m_db, k_busy_timeout_ms);
+  }
+
+  // Reads PRAGMA user_version; false if the file cannot be read.
+  bool try_user_version(int& version) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK) return false;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW;
+  }
+
+  static void check_version(const std::string& path, int version) {
+    if (version > k_schema_version)
+      throw data_error(fmt::format("{}: schema version {} is newer than this iot-export's ({}); use a newer iot-export",
+                                   path, version, k_schema_version));
+  }
+
+  // `path` as the path part of a file: URI (RFC 3986 percent-encoding of what URIs reserve).
+  static std::string uri_path(const std::string& path) {
+    std::string out;
+    for (unsigned char c : path) {
+      if (c == '%' || c == '?' || c == '#' || c < 0x21 || c >= 0x7f) {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        out += buf;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    return out;
+  }
+
   void exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -333,7 +457,7 @@ private:
     case RecordKind::reading:
       key(s, i++, r.device);
       key(s, i++, r.point);
-      text(s, i++, r.port);
+      key(s, i++, r.port); // part of the key: '' when absent
       unit(s, i++, r);
       text(s, i++, r.addr);
       value(s, i, r);
@@ -362,12 +486,37 @@ private:
       text(s, i++, r.uom);
       text(s, i++, r.extra);
       break;
-    default:
+    case RecordKind::status:
       key(s, i++, r.port);
       key(s, i++, r.device);
       key(s, i++, r.state);
       unit(s, i++, r);
       text(s, i++, r.reason);
+      text(s, i++, r.extra);
+      break;
+    default: // write
+      key(s, i++, r.port);
+      key(s, i++, r.device);
+      key(s, i++, r.point);
+      key(s, i++, r.addr);
+      unit(s, i++, r);
+      if (r.has_fc)
+        sqlite3_bind_int64(s, i++, r.fc);
+      else
+        sqlite3_bind_null(s, i++);
+      value(s, i, r);
+      i += 3;
+      text(s, i++, r.raw);
+      if (r.has_ok)
+        sqlite3_bind_int(s, i++, r.ok ? 1 : 0);
+      else
+        sqlite3_bind_null(s, i++);
+      text(s, i++, r.quality);
+      text(s, i++, r.error);
+      if (r.has_latency)
+        sqlite3_bind_double(s, i++, r.latency_ms);
+      else
+        sqlite3_bind_null(s, i++);
       text(s, i++, r.extra);
       break;
     }
@@ -465,7 +614,7 @@ private:
       ++i;
       r.uom = col_text(s, i++);
       r.extra = col_text(s, i++);
-    } else {
+    } else if (t == 2) {
       r.kind = RecordKind::status;
       r.port = col_text(s, i++);
       r.device = col_text(s, i++);
@@ -473,12 +622,55 @@ private:
       unit_col(i++);
       r.reason = col_text(s, i++);
       r.extra = col_text(s, i++);
+    } else {
+      r.kind = RecordKind::write;
+      r.port = col_text(s, i++);
+      r.device = col_text(s, i++);
+      r.point = col_text(s, i++);
+      r.addr = col_text(s, i++);
+      unit_col(i++);
+      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+        r.has_fc = true;
+        r.fc = sqlite3_column_int64(s, i);
+      }
+      ++i;
+      // A write's value may be absent: all three columns NULL.
+      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+        r.value_tag = ValueTag::number;
+        r.value_num = sqlite3_column_double(s, i);
+      } else if (sqlite3_column_type(s, i + 1) != SQLITE_NULL) {
+        r.value_tag = ValueTag::boolean;
+        r.value_bool = sqlite3_column_int(s, i + 1) != 0;
+      } else if (sqlite3_column_type(s, i + 2) != SQLITE_NULL) {
+        r.value_tag = ValueTag::string;
+        r.value_text = col_text(s, i + 2);
+      }
+      i += 3;
+      r.raw = col_text(s, i++);
+      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+        r.has_ok = true;
+        r.ok = sqlite3_column_int(s, i) != 0;
+      }
+      ++i;
+      r.quality = col_text(s, i++);
+      r.error = col_text(s, i++);
+      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+        r.has_latency = true;
+        r.latency_ms = sqlite3_column_double(s, i);
+      }
+      ++i;
+      r.extra = col_text(s, i++);
     }
     return true;
   }
 
+  static constexpr int k_busy_timeout_ms = 60000; // another writer's transaction is short; this is generous
+
   sqlite3* m_db = nullptr;
   std::size_t m_batch;
+  bool m_read_only = false;
+  bool m_has_writes = true; // false for a version 1 file opened read-only
+  bool m_empty = false;     // a read-only file without the tables
   struct Slot {
     Row row;
     std::string text;
@@ -488,7 +680,7 @@ private:
     std::vector<Slot> slots;
     std::size_t count = 0;
   };
-  std::array<Group, 3> m_groups;
+  std::array<Group, k_table_count> m_groups;
   bool m_in_txn = false;
   std::size_t m_pending = 0;
   std::size_t m_inserted = 0;
@@ -496,8 +688,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Store> open_sqlite(const std::string& path, std::size_t batch, bool create) {
-  return std::make_unique<SqliteStore>(path, batch, create);
+std::unique_ptr<Store> open_sqlite(const std::string& path, std::size_t batch, OpenMode mode) {
+  return std::make_unique<SqliteStore>(path, batch, mode);
 }
 
 } // namespace iot::exporter

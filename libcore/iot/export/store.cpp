@@ -14,9 +14,9 @@ bool is_postgres_url(const std::string& db) {
   return db.starts_with("postgresql://") || db.starts_with("postgres://") || db.find("dbname=") != std::string::npos;
 }
 
-std::unique_ptr<Store> open_store(const std::string& db, std::size_t batch, bool create) {
+std::unique_ptr<Store> open_store(const std::string& db, std::size_t batch, OpenMode mode) {
   if (batch == 0) throw usage_error("--batch must be at least 1");
-  return is_postgres_url(db) ? open_postgres(db, batch) : open_sqlite(db, batch, create);
+  return is_postgres_url(db) ? open_postgres(db, batch, mode) : open_sqlite(db, batch, mode);
 }
 
 void apply_retention(Store& store, const Retention& r) {
@@ -32,12 +32,28 @@ void apply_retention(Store& store, const Retention& r) {
   }
 }
 
-ExitCode ingest(RecordInput& input, Store& store, const Retention& retention) {
+ExitCode ingest(RecordInput& input, Store& store, const Retention& retention, const IngestTiming& timing) {
   Row row;
   std::string buffer;
   std::size_t accepted = 0;
+  input.accept(RecordKind::write);
+  const bool retain = retention.keep_days || retention.max_rows;
+  const auto retention_every = timing.retention_interval;
+  auto next_retention = std::chrono::steady_clock::now() + retention_every;
+  // Live ingest (a pipe that stays open): commit and prune on a timer, as
+  // Telegraf's flush_interval does, not only at the row count or the end.
+  auto tick = [&] {
+    store.flush();
+    if (retain && retention_every.count() > 0 && std::chrono::steady_clock::now() >= next_retention) {
+      apply_retention(store, retention);
+      next_retention = std::chrono::steady_clock::now() + retention_every;
+    }
+  };
+  auto period = timing.flush_interval.count() > 0 ? timing.flush_interval : retention_every;
+  if (timing.flush_interval.count() > 0 || (retain && retention_every.count() > 0)) input.set_tick(period, tick);
   input.for_each([&](const Record& r) {
     std::string why = to_row(r.obj, row, buffer);
+    if (why.empty()) why = store.check(row);
     if (!why.empty()) {
       input.reject(why);
       return;

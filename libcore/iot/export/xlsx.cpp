@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
 #include "iot/export/row.hpp"
 
@@ -15,7 +16,19 @@ namespace iot::exporter {
 
 namespace {
 
-constexpr lxw_row_t k_max_rows = 1048576; // Excel's limit per sheet (ECMA-376 / Excel specifications)
+constexpr lxw_row_t k_max_rows = 1048576;  // Excel's limit per sheet (ECMA-376 / Excel specifications)
+constexpr std::size_t k_max_cell = 32767;  // characters per cell (same source; libxlsxwriter's LXW_STR_MAX)
+
+// The first `limit` UTF-8 characters of `s` (the input is valid UTF-8).
+std::string_view cut_utf8(std::string_view s, std::size_t limit, std::size_t& chars) {
+  chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xc0) == 0x80) continue; // continuation byte
+    if (chars == limit) return s.substr(0, i);
+    ++chars;
+  }
+  return s;
+}
 
 struct Column {
   const char* name;
@@ -31,11 +44,17 @@ const std::vector<Column> k_alarm_columns = {{"ts", 23},  {"device", 14}, {"poin
                                              {"type", 6}, {"value", 12},  {"limit", 10}, {"uom", 8},   {"extra", 20}};
 const std::vector<Column> k_status_columns = {{"ts", 23},    {"port", 10},   {"unit", 6},  {"device", 14},
                                               {"state", 12}, {"reason", 36}, {"extra", 20}};
+const std::vector<Column> k_write_columns = {
+    {"ts", 23},  {"device", 14}, {"point", 14}, {"value", 12},  {"ok", 6},    {"quality", 9},     {"port", 10},
+    {"unit", 6}, {"addr", 9},    {"fc", 5},     {"raw", 16},    {"error", 24}, {"latency_ms", 11}, {"extra", 20}};
 
 class Sheet {
 public:
-  Sheet(lxw_workbook* wb, std::string name, const std::vector<Column>& columns, lxw_format* header, lxw_format* time)
-      : m_wb(wb), m_name(std::move(name)), m_columns(columns), m_header(header), m_time(time) {
+  std::size_t cuts = 0; // cells cut to k_max_cell
+
+  Sheet(lxw_workbook* wb, std::string name, const std::vector<Column>& columns, lxw_format* header, lxw_format* time,
+        RecordInput& input)
+      : m_wb(wb), m_name(std::move(name)), m_columns(columns), m_header(header), m_time(time), m_input(input) {
     open();
   }
 
@@ -54,6 +73,18 @@ public:
   void boolean(lxw_col_t col, bool v) { check(worksheet_write_boolean(m_ws, m_row, col, v ? 1 : 0, nullptr)); }
   void text(lxw_col_t col, std::string_view v) {
     if (v.empty()) return;
+    if (v.size() > k_max_cell) {
+      // Excel refuses longer cells: cut (with a warning) rather than abort the workbook.
+      std::size_t chars = 0;
+      std::string_view cut = cut_utf8(v, k_max_cell, chars);
+      if (cut.size() < v.size()) {
+        ++cuts;
+        if (cuts <= 100)
+          log::warn("{}:{}: {} \"{}\" is longer than Excel's {} characters per cell; cut", m_input.name(),
+                    m_input.line(), m_name, m_columns[col].name, k_max_cell);
+        v = cut;
+      }
+    }
     m_scratch.assign(v); // libxlsxwriter wants NUL-terminated strings
     check(worksheet_write_string(m_ws, m_row, col, m_scratch.c_str(), nullptr));
   }
@@ -86,6 +117,7 @@ private:
   const std::vector<Column>& m_columns;
   lxw_format* m_header;
   lxw_format* m_time;
+  RecordInput& m_input;
   lxw_worksheet* m_ws = nullptr;
   lxw_row_t m_row = 0;
   int m_part = 1;
@@ -144,9 +176,11 @@ ExitCode export_xlsx(RecordInput& input, const std::string& path) {
 
   ExitCode code;
   try {
-    Sheet readings(wb, "readings", k_reading_columns, header, time);
-    Sheet alarms(wb, "alarms", k_alarm_columns, header, time);
-    Sheet status(wb, "status", k_status_columns, header, time);
+    input.accept(RecordKind::write);
+    Sheet readings(wb, "readings", k_reading_columns, header, time, input);
+    Sheet alarms(wb, "alarms", k_alarm_columns, header, time, input);
+    Sheet status(wb, "status", k_status_columns, header, time, input);
+    Sheet writes(wb, "writes", k_write_columns, header, time, input);
     Row r;
     std::string buffer;
     input.for_each([&](const Record& rec) {
@@ -192,6 +226,23 @@ ExitCode export_xlsx(RecordInput& input, const std::string& path) {
         if (r.has_limit) s.number(7, r.limit);
         s.text(8, r.uom);
         s.text(9, r.extra);
+      } else if (r.kind == RecordKind::write) {
+        Sheet& s = writes;
+        s.next_row();
+        s.time(0, r.ts_ms);
+        s.text(1, r.device);
+        s.text(2, r.point);
+        value(s, 3);
+        if (r.has_ok) s.boolean(4, r.ok);
+        s.text(5, r.quality);
+        s.text(6, r.port);
+        if (r.has_unit) s.number(7, static_cast<double>(r.unit));
+        s.text(8, r.addr);
+        if (r.has_fc) s.number(9, static_cast<double>(r.fc));
+        s.text(10, r.raw);
+        s.text(11, r.error);
+        if (r.has_latency) s.number(12, r.latency_ms);
+        s.text(13, r.extra);
       } else {
         Sheet& s = status;
         s.next_row();
@@ -207,6 +258,9 @@ ExitCode export_xlsx(RecordInput& input, const std::string& path) {
     readings.close();
     alarms.close();
     status.close();
+    writes.close();
+    std::size_t cuts = readings.cuts + alarms.cuts + status.cuts + writes.cuts;
+    if (cuts > 0) log::warn("{} cells were cut to {} characters", cuts, k_max_cell);
     code = input.exit_code();
   } catch (...) {
     workbook_close(wb);

@@ -45,6 +45,13 @@ std::unique_ptr<LineReader> LineReader::open(const std::string& path) {
         const char* msg = gzerror(gz, &code);
         throw io_error(path + ": " + (msg ? msg : "gzip error"));
       }
+      // zlib ends a stream cut short like a complete one, but leaves
+      // Z_BUF_ERROR behind (zlib.h, gzread): a truncated file is an error.
+      if (got == 0) {
+        int code = Z_OK;
+        gzerror(gz, &code);
+        if (code == Z_BUF_ERROR) throw data_error(path + ": truncated gzip file (unexpected end of the compressed data)");
+      }
       return static_cast<std::size_t>(got);
     });
     reader->m_owner = owner;

@@ -17,7 +17,7 @@ iot-export xlsx -o - <"$T/in.jsonl" >"$T/stdout.xlsx"
 import sys, datetime, openpyxl
 for path in sys.argv[1:]:
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["readings", "alarms", "status"], wb.sheetnames
+    assert wb.sheetnames == ["readings", "alarms", "status", "writes"], wb.sheetnames
     ws = wb["readings"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:6] == ("ts", "device", "point", "value", "uom", "quality"), rows[0]
