@@ -13,16 +13,16 @@ _iot_export() {
     'query:Stored records back as JSON Lines'
     'prune:Delete stored records in a time range, or by retention'
     'chart:Time-series chart as SVG, PNG or PDF'
-    'report:Printable PDF report statistics, alarm table, charts'
+    'report:Printable PDF report statistics, alarms, operations, charts'
   )
   _arguments -C -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '1: :->command' \
     '*:: :->args'
@@ -45,108 +45,110 @@ _iot_export() {
 
 _iot_export__csv() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
     '--fields[Columns, comma-separated (default the fields present)]:value: ' \
     '--scan[Records looked at to choose the columns when --fields is not given (0 all)]:value: ' \
     '--alarms[Write alarm records to this file instead]:file:_files' \
     '--status[Write status records to this file instead]:file:_files' \
-    '--no-header[Leave out the header line]:value: ' \
-    '--crlf[End lines with CR LF]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--no-header[Leave out the header line]' \
+    '--crlf[End lines with CR LF]' \
+    '--tz[Write ts in this time zone with its offset an IANA name (Asia/Shanghai), local or UTC]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__tsv() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
     '--fields[Columns, comma-separated (default the fields present)]:value: ' \
     '--scan[Records looked at to choose the columns when --fields is not given (0 all)]:value: ' \
     '--alarms[Write alarm records to this file instead]:file:_files' \
     '--status[Write status records to this file instead]:file:_files' \
-    '--no-header[Leave out the header line]:value: ' \
-    '--crlf[End lines with CR LF]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--no-header[Leave out the header line]' \
+    '--crlf[End lines with CR LF]' \
+    '--tz[Write ts in this time zone with its offset an IANA name (Asia/Shanghai), local or UTC]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__xlsx() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '-o[Workbook file (.xlsx), - for stdout]:file:_files' \
     '--output[Workbook file (.xlsx), - for stdout]:file:_files' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__sqlite() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '--db[Database file]:file:_files' \
     '--batch[Commit at least every N rows]:value: ' \
     '--flush-interval[Commit at least every SECONDS, also while the input is idle (0 by --batch only)]:value: ' \
     '--retention-interval[Apply --keep/--max-rows every SECONDS while ingesting, and at the end]:value: ' \
     '--keep[Delete rows older than DAYS days (fractions allowed)]:value: ' \
     '--max-rows[Keep only the newest N rows of each table]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__postgres() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
     '--db[Database URL postgresql//user@hostport/db]:value: ' \
     '--batch[Commit at least every N rows]:value: ' \
     '--flush-interval[Commit at least every SECONDS, also while the input is idle (0 by --batch only)]:value: ' \
     '--retention-interval[Apply --keep/--max-rows every SECONDS while ingesting, and at the end]:value: ' \
     '--keep[Delete rows older than DAYS days (fractions allowed)]:value: ' \
     '--max-rows[Keep only the newest N rows of each table]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__query() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '--db[SQLite file or postgresql// URL]:file:_files' \
     '--from[Only records at or after this time (RFC 3339 or YYYY-MM-DD)]:value: ' \
     '--to[Only records before this time]:value: ' \
@@ -155,67 +157,82 @@ _iot_export__query() {
     '--kind[Only this kind]:value:(reading alarm status write)' \
     '-o[Output file (default stdout)]:file:_files' \
     '--output[Output file (default stdout)]:file:_files' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--every[Aggregate readings per point into buckets this long (15m, 1h, 1d) count, min, max, mean, last]:value: ' \
+    '--tz[Align --every buckets to midnight in this time zone (IANA name, local or UTC)]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_export__prune() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
     '--db[SQLite file or postgresql// URL]:file:_files' \
     '--from[Only records at or after this time (RFC 3339 or YYYY-MM-DD)]:value: ' \
     '--to[Only records before this time]:value: ' \
     '--keep[Delete rows older than DAYS days (fractions allowed)]:value: ' \
     '--max-rows[Keep only the newest N rows of each table]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*: :'
 }
 
 _iot_export__chart() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
-    '-o[Chart file .svg, .png or .pdf]:file:_files' \
-    '--output[Chart file .svg, .png or .pdf]:file:_files' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
+    '--db[Read from this SQLite file or postgresql// URL instead of records]:file:_files' \
+    '--from[The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included]:value: ' \
+    '--to[The period ends here (exclusive)]:value: ' \
     '--device[Only this device (repeatable)]:value: ' \
     '--point[Only this point (repeatable)]:value: ' \
+    '--kind[Only records of this kind]:value:(reading alarm status write)' \
+    '-o[Chart file .svg, .png or .pdf]:file:_files' \
+    '--output[Chart file .svg, .png or .pdf]:file:_files' \
     '--title[Chart title]:value: ' \
     '--width[Width in pixels (points for PDF)]:value: ' \
     '--height[Height in pixels (points for PDF)]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--tz[Time labels in this time zone an IANA name (Asia/Shanghai), local or UTC]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }
 
 _iot_export__report() {
   _arguments -s \
-    '-h[Print this help message and exit]:value: ' \
-    '--help[Print this help message and exit]:value: ' \
-    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]:value: ' \
+    '-h[Print this help message and exit]' \
+    '--help[Print this help message and exit]' \
+    '--no-progress[Never draw a progress bar (it is drawn only on a terminal)]' \
+    '--db[Read from this SQLite file or postgresql// URL instead of records]:file:_files' \
+    '--from[The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included]:value: ' \
+    '--to[The period ends here (exclusive)]:value: ' \
+    '--device[Only this device (repeatable)]:value: ' \
+    '--point[Only this point (repeatable)]:value: ' \
+    '--kind[Only records of this kind]:value:(reading alarm status write)' \
     '-o[Report file (.pdf)]:file:_files' \
     '--output[Report file (.pdf)]:file:_files' \
     '--title[Report title]:value: ' \
-    '--version[Print the version and exit]:value: ' \
-    '-v[More diagnostics on stderr (repeat for more)]:value: ' \
-    '--verbose[More diagnostics on stderr (repeat for more)]:value: ' \
-    '-q[Only errors on stderr]:value: ' \
-    '--quiet[Only errors on stderr]:value: ' \
+    '--site[Site name (default the records "site" field, if any)]:value: ' \
+    '--tz[Times in this time zone an IANA name (Asia/Shanghai), local or UTC]:value: ' \
+    '--version[Print the version and exit]' \
+    '-v[More diagnostics on stderr (repeat for more)]' \
+    '--verbose[More diagnostics on stderr (repeat for more)]' \
+    '-q[Only errors on stderr]' \
+    '--quiet[Only errors on stderr]' \
     '--color[Color on a terminal auto, always or never (NO_COLOR is obeyed)]:value:(auto always never)' \
     '*:file:_files'
 }

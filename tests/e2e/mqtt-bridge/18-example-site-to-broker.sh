@@ -10,8 +10,7 @@ export IOT_MODELS=$IOT_SOURCE/examples/models
 start_broker
 # the example site on ports the kernel picks, then polled where the simulator listens
 sed -E 's#(url = "[a-z+]+://127\.0\.0\.1:)[0-9]+#\10#' "$IOT_SOURCE/examples/energy-site.toml" >"$T/sim-site.toml"
-start_sim sim "$T/sim-site.toml"
-"$IOT_SOURCE/examples/site-for-sim.sh" "$T/sim-site.toml" "$T/sim.out" >"$T/site.toml"
+start_sim sim "$T/sim-site.toml" --site-out "$T/site.toml"
 bg sub mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t 'site/#' -v
 sleep 0.5
 open_input poll
