@@ -95,16 +95,23 @@ def main():
     print("kills: " + ", ".join(f"{k} {v}" for k, v in kills.items()))
 
     if args.usage:
-        rows = [l.split() for l in open(args.usage) if l.strip()]
-        start = {(r[1], r[2]): (int(r[3]), int(r[4])) for r in rows if r[0] == "start"}
-        end = {(r[1], r[2]): (int(r[3]), int(r[4])) for r in rows if r[0] == "end"}
+        # Samples "SECONDS NAME PID RSS FDS"; a process's first and last sample are
+        # compared (a restarted process is a new PID, with its own pair).
+        first, last = {}, {}
+        for r in (l.split() for l in open(args.usage) if l.strip()):
+            k = (r[1], r[2])
+            v = (float(r[0]), int(r[3]), int(r[4]))
+            first.setdefault(k, v)
+            last[k] = v
         growth = {}
-        for (name, pid), (rss1, fds1) in end.items():
-            if (name, pid) not in start:
-                continue  # restarted since the start snapshot
-            rss0, fds0 = start[(name, pid)]
-            growth[name] = {"rss_kib_start": rss0, "rss_kib_end": rss1, "fds_start": fds0, "fds_end": fds1}
-            print(f"{name}: RSS {rss0} -> {rss1} KiB, fds {fds0} -> {fds1}")
+        for k, (t0, rss0, fds0) in first.items():
+            t1, rss1, fds1 = last[k]
+            name = k[0]
+            if t1 - t0 < args.seconds / 2:
+                continue  # a short-lived instance (restarted by the test): nothing to compare
+            growth[name] = {"seconds": t1 - t0, "rss_kib_start": rss0, "rss_kib_end": rss1,
+                            "fds_start": fds0, "fds_end": fds1}
+            print(f"{name}: RSS {rss0} -> {rss1} KiB, fds {fds0} -> {fds1} over {t1 - t0:.0f} s")
             if name != "broker" and rss1 - rss0 > args.max_rss_growth:
                 problems.append(f"{name}: RSS grew by {rss1 - rss0} KiB")
             if fds1 > fds0 + 2:

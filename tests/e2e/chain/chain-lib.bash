@@ -34,7 +34,7 @@ proc_usage() {
   echo "${rss:-0} $fds"
 }
 
-# usage_snapshot FILE LABEL: one line per chain process: LABEL NAME PID RSS FDS.
+# usage_snapshot FILE SECONDS: one line per live chain process: SECONDS NAME PID RSS FDS.
 usage_snapshot() {
   local file=$1 label=$2 name pid
   for name in sim poll tee pub sub export_sqlite export_pg broker; do
@@ -100,13 +100,22 @@ start_reader() {
   remember "reader_$name"
 }
 
+# Mosquitto saves its in-memory state (sessions, their subscriptions, queued QoS 1
+# messages) only every autosave_interval seconds (default 1800) or at a clean
+# stop: after a SIGKILL it comes back without the archive's session, and what pub
+# publishes before sub has subscribed again goes to nobody, although the broker
+# acknowledged it. Saving on every change closes that gap (docs/reliability.md).
+chain_broker() {
+  start_broker "autosave_interval 1" "autosave_on_changes true"
+  chain_pids[broker]=$broker_pid
+}
+
 chain_run() {
   local gw1 gw2
   gw1=$(free_port); gw2=$(free_port)
   sed -e "s/@GW1@/$gw1/" -e "s/@GW2@/$gw2/" "$chain_dir/site.toml.in" >"$T/site.toml"
 
-  start_broker
-  chain_pids[broker]=$broker_pid
+  chain_broker
   pg_start
   : >"$T/archive.jsonl"
 
@@ -144,13 +153,18 @@ chain_run() {
   # Records of every kind are published: readings to their point, status and
   # stats records to topics of their own.
   local topics=(-t 'chain/{port}/{device}/{point}')
-  [[ -z ${CHAIN_ONE_TOPIC:-} ]] && topics+=(--topic-for 'status=chain/{port}/{device}/status' --topic-for 'stats=chain/stats')
+  [[ -z ${CHAIN_ONE_TOPIC:-} ]] && topics+=(--topic-for 'status=chain/{port}/status' --topic-for 'stats=chain/stats')
   iot-mqtt-bridge pub -b "$BROKER" -q 1 -i chain-pub --spool "$T/spool" --reconnect-max 1s "${topics[@]}" \
     <"$T/pub.fifo" >"$T/pub.out" 2>"$T/pub.err" &
   remember pub
   local t0=$SECONDS
-  sleep 3
-  usage_snapshot "$T/usage.txt" start
+  # RSS and open files of every chain process every 2 s, after 3 s of warm-up;
+  # the check compares each process's first and last sample.
+  (
+    sleep 3
+    while [[ ! -e $T/stop-readers ]]; do usage_snapshot "$T/usage.txt" "$((SECONDS - t0))"; sleep 2; done
+  ) &
+  remember sampler
 
   # Faults until the poller's duration is over: the broker most often, then sub
   # and each exporter in turn.
@@ -161,14 +175,13 @@ chain_run() {
     what=${schedule[k % ${#schedule[@]}]}; k=$((k + 1))
     echo "t+$((SECONDS - t0))s: SIGKILL $what" >>"$T/faults.log"
     case $what in
-      broker) kill_broker KILL; sleep 1; start_broker; chain_pids[broker]=$broker_pid ;;
+      broker) kill_broker KILL; sleep 1; chain_broker ;;
       sub) kill_chain sub; sleep 0.5; start_sub ;;
       export_sqlite) restart_export sqlite ;;
       export_pg) restart_export postgres; chain_pids[export_pg]=${chain_pids[export_postgres]} ;;
     esac
     chain_kills[$what]=$((chain_kills[$what] + 1))
   done
-  usage_snapshot "$T/usage.txt" end
 
   # iot-poll ends after its duration; pub then drains its spool and exits.
   wait "${chain_pids[poll]}" || fail "iot-poll exited with $?: $(tail -5 "$T/poll.err")"
@@ -187,7 +200,7 @@ chain_run() {
   kill_chain tail_sqlite; kill_chain tail_postgres
   wait "${chain_pids[export_sqlite]}" || fail "iot-export sqlite exited with $?: $(tail -5 "$T/export-sqlite.err")"
   wait "${chain_pids[export_postgres]}" || fail "iot-export postgres exited with $?: $(tail -5 "$T/export-postgres.err")"
-  wait "${chain_pids[reader_sqlite]}" "${chain_pids[reader_postgres]}" 2>/dev/null || true
+  wait "${chain_pids[reader_sqlite]}" "${chain_pids[reader_postgres]}" "${chain_pids[sampler]}" 2>/dev/null || true
 
   iot-export query --db "$T/chain.db" --kind reading >"$T/stored-sqlite.jsonl"
   iot-export query --db "$PG_URL" --kind reading >"$T/stored-postgres.jsonl"
