@@ -29,7 +29,7 @@ writable = true
 TOML
 start_sim sim "$T/site.toml"
 open_input poll
-bg_in poll "$T/poll.in" iot-poll run -c "$T/site.toml" --format jsonl --allow-write
+bg_in poll "$T/poll.in" iot-poll run -c "$T/site.toml" --format jsonl --allow-write --exit-on-eof
 wait_for_line "$T/poll.out" '"point":"甲烷浓度"' 10
 echo '{"kind":"write","device":"1号控制器","point":"排风机","value":true,"id":"开风机"}' >&"$poll_fd"
 wait_for_line "$T/poll.out" '"kind":"write".*"point":"排风机"' 5

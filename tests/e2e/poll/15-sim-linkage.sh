@@ -69,7 +69,7 @@ grep -qF "url = \"rtu:$served_pty?baud=38400\"" "$T/served.toml" || fail "served
 assert_eq "$(grep -c '^\[\[link\]\]' "$T/served.toml")" 2 "links kept in served.toml"
 
 open_input poll
-bg_in poll "$T/poll.in" iot-poll run -c "$T/served.toml" --format jsonl --allow-write
+bg_in poll "$T/poll.in" iot-poll run -c "$T/served.toml" --format jsonl --allow-write --exit-on-eof
 wait_for_line "$T/poll.out" '"point":"ch1"' 10
 wait_for_line "$T/poll.out" '"point":"fan"' 10
 
@@ -108,7 +108,7 @@ assert_eq "$(links | paste -sd' ' -)" \
 # Without --allow-write: the alarm is raised, nothing is written, stderr says why.
 sim_cmd sim '{"cmd":"set","device":"det1","point":"ch1","value":0}'
 open_input poll2
-bg_in poll2 "$T/poll2.in" iot-poll run -c "$T/served.toml" --format jsonl
+bg_in poll2 "$T/poll2.in" iot-poll run -c "$T/served.toml" --format jsonl --exit-on-eof
 wait_for_line "$T/poll2.out" '"point":"ch1"' 10
 sim_cmd sim '{"cmd":"set","device":"det1","point":"ch1","value":35}'
 wait_for_line "$T/poll2.out" '"kind":"alarm".*"point":"ch1"' 10
