@@ -1,5 +1,8 @@
 #include "iot/cli/cli.hpp"
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -14,6 +17,20 @@
 namespace iot::cli {
 
 namespace {
+// A tool started with fd 0, 1 or 2 closed (`<&-`, some service managers) would
+// hand that number to the next file it opens: a database read as stdin, records
+// written into a spool file. /dev/null takes the empty places first.
+void reserve_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int got = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (got >= 0 && got != fd) { // lower descriptors were open after all: put it in place
+      ::dup2(got, fd);
+      ::close(got);
+    }
+  }
+}
+
 std::map<const CLI::Option*, CompletionHint>& hints() {
   static std::map<const CLI::Option*, CompletionHint> table;
   return table;
@@ -86,6 +103,7 @@ CLI::App* add_command(Tool& tool, CLI::App& parent, const std::string& name, con
 }
 
 int Tool::run(int argc, char** argv) {
+  reserve_standard_fds();
   install_signal_handlers();
   log::init(m_name, 0);
   try {

@@ -60,6 +60,9 @@ wait "$wc_pid" || fail "retention writer failed: $(cat "$T/wc.err")"
 
 # stdin at end of input (/dev/null) or closed: ends and commits.
 iot-export sqlite --db "$T/empty.db" </dev/null || fail "ingest of /dev/null failed"
+# fd 0 closed outright: the database must not be opened as fd 0 and read as input.
+timeout 20 iot-export sqlite --db "$T/closed.db" <&- 2>"$T/closed.err" || fail "ingest with stdin closed: exit $? $(cat "$T/closed.err")"
+assert_eq "$(iot-export query --db "$T/closed.db" | wc -l)" 0 "rows from a closed stdin"
 head -3 "$T/a.jsonl" | iot-export sqlite --db "$T/three.db" || fail "ingest of a short pipe failed"
 assert_eq "$(iot-export query --db "$T/three.db" | wc -l)" 3 "rows from a short pipe"
 
