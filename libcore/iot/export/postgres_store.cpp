@@ -477,13 +477,8 @@ public:
       put_text(o, v);
     };
     auto key = [&](std::string_view v) { put_text(o, v); };
-    switch (r.kind) {
-    case RecordKind::reading:
-      key(r.device);
-      key(r.point);
-      key(r.port); // part of the key: '' when absent
-      unit();
-      text(r.addr);
+    // A value is three columns, of which the one of its type is set: number, boolean, text.
+    auto value = [&] {
       dbl(r.value_tag == ValueTag::number, r.value_num);
       if (r.value_tag == ValueTag::boolean) {
         put32(o, 1);
@@ -495,6 +490,15 @@ public:
         put_text(o, r.value_text);
       else
         put_null(o);
+    };
+    switch (r.kind) {
+    case RecordKind::reading:
+      key(r.device);
+      key(r.point);
+      key(r.port); // part of the key: '' when absent
+      unit();
+      text(r.addr);
+      value();
       text(r.raw);
       text(r.uom);
       text(r.quality);
@@ -533,17 +537,7 @@ public:
       } else {
         put_null(o);
       }
-      dbl(r.value_tag == ValueTag::number, r.value_num);
-      if (r.value_tag == ValueTag::boolean) {
-        put32(o, 1);
-        o.push_back(r.value_bool ? 1 : 0);
-      } else {
-        put_null(o);
-      }
-      if (r.value_tag == ValueTag::string)
-        put_text(o, r.value_text);
-      else
-        put_null(o);
+      value();
       text(r.raw);
       if (r.has_ok) {
         put32(o, 1);
