@@ -27,6 +27,9 @@ fa=$!
 feed "$T/b.jsonl" "$T/fb" 30 &
 fb=$!
 _iot_pids+=("$fa" "$fb")
+# The reader starts once the writers have made the file (querying a database that
+# does not exist yet is an error, rightly).
+for ((i = 0; i < 100; i++)); do [[ -s $db ]] && break; sleep 0.1; done
 got=0
 for ((i = 0; i < 300; i++)); do
   got=$(iot-export query --db "$db" 2>"$T/q.err" | wc -l) || fail "query refused: $(cat "$T/q.err")"
