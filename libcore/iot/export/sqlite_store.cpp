@@ -135,70 +135,14 @@ class SqliteStore final : public Store {
 public:
   SqliteStore(const std::string& path, std::size_t batch, OpenMode mode)
       : m_batch(batch), m_read_only(mode == OpenMode::read_only) {
-    // Memory statistics take a global mutex on every allocation; we do not use them.
-    static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
-    (void)configured;
-    // A new database is 0600 (SQLite gives its -wal and -shm files the same mode): the
-    // records are the user's data. An existing file keeps its mode.
-    if (mode == OpenMode::create && path != ":memory:") {
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd >= 0) ::close(fd);
-    }
-    int flags = m_read_only ? SQLITE_OPEN_READONLY
-                            : SQLITE_OPEN_READWRITE | (mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0);
-    open(path, flags | SQLITE_OPEN_NOMUTEX);
-    int version = 0;
-    if (m_read_only) {
-      // A WAL database needs its -shm file; in a read-only directory where it
-      // cannot be created, the file is read as immutable (nobody can be
-      // writing it there) instead of failing.
-      if (!try_user_version(version)) {
-        std::string first = sqlite3_errmsg(m_db);
-        sqlite3_close_v2(m_db);
-        m_db = nullptr;
-        open("file:" + uri_path(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
-        if (!try_user_version(version)) throw io_error("cannot read " + path + ": " + first);
-        log::info("{}: read as immutable ({})", path, first);
-      }
-      check_version(path, version);
-      if (version == 1) {
-        m_has_writes = false;
-        log::warn("{}: schema version 1 (readings not keyed by port, no writes table); the next iot-export "
-                  "sqlite or prune on it upgrades it to version {}",
-                  path, k_schema_version);
-      } else if (version == 0) {
-        m_has_writes = false;
-        m_empty = true; // a file without our tables (e.g. empty): nothing to read
-      }
-      return;
-    }
-    // WAL: readers never wait for the writer, and the writer's transactions are
-    // short (a row count or --flush-interval), so other writers wait at most
-    // that long for the lock (busy timeout), never fail with "database is locked".
-    // synchronous=NORMAL keeps the database consistent after a crash (a power
-    // cut may lose the last committed batches). Larger pages: fewer B-tree
-    // splits when ingesting (applies to a new file only).
-    exec("PRAGMA page_size = 16384");
-    exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; "
-         "PRAGMA temp_store = MEMORY");
-    exec("BEGIN IMMEDIATE");
-    if (!try_user_version(version)) throw io_error(std::string("sqlite: ") + sqlite3_errmsg(m_db));
+    // A constructor that throws runs no destructor: close the handle here.
     try {
-      check_version(path, version);
+      init(path, mode);
     } catch (...) {
-      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_close_v2(m_db);
+      m_db = nullptr;
       throw;
     }
-    if (version == 1) {
-      log::warn("{}: upgrading the schema from version 1 to {} (readings keyed by port, a writes table)", path,
-                k_schema_version);
-      exec(k_migrate_v1);
-      exec(k_schema);
-      exec(k_migrate_v1_copy);
-    } else {
-      exec(k_schema);
-    }
-    exec("COMMIT");
   }
 
   ~SqliteStore() override {
@@ -360,6 +304,73 @@ public:
   }
 
 private:
+  void init(const std::string& path, OpenMode mode) {
+    // Memory statistics take a global mutex on every allocation; we do not use them.
+    static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+    (void)configured;
+    // A new database is 0600 (SQLite gives its -wal and -shm files the same mode): the
+    // records are the user's data. An existing file keeps its mode.
+    if (mode == OpenMode::create && path != ":memory:") {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0) ::close(fd);
+    }
+    int flags = m_read_only ? SQLITE_OPEN_READONLY
+                            : SQLITE_OPEN_READWRITE | (mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0);
+    open(path, flags | SQLITE_OPEN_NOMUTEX);
+    int version = 0;
+    if (m_read_only) {
+      // A WAL database needs its -shm file; in a read-only directory where it
+      // cannot be created, the file is read as immutable (nobody can be
+      // writing it there) instead of failing.
+      if (!try_user_version(version)) {
+        std::string first = sqlite3_errmsg(m_db);
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        open("file:" + uri_path(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
+        if (!try_user_version(version)) throw io_error("cannot read " + path + ": " + first);
+        log::info("{}: read as immutable ({})", path, first);
+      }
+      check_version(path, version);
+      if (version == 1) {
+        m_has_writes = false;
+        log::warn("{}: schema version 1 (readings not keyed by port, no writes table); the next iot-export "
+                  "sqlite or prune on it upgrades it to version {}",
+                  path, k_schema_version);
+      } else if (version == 0) {
+        m_has_writes = false;
+        m_empty = true; // a file without our tables (e.g. empty): nothing to read
+      }
+      return;
+    }
+    // WAL: readers never wait for the writer, and the writer's transactions are
+    // short (a row count or --flush-interval), so other writers wait at most
+    // that long for the lock (busy timeout), never fail with "database is locked".
+    // synchronous=NORMAL keeps the database consistent after a crash (a power
+    // cut may lose the last committed batches). Larger pages: fewer B-tree
+    // splits when ingesting (applies to a new file only).
+    exec("PRAGMA page_size = 16384");
+    exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; "
+         "PRAGMA temp_store = MEMORY");
+    exec("BEGIN IMMEDIATE");
+    if (!try_user_version(version)) throw io_error(std::string("sqlite: ") + sqlite3_errmsg(m_db));
+    try {
+      check_version(path, version);
+    } catch (...) {
+      sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+    if (version == 1) {
+      log::warn("{}: upgrading the schema from version 1 to {} (readings keyed by port, a writes table)", path,
+                k_schema_version);
+      exec(k_migrate_v1);
+      exec(k_schema);
+      exec(k_migrate_v1_copy);
+    } else {
+      exec(k_schema);
+    }
+    exec("COMMIT");
+  }
+
   void open(const std::string& name, int flags) {
     if (sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
       std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";

@@ -66,64 +66,72 @@ Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)
   m_mosq = mosquitto_new(m_options.client_id.c_str(), m_options.clean, this);
   if (m_mosq == nullptr)
     throw io_error("cannot create MQTT client for " + m_brokers.front().uri + ": " + std::strerror(errno));
-  // Other threads call publish() while this link's thread runs the network loop.
-  mosquitto_threaded_set(m_mosq, true);
-  mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION,
-                       m_options.version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
-  // The owner keeps its own window (pub's --window); libmosquitto must not hold
-  // messages back below it, or a message handed over just as the window opens
-  // waits for an answer that never comes. The broker's Receive Maximum (MQTT 5.0
-  // §3.2.2.3.3) still applies inside the library.
-  mosquitto_int_option(m_mosq, MOSQ_OPT_SEND_MAXIMUM, 65535);
-  // MQTT 5.0 §3.1.2.11.3 Receive Maximum. With libmosquitto's default of 20,
-  // a QoS 2 subscription to Mosquitto 2.0.11 was dropped as a protocol error
-  // after the first 20 messages (tests/e2e/mqtt-bridge/09-pub-options.sh);
-  // acknowledgements here leave as fast as lines are written anyway.
-  mosquitto_int_option(m_mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
-  // Small records are the normal case: send each at once rather than wait for
-  // the previous segment to be acknowledged (Nagle).
-  mosquitto_int_option(m_mosq, MOSQ_OPT_TCP_NODELAY, 1);
-  mosquitto_connect_v5_callback_set(m_mosq, &Link::on_connect);
-  mosquitto_disconnect_v5_callback_set(m_mosq, &Link::on_disconnect);
-  mosquitto_publish_v5_callback_set(m_mosq, &Link::on_publish);
-  mosquitto_message_v5_callback_set(m_mosq, &Link::on_message);
-  mosquitto_subscribe_v5_callback_set(m_mosq, &Link::on_subscribe);
-  auto check = [&](int rc, const char* what) {
-    if (rc != MOSQ_ERR_SUCCESS) throw config_error(std::string(what) + ": " + mosquitto_strerror(rc));
-  };
-  if (!m_options.username.empty() || !m_options.password.empty())
-    check(mosquitto_username_pw_set(m_mosq, m_options.username.empty() ? nullptr : m_options.username.c_str(),
-                                    m_options.password.empty() ? nullptr : m_options.password.c_str()),
-          "user name or password");
-  if (url.tls) {
-    // libmosquitto answers a file it cannot read with "Invalid function
-    // arguments provided"; name the file instead.
-    for (const auto& [file, what] : {std::pair{m_options.ca_file, "--cafile"}, std::pair{m_options.cert_file, "--cert"},
-                                     std::pair{m_options.key_file, "--key"}})
-      if (!file.empty() && ::access(file.c_str(), R_OK) != 0)
-        throw io_error(fmt::format("cannot read {} '{}': {}", what, file, std::strerror(errno)));
-    // The CA file, else the system's store; verification of the server's
-    // certificate and host name stays on unless --insecure.
-    const char* ca = m_options.ca_file.empty() ? nullptr : m_options.ca_file.c_str();
-    check(mosquitto_tls_set(m_mosq, ca, ca == nullptr ? "/etc/ssl/certs" : nullptr,
-                            m_options.cert_file.empty() ? nullptr : m_options.cert_file.c_str(),
-                            m_options.key_file.empty() ? nullptr : m_options.key_file.c_str(), nullptr),
-          "TLS settings");
-    if (ca == nullptr) mosquitto_int_option(m_mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
-    if (m_options.insecure) {
-      mosquitto_tls_insecure_set(m_mosq, true);
-      check(mosquitto_tls_opts_set(m_mosq, 0 /* SSL_VERIFY_NONE */, nullptr, nullptr), "TLS settings");
+  // A constructor that throws runs no destructor: free the client here.
+  try {
+    // Other threads call publish() while this link's thread runs the network loop.
+    mosquitto_threaded_set(m_mosq, true);
+    mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION,
+                         m_options.version == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    // The owner keeps its own window (pub's --window); libmosquitto must not hold
+    // messages back below it, or a message handed over just as the window opens
+    // waits for an answer that never comes. The broker's Receive Maximum (MQTT 5.0
+    // §3.2.2.3.3) still applies inside the library.
+    mosquitto_int_option(m_mosq, MOSQ_OPT_SEND_MAXIMUM, 65535);
+    // MQTT 5.0 §3.1.2.11.3 Receive Maximum. With libmosquitto's default of 20,
+    // a QoS 2 subscription to Mosquitto 2.0.11 was dropped as a protocol error
+    // after the first 20 messages (tests/e2e/mqtt-bridge/09-pub-options.sh);
+    // acknowledgements here leave as fast as lines are written anyway.
+    mosquitto_int_option(m_mosq, MOSQ_OPT_RECEIVE_MAXIMUM, 65535);
+    // Small records are the normal case: send each at once rather than wait for
+    // the previous segment to be acknowledged (Nagle).
+    mosquitto_int_option(m_mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    mosquitto_connect_v5_callback_set(m_mosq, &Link::on_connect);
+    mosquitto_disconnect_v5_callback_set(m_mosq, &Link::on_disconnect);
+    mosquitto_publish_v5_callback_set(m_mosq, &Link::on_publish);
+    mosquitto_message_v5_callback_set(m_mosq, &Link::on_message);
+    mosquitto_subscribe_v5_callback_set(m_mosq, &Link::on_subscribe);
+    auto check = [&](int rc, const char* what) {
+      if (rc != MOSQ_ERR_SUCCESS) throw config_error(std::string(what) + ": " + mosquitto_strerror(rc));
+    };
+    if (!m_options.username.empty() || !m_options.password.empty())
+      check(mosquitto_username_pw_set(m_mosq, m_options.username.empty() ? nullptr : m_options.username.c_str(),
+                                      m_options.password.empty() ? nullptr : m_options.password.c_str()),
+            "user name or password");
+    if (url.tls) {
+      // libmosquitto answers a file it cannot read with "Invalid function
+      // arguments provided"; name the file instead.
+      for (const auto& [file, what] : {std::pair{m_options.ca_file, "--cafile"}, std::pair{m_options.cert_file, "--cert"},
+                                       std::pair{m_options.key_file, "--key"}})
+        if (!file.empty() && ::access(file.c_str(), R_OK) != 0)
+          throw io_error(fmt::format("cannot read {} '{}': {}", what, file, std::strerror(errno)));
+      // The CA file, else the system's store; verification of the server's
+      // certificate and host name stays on unless --insecure.
+      const char* ca = m_options.ca_file.empty() ? nullptr : m_options.ca_file.c_str();
+      check(mosquitto_tls_set(m_mosq, ca, ca == nullptr ? "/etc/ssl/certs" : nullptr,
+                              m_options.cert_file.empty() ? nullptr : m_options.cert_file.c_str(),
+                              m_options.key_file.empty() ? nullptr : m_options.key_file.c_str(), nullptr),
+            "TLS settings");
+      if (ca == nullptr) mosquitto_int_option(m_mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+      if (m_options.insecure) {
+        mosquitto_tls_insecure_set(m_mosq, true);
+        check(mosquitto_tls_opts_set(m_mosq, 0 /* SSL_VERIFY_NONE */, nullptr, nullptr), "TLS settings");
+      }
     }
+    if (m_options.will) {
+      const WillMessage& w = *m_options.will;
+      check(mosquitto_will_set(m_mosq, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(), w.qos,
+                               w.retain),
+            "last will");
+    }
+    if (m_options.version == 5 && m_options.session_expiry)
+      check(mosquitto_property_add_int32(&m_connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, *m_options.session_expiry),
+            "session expiry");
+  } catch (...) {
+    mosquitto_destroy(m_mosq);
+    m_mosq = nullptr;
+    mosquitto_property_free_all(&m_connect_props);
+    throw;
   }
-  if (m_options.will) {
-    const WillMessage& w = *m_options.will;
-    check(mosquitto_will_set(m_mosq, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(), w.qos,
-                             w.retain),
-          "last will");
-  }
-  if (m_options.version == 5 && m_options.session_expiry)
-    check(mosquitto_property_add_int32(&m_connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, *m_options.session_expiry),
-          "session expiry");
 }
 
 Link::~Link() {
