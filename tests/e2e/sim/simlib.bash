@@ -14,7 +14,8 @@ start_sim() {
   iot-sim "$@" <&"$fd" >"$T/$name.out" 2>"$T/$name.err" &
   _iot_pids+=("$!")
   printf -v "${name//-/_}_pid" '%s' "$!"
-  wait_for_line "$T/$name.out" '"kind":"ready"' 10
+  # Generous: under a sanitizer on a busy machine the start can take seconds.
+  wait_for_line "$T/$name.out" '"kind":"ready"' 30
 }
 sim_cmd() {
   local fdvar="${1}_cmdfd"
