@@ -32,7 +32,7 @@ void run(const AlarmLimits& limits, const std::vector<Step>& steps) {
 } // namespace
 
 TEST_CASE("iot::poll::AlarmEngine HH with deadband, no delay") {
-  AlarmLimits l{AlarmType::hh, 25.0, 50.0, {}, {}, 2.0, seconds(0)};
+  AlarmLimits l{AlarmType::hh, 25.0, 50.0, {}, {}, 2.0, seconds(0), {}, {}};
   run(l, {
              {0, 10, ""},
              {1, 24.9, ""},
@@ -50,7 +50,7 @@ TEST_CASE("iot::poll::AlarmEngine HH with deadband, no delay") {
 }
 
 TEST_CASE("iot::poll::AlarmEngine HH with delay: fluctuation raises nothing") {
-  AlarmLimits l{AlarmType::hh, 25.0, 50.0, {}, {}, 1.0, seconds(5)};
+  AlarmLimits l{AlarmType::hh, 25.0, 50.0, {}, {}, 1.0, seconds(5), {}, {}};
   run(l, {
              {0, 30, ""}, // condition starts
              {3, 30, ""},
@@ -66,7 +66,7 @@ TEST_CASE("iot::poll::AlarmEngine HH with delay: fluctuation raises nothing") {
 }
 
 TEST_CASE("iot::poll::AlarmEngine LL (oxygen deficiency)") {
-  AlarmLimits l{AlarmType::ll, {}, {}, 19.5, 18.0, 0.5, seconds(2)};
+  AlarmLimits l{AlarmType::ll, {}, {}, 19.5, 18.0, 0.5, seconds(2), {}, {}};
   run(l, {
              {0, 20.9, ""},
              {1, 19.5, ""}, // pending since 1
@@ -83,7 +83,7 @@ TEST_CASE("iot::poll::AlarmEngine LL (oxygen deficiency)") {
 }
 
 TEST_CASE("iot::poll::AlarmEngine HL (one limit each side)") {
-  AlarmLimits l{AlarmType::hl, 80.0, {}, 20.0, {}, 5.0, seconds(0)};
+  AlarmLimits l{AlarmType::hl, 80.0, {}, 20.0, {}, 5.0, seconds(0), {}, {}};
   run(l, {
              {0, 50, ""},
              {1, 80, "raised H 80"},
@@ -158,7 +158,7 @@ TEST_CASE("iot::poll::AlarmEngine WINDOW delay: short excursions raise nothing, 
 TEST_CASE("iot::poll::AlarmEngine WINDOW is named WINDOW") { CHECK(alarm_type_name(AlarmType::window) == "WINDOW"); }
 
 TEST_CASE("iot::poll::AlarmEngine ignores NaN") {
-  AlarmEngine e({AlarmType::hh, 1.0, {}, {}, {}, 0, seconds(0)});
+  AlarmEngine e({AlarmType::hh, 1.0, {}, {}, {}, 0, seconds(0), {}, {}});
   CHECK(e.update(2, seconds(0)).has_value());
   CHECK_FALSE(e.update(std::nan(""), seconds(1)).has_value());
   CHECK(e.level() == AlarmLevel::h);
