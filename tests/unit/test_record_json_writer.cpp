@@ -86,6 +86,11 @@ TEST_CASE("iot::format_json_double writes what JsonWriter::value(double) writes"
   CHECK(text(-0.0) == "0");
   CHECK(text(2.5) == "2.5");
   CHECK(text(-1e21) == "-1e+21");
+  // Integral doubles past 2^53 keep an exponent, so they read back as doubles
+  // rather than as (possibly different) exact integers.
+  CHECK(text(1.8446744073709552e17) == "1.8446744073709552e+17");
+  CHECK(text(9.007199254740992e15) == "9.007199254740992e+15");
+  CHECK(text(9007199254740991.0) == "9007199254740991");
   CHECK(text(std::numeric_limits<double>::quiet_NaN()) == "null");
 }
 

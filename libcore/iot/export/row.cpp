@@ -1,5 +1,7 @@
 #include "iot/export/row.hpp"
 
+#include "iot/record/json_writer.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -8,7 +10,6 @@ namespace iot::exporter {
 
 namespace {
 
-constexpr double k_exact_int_limit = 9007199254740992.0; // 2^53: larger integers lose digits as double
 constexpr std::int64_t k_exact_int = std::int64_t{1} << 53;
 
 enum class Field : std::uint8_t {
@@ -170,17 +171,8 @@ void append_int(std::string& out, std::int64_t v) {
 } // namespace
 
 void append_number(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out.append("null");
-    return;
-  }
-  if (v == std::trunc(v) && std::fabs(v) < k_exact_int_limit) {
-    append_int(out, static_cast<std::int64_t>(v));
-    return;
-  }
   char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  out.append(buf, format_json_double(v, buf));
 }
 
 void append_json(std::string& out, simdjson::dom::element e) {

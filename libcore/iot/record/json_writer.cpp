@@ -121,6 +121,12 @@ char* format_json_double(double v, char* p) {
     // Integral values print without exponent or fraction, like the registers they came from.
     return std::to_chars(p, p + 32, static_cast<long long>(v)).ptr;  // -0.0 prints as 0
   }
+  if (v == std::trunc(v)) {
+    // At 2^53 and beyond, plain digits would read back as an integer that
+    // may not be this double (and readers keep such integers as exact text):
+    // the exponent keeps the value a double on every round trip.
+    return std::to_chars(p, p + 32, v, std::chars_format::scientific).ptr;
+  }
   return std::to_chars(p, p + 32, v).ptr;  // shortest text that reads back the same
 }
 
