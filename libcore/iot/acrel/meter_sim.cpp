@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "iot/acrel/protocol.hpp"
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/record/record.hpp"
 
 namespace iot::acrel {

@@ -675,7 +675,7 @@ void answer(std::string_view topic_name, std::string_view payload, std::vector<i
 
 #include <set>
 
-#include "iot/cli/log.hpp"
+#include "iot/core/log.hpp"
 
 namespace iot::acrel {
 ExitCode run_decode(LineReader& in, LineSink& out) {

@@ -1,8 +1,8 @@
 #include "iot/mqtt/args.hpp"
 
 #include "iot/acrel/protocol.hpp"
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
 
 namespace iot::mqtt {

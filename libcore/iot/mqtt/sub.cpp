@@ -16,8 +16,8 @@
 #include <memory>
 #include <mutex>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/mqtt/codec.hpp"
 #include "iot/mqtt/link.hpp"
