@@ -38,14 +38,6 @@ double default_value(const std::string& meter, const std::string& key, TimePoint
   return 0.0;
 }
 
-std::optional<DataFormat> parse_data_format(std::string_view name) {
-  if (name == "type") return DataFormat::type;
-  if (name == "point-id") return DataFormat::point_id;
-  return std::nullopt;
-}
-
-std::string_view data_format_name(DataFormat f) { return f == DataFormat::type ? "type" : "point-id"; }
-
 namespace {
 std::string expand_sn(std::string text, const std::string& sn) {
   for (std::size_t pos; (pos = text.find("{sn}")) != std::string::npos;)

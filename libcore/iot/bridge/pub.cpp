@@ -1,4 +1,4 @@
-#include "iot/mqtt/pub.hpp"
+#include "iot/bridge/pub.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -24,7 +24,14 @@
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
+
+using mqtt::Link;
+using mqtt::Spool;
+using mqtt::SpoolPos;
+using mqtt::SpoolRecord;
+using mqtt::base64_encode;
+using mqtt::valid_utf8;
 
 namespace {
 
@@ -825,4 +832,4 @@ ExitCode run_pub(const PubOptions& options, int in_fd, int out_fd, PubStats* sta
   return p.run(in_fd, out_fd, stats_out);
 }
 
-} // namespace iot::mqtt
+}  // namespace iot::bridge
