@@ -1,10 +1,18 @@
-# iot_add_tool(NAME): builds apps/NAME/main.cpp into the executable iot-NAME,
-# linked to libcore. Man page, completions and tests are found by name
-# (man/iot-NAME.1.scd, completions/iot-NAME.*, tests/e2e/NAME/).
+# iot_add_tool(NAME [MODULES module...]): builds apps/NAME/main.cpp into the executable
+# iot-NAME, linked to the libcore modules named (its main.cpp can include only their
+# headers and those they expose), or to all of libcore without MODULES. Man page,
+# completions and tests are found by name (man/iot-NAME.1.scd, completions/iot-NAME.*,
+# tests/e2e/NAME/).
 function(iot_add_tool name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "MODULES")
   set(exe iot-${name})
   add_executable(${exe} ${CMAKE_CURRENT_SOURCE_DIR}/${name}/main.cpp)
-  target_link_libraries(${exe} PRIVATE iot::core iot_settings)
+  if(arg_MODULES)
+    list(TRANSFORM arg_MODULES PREPEND iot::)
+    target_link_libraries(${exe} PRIVATE ${arg_MODULES} iot_settings)
+  else()
+    target_link_libraries(${exe} PRIVATE iot::libcore iot_settings)
+  endif()
   set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
   install(TARGETS ${exe} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   # Completions where Debian's shells load them, under the names they look for: bash

@@ -1,12 +1,12 @@
 // iot-mqtt-bridge: JSON Lines records to and from an MQTT broker.
-// Only command-line wiring here; the work is in libcore/iot/mqtt/.
+// Only command-line wiring here; the work is in libcore/iot/bridge/ (on the MQTT client in libcore/iot/mqtt/).
+#include "iot/bridge/args.hpp"
 #include "iot/cli/cli.hpp"
-#include "iot/mqtt/args.hpp"
 #include "iot/net/udp.hpp"
 
 namespace {
 
-void add_connect_options(CLI::App* cmd, iot::mqtt::ConnectArgs& a) {
+void add_connect_options(CLI::App* cmd, iot::bridge::ConnectArgs& a) {
   cmd->add_option("-b,--broker", a.brokers,
                   "Broker URL: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; repeat to fail over between brokers")
       ->capture_default_str();
@@ -67,11 +67,11 @@ int main(int argc, char** argv) {
   CLI::App& app = tool.app();
   app.require_subcommand(1);
 
-  iot::mqtt::ConnectArgs pub_conn;
-  iot::mqtt::PubArgs pub;
+  iot::bridge::ConnectArgs pub_conn;
+  iot::bridge::PubArgs pub;
   CLI::App* pub_cmd = iot::cli::add_command(tool, app, "pub", "Publish each stdin record as an MQTT message", [&] {
     pub.qos_given = pub_cmd->count("--qos") > 0;
-    return iot::mqtt::run_pub(iot::mqtt::to_pub_options(pub_conn, pub), 0, 1);
+    return iot::bridge::run_pub(iot::bridge::to_pub_options(pub_conn, pub), 0, 1);
   });
   add_connect_options(pub_cmd, pub_conn);
   pub_cmd->add_option("-t,--topic", pub.topic, "Topic, a template over record fields such as 'site/{device}/{point}'");
@@ -96,10 +96,10 @@ int main(int argc, char** argv) {
   pub_cmd->add_option("--stats-every", pub.stats_every, "Also write a stats record this often, e.g. 1m");
   pub_cmd->add_flag("--no-stats", pub.no_stats, "Do not write the stats record to stdout at the end");
 
-  iot::mqtt::ConnectArgs sub_conn;
-  iot::mqtt::SubArgs sub;
+  iot::bridge::ConnectArgs sub_conn;
+  iot::bridge::SubArgs sub;
   CLI::App* sub_cmd = iot::cli::add_command(tool, app, "sub", "Write one mqtt record per received message", [&] {
-    return iot::mqtt::run_sub(iot::mqtt::to_sub_options(sub_conn, sub), 1);
+    return iot::bridge::run_sub(iot::bridge::to_sub_options(sub_conn, sub), 1);
   });
   add_connect_options(sub_cmd, sub_conn);
   sub_cmd->add_option("-t,--topic", sub.topics, "Topic filter, repeatable; $share/GROUP/FILTER for a shared subscription")
@@ -114,11 +114,11 @@ int main(int argc, char** argv) {
                                         "Answer devices as their platform does: acrel (login, para, heart get res=1)"),
                     {"acrel"});
 
-  iot::mqtt::ConnectArgs fleet_conn;
-  iot::mqtt::FleetArgs fleet;
+  iot::bridge::ConnectArgs fleet_conn;
+  iot::bridge::FleetArgs fleet;
   CLI::App* fleet_cmd = iot::cli::add_command(
       tool, app, "acrel-sim", "Simulate Acrel ADW300 meters publishing the acrelHW protocol", [&] {
-        return iot::acrel::run_fleet(iot::mqtt::to_fleet_options(fleet_conn, fleet), iot::mqtt::fleet_duration(fleet), 1);
+        return iot::acrel::run_fleet(iot::bridge::to_fleet_options(fleet_conn, fleet), iot::bridge::fleet_duration(fleet), 1);
       });
   add_connect_options(fleet_cmd, fleet_conn);
   fleet_cmd->add_option("-n,--meters", fleet.meters, "Number of meters, each with its own connection")->capture_default_str();

@@ -4,14 +4,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "iot/bridge/message_map.hpp"
+#include "iot/bridge/sub.hpp"
 #include "iot/core/error.hpp"
 #include "iot/mqtt/codec.hpp"
-#include "iot/mqtt/message_map.hpp"
 #include "iot/mqtt/options.hpp"
 #include "iot/mqtt/spool.hpp"
-#include "iot/mqtt/sub.hpp"
+#include "iot/mqtt/topic.hpp"
 
 using namespace iot::mqtt;
+using namespace iot::bridge;
 
 namespace {
 std::string padded(std::string s) {

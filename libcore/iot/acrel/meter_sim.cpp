@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "iot/acrel/protocol.hpp"
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/record/record.hpp"
 
 namespace iot::acrel {
@@ -37,14 +37,6 @@ double default_value(const std::string& meter, const std::string& key, TimePoint
   }
   return 0.0;
 }
-
-std::optional<DataFormat> parse_data_format(std::string_view name) {
-  if (name == "type") return DataFormat::type;
-  if (name == "point-id") return DataFormat::point_id;
-  return std::nullopt;
-}
-
-std::string_view data_format_name(DataFormat f) { return f == DataFormat::type ? "type" : "point-id"; }
 
 namespace {
 std::string expand_sn(std::string text, const std::string& sn) {

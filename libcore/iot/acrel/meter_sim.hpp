@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "iot/acrel/protocol.hpp"
 #include "iot/core/time.hpp"
 #include "iot/mqtt/options.hpp"
 
@@ -55,12 +56,6 @@ const std::vector<std::string>& sim_data_keys();
 // Fills `out` (cleared by the caller) with the `data` values of one meter at `t`
 // (keys of quantities(); "di" is the DI word), and its alarm words ("alarm1".."alarm3").
 using DataFn = std::function<void(TimePoint t, std::vector<std::pair<std::string, double>>& out)>;
-
-// How a meter sends `data`: the acrelHW type-keyed message (§3.5) or the 2025
-// ADW300 point-id list (§4).
-enum class DataFormat { type, point_id };
-std::optional<DataFormat> parse_data_format(std::string_view name); // "type", "point-id"
-std::string_view data_format_name(DataFormat f);
 
 // A fault a meter shows (iot-sim's stdin `fault` command on a meter).
 struct MeterFault {

@@ -408,6 +408,14 @@ const std::vector<PointId>& point_ids() {
   return table;
 }
 
+std::optional<DataFormat> parse_data_format(std::string_view name) {
+  if (name == "type") return DataFormat::type;
+  if (name == "point-id") return DataFormat::point_id;
+  return std::nullopt;
+}
+
+std::string_view data_format_name(DataFormat f) { return f == DataFormat::type ? "type" : "point-id"; }
+
 std::optional<int> point_id_of(std::string_view key) {
   if (const Quantity* q = find_quantity(key)) return q->id;
   return std::nullopt;
@@ -675,7 +683,7 @@ void answer(std::string_view topic_name, std::string_view payload, std::vector<i
 
 #include <set>
 
-#include "iot/cli/log.hpp"
+#include "iot/core/log.hpp"
 
 namespace iot::acrel {
 ExitCode run_decode(LineReader& in, LineSink& out) {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "iot/core/time.hpp"
-#include "iot/mqtt/sub.hpp"
+#include "iot/mqtt/message.hpp"
 #include "iot/record/output.hpp"
 
 namespace iot::acrel {
@@ -103,6 +103,12 @@ struct PointId {
   std::string_view uom;
 };
 const std::vector<PointId>& point_ids();
+
+// How a meter sends `data`: the acrelHW type-keyed message (§3.5) or the 2025
+// ADW300 point-id list (§4).
+enum class DataFormat { type, point_id };
+std::optional<DataFormat> parse_data_format(std::string_view name); // "type", "point-id"
+std::string_view data_format_name(DataFormat f);
 
 // What decode() could not turn into records, and keys it decoded without knowing them.
 struct DecodeReport {

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <unistd.h>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/record/output.hpp"
 

@@ -14,7 +14,6 @@
 #include <set>
 #include <sstream>
 
-#include "iot/acrel/meter_sim.hpp"
 #include "iot/acrel/protocol.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"

@@ -4,13 +4,13 @@
 #include <cstring>
 #include <map>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/hex.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/text.hpp"
 #include "iot/decode/capture.hpp"
 #include "iot/decode/frames.hpp"
-#include "iot/core/hex.hpp"
 #include "iot/decode/stream.hpp"
 #include "iot/modbus/spec.hpp"
 #include "iot/record/line_reader.hpp"

@@ -1,13 +1,13 @@
 #include <charconv>
 
-#include "iot/cli/log.hpp"
 #include "iot/config/site.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/decode/commands.hpp"
-#include "iot/values/value_json.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/record.hpp"
+#include "iot/values/value_json.hpp"
 
 namespace iot::decode {
 

@@ -3,8 +3,8 @@
 
 #include <cerrno>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/decode/commands.hpp"
 #include "iot/decode/frames.hpp"

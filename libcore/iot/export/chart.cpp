@@ -10,8 +10,8 @@
 #include <cmath>
 #include <memory>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
 #include "iot/export/text.hpp"
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/export/aggregate.hpp"
 #include "iot/export/chart.hpp"
 #include "iot/export/csv.hpp"

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <memory>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/export/row.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"

@@ -7,8 +7,8 @@
 
 #include <cerrno>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/export/row.hpp"
 #include "iot/record/line_reader.hpp"

@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
 #include "iot/export/store.hpp"
 

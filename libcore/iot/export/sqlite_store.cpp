@@ -11,8 +11,8 @@
 
 #include <cstdio>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/export/store.hpp"
 
 namespace iot::exporter {

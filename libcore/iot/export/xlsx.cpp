@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/export/row.hpp"
 
 namespace iot::exporter {

@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 
 namespace iot::mqtt {
 

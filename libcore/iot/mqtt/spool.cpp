@@ -10,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/mqtt/codec.hpp"
 
 namespace iot::mqtt {

@@ -16,8 +16,8 @@
 #include <set>
 #include <thread>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/time.hpp"
 #include "iot/mqtt/options.hpp"

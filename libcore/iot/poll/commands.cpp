@@ -12,16 +12,16 @@
 #include <thread>
 
 #include "iot/cli/cli.hpp"
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/poll/engine.hpp"
 #include "iot/poll/forwarder.hpp"
 #include "iot/poll/info.hpp"
-#include "iot/poll/trace.hpp"
 #include "iot/poll/linkage.hpp"
 #include "iot/poll/pdu.hpp"
 #include "iot/poll/site_spec.hpp"
+#include "iot/poll/trace.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/transport/client.hpp"
 #include "iot/values/address.hpp"

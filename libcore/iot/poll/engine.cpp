@@ -11,8 +11,8 @@
 #include <deque>
 #include <mutex>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/poll/pdu.hpp"
 #include "iot/record/record.hpp"

@@ -11,7 +11,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "iot/cli/log.hpp"
+#include "iot/core/log.hpp"
 
 extern char** environ;
 

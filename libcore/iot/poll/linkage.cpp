@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "iot/cli/log.hpp"
+#include "iot/core/log.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/values/value_json.hpp"
 

@@ -24,8 +24,8 @@
 #include <queue>
 #include <unordered_map>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/time.hpp"
 #include "iot/modbus/adu.hpp"

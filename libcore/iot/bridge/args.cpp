@@ -1,11 +1,19 @@
-#include "iot/mqtt/args.hpp"
+#include "iot/bridge/args.hpp"
 
 #include "iot/acrel/protocol.hpp"
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
+
+using mqtt::ConnectOptions;
+using mqtt::SpoolFull;
+using mqtt::SpoolOptions;
+using mqtt::WillMessage;
+using mqtt::parse_broker_url;
+using mqtt::parse_size;
+using mqtt::read_password;
 
 namespace {
 std::chrono::microseconds duration(const std::string& text, const char* what) {
@@ -15,7 +23,7 @@ std::chrono::microseconds duration(const std::string& text, const char* what) {
 }
 } // namespace
 
-ConnectOptions to_connect_options(const ConnectArgs& a) {
+mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
   ConnectOptions o;
   if (a.brokers.empty()) throw usage_error("--broker needs a URL");
   o.broker = a.brokers.front();
@@ -178,4 +186,4 @@ std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.duration, "--duration"));
 }
 
-} // namespace iot::mqtt
+}  // namespace iot::bridge

@@ -1,4 +1,4 @@
-#include "iot/cli/log.hpp"
+#include "iot/core/log.hpp"
 
 #include <mutex>
 #include <unistd.h>

@@ -13,7 +13,7 @@
 
 #include "iot/record/record.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
 
 // A topic with {field} placeholders. "{{" and "}}" stand for literal braces.
 class TopicTemplate {
@@ -73,8 +73,4 @@ private:
   RecordParser m_parser;
 };
 
-// Whether `topic` is a valid topic name to publish to (MQTT 3.1.1 §4.7: not
-// empty, no wildcards, no NUL, at most 65535 bytes).
-bool valid_topic_name(std::string_view topic, std::string& error);
-
-}  // namespace iot::mqtt
+}  // namespace iot::bridge

@@ -1,11 +1,15 @@
-#include "iot/mqtt/message_map.hpp"
+#include "iot/bridge/message_map.hpp"
 
 #include <fmt/format.h>
 
 #include "iot/core/error.hpp"
 #include "iot/mqtt/codec.hpp"
+#include "iot/mqtt/topic.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
+
+using mqtt::base64_decode;
+using mqtt::valid_topic_name;
 
 TopicTemplate::TopicTemplate(std::string_view text) {
   std::string literal;
@@ -97,25 +101,6 @@ bool TopicTemplate::render(simdjson::dom::object record, std::string& out, std::
     }
   }
   return valid_topic_name(out, error);
-}
-
-bool valid_topic_name(std::string_view topic, std::string& error) {
-  if (topic.empty()) {
-    error = "empty topic";
-    return false;
-  }
-  if (topic.size() > 65535) {
-    error = "topic longer than 65535 bytes";
-    return false;
-  }
-  for (char c : topic) {
-    if (c == '+' || c == '#' || c == '\0') {
-      error = fmt::format("topic '{}' contains '{}', which a topic name may not (MQTT 3.1.1 §4.7.1)", topic,
-                          c == '\0' ? std::string("NUL") : std::string(1, c));
-      return false;
-    }
-  }
-  return true;
 }
 
 MessageMapper::MessageMapper(MapOptions options) : m_options(std::move(options)) {
@@ -225,4 +210,4 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
   return true;
 }
 
-}  // namespace iot::mqtt
+}  // namespace iot::bridge

@@ -1,4 +1,4 @@
-#include "iot/mqtt/sub.hpp"
+#include "iot/bridge/sub.hpp"
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -16,14 +16,22 @@
 #include <memory>
 #include <mutex>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/mqtt/codec.hpp"
 #include "iot/mqtt/link.hpp"
+#include "iot/mqtt/topic.hpp"
 #include "iot/record/output.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
+
+using mqtt::Incoming;
+using mqtt::Link;
+using mqtt::Reply;
+using mqtt::base64_encode;
+using mqtt::valid_topic_filter;
+using mqtt::valid_utf8;
 
 namespace {
 
@@ -151,43 +159,6 @@ void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view p
   w.field("retain", retain);
   write_properties(w, properties);
   w.end_object();
-}
-
-bool valid_topic_filter(std::string_view filter, std::string& error) {
-  if (filter.empty()) {
-    error = "empty topic filter";
-    return false;
-  }
-  std::string_view f = filter;
-  if (f.rfind("$share/", 0) == 0) {
-    f.remove_prefix(7);
-    const auto slash = f.find('/');
-    if (slash == 0 || slash == std::string_view::npos || slash + 1 == f.size()) {
-      error = "shared subscription '" + std::string(filter) + "' must be $share/GROUP/FILTER";
-      return false;
-    }
-    const std::string_view group = f.substr(0, slash);
-    if (group.find_first_of("+#") != std::string_view::npos) {
-      error = "shared subscription group '" + std::string(group) + "' may not contain '+' or '#'";
-      return false;
-    }
-    f.remove_prefix(slash + 1);
-  }
-  std::size_t level_start = 0;
-  for (std::size_t i = 0; i <= f.size(); ++i) {
-    if (i < f.size() && f[i] != '/') continue;
-    const std::string_view level = f.substr(level_start, i - level_start);
-    if (level.find('#') != std::string_view::npos && (level != "#" || i != f.size())) {
-      error = "'#' must be the last level of the filter '" + std::string(filter) + "' and alone in it";
-      return false;
-    }
-    if (level.find('+') != std::string_view::npos && level != "+") {
-      error = "'+' must be alone in its level of the filter '" + std::string(filter) + "'";
-      return false;
-    }
-    level_start = i + 1;
-  }
-  return true;
 }
 
 namespace {
@@ -428,4 +399,4 @@ ExitCode run_sub(const SubOptions& options, int out_fd) {
   return s.run();
 }
 
-} // namespace iot::mqtt
+}  // namespace iot::bridge

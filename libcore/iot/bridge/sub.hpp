@@ -15,27 +15,23 @@
 struct mqtt5__property;
 
 #include "iot/core/exit_code.hpp"
+#include "iot/mqtt/message.hpp"
 #include "iot/mqtt/options.hpp"
 #include "iot/record/json_writer.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
 
 struct Subscription {
   std::string filter;
   int qos = 0;
 };
 
-// The answer that an `--answer` handler publishes for a received message.
-struct Reply {
-  std::string topic;
-  std::string payload;
-  int qos = 0;
-};
-// Given the topic and payload of a received message, adds replies (if any).
-using Answerer = std::function<void(std::string_view topic, std::string_view payload, std::vector<Reply>& out)>;
+// The `--answer` handler: given the topic and payload of a received message, adds replies (if any).
+using Answerer =
+    std::function<void(std::string_view topic, std::string_view payload, std::vector<mqtt::Reply>& out)>;
 
 struct SubOptions {
-  ConnectOptions connect;
+  mqtt::ConnectOptions connect;
   std::vector<Subscription> subscriptions;
   std::uint64_t count = 0; // stop after this many messages (0: never)
   Answerer answer;         // e.g. the Acrel platform's replies
@@ -49,14 +45,10 @@ struct SubOptions {
 void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view payload, int qos, bool retain,
                        const mqtt5__property* properties);
 
-// Subscription filter validity (MQTT 3.1.1 §4.7.1: '#' last and alone in its
-// level, '+' alone in its level; $share/GROUP/FILTER as in MQTT 5 §4.8.2).
-bool valid_topic_filter(std::string_view filter, std::string& error);
-
 // Runs sub until SIGINT/SIGTERM, --count messages, or a closed stdout. A stop
 // signal ends it promptly even while the reader of stdout is stalled: the
 // message being written is then not acknowledged (the broker sends it again to
 // a kept session), and a line already partly written may stay cut short.
 ExitCode run_sub(const SubOptions& options, int out_fd);
 
-} // namespace iot::mqtt
+}  // namespace iot::bridge

@@ -1,4 +1,4 @@
-#include "iot/mqtt/pub.hpp"
+#include "iot/bridge/pub.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,15 +16,22 @@
 #include <unordered_map>
 #include <vector>
 
-#include "iot/cli/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/mqtt/codec.hpp"
 #include "iot/mqtt/link.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
+
+using mqtt::Link;
+using mqtt::Spool;
+using mqtt::SpoolPos;
+using mqtt::SpoolRecord;
+using mqtt::base64_encode;
+using mqtt::valid_utf8;
 
 namespace {
 
@@ -825,4 +832,4 @@ ExitCode run_pub(const PubOptions& options, int in_fd, int out_fd, PubStats* sta
   return p.run(in_fd, out_fd, stats_out);
 }
 
-} // namespace iot::mqtt
+}  // namespace iot::bridge

@@ -19,17 +19,17 @@
 #include <optional>
 
 #include "iot/core/exit_code.hpp"
-#include "iot/mqtt/message_map.hpp"
+#include "iot/bridge/message_map.hpp"
 #include "iot/mqtt/options.hpp"
 #include "iot/mqtt/spool.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
 
 struct PubOptions {
-  ConnectOptions connect;
+  mqtt::ConnectOptions connect;
   MapOptions map;
   std::size_t window = 1000;  // messages in flight
-  std::optional<SpoolOptions> spool;
+  std::optional<mqtt::SpoolOptions> spool;
   std::optional<std::chrono::milliseconds> drain_timeout;  // none: wait until delivered
   bool stats = true;                                         // write a stats record at the end
   std::optional<std::chrono::milliseconds> stats_every;      // also write one this often
@@ -65,4 +65,4 @@ inline constexpr int k_poison_disconnects = 3;
 // connection error such as a rejected certificate).
 ExitCode run_pub(const PubOptions& options, int in_fd, int out_fd, PubStats* stats_out = nullptr);
 
-}  // namespace iot::mqtt
+}  // namespace iot::bridge

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "iot/acrel/meter_sim.hpp"
-#include "iot/mqtt/pub.hpp"
-#include "iot/mqtt/sub.hpp"
+#include "iot/bridge/pub.hpp"
+#include "iot/bridge/sub.hpp"
 
-namespace iot::mqtt {
+namespace iot::bridge {
 
 struct ConnectArgs {
   // The first is the primary; pub and sub fail over to the others in turn.
@@ -76,10 +76,10 @@ struct FleetArgs {
 };
 
 // Throw usage_error (or config_error for an unreadable password file) when a value is wrong.
-ConnectOptions to_connect_options(const ConnectArgs& a);
+mqtt::ConnectOptions to_connect_options(const ConnectArgs& a);
 PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a);
 SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a);
 iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs& a);
 std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a);
 
-}  // namespace iot::mqtt
+}  // namespace iot::bridge
