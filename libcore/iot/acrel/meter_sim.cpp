@@ -245,7 +245,7 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
     ++m_stats.downlinks;
   }
   if (parser.parse(payload.data(), payload.size(), true).get_object().get(obj) != simdjson::SUCCESS) return;
-  const auto type = get_string(obj, "type");
+  const auto type = get_string(obj, json_key::type);
   if (!type) return;
   if (obj.at_key("res").error() == simdjson::SUCCESS) {  // the platform's reply to our message
     // A refused login (res 0, reference §3.1) silences the meter until a new
@@ -464,6 +464,7 @@ void MeterFleet::schedule_loop() {
 
 #include "iot/core/signals.hpp"
 #include "iot/record/output.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::acrel {
 ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milliseconds> duration, int out_fd) {
@@ -484,23 +485,22 @@ ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milli
   fleet.stop();
   LineSink sink(out_fd);
   {
+    namespace f = fields;
+    std::vector<record::Counter> counters{
+        {f::meters, std::uint64_t{options.meters}}, {f::meters_connected, std::uint64_t{s.connected}},
+        {f::logins, std::uint64_t{s.logins}},       {f::paras, std::uint64_t{s.paras}},
+        {f::hearts, std::uint64_t{s.hearts}},       {f::datas, std::uint64_t{s.datas}},
+        {f::downlinks, std::uint64_t{s.downlinks}}, {f::replies, std::uint64_t{s.replies}},
+        {f::refused, std::uint64_t{s.refused}},     {f::times, std::uint64_t{s.times}},
+        {f::alarms, std::uint64_t{s.alarms}}};
+    if (options.connect.birth) counters.push_back({f::births, std::uint64_t{s.births}});
+    record::Stats rec;
+    rec.ts = now();
+    rec.tool = "iot-mqtt-bridge";
+    rec.command = "acrel-sim";
+    rec.counters = counters;
     RecordLine r(sink);
-    r.w.begin_record(now(), "stats");
-    r.w.field("tool", "iot-mqtt-bridge");
-    r.w.field("command", "acrel-sim");
-    r.w.field("meters", static_cast<std::uint64_t>(options.meters));
-    r.w.field("connected", s.connected);
-    r.w.field("logins", s.logins);
-    r.w.field("paras", s.paras);
-    r.w.field("hearts", s.hearts);
-    r.w.field("datas", s.datas);
-    r.w.field("downlinks", s.downlinks);
-    r.w.field("replies", s.replies);
-    r.w.field("refused", s.refused);
-    r.w.field("times", s.times);
-    r.w.field("alarms", s.alarms);
-    if (options.connect.birth) r.w.field("births", s.births);
-    r.w.end_object();
+    record::write(r.w, rec);
   }
   return ExitCode::ok;
 }

@@ -9,6 +9,7 @@
 
 #include "iot/record/json_writer.hpp"
 #include "iot/record/record.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::acrel {
 
@@ -89,7 +90,7 @@ std::string login_payload(std::string_view sn, TimePoint t, int ver, int rssi) {
   w.field("imei", " ");
   w.field("time", format_time(t));
   w.field("gwSN", sn);
-  w.field("type", "login");
+  w.field(json_key::type, "login");
   w.end_object();
   return s;
 }
@@ -99,7 +100,7 @@ std::string para_payload(std::string_view gw_sn, std::string_view meter_sn, std:
   std::string s;
   JsonWriter w(s);
   w.begin_object();
-  w.field("type", "para");
+  w.field(json_key::type, "para");
   w.field("gwSN", gw_sn);
   w.field("meterSN", meter_sn);
   w.field("meterName", meter_name);
@@ -113,7 +114,7 @@ std::string heart_payload(std::string_view sn, TimePoint t) {
   std::string s;
   JsonWriter w(s);
   w.begin_object();
-  w.field("type", "heart");
+  w.field(json_key::type, "heart");
   w.field("gwSN", sn);
   w.field("time", format_time(t));
   w.end_object();
@@ -125,7 +126,7 @@ std::string data_payload(std::string_view gw_sn, std::string_view meter_sn, std:
   std::string s;
   JsonWriter w(s);
   w.begin_object();
-  w.field("type", "data");
+  w.field(json_key::type, "data");
   w.field("time", format_time(t));
   w.field("gwSN", gw_sn);
   w.field("meterSN", meter_sn);
@@ -142,33 +143,33 @@ std::string point_list_payload(std::string_view sn, TimePoint t, const std::vect
   std::string s;
   JsonWriter w(s);
   w.begin_object();
-  w.key("data");
+  w.key(json_key::data);
   w.begin_array();
   w.begin_object();
   w.field("tp", static_cast<long long>(epoch_ms(t)));
-  w.key("point");
+  w.key(json_key::point);
   w.begin_array();
   w.begin_object();
-  w.field("id", k_point_id_sn);
+  w.field(json_key::id, k_point_id_sn);
   w.field("val", sn);
   w.end_object();
   bool iccid_done = iccid.empty();
   for (const auto& [id, value] : points) {
     if (!iccid_done && id > k_point_id_iccid) { // ids in order, as in the S5 sample
       w.begin_object();
-      w.field("id", k_point_id_iccid);
+      w.field(json_key::id, k_point_id_iccid);
       w.field("val", iccid);
       w.end_object();
       iccid_done = true;
     }
     w.begin_object();
-    w.field("id", id);
+    w.field(json_key::id, id);
     w.field("val", value);
     w.end_object();
   }
   if (!iccid_done) {
     w.begin_object();
-    w.field("id", k_point_id_iccid);
+    w.field(json_key::id, k_point_id_iccid);
     w.field("val", iccid);
     w.end_object();
   }
@@ -187,7 +188,7 @@ std::string time_payload(std::string_view sn, TimePoint t) {
   w.field("utc", "0");
   w.field("time", format_time(t));
   w.field("gwSN", sn);
-  w.field("type", "time");
+  w.field(json_key::type, "time");
   w.end_object();
   return s;
 }
@@ -197,7 +198,7 @@ std::string alarm_payload(std::string_view sn, std::string_view meter_name, Time
   std::string s;
   JsonWriter w(s);
   w.begin_object();
-  w.field("type", "alarm");
+  w.field(json_key::type, "alarm");
   w.field("time", format_time(t));
   w.field("gwSN", sn);
   w.field("meterSN", sn);
@@ -212,7 +213,7 @@ std::string reply_payload(std::string_view type, int res) {
   std::string s;
   JsonWriter w(s);
   w.begin_object();
-  w.field("type", type);
+  w.field(json_key::type, type);
   w.field("res", res);
   w.end_object();
   return s;
@@ -430,27 +431,28 @@ const PointId* point_by_id(std::int64_t id) {
 }
 
 void write_reading(LineSink& out, TimePoint ts, std::string_view src, std::string_view device, std::string_view point,
-                   double value, std::string_view uom) {
+                   record::Value value, std::string_view uom) {
+  record::Reading rec;
+  rec.ts = ts;
+  rec.src = src;
+  rec.device = device;
+  rec.point = point;
+  rec.value = std::move(value);
+  rec.uom = uom;
   RecordLine r(out);
-  r.w.begin_record(ts, "reading");
-  r.w.field("src", src);
-  r.w.field("device", device);
-  r.w.field("point", point);
-  r.w.field("value", value);
-  if (!uom.empty()) r.w.field("uom", uom);
-  r.w.field("quality", "ok");
-  r.w.end_object();
+  record::write(r.w, rec);
 }
 
 void write_status(LineSink& out, TimePoint ts, std::string_view src, std::string_view device, std::string_view state,
                   std::string_view reason) {
+  record::Status rec;
+  rec.ts = ts;
+  rec.src = src;
+  rec.device = device;
+  rec.state = state;
+  rec.reason = reason;
   RecordLine r(out);
-  r.w.begin_record(ts, "status");
-  r.w.field("src", src);
-  r.w.field("device", device);
-  r.w.field("state", state);
-  if (!reason.empty()) r.w.field("reason", reason);
-  r.w.end_object();
+  record::write(r.w, rec);
 }
 
 std::optional<double> number(simdjson::dom::element e) {
@@ -491,7 +493,8 @@ void write_di(LineSink& out, TimePoint ts, std::string_view src, std::string_vie
 
 // Keys of a type-keyed message that are not measurements (reference §2, §3.5).
 bool is_envelope_key(std::string_view k) {
-  static constexpr std::string_view keys[] = {"type", "time", "gwSN", "meterSN", "meterName", "meterStatus", "ch"};
+  static constexpr std::string_view keys[] = {json_key::type, "time",        "gwSN", "meterSN",
+                                              "meterName",    "meterStatus", "ch"};
   for (auto e : keys)
     if (e == k) return true;
   return false;
@@ -509,10 +512,10 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
         error += (error.empty() ? "" : "; ") + r;
     return n;
   };
-  const std::string_view src = get_string(rec, "topic").value_or("");
+  const std::string_view src = get_string(rec, fields::topic).value_or("");
   const std::optional<Topic> t = parse_topic(src);
   simdjson::dom::element payload;
-  if (rec.at_key("payload").get(payload) != simdjson::SUCCESS) {
+  if (rec.at_key(fields::payload).get(payload) != simdjson::SUCCESS) {
     error = "no JSON payload";
     return 0;
   }
@@ -526,11 +529,11 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
     }
   }
   const TimePoint record_ts = get_ts(rec).value_or(now());
-  const auto type = get_string(obj, "type");
+  const auto type = get_string(obj, json_key::type);
   if (!type) {
     // The 2025 point-id list (S5).
     simdjson::dom::array data;
-    if (obj.at_key("data").get_array().get(data) != simdjson::SUCCESS) {
+    if (obj.at_key(json_key::data).get_array().get(data) != simdjson::SUCCESS) {
       error = "not an acrelHW payload (no \"type\" and no \"data\" list)";
       return 0;
     }
@@ -544,14 +547,14 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
       const auto tp = get_int(b, "tp");
       const TimePoint ts = tp ? from_epoch_us(*tp * 1000) : record_ts;
       simdjson::dom::array points;
-      if (b.at_key("point").get_array().get(points) != simdjson::SUCCESS) {
+      if (b.at_key(json_key::point).get_array().get(points) != simdjson::SUCCESS) {
         report.rejected.push_back("a \"data\" entry has no \"point\" list");
         continue;
       }
       std::string device = t ? t->sn : std::string();
       for (simdjson::dom::element p : points) {  // id 0 is the serial: the device name
         simdjson::dom::object po;
-        if (p.get_object().get(po) == simdjson::SUCCESS && get_int(po, "id") == k_point_id_sn) {
+        if (p.get_object().get(po) == simdjson::SUCCESS && get_int(po, json_key::id) == k_point_id_sn) {
           if (auto sn = get_string(po, "val")) device = std::string(*sn);
           else if (auto sn_num = get_int(po, "val"))
             device = std::to_string(*sn_num);
@@ -560,7 +563,7 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
       for (simdjson::dom::element p : points) {
         simdjson::dom::object po;
         simdjson::dom::element val;
-        const auto id = p.get_object().get(po) == simdjson::SUCCESS ? get_int(po, "id") : std::nullopt;
+        const auto id = p.get_object().get(po) == simdjson::SUCCESS ? get_int(po, json_key::id) : std::nullopt;
         if (!id || po.at_key("val").get(val) != simdjson::SUCCESS) {
           report.rejected.push_back("point without \"id\" and \"val\": " + excerpt(p));
           continue;
@@ -569,14 +572,7 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
         if (*id == k_point_id_iccid) { // the SIM card's ICCID: a string reading
           std::string_view iccid;
           if (val.get_string().get(iccid) == simdjson::SUCCESS) {
-            RecordLine r(out);
-            r.w.begin_record(ts, "reading");
-            r.w.field("src", src);
-            r.w.field("device", device);
-            r.w.field("point", "iccid");
-            r.w.field("value", iccid);
-            r.w.field("quality", "ok");
-            r.w.end_object();
+            write_reading(out, ts, src, device, "iccid", std::string(iccid), "");
             ++n;
           } else {
             report.rejected.push_back(fmt::format("meter {} id 33 (ICCID): {} is not a string", device, excerpt(val)));
@@ -667,7 +663,7 @@ void answer(std::string_view topic_name, std::string_view payload, std::vector<i
     std::string s;
     JsonWriter w(s);
     w.begin_object();
-    w.field("type", "time");
+    w.field(json_key::type, "time");
     w.field("time", format_time(now()));
     w.field("res", 1);
     w.end_object();

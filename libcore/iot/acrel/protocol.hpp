@@ -38,6 +38,15 @@ std::string topic(std::string_view sender, std::string_view product, std::string
 std::string format_time(TimePoint t);
 std::optional<TimePoint> parse_time(std::string_view text);
 
+// Keys of acrelHW messages whose spelling is also that of a record field: named
+// here so that no record field name is written as a key outside libcore/iot/record.
+namespace json_key {
+inline constexpr std::string_view type = "type";   // message type: login, para, heart, data …
+inline constexpr std::string_view data = "data";   // the 2025 point-id list's blocks
+inline constexpr std::string_view point = "point"; // a block's points
+inline constexpr std::string_view id = "id";       // a point's id
+} // namespace json_key
+
 // Payload builders (field order as in the vendor examples).
 std::string login_payload(std::string_view sn, TimePoint t, int ver = 1011, int rssi = 80);
 std::string para_payload(std::string_view gw_sn, std::string_view meter_sn, std::string_view meter_name, TimePoint t,

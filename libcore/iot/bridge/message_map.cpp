@@ -129,14 +129,14 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
     error = "not a JSON object";
     return false;
   }
-  const auto kind = get_string(rec, "kind");
-  const bool is_mqtt = (kind && *kind == "mqtt") ||
-                       (!kind && get_string(rec, "topic") &&
-                        (rec.at_key("payload").error() == simdjson::SUCCESS || rec.at_key("payload_b64").error() == simdjson::SUCCESS));
+  const auto kind = get_string(rec, fields::kind);
+  const bool is_mqtt = (kind && *kind == "mqtt") || (!kind && get_string(rec, fields::topic) &&
+                                                     (rec.at_key(fields::payload).error() == simdjson::SUCCESS ||
+                                                      rec.at_key(fields::payload_b64).error() == simdjson::SUCCESS));
   out.qos = m_options.qos;
   out.retain = m_options.retain;
   if (is_mqtt) {
-    const auto topic = get_string(rec, "topic");
+    const auto topic = get_string(rec, fields::topic);
     if (!topic) {
       error = "mqtt record without a string \"topic\"";
       return false;
@@ -144,9 +144,9 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
     out.topic.assign(*topic);
     if (!valid_topic_name(out.topic, error)) return false;
     simdjson::dom::element p;
-    if (rec.at_key("payload").get(p) == simdjson::SUCCESS) {
+    if (rec.at_key(fields::payload).get(p) == simdjson::SUCCESS) {
       payload_from_element(p, out.payload);
-    } else if (const auto b64 = get_string(rec, "payload_b64")) {
+    } else if (const auto b64 = get_string(rec, fields::payload_b64)) {
       auto bytes = base64_decode(*b64);
       if (!bytes) {
         error = "\"payload_b64\" is not base64";
@@ -159,7 +159,7 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
     simdjson::dom::element q;
     // The command line's -q and -r win over the record's fields (a `sub | pub
     // -q 1 -r` must not downgrade), unless --qos-from-record.
-    if (rec.at_key("qos").get(q) == simdjson::SUCCESS) {
+    if (rec.at_key(fields::qos).get(q) == simdjson::SUCCESS) {
       int64_t v = -1;
       if (q.get_int64().get(v) != simdjson::SUCCESS || v < 0 || v > 2) {
         error = "\"qos\" must be 0, 1 or 2";
@@ -168,7 +168,7 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
       if (m_options.qos_from_record || !m_options.qos_given) out.qos = static_cast<int>(v);
     }
     simdjson::dom::element r;
-    if (rec.at_key("retain").get(r) == simdjson::SUCCESS) {
+    if (rec.at_key(fields::retain).get(r) == simdjson::SUCCESS) {
       bool b = false;
       if (r.get_bool().get(b) != simdjson::SUCCESS) {
         error = "\"retain\" must be true or false";
@@ -177,7 +177,7 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
       if (m_options.qos_from_record || !m_options.retain) out.retain = b;
     }
   } else {
-    const std::optional<std::string_view> kind_field = get_string(rec, "kind");
+    const std::optional<std::string_view> kind_field = get_string(rec, fields::kind);
     const std::string_view kind = kind_field ? *kind_field : std::string_view();
     if (const auto own = m_kind_templates.find(kind); own != m_kind_templates.end()) {
       if (!own->second.render(rec, out.topic, error)) return false;

@@ -23,6 +23,7 @@
 #include "iot/mqtt/link.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::bridge {
 
@@ -445,25 +446,27 @@ private:
 
   // One stats record (iot-mqtt-bridge(1) lists the fields) into `line`.
   void write_stats(std::string& line) const {
+    namespace f = fields;
+    const record::Counter counters[] = {{f::lines, m_stats.lines},
+                                        {f::skipped, m_stats.skipped},
+                                        {f::published, m_stats.published},
+                                        {f::acknowledged, m_stats.acknowledged},
+                                        {f::resent, m_stats.resent},
+                                        {f::dropped, m_stats.dropped},
+                                        {f::dead_letter, m_stats.dead_letter},
+                                        {f::connects, m_stats.connects},
+                                        {f::queued, m_stats.queued},
+                                        {f::in_flight, m_stats.in_flight},
+                                        {f::spool_bytes, m_stats.spool_bytes},
+                                        {f::spool_messages, m_stats.spool_messages}};
+    record::Stats rec;
+    rec.ts = now();
+    rec.tool = "iot-mqtt-bridge";
+    rec.command = "pub";
+    // The spool's counters only with a spool.
+    rec.counters = std::span(counters).first(m_spool ? std::size(counters) : std::size(counters) - 2);
     JsonWriter w(line);
-    w.begin_record(now(), "stats");
-    w.field("tool", "iot-mqtt-bridge");
-    w.field("command", "pub");
-    w.field("lines", m_stats.lines);
-    w.field("skipped", m_stats.skipped);
-    w.field("published", m_stats.published);
-    w.field("acknowledged", m_stats.acknowledged);
-    w.field("resent", m_stats.resent);
-    w.field("dropped", m_stats.dropped);
-    w.field("dead_letter", m_stats.dead_letter);
-    w.field("connects", m_stats.connects);
-    w.field("queued", m_stats.queued);
-    w.field("in_flight", m_stats.in_flight);
-    if (m_spool) {
-      w.field("spool_bytes", m_stats.spool_bytes);
-      w.field("spool_messages", m_stats.spool_messages);
-    }
-    w.end_object();
+    record::write(w, rec);
   }
 
   // --stats-every, from the sender thread: the line is made under m_mu and
@@ -515,17 +518,22 @@ private:
     const std::string path = m_opt.spool->dir + "/dead-letter.jsonl";
     std::string line;
     {
+      std::string b64;
+      record::Mqtt rec;
+      rec.ts = now();
+      rec.topic = m.topic;
+      if (valid_utf8(m.payload)) {
+        rec.payload = m.payload;
+      } else {
+        b64 = base64_encode(m.payload);
+        rec.payload = b64;
+        rec.form = record::Mqtt::Form::base64;
+      }
+      rec.qos = m.qos;
+      rec.retain = m.retain;
+      rec.reason = reason;
       JsonWriter w(line);
-      w.begin_record(now(), "mqtt");
-      w.field("topic", m.topic);
-      if (valid_utf8(m.payload))
-        w.field("payload", m.payload);
-      else
-        w.field("payload_b64", base64_encode(m.payload));
-      w.field("qos", m.qos);
-      w.field("retain", m.retain);
-      w.field("reason", reason);
-      w.end_object();
+      record::write(w, rec);
     }
     line.push_back('\n');
     const int fd = Spool::create_file(path, O_WRONLY | O_APPEND);

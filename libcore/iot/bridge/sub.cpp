@@ -23,6 +23,7 @@
 #include "iot/mqtt/link.hpp"
 #include "iot/mqtt/topic.hpp"
 #include "iot/record/output.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::bridge {
 
@@ -62,8 +63,6 @@ bool json_payload(std::string_view payload, simdjson::dom::parser& parser, std::
 // Writes one MQTT 5 property list (MQTT 5.0 §3.3.2.3) as an object. User
 // properties (§3.3.2.3.7) go under "user"; the others by their spec name.
 void write_properties(JsonWriter& w, const mqtt5__property* props) {
-  if (props == nullptr) return;
-  w.key("properties");
   w.begin_object();
   for (int pass = 0; pass < 2; ++pass) {
     bool user_open = false;
@@ -75,20 +74,20 @@ void write_properties(JsonWriter& w, const mqtt5__property* props) {
       case MQTT_PROP_PAYLOAD_FORMAT_INDICATOR: {
         std::uint8_t v = 0;
         mosquitto_property_read_byte(p, id, &v, false);
-        w.field("payload_format_indicator", int(v));
+        w.field(fields::payload_format_indicator, int(v));
         break;
       }
       case MQTT_PROP_MESSAGE_EXPIRY_INTERVAL: {
         std::uint32_t v = 0;
         mosquitto_property_read_int32(p, id, &v, false);
-        w.field("message_expiry_interval", v);
+        w.field(fields::message_expiry_interval, v);
         break;
       }
       case MQTT_PROP_CONTENT_TYPE:
       case MQTT_PROP_RESPONSE_TOPIC: {
         char* v = nullptr;
         mosquitto_property_read_string(p, id, &v, false);
-        w.field(id == MQTT_PROP_CONTENT_TYPE ? "content_type" : "response_topic", v != nullptr ? v : "");
+        w.field(id == MQTT_PROP_CONTENT_TYPE ? fields::content_type : fields::response_topic, v != nullptr ? v : "");
         std::free(v);
         break;
       }
@@ -98,22 +97,22 @@ void write_properties(JsonWriter& w, const mqtt5__property* props) {
         mosquitto_property_read_binary(p, id, &v, &len, false);
         const std::string_view data(static_cast<const char*>(v), v != nullptr ? len : 0);
         if (valid_utf8(data))
-          w.field("correlation_data", data);
+          w.field(fields::correlation_data, data);
         else
-          w.field("correlation_data_b64", base64_encode(data));
+          w.field(fields::correlation_data_b64, base64_encode(data));
         std::free(v);
         break;
       }
       case MQTT_PROP_SUBSCRIPTION_IDENTIFIER: {
         std::uint32_t v = 0;
         mosquitto_property_read_varint(p, id, &v, false);
-        w.field("subscription_identifier", v);
+        w.field(fields::subscription_identifier, v);
         break;
       }
       case MQTT_PROP_TOPIC_ALIAS: {
         std::uint16_t v = 0;
         mosquitto_property_read_int16(p, id, &v, false);
-        w.field("topic_alias", int(v));
+        w.field(fields::topic_alias, int(v));
         break;
       }
       case MQTT_PROP_USER_PROPERTY: {
@@ -121,7 +120,7 @@ void write_properties(JsonWriter& w, const mqtt5__property* props) {
         char* value = nullptr;
         mosquitto_property_read_string_pair(p, id, &name, &value, false);
         if (!user_open) {
-          w.key("user");
+          w.key(fields::user);
           w.begin_object();
           user_open = true;
         }
@@ -144,21 +143,31 @@ void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view p
                        const mqtt5__property* properties) {
   thread_local simdjson::dom::parser parser;
   thread_local std::string minified;
-  w.begin_record(now(), "mqtt");
-  w.field("topic", topic);
+  thread_local std::string properties_json;
+  record::Mqtt rec;
+  rec.ts = now();
+  rec.topic = topic;
   std::string_view json;
+  std::string b64;
   if (json_payload(payload, parser, minified, json)) {
-    w.key("payload");
-    w.raw(json);
+    rec.form = record::Mqtt::Form::json;
+    rec.payload = json;
   } else if (valid_utf8(payload)) {
-    w.field("payload", payload);
+    rec.payload = payload;
   } else {
-    w.field("payload_b64", base64_encode(payload));
+    b64 = base64_encode(payload);
+    rec.form = record::Mqtt::Form::base64;
+    rec.payload = b64;
   }
-  w.field("qos", qos);
-  w.field("retain", retain);
-  write_properties(w, properties);
-  w.end_object();
+  rec.qos = qos;
+  rec.retain = retain;
+  properties_json.clear();
+  if (properties != nullptr) {
+    JsonWriter pw(properties_json);
+    write_properties(pw, properties);
+  }
+  rec.properties_json = properties_json;
+  record::write(w, rec);
 }
 
 namespace {
@@ -306,15 +315,17 @@ private:
   void write_stats() {
     std::string& line = m_out.buffer();
     {
+      const record::Counter counters[] = {{fields::received, std::uint64_t{m_received}},
+                                          {fields::written, std::uint64_t{m_written}},
+                                          {fields::lag_ms, static_cast<std::uint64_t>(m_lag.count())},
+                                          {fields::connects, std::uint64_t{m_link->connects()}}};
+      record::Stats rec;
+      rec.ts = now();
+      rec.tool = "iot-mqtt-bridge";
+      rec.command = "sub";
+      rec.counters = counters;
       JsonWriter w(line);
-      w.begin_record(now(), "stats");
-      w.field("tool", "iot-mqtt-bridge");
-      w.field("command", "sub");
-      w.field("received", m_received);
-      w.field("written", m_written);
-      w.field("lag_ms", static_cast<std::uint64_t>(m_lag.count()));
-      w.field("connects", m_link->connects());
-      w.end_object();
+      record::write(w, rec);
     }
     line.push_back('\n');
     m_lag = {};

@@ -1,6 +1,7 @@
 #include "iot/decode/frames.hpp"
 
 #include "iot/modbus/pdu.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::decode {
 
@@ -67,15 +68,15 @@ void FrameDecoder::decode(std::span<const std::uint8_t> bytes, const FrameContex
   }
 
   {
+    record::Frame rec;
+    rec.ts = ctx.ts;
+    rec.src = ctx.src;
+    rec.dst = ctx.dst;
+    rec.members = modbus::frame_members(m_frame);
+    if (m_frame.error().empty()) rec.error = ctx.problem;
+    if (request != nullptr) rec.latency_ms = std::chrono::duration<double, std::milli>(ctx.ts - request->ts).count();
     RecordLine line(sink);
-    line.w.begin_record(ctx.ts, "frame");
-    if (!ctx.src.empty()) line.w.field("src", ctx.src);
-    if (!ctx.dst.empty()) line.w.field("dst", ctx.dst);
-    modbus::write_frame_fields(line.w, m_frame);
-    if (!ctx.problem.empty() && m_frame.error().empty()) line.w.field("error", ctx.problem);
-    if (request != nullptr)
-      line.w.field("latency_ms", std::chrono::duration<double, std::milli>(ctx.ts - request->ts).count());
-    line.w.end_object();
+    record::write(line.w, rec);
   }
 
   // Remember requests for pairing; a response closes its transaction.

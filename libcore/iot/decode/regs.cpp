@@ -7,7 +7,7 @@
 #include "iot/decode/commands.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/record.hpp"
-#include "iot/values/value_json.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::decode {
 
@@ -25,40 +25,6 @@ std::uint16_t parse_word(const std::string& text, bool hex, std::size_t index) {
   if (ec != std::errc() || end != s.data() + s.size() || v > 0xFFFF || s.empty())
     throw usage_error("word " + std::to_string(index + 1) + " '" + text + "' is not a register value (0-65535 or 0x0000-0xFFFF)");
   return static_cast<std::uint16_t>(v);
-}
-
-struct ReadingOut {
-  TimePoint ts;
-  std::string_view port;
-  std::optional<unsigned> unit;
-  std::string_view device;
-  std::string_view point;
-  std::string addr;
-  values::Value value;
-  std::span<const std::uint16_t> raw;
-  std::vector<bool> raw_bits;
-  std::string_view uom;
-};
-
-void write_reading(LineSink& out, const ReadingOut& r) {
-  RecordLine line(out);
-  JsonWriter& w = line.w;
-  w.begin_record(r.ts, "reading");
-  if (!r.port.empty()) w.field("port", r.port);
-  if (r.unit) w.field("unit", *r.unit);
-  w.field("device", r.device);
-  w.field("point", r.point);
-  w.field("addr", r.addr);
-  w.key("value");
-  values::write_json(w, r.value);
-  w.key("raw");
-  w.begin_array();
-  for (std::uint16_t word : r.raw) w.value(static_cast<unsigned>(word));
-  for (bool b : r.raw_bits) w.value(b);
-  w.end_array();
-  if (!r.uom.empty()) w.field("uom", r.uom);
-  w.field("quality", "ok");
-  w.end_object();
 }
 
 // Which table a frame's values belong to, by function code ([AP] §6).
@@ -83,15 +49,17 @@ void decode_run(LineSink& out, TimePoint ts, std::optional<unsigned> unit, std::
   std::size_t i = 0;
   for (; i + n <= words.size(); i += n) {
     values::Ref ref{first.table, static_cast<std::uint16_t>(first.addr + i)};
-    ReadingOut r;
+    const std::string addr = values::to_string(ref);
+    record::Reading r;
     r.ts = ts;
     r.unit = unit;
     r.device = device;
-    r.addr = values::to_string(ref);
-    r.point = r.addr;
+    r.addr = addr;
+    r.point = addr;
     r.raw = words.subspan(i, n);
     r.value = values::to_engineering(values::decode(r.raw, cmd.format), cmd.scaling);
-    write_reading(out, r);
+    RecordLine line(out);
+    record::write(line.w, r);
   }
   if (i < words.size())
     log::warn("{} words left over: {} takes {} words per value", words.size() - i,
@@ -138,7 +106,7 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
       words.clear();
       bits.clear();
       simdjson::dom::array arr;
-      const char* list = kind == RecordKind::reading ? "raw" : "values";
+      const std::string_view list = kind == RecordKind::reading ? fields::raw : fields::values;
       if (kind != RecordKind::frame && kind != RecordKind::reading) continue;  // nothing to decode
       if (rec[list].get_array().get(arr)) continue;  // a request without values, a status ...
       for (simdjson::dom::element e : arr) {
@@ -146,13 +114,15 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
         bool b;
         if (!e.get_uint64().get(u) && u <= 0xFFFF) words.push_back(static_cast<std::uint16_t>(u));
         else if (!e.get_bool().get(b)) bits.push_back(b);
-        else throw data_error("line " + std::to_string(n) + ": " + list + " holds something that is not a register word");
+        else
+          throw data_error("line " + std::to_string(n) + ": " + std::string(list) +
+                           " holds something that is not a register word");
       }
 
       if (kind == RecordKind::reading) {
         // Re-read the raw words of a reading with another type, order or scaling.
-        auto device = get_string(rec, "device").value_or("");
-        auto point = get_string(rec, "point").value_or("");
+        auto device = get_string(rec, fields::device).value_or("");
+        auto point = get_string(rec, fields::point).value_or("");
         values::Format format = cmd.format;
         values::Scaling scaling = cmd.scaling;
         std::string_view uom;
@@ -170,24 +140,25 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
                            std::string(values::value_type_name(format.type)) + " needs " +
                            std::to_string(values::register_count(format)));
         }
-        ReadingOut r;
+        record::Reading r;
         r.ts = ts;
-        r.port = get_string(rec, "port").value_or("");
-        if (auto u = get_int(rec, "unit")) r.unit = static_cast<unsigned>(*u);
+        r.port = get_string(rec, fields::port).value_or("");
+        if (auto u = get_int(rec, fields::unit)) r.unit = static_cast<unsigned>(*u);
         r.device = device;
         r.point = point;
-        r.addr = std::string(get_string(rec, "addr").value_or(""));
+        r.addr = get_string(rec, fields::addr).value_or("");
         r.raw = words;
         r.value = values::to_engineering(values::decode(words, format), scaling);
-        r.uom = uom.empty() ? get_string(rec, "uom").value_or("") : uom;
-        write_reading(out, r);
+        r.uom = uom.empty() ? get_string(rec, fields::uom).value_or("") : uom;
+        RecordLine line(out);
+        record::write(line.w, r);
         continue;
       }
 
       // A frame: values at addr of the table its function code reads or writes.
-      auto fc = get_int(rec, "fc");
-      auto addr = get_int(rec, "addr");
-      auto unit = get_int(rec, "unit");
+      auto fc = get_int(rec, fields::fc);
+      auto addr = get_int(rec, fields::addr);
+      auto unit = get_int(rec, fields::unit);
       auto table = fc ? table_of(*fc) : std::nullopt;
       if (!table || (words.empty() && bits.empty())) continue;
       if (!addr) {
@@ -201,16 +172,21 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
                      words, cmd);
         } else {
           for (std::size_t i = 0; i < bits.size(); ++i) {
-            ReadingOut r;
+            record::Reading r;
             r.ts = ts;
             if (unit) r.unit = static_cast<unsigned>(*unit);
-            std::string device = "unit" + std::to_string(unit.value_or(0));
+            const std::string device = "unit" + std::to_string(unit.value_or(0));
             r.device = device;
-            r.addr = values::to_string(values::Ref{*table, static_cast<std::uint16_t>(*addr + static_cast<std::int64_t>(i))});
-            r.point = r.addr;
+            const std::string ref = values::to_string(
+                values::Ref{*table, static_cast<std::uint16_t>(*addr + static_cast<std::int64_t>(i))});
+            r.addr = ref;
+            r.point = ref;
             r.value = static_cast<bool>(bits[i]);
-            r.raw_bits = {bits[i]};
-            write_reading(out, r);
+            const std::uint16_t bit = bits[i] ? 1 : 0;
+            r.raw = std::span(&bit, 1);
+            r.raw_bits = true;
+            RecordLine line(out);
+            record::write(line.w, r);
           }
         }
         continue;
@@ -225,22 +201,27 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
             const std::int64_t off = static_cast<std::int64_t>(p.ref.addr) - *addr;
             const std::size_t have = words.empty() ? bits.size() : words.size();
             if (off < 0 || off + p.count() > static_cast<std::int64_t>(have)) continue;
-            ReadingOut r;
+            record::Reading r;
             r.ts = ts;
             r.port = port.name;
             r.unit = dev.unit;
             r.device = dev.name;
             r.point = p.name;
-            r.addr = values::to_string(p.ref);
+            const std::string addr_text = values::to_string(p.ref);
+            r.addr = addr_text;
             r.uom = p.uom;
+            std::uint16_t bit = 0;
             if (words.empty()) {
-              r.raw_bits = {bits[static_cast<std::size_t>(off)]};
+              bit = bits[static_cast<std::size_t>(off)] ? 1 : 0;
+              r.raw = std::span(&bit, 1);
+              r.raw_bits = true;
               r.value = static_cast<bool>(bits[static_cast<std::size_t>(off)]);
             } else {
               r.raw = std::span<const std::uint16_t>(words).subspan(static_cast<std::size_t>(off), p.count());
               r.value = values::to_engineering(values::decode(r.raw, p.format), p.scaling);
             }
-            write_reading(out, r);
+            RecordLine line(out);
+            record::write(line.w, r);
           }
         }
       }

@@ -10,6 +10,7 @@
 #include "iot/decode/frames.hpp"
 #include "iot/modbus/rtu_splitter.hpp"
 #include "iot/modbus/spec.hpp"
+#include "iot/record/records.hpp"
 #include "iot/transport/serial.hpp"
 
 namespace iot::decode {
@@ -115,20 +116,21 @@ ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
 
 ExitCode list_ports(LineSink& out) {
   for (const transport::PortInfo& p : transport::list_ports()) {
-    RecordLine r(out);
-    r.w.begin_record(now(), "port");
-    r.w.field("name", p.name);
-    if (!p.description.empty()) r.w.field("description", p.description);
-    if (!p.transport.empty()) r.w.field("transport", p.transport);
+    record::Port rec;
+    rec.ts = now();
+    rec.name = p.name;
+    rec.description = p.description;
+    rec.transport = p.transport;
+    char id[10] = {};
     if (p.usb_vid && p.usb_pid) {
-      char id[10];
       std::snprintf(id, sizeof id, "%04x:%04x", *p.usb_vid, *p.usb_pid);
-      r.w.field("usb", std::string_view(id));
+      rec.usb = id;
     }
-    if (!p.usb_manufacturer.empty()) r.w.field("manufacturer", p.usb_manufacturer);
-    if (!p.usb_product.empty()) r.w.field("product", p.usb_product);
-    if (!p.usb_serial.empty()) r.w.field("serial", p.usb_serial);
-    r.w.end_object();
+    rec.manufacturer = p.usb_manufacturer;
+    rec.product = p.usb_product;
+    rec.serial = p.usb_serial;
+    RecordLine r(out);
+    record::write(r.w, rec);
   }
   out.flush();
   return ExitCode::ok;

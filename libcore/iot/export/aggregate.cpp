@@ -9,6 +9,7 @@
 #include "iot/export/store.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/record/output.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::exporter {
 
@@ -54,21 +55,22 @@ void Aggregator::finish() {
 }
 
 void write_aggregate(std::string& out, const Aggregate& a, std::int64_t every_ms) {
-  JsonWriter w(out);
-  w.begin_record(from_ms(a.start_ms), record_kind_name(RecordKind::aggregate));
-  w.field("device", a.device);
-  w.field("point", a.point);
+  record::Aggregate rec;
+  rec.ts = from_ms(a.start_ms);
+  rec.device = a.device;
+  rec.point = a.point;
   if (every_ms % 1000 == 0)
-    w.field("interval_s", static_cast<long long>(every_ms / 1000));
+    rec.interval_s = std::int64_t{every_ms / 1000};
   else
-    w.field("interval_s", static_cast<double>(every_ms) / 1000);
-  w.field("count", static_cast<unsigned long long>(a.count));
-  w.field("min", a.min);
-  w.field("max", a.max);
-  w.field("mean", a.mean());
-  w.field("last", a.last);
-  if (!a.uom.empty()) w.field("uom", a.uom);
-  w.end_object();
+    rec.interval_s = static_cast<double>(every_ms) / 1000;
+  rec.count = a.count;
+  rec.min = a.min;
+  rec.max = a.max;
+  rec.mean = a.mean();
+  rec.last = a.last;
+  rec.uom = a.uom;
+  JsonWriter w(out);
+  record::write(w, rec);
 }
 
 void query_aggregates(Store& store, const QueryFilter& filter, std::int64_t every_ms, const TimeZone& zone,

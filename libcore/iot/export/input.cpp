@@ -147,7 +147,7 @@ void RecordInput::for_each(const std::function<void(const Record&)>& fn) {
         continue;
       }
       std::string_view kind_name;
-      if (obj["kind"].get_string().get(kind_name)) {
+      if (obj[fields::kind].get_string().get(kind_name)) {
         reject("no \"kind\"");
         continue;
       }
@@ -159,8 +159,8 @@ void RecordInput::for_each(const std::function<void(const Record&)>& fn) {
         simdjson::dom::element payload_elem;
         simdjson::dom::object payload;
         std::string_view inner_name;
-        if (obj["payload"].get(payload_elem) || payload_elem.get_object().get(payload) ||
-            payload["kind"].get_string().get(inner_name)) {
+        if (obj[fields::payload].get(payload_elem) || payload_elem.get_object().get(payload) ||
+            payload[fields::kind].get_string().get(inner_name)) {
           skip("mqtt", "mqtt message whose payload is not a record is not exported");
           continue;
         }

@@ -1,5 +1,6 @@
 #include "iot/export/row.hpp"
 
+#include "iot/record/fields.hpp"
 #include "iot/record/json_writer.hpp"
 
 #include <charconv>
@@ -39,27 +40,27 @@ enum class Field : std::uint8_t {
 
 Field field_of(std::string_view k) {
   switch (k.size()) {
-  case 2: return k == "ts" ? Field::ts : k == "fc" ? Field::fc : k == "ok" ? Field::ok : Field::other;
-  case 3: return k == "raw" ? Field::raw : k == "uom" ? Field::uom : Field::other;
+  case 2: return k == fields::ts ? Field::ts : k == fields::fc ? Field::fc : k == fields::ok ? Field::ok : Field::other;
+  case 3: return k == fields::raw ? Field::raw : k == fields::uom ? Field::uom : Field::other;
   case 4:
-    if (k == "kind") return Field::kind;
-    if (k == "port") return Field::port;
-    if (k == "addr") return Field::addr;
-    if (k == "unit") return Field::unit;
-    if (k == "type") return Field::type;
+    if (k == fields::kind) return Field::kind;
+    if (k == fields::port) return Field::port;
+    if (k == fields::addr) return Field::addr;
+    if (k == fields::unit) return Field::unit;
+    if (k == fields::type) return Field::type;
     return Field::other;
   case 5:
-    if (k == "point") return Field::point;
-    if (k == "error") return Field::error;
-    if (k == "alarm") return Field::alarm;
-    if (k == "state") return Field::state;
-    if (k == "level") return Field::level;
-    if (k == "value") return Field::value;
-    if (k == "limit") return Field::limit;
+    if (k == fields::point) return Field::point;
+    if (k == fields::error) return Field::error;
+    if (k == fields::alarm) return Field::alarm;
+    if (k == fields::state) return Field::state;
+    if (k == fields::level) return Field::level;
+    if (k == fields::value) return Field::value;
+    if (k == fields::limit) return Field::limit;
     return Field::other;
-  case 6: return k == "device" ? Field::device : k == "reason" ? Field::reason : Field::other;
-  case 7: return k == "quality" ? Field::quality : Field::other;
-  case 10: return k == "latency_ms" ? Field::latency_ms : Field::other;
+  case 6: return k == fields::device ? Field::device : k == fields::reason ? Field::reason : Field::other;
+  case 7: return k == fields::quality ? Field::quality : Field::other;
+  case 10: return k == fields::latency_ms ? Field::latency_ms : Field::other;
   default: return Field::other;
   }
 }
@@ -230,9 +231,9 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
   std::size_t extra_begin = std::string::npos;
   // First pass for ts and kind: every other decision depends on the kind.
   for (auto field : obj) {
-    if (field.key == "kind") {
+    if (field.key == fields::kind) {
       if (field.value.get_string().get(kind_text)) return "\"kind\" is not a string";
-    } else if (field.key == "ts") {
+    } else if (field.key == fields::ts) {
       if (field.value.get_string().get(ts_text)) return "\"ts\" is not a string";
     }
   }
@@ -355,62 +356,62 @@ void write_row(std::string& out, const Row& r) {
   auto value = [&] {
     switch (r.value_tag) {
     case ValueTag::absent: break;
-    case ValueTag::null: w.field_null("value"); break;
-    case ValueTag::number: w.field("value", r.value_num); break;
-    case ValueTag::boolean: w.field("value", r.value_bool); break;
-    case ValueTag::string: w.field("value", r.value_text); break;
+    case ValueTag::null: w.field_null(fields::value); break;
+    case ValueTag::number: w.field(fields::value, r.value_num); break;
+    case ValueTag::boolean: w.field(fields::value, r.value_bool); break;
+    case ValueTag::string: w.field(fields::value, r.value_text); break;
     }
   };
   switch (r.kind) {
   case RecordKind::reading:
-    text("port", r.port);
-    if (r.has_unit) w.field("unit", static_cast<long long>(r.unit));
-    text("device", r.device);
-    text("point", r.point);
-    text("addr", r.addr);
+    text(fields::port, r.port);
+    if (r.has_unit) w.field(fields::unit, static_cast<long long>(r.unit));
+    text(fields::device, r.device);
+    text(fields::point, r.point);
+    text(fields::addr, r.addr);
     value();
     if (!r.raw.empty()) {
-      w.key("raw");
+      w.key(fields::raw);
       w.raw(r.raw);
     }
-    text("uom", r.uom);
-    text("quality", r.quality);
-    text("error", r.error);
-    text("alarm", r.alarm);
+    text(fields::uom, r.uom);
+    text(fields::quality, r.quality);
+    text(fields::error, r.error);
+    text(fields::alarm, r.alarm);
     break;
   case RecordKind::alarm:
-    text("device", r.device);
-    text("point", r.point);
-    text("state", r.state);
-    text("level", r.level);
-    text("type", r.type);
+    text(fields::device, r.device);
+    text(fields::point, r.point);
+    text(fields::state, r.state);
+    text(fields::level, r.level);
+    text(fields::type, r.type);
     value();
-    if (r.has_limit) w.field("limit", r.limit);
-    text("uom", r.uom);
+    if (r.has_limit) w.field(fields::limit, r.limit);
+    text(fields::uom, r.uom);
     break;
   case RecordKind::status:
-    text("port", r.port);
-    if (r.has_unit) w.field("unit", static_cast<long long>(r.unit));
-    text("device", r.device);
-    text("state", r.state);
-    text("reason", r.reason);
+    text(fields::port, r.port);
+    if (r.has_unit) w.field(fields::unit, static_cast<long long>(r.unit));
+    text(fields::device, r.device);
+    text(fields::state, r.state);
+    text(fields::reason, r.reason);
     break;
   case RecordKind::write:
-    text("port", r.port);
-    if (r.has_unit) w.field("unit", static_cast<long long>(r.unit));
-    text("device", r.device);
-    text("point", r.point);
-    text("addr", r.addr);
-    if (r.has_fc) w.field("fc", static_cast<long long>(r.fc));
+    text(fields::port, r.port);
+    if (r.has_unit) w.field(fields::unit, static_cast<long long>(r.unit));
+    text(fields::device, r.device);
+    text(fields::point, r.point);
+    text(fields::addr, r.addr);
+    if (r.has_fc) w.field(fields::fc, static_cast<long long>(r.fc));
     value();
     if (!r.raw.empty()) {
-      w.key("raw");
+      w.key(fields::raw);
       w.raw(r.raw);
     }
-    if (r.has_ok) w.field("ok", r.ok);
-    text("quality", r.quality);
-    text("error", r.error);
-    if (r.has_latency) w.field("latency_ms", r.latency_ms);
+    if (r.has_ok) w.field(fields::ok, r.ok);
+    text(fields::quality, r.quality);
+    text(fields::error, r.error);
+    if (r.has_latency) w.field(fields::latency_ms, r.latency_ms);
     break;
   default: break;
   }

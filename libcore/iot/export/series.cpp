@@ -211,7 +211,7 @@ std::string json_text(simdjson::dom::element e) {
 void TimeSeriesSet::add_operation(simdjson::dom::object w) {
   ++write_records;
   std::int64_t ts = 0;
-  if (std::string_view t; !w["ts"].get_string().get(t))
+  if (std::string_view t; !w[fields::ts].get_string().get(t))
     if (auto tp = parse_ts(t)) ts = epoch_ms(*tp);
   first_ms = std::min(first_ms, ts);
   last_ms = std::max(last_ms, ts);
@@ -222,17 +222,17 @@ void TimeSeriesSet::add_operation(simdjson::dom::object w) {
   }
   Operation op;
   op.ts = ts;
-  auto text = [&](const char* name) {
+  auto text = [&](std::string_view name) {
     std::string_view v;
     return w[name].get_string().get(v) ? std::string() : std::string(v);
   };
-  op.device = text("device");
-  op.point = text("point");
-  op.addr = text("addr");
+  op.device = text(fields::device);
+  op.point = text(fields::point);
+  op.addr = text(fields::addr);
   simdjson::dom::element e;
-  if (!w["value"].get(e)) {
+  if (!w[fields::value].get(e)) {
     op.value = json_text(e);
-  } else if (simdjson::dom::object pts; !w["points"].get_object().get(pts)) {
+  } else if (simdjson::dom::object pts; !w[fields::points].get_object().get(pts)) {
     // iot-sim's record of a master's write: the points it changed, with values.
     for (auto field : pts) {
       if (!op.point.empty()) op.point += ", ";
@@ -242,16 +242,18 @@ void TimeSeriesSet::add_operation(simdjson::dom::object w) {
     }
   }
   bool ok = false;
-  bool has_ok = !w["ok"].get_bool().get(ok);
-  std::string error = text("error");
+  bool has_ok = !w[fields::ok].get_bool().get(ok);
+  std::string error = text(fields::error);
   if (!error.empty())
     op.result = error;
-  else if (!w["exception"].get(e))
+  else if (!w[fields::exception].get(e))
     op.result = "exception " + json_text(e);
   else if (has_ok)
-    op.result = ok ? "ok" : (text("quality").empty() ? "failed" : text("quality"));
-  if (!w["cause"].get(e)) op.cause = e.is_string() ? std::string(e.get_string().value()) : json_text(e);
-  else if (!w["id"].get(e)) op.cause = "command " + json_text(e);
+    op.result = ok ? "ok" : (text(fields::quality).empty() ? "failed" : text(fields::quality));
+  if (!w[fields::cause].get(e))
+    op.cause = e.is_string() ? std::string(e.get_string().value()) : json_text(e);
+  else if (!w[fields::id].get(e))
+    op.cause = "command " + json_text(e);
   operations.push_back(std::move(op));
 }
 
@@ -270,7 +272,7 @@ TimeSeriesSet read_series(RecordInput& input, const std::function<bool(const Row
     if (rec.kind == RecordKind::write) {
       std::string_view t;
       std::int64_t ms = 0;
-      if (!rec.obj["ts"].get_string().get(t))
+      if (!rec.obj[fields::ts].get_string().get(t))
         if (auto tp = parse_ts(t)) ms = epoch_ms(*tp);
       if ((range.from_ms && ms < *range.from_ms) || (range.to_ms && ms >= *range.to_ms)) return;
       if (keep) {
@@ -279,8 +281,8 @@ TimeSeriesSet read_series(RecordInput& input, const std::function<bool(const Row
         w.kind = RecordKind::write;
         w.ts_ms = ms;
         std::string_view device, point;
-        if (!rec.obj["device"].get_string().get(device)) w.device = device;
-        if (!rec.obj["point"].get_string().get(point)) w.point = point;
+        if (!rec.obj[fields::device].get_string().get(device)) w.device = device;
+        if (!rec.obj[fields::point].get_string().get(point)) w.point = point;
         if (!keep(w)) return;
       }
       set.add_operation(rec.obj);

@@ -7,9 +7,13 @@
 #include <string>
 
 #include "iot/core/hex.hpp"
+#include "iot/record/fields.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::modbus {
 namespace {
+
+namespace f = fields;
 
 constexpr char k_hex_lower[] = "0123456789abcdef";
 
@@ -26,6 +30,14 @@ public:
   void key(std::string_view name) {
     if (m_any) *m_p++ = ',';
     m_any = true;
+    *m_p++ = '"';
+    put(name);
+    *m_p++ = '"';
+    *m_p++ = ':';
+  }
+  // `"name":` inside a nested object, after a comma unless it is the first member there.
+  void member_key(std::string_view name, bool comma) {
+    if (comma) *m_p++ = ',';
     *m_p++ = '"';
     put(name);
     *m_p++ = '"';
@@ -106,9 +118,9 @@ void write_words(Members& m, std::string_view name, std::span<const std::uint8_t
 
 void write_values(Members& m, const DecodedPdu& d) {
   if (d.value_kind == ValueKind::registers) {
-    write_words(m, "values", d.value_bytes, d.value_count);
+    write_words(m, f::values, d.value_bytes, d.value_count);
   } else if (d.value_kind == ValueKind::bits) {
-    m.key("values");
+    m.key(f::values);
     m.put('[');
     for (std::size_t i = 0; i < d.value_count; ++i) {
       if (i) m.put(',');
@@ -120,33 +132,33 @@ void write_values(Members& m, const DecodedPdu& d) {
 
 void write_members(Members& m, const DecodedFrame& f) {
   const DecodedPdu& d = f.pdu;
-  m.field("framing", framing_name(f.adu.framing));
-  m.field("direction", direction_name(d.direction));
-  if (f.adu.unit) m.field("unit", static_cast<unsigned>(*f.adu.unit));
+  m.field(f::framing, framing_name(f.adu.framing));
+  m.field(f::direction, direction_name(d.direction));
+  if (f.adu.unit) m.field(f::unit, static_cast<unsigned>(*f.adu.unit));
   if (!d.pdu.empty()) {
-    m.field("fc", static_cast<unsigned>(d.fc));
-    m.field("fc_name", fc_name(d.fc));
+    m.field(f::fc, static_cast<unsigned>(d.fc));
+    m.field(f::fc_name, fc_name(d.fc));
   }
-  if (d.addr) m.field("addr", static_cast<unsigned>(*d.addr));
-  if (d.count) m.field("count", static_cast<unsigned>(*d.count));
-  if (d.byte_count) m.field("byte_count", static_cast<unsigned>(*d.byte_count));
-  if (d.sub_function) m.field("sub_function", static_cast<unsigned>(*d.sub_function));
-  if (d.sub_function || !d.data.empty()) m.hex_field("data", d.data);
-  if (d.and_mask) m.field("and_mask", static_cast<unsigned>(*d.and_mask));
-  if (d.or_mask) m.field("or_mask", static_cast<unsigned>(*d.or_mask));
-  if (d.write_addr) m.field("write_addr", static_cast<unsigned>(*d.write_addr));
-  if (d.write_count) m.field("write_count", static_cast<unsigned>(*d.write_count));
-  if (!d.write_bytes.empty()) write_words(m, "write_values", d.write_bytes, d.write_bytes.size() / 2);
-  if (!d.server_id.empty()) m.hex_field("server_id", d.server_id);
-  if (d.run_indicator) m.field("run_indicator", *d.run_indicator);
-  if (d.mei_type) m.field("mei_type", static_cast<unsigned>(*d.mei_type));
-  if (d.read_code) m.field("read_code", static_cast<unsigned>(*d.read_code));
-  if (d.object_id) m.field("object_id", static_cast<unsigned>(*d.object_id));
-  if (d.conformity) m.field("conformity", static_cast<unsigned>(*d.conformity));
-  if (d.more_follows) m.field("more_follows", *d.more_follows);
-  if (d.next_object) m.field("next_object", static_cast<unsigned>(*d.next_object));
+  if (d.addr) m.field(f::addr, static_cast<unsigned>(*d.addr));
+  if (d.count) m.field(f::count, static_cast<unsigned>(*d.count));
+  if (d.byte_count) m.field(f::byte_count, static_cast<unsigned>(*d.byte_count));
+  if (d.sub_function) m.field(f::sub_function, static_cast<unsigned>(*d.sub_function));
+  if (d.sub_function || !d.data.empty()) m.hex_field(f::data, d.data);
+  if (d.and_mask) m.field(f::and_mask, static_cast<unsigned>(*d.and_mask));
+  if (d.or_mask) m.field(f::or_mask, static_cast<unsigned>(*d.or_mask));
+  if (d.write_addr) m.field(f::write_addr, static_cast<unsigned>(*d.write_addr));
+  if (d.write_count) m.field(f::write_count, static_cast<unsigned>(*d.write_count));
+  if (!d.write_bytes.empty()) write_words(m, f::write_values, d.write_bytes, d.write_bytes.size() / 2);
+  if (!d.server_id.empty()) m.hex_field(f::server_id, d.server_id);
+  if (d.run_indicator) m.field(f::run_indicator, *d.run_indicator);
+  if (d.mei_type) m.field(f::mei_type, static_cast<unsigned>(*d.mei_type));
+  if (d.read_code) m.field(f::read_code, static_cast<unsigned>(*d.read_code));
+  if (d.object_id) m.field(f::object_id, static_cast<unsigned>(*d.object_id));
+  if (d.conformity) m.field(f::conformity, static_cast<unsigned>(*d.conformity));
+  if (d.more_follows) m.field(f::more_follows, *d.more_follows);
+  if (d.next_object) m.field(f::next_object, static_cast<unsigned>(*d.next_object));
   if (d.more_follows) {
-    m.key("objects");
+    m.key(f::objects);
     m.put('{');
     bool first = true;
     thread_local std::string escaped;
@@ -163,17 +175,18 @@ void write_members(Members& m, const DecodedFrame& f) {
   }
   write_values(m, d);
   if (d.exception) {
-    m.key("exception");
-    m.put("{\"code\":");
+    m.key(f::exception);
+    m.put('{');
+    m.member_key(f::code, false);
     m.number(*d.exception);
-    m.put(",\"name\":");
+    m.member_key(f::name, true);
     m.plain(exception_name(*d.exception));
     m.put('}');
   }
-  if (f.adu.check_ok) m.field("crc_ok", *f.adu.check_ok);
-  if (f.adu.tid) m.field("tid", static_cast<unsigned>(*f.adu.tid));
-  m.hex_field("hex", f.raw);
-  if (const std::string_view e = f.error(); !e.empty()) m.field("error", e); // our own static texts
+  if (f.adu.check_ok) m.field(f::crc_ok, *f.adu.check_ok);
+  if (f.adu.tid) m.field(f::tid, static_cast<unsigned>(*f.adu.tid));
+  m.hex_field(f::hex, f.raw);
+  if (const std::string_view e = f.error(); !e.empty()) m.field(f::error, e); // our own static texts
 }
 
 } // namespace
@@ -209,7 +222,7 @@ bool FramePairer::pair(DecodedFrame& f) {
   return false;
 }
 
-void write_frame_fields(JsonWriter& w, const DecodedFrame& f) {
+std::string_view frame_members(const DecodedFrame& f) {
   // One buffer per thread, grown to the largest record seen: no allocation per frame.
   thread_local std::string buffer;
   const std::size_t bound = members_bound(f);
@@ -217,15 +230,20 @@ void write_frame_fields(JsonWriter& w, const DecodedFrame& f) {
   Members m(buffer.data());
   write_members(m, f);
   if (m.size() > bound) std::abort(); // members_bound is wrong: memory is already corrupt
+  return std::string_view(buffer.data(), m.size());
+}
+
+void write_frame_fields(JsonWriter& w, const DecodedFrame& f) {
   // raw() puts the comma that separates it from the members before (ts, kind) and marks the
   // object non-empty, so members the caller adds afterwards are separated too.
-  w.raw(std::string_view(buffer.data(), m.size()));
+  w.raw(frame_members(f));
 }
 
 void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f) {
-  w.begin_record(ts, "frame");
-  write_frame_fields(w, f);
-  w.end_object();
+  record::Frame rec;
+  rec.ts = ts;
+  rec.members = frame_members(f);
+  record::write(w, rec);
 }
 
 bool parse_hex_bytes(std::string_view text, Bytes& out) {

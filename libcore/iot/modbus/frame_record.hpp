@@ -61,6 +61,10 @@ private:
 // ends the object.
 void write_frame_fields(JsonWriter& w, const DecodedFrame& f);
 
+// The same fields as JSON text without braces (a record::Frame's members); valid until the
+// next call on this thread.
+std::string_view frame_members(const DecodedFrame& f);
+
 // A whole `frame` record: begin_record, write_frame_fields, end_object.
 void write_frame_record(JsonWriter& w, TimePoint ts, const DecodedFrame& f);
 

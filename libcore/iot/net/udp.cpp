@@ -25,12 +25,13 @@
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
 #include "iot/record/record.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::net {
 
 namespace {
-constexpr std::string_view k_envelope_head = R"({"udp":{"stream":")";
-constexpr std::string_view k_envelope_seq = R"(","seq":)";
+constexpr std::string_view k_envelope_head = record::k_udp_envelope_head;
+constexpr std::string_view k_envelope_seq = record::k_udp_envelope_seq;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
@@ -346,18 +347,21 @@ ExitCode run_forward(const ForwardOptions& opt, int in_fd, int out_fd) {
   if (fd6 >= 0) ::close(fd6);
   if (opt.stats) {
     LineSink out(out_fd);
+    namespace f = fields;
+    const record::Counter counters[] = {{f::records, std::uint64_t{records}},
+                                        {f::sent, std::uint64_t{sent}},
+                                        {f::targets, static_cast<std::uint64_t>(targets.size())},
+                                        {f::too_big, std::uint64_t{too_big}},
+                                        {f::bad_lines, std::uint64_t{bad_lines}},
+                                        {f::send_errors, std::uint64_t{send_errors}}};
+    record::Stats rec;
+    rec.ts = now();
+    rec.tool = "iot-mqtt-bridge";
+    rec.command = "forward";
+    if (opt.envelope) rec.stream = stream;
+    rec.counters = counters;
     RecordLine r(out);
-    r.w.begin_record(now(), "stats");
-    r.w.field("tool", "iot-mqtt-bridge");
-    r.w.field("command", "forward");
-    if (opt.envelope) r.w.field("stream", stream);
-    r.w.field("records", records);
-    r.w.field("sent", sent);
-    r.w.field("targets", static_cast<std::uint64_t>(targets.size()));
-    r.w.field("too_big", too_big);
-    r.w.field("bad_lines", bad_lines);
-    r.w.field("send_errors", send_errors);
-    r.w.end_object();
+    record::write(r.w, rec);
   }
   if (too_big > 0 || bad_lines > 0) return ExitCode::bad_input;
   if (send_errors > 0) return ExitCode::io;
@@ -473,18 +477,21 @@ ExitCode run_receive(const ReceiveOptions& opt, int out_fd) {
   bad_log.flush();
   gap_log.flush();
   if (opt.stats) {
+    namespace f = fields;
+    const record::Counter counters[] = {{f::datagrams, std::uint64_t{datagrams}},
+                                        {f::records, std::uint64_t{records}},
+                                        {f::not_records, std::uint64_t{not_records}},
+                                        {f::senders, static_cast<std::uint64_t>(senders.size())},
+                                        {f::streams, static_cast<std::uint64_t>(seqs.streams())},
+                                        {f::lost, std::uint64_t{seqs.lost()}},
+                                        {f::late, std::uint64_t{seqs.late()}}};
+    record::Stats rec;
+    rec.ts = now();
+    rec.tool = "iot-mqtt-bridge";
+    rec.command = "receive";
+    rec.counters = counters;
     RecordLine r(out);
-    r.w.begin_record(now(), "stats");
-    r.w.field("tool", "iot-mqtt-bridge");
-    r.w.field("command", "receive");
-    r.w.field("datagrams", datagrams);
-    r.w.field("records", records);
-    r.w.field("not_records", not_records);
-    r.w.field("senders", static_cast<std::uint64_t>(senders.size()));
-    r.w.field("streams", static_cast<std::uint64_t>(seqs.streams()));
-    r.w.field("lost", seqs.lost());
-    r.w.field("late", seqs.late());
-    r.w.end_object();
+    record::write(r.w, rec);
   }
   out.flush();
   return not_records > 0 ? ExitCode::bad_input : ExitCode::ok;

@@ -708,19 +708,19 @@ std::optional<WriteCommand> parse_write_command(std::string_view line, std::stri
   static thread_local RecordParser parser;
   try {
     auto obj = parser.parse_copy(line, 0);
-    auto kind = get_string(obj, "kind");
+    auto kind = get_string(obj, fields::kind);
     if (!kind || *kind != "write") {
       error = "not a write command (kind must be \"write\")";
       return std::nullopt;
     }
-    auto device = get_string(obj, "device");
-    auto point = get_string(obj, "point");
+    auto device = get_string(obj, fields::device);
+    auto point = get_string(obj, fields::point);
     if (!device || !point) {
       error = "a write needs \"device\" and \"point\"";
       return std::nullopt;
     }
     simdjson::dom::element v;
-    if (obj["value"].get(v) != simdjson::SUCCESS) {
+    if (obj[fields::value].get(v) != simdjson::SUCCESS) {
       error = "a write needs \"value\"";
       return std::nullopt;
     }

@@ -7,6 +7,7 @@
 #include "iot/modbus/pdu.hpp"
 #include "iot/modbus/spec.hpp"
 #include "iot/record/json_writer.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::poll {
 
@@ -124,18 +125,7 @@ void read_server_id(transport::Client& client, DeviceInfo& info, std::chrono::mi
 
 } // namespace
 
-std::string_view device_object_name(std::uint8_t id) {
-  switch (id) {
-  case 0x00: return "vendor_name";
-  case 0x01: return "product_code";
-  case 0x02: return "revision";
-  case 0x03: return "vendor_url";
-  case 0x04: return "product_name";
-  case 0x05: return "model_name";
-  case 0x06: return "user_application_name";
-  default: return "";
-  }
-}
+std::string_view device_object_name(std::uint8_t id) { return record::device_object_field(id); }
 
 DeviceInfo read_device_info(transport::Client& client, std::uint8_t unit, std::chrono::microseconds timeout,
                             std::uint32_t retries) {
@@ -149,29 +139,23 @@ DeviceInfo read_device_info(transport::Client& client, std::uint8_t unit, std::c
 }
 
 std::string device_info_json(TimePoint ts, std::string_view port, const DeviceInfo& info) {
-  std::string out;
-  JsonWriter w(out);
-  w.begin_record(ts, "device_info");
-  w.field("port", port);
-  w.field("unit", static_cast<unsigned>(info.unit));
-  if (info.conformity) w.field("conformity", static_cast<unsigned>(*info.conformity));
-  if (!info.objects.empty()) {
-    w.key("objects");
-    w.begin_object();
-    for (const auto& [id, value] : info.objects)
-      w.field(fmt::format("0x{:02x}", id), value); // text from the wire: escaped by the writer
-    w.end_object();
-    for (const auto& [id, value] : info.objects)
-      if (const auto name = device_object_name(id); !name.empty()) w.field(name, value);
-  }
-  if (!info.id_error.empty()) w.field("device_id_error", info.id_error);
+  std::vector<record::DeviceObject> objects;
+  for (const auto& [id, value] : info.objects)
+    objects.push_back({id, value});
+  record::DeviceInfo rec;
+  rec.ts = ts;
+  rec.port = port;
+  rec.unit = info.unit;
+  if (info.conformity) rec.conformity = *info.conformity;
+  rec.objects = objects;
+  rec.device_id_error = info.id_error;
+  std::string text;
   if (info.server_id) {
-    w.key("server_id");
-    w.value_hex(info.server_id->data(), info.server_id->size());
-    if (info.run_indicator) w.field("run_indicator", *info.run_indicator);
+    rec.server_id = std::span<const std::uint8_t>(*info.server_id);
+    rec.run_indicator = info.run_indicator;
     // The longest run of printable ASCII (a name, a version), if any: the layout of the
     // server id is device specific ([AP] §6.13), but text is what a user looks for in it.
-    std::string text, run;
+    std::string run;
     for (std::uint8_t ch : *info.server_id) {
       if (ch >= 0x20 && ch < 0x7F) {
         run += static_cast<char>(ch);
@@ -181,10 +165,12 @@ std::string device_info_json(TimePoint ts, std::string_view port, const DeviceIn
       run.clear();
     }
     if (run.size() > text.size()) text = run;
-    if (text.size() >= 2) w.field("server_id_text", text);
+    if (text.size() >= 2) rec.server_id_text = text;
   }
-  if (!info.server_id_error.empty()) w.field("server_id_error", info.server_id_error);
-  w.end_object();
+  rec.server_id_error = info.server_id_error;
+  std::string out;
+  JsonWriter w(out);
+  record::write(w, rec);
   return out;
 }
 

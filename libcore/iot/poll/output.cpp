@@ -24,207 +24,93 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
 namespace {
 
 void write_alarm_json(JsonWriter& w, const AlarmRecord& r) {
-  w.begin_record(r.ts, "alarm");
-  w.field("port", r.port);
-  w.field("unit", static_cast<int>(r.unit));
-  w.field("device", r.device);
-  w.field("point", r.point);
-  w.field("state", alarm_state_name(r.event.state));
-  if (r.event.level == AlarmLevel::none)
-    w.field_null("level");
-  else
-    w.field("level", alarm_level_name(r.event.level));
-  if (r.event.state != AlarmEvent::State::raised) w.field("previous", alarm_level_name(r.event.previous));
-  w.field("type", alarm_type_name(r.type));
-  w.field("value", r.event.value);
-  w.field("limit", r.event.limit);
-  if (!r.uom.empty()) w.field("uom", r.uom);
-  w.end_object();
+  record::Alarm a;
+  a.ts = r.ts;
+  a.port = r.port;
+  a.unit = r.unit;
+  a.device = r.device;
+  a.point = r.point;
+  a.state = alarm_state_name(r.event.state);
+  a.level = alarm_level_name(r.event.level); // empty (null) when cleared
+  if (r.event.state != AlarmEvent::State::raised) a.previous = alarm_level_name(r.event.previous);
+  a.type = alarm_type_name(r.type);
+  a.value = r.event.value;
+  a.limit = r.event.limit;
+  a.uom = r.uom;
+  record::write(w, a);
 }
 
 void write_stats_json(JsonWriter& w, const StatsRecord& r) {
+  namespace f = fields;
   const PortStats& s = *r.stats;
-  w.begin_record(r.ts, "stats");
-  w.field("tool", "iot-poll");
-  w.field("port", r.port);
-  w.field("requests", static_cast<unsigned long long>(s.requests));
-  w.field("answers", static_cast<unsigned long long>(s.answers));
-  w.field("timeouts", static_cast<unsigned long long>(s.timeouts));
-  w.field("crc_errors", static_cast<unsigned long long>(s.crc_errors));
-  w.field("exceptions", static_cast<unsigned long long>(s.exceptions));
-  w.field("errors", static_cast<unsigned long long>(s.errors));
-  w.field("late", static_cast<unsigned long long>(s.late));
-  w.field("mismatch", static_cast<unsigned long long>(s.mismatch));
-  w.field("latency_mean_ms", std::round(s.latency.mean_ms() * 1000) / 1000);
-  w.field("latency_p99_ms", std::round(s.latency.quantile_ms(0.99) * 1000) / 1000);
   const auto wall = std::chrono::microseconds(static_cast<long long>(r.wall_s * 1e6));
-  w.field("bus_utilization", std::round(s.bus_utilization(wall) * 10000) / 10000);
-  w.field("duration_s", std::round(r.wall_s * 1000) / 1000);
-  w.end_object();
+  const record::Counter counters[] = {
+      {f::requests, std::uint64_t{s.requests}},
+      {f::answers, std::uint64_t{s.answers}},
+      {f::timeouts, std::uint64_t{s.timeouts}},
+      {f::crc_errors, std::uint64_t{s.crc_errors}},
+      {f::exceptions, std::uint64_t{s.exceptions}},
+      {f::errors, std::uint64_t{s.errors}},
+      {f::late, std::uint64_t{s.late}},
+      {f::mismatch, std::uint64_t{s.mismatch}},
+      {f::latency_mean_ms, std::round(s.latency.mean_ms() * 1000) / 1000},
+      {f::latency_p99_ms, std::round(s.latency.quantile_ms(0.99) * 1000) / 1000},
+      {f::bus_utilization, std::round(s.bus_utilization(wall) * 10000) / 10000},
+      {f::duration_s, std::round(r.wall_s * 1000) / 1000},
+  };
+  record::Stats rec;
+  rec.ts = r.ts;
+  rec.tool = "iot-poll";
+  rec.port = r.port;
+  rec.counters = counters;
+  record::write(w, rec);
 }
 
-void write_requested(JsonWriter& w, const WriteRecord& r) {
-  w.key("value");
-  if (r.requested_list) w.begin_array();
-  for (const auto& v : r.requested)
-    values::write_json(w, v);
-  if (r.requested_list) w.end_array();
+record::Write write_of(const WriteRecord& r) {
+  record::Write w;
+  w.ts = r.ts;
+  w.port = r.port;
+  w.unit = r.unit;
+  w.device = r.device;
+  w.point = r.point;
+  w.addr = r.addr;
+  if (r.fc != 0) w.fc = r.fc;
+  w.value = r.requested;
+  w.value_list = r.requested_list;
+  w.raw = r.values;
+  w.ok = r.ok;
+  w.quality = r.quality;
+  if (r.exception) w.exception_code = *r.exception;
+  w.error = r.error;
+  if (r.ok && r.quality == "ok") w.latency_ms = std::round(r.latency_ms * 1000) / 1000; // answered
+  w.cause = r.cause;
+  return w;
 }
 
 // The requested value as JSON text, for the csv and table renderers.
-std::string requested_text(const WriteRecord& r) {
-  if (r.requested.empty()) return {};
-  std::string out;
-  {
-    JsonWriter w(out);
-    w.begin_object();
-    write_requested(w, r);
-    w.end_object();
-  }
-  // {"value":...}
-  return out.substr(9, out.size() - 10);
-}
-
-void write_write_json(JsonWriter& w, const WriteRecord& r) {
-  w.begin_record(r.ts, "write");
-  w.field("port", r.port);
-  w.field("unit", static_cast<int>(r.unit));
-  if (!r.device.empty()) w.field("device", r.device);
-  if (!r.point.empty()) w.field("point", r.point);
-  if (!r.addr.empty()) w.field("addr", r.addr);
-  if (r.fc != 0) w.field("fc", static_cast<int>(r.fc));
-  if (!r.requested.empty()) write_requested(w, r);
-  if (!r.values.empty()) {
-    w.key("raw");
-    w.begin_array();
-    for (auto x : r.values)
-      w.value(static_cast<unsigned>(x));
-    w.end_array();
-  }
-  w.field("ok", r.ok);
-  w.field("quality", r.quality);
-  if (r.exception) {
-    w.key("exception");
-    w.begin_object();
-    w.field("code", static_cast<int>(*r.exception));
-    w.end_object();
-  }
-  if (!r.error.empty()) w.field("error", r.error);
-  if (r.ok && r.quality == "ok") w.field("latency_ms", std::round(r.latency_ms * 1000) / 1000); // answered
-  if (!r.cause.empty()) w.field("cause", r.cause);
-  w.end_object();
-}
-
-template <typename T> void append_integer(std::string& out, T v) {
-  char buf[24];
-  const char* end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  out.append(buf, static_cast<std::size_t>(end - buf));
-}
-
-char* put(char* p, std::string_view s) {
-  if (!s.empty()) std::memcpy(p, s.data(), s.size()); // an empty view may have no data (memcpy wants one)
-  return p + s.size();
-}
-
-// The constant parts of a point's reading records (see PointCache).
-void render_point(const ReadingRecord& r, PointCache& c) {
-  c.jsonl_head.assign(R"(,"kind":"reading","port":)");
-  append_json_string(c.jsonl_head, r.port);
-  c.jsonl_head.append(R"(,"unit":)");
-  append_integer(c.jsonl_head, static_cast<int>(r.unit));
-  c.jsonl_head.append(R"(,"device":)");
-  append_json_string(c.jsonl_head, r.device);
-  c.jsonl_head.append(R"(,"point":)");
-  append_json_string(c.jsonl_head, r.point);
-  c.jsonl_head.append(R"(,"addr":)");
-  append_json_string(c.jsonl_head, r.addr);
-  c.jsonl_head.append(R"(,"value":)");
-  c.jsonl_uom.clear();
-  if (!r.uom.empty()) {
-    c.jsonl_uom.assign(R"(,"uom":)");
-    append_json_string(c.jsonl_uom, r.uom);
-  }
-  c.ready = true;
-}
+std::string requested_text(const WriteRecord& r) { return record::write_value_text(write_of(r)); }
 
 class JsonlRenderer final : public Renderer {
 public:
-  explicit JsonlRenderer(LineSink& sink) : m_sink(sink) {
-    for (std::size_t i = 0; i < m_quality.size(); ++i) {
-      m_quality[i] = R"(,"quality":)";
-      append_json_string(m_quality[i], quality_name(static_cast<Quality>(i)));
-    }
-    for (std::size_t i = 1; i < m_alarm.size(); ++i) {
-      m_alarm[i] = R"(,"alarm":)";
-      append_json_string(m_alarm[i], alarm_level_name(static_cast<AlarmLevel>(i)));
-    }
-  }
+  explicit JsonlRenderer(LineSink& sink) : m_sink(sink) {}
 
-  // A reading is the most frequent record by far (one per point and answer), so it is
-  // assembled from pre-rendered parts: the point's constant fields (PointCache, escaped
-  // once), a time stamp formatted once for all readings of an answer, and fragments
-  // for quality and alarm level; then the line is written in place in one piece. The
-  // fields, their order and their spelling are those of docs/record-format.md, as
-  // JsonWriter writes them (the same string escaping and number formatting).
+  // The most frequent record: written by the fast writer (record/reading_line.hpp).
   void reading(const ReadingRecord& r) override {
-    PointCache& c = r.cache != nullptr ? *r.cache : m_scratch;
-    if (!c.ready || r.cache == nullptr) render_point(r, c);
-    if (!m_have_ts || r.ts != m_ts) {
-      format_ts(r.ts, m_ts_text + 7);
-      m_ts = r.ts;
-      m_have_ts = true;
-    }
-    const std::string_view value = value_json(r.value);
-    std::string_view error;
-    if (!r.error.empty()) {
-      m_error.assign(R"(,"error":)");
-      append_json_string(m_error, r.error);
-      error = m_error;
-    }
-    const std::string_view quality = m_quality.at(static_cast<std::size_t>(r.quality));
-    const std::string_view alarm = m_alarm.at(static_cast<std::size_t>(r.alarm));
-
-    std::string& out = m_sink.begin_line();
-    const std::size_t start = out.size();
-    // ,"raw":[ then up to 6 bytes per item ("65535," or "false,") then ]
-    const std::size_t raw_room = r.raw.empty() ? 0 : 9 + 6 * r.raw.size();
-    out.resize(start + sizeof m_ts_text + c.jsonl_head.size() + value.size() + raw_room + c.jsonl_uom.size() +
-               quality.size() + error.size() + alarm.size() + 1);
-    char* p = out.data() + start;
-    std::memcpy(p, m_ts_text, sizeof m_ts_text); // a constant size: no call
-    p += sizeof m_ts_text;
-    p = put(p, c.jsonl_head);
-    p = put(p, value);
-    if (!r.raw.empty()) {
-      p = put(p, R"(,"raw":[)");
-      for (std::size_t i = 0; i < r.raw.size(); ++i) {
-        if (i != 0) *p++ = ',';
-        if (r.raw_bits)
-          p = put(p, r.raw[i] != 0 ? std::string_view("true") : std::string_view("false"));
-        else
-          p = std::to_chars(p, p + 5, static_cast<unsigned>(r.raw[i])).ptr;
-      }
-      *p++ = ']';
-    }
-    p = put(p, c.jsonl_uom);
-    p = put(p, quality);
-    p = put(p, error);
-    p = put(p, alarm);
-    *p++ = '}';
-    out.resize(static_cast<std::size_t>(p - out.data()));
-    m_sink.end_line();
+    const record::Reading rec{r.ts,    {},    r.port,     r.unit, r.device,  r.point, r.addr,
+                              r.value, r.raw, r.raw_bits, r.uom,  r.quality, r.error, alarm_level_name(r.alarm)};
+    m_readings.write(m_sink, rec, r.cache);
   }
 
   void status(const StatusRecord& r) override {
     RecordLine line(m_sink);
-    auto& w = line.w;
-    w.begin_record(r.ts, "status");
-    w.field("port", r.port);
-    if (r.unit) w.field("unit", static_cast<int>(*r.unit));
-    if (!r.device.empty()) w.field("device", r.device);
-    w.field("state", r.state);
-    if (!r.reason.empty()) w.field("reason", r.reason);
-    w.end_object();
+    record::Status s;
+    s.ts = r.ts;
+    s.port = r.port;
+    if (r.unit) s.unit = *r.unit;
+    s.device = r.device;
+    s.state = r.state;
+    s.reason = r.reason;
+    record::write(line.w, s);
   }
   void alarm(const AlarmRecord& r) override {
     RecordLine line(m_sink);
@@ -232,7 +118,7 @@ public:
   }
   void write(const WriteRecord& r) override {
     RecordLine line(m_sink);
-    write_write_json(line.w, r);
+    record::write(line.w, write_of(r));
   }
   void line(std::string_view json) override { m_sink.write_line(json); }
   void stats(const StatsRecord& r) override {
@@ -242,38 +128,8 @@ public:
   void flush() override { m_sink.flush(); }
 
 private:
-  // The JSON of a value, as values::write_json() writes it; valid until the next call.
-  std::string_view value_json(const values::Value& v) {
-    return std::visit(
-        [&](const auto& x) -> std::string_view {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, std::monostate>) {
-            return "null";
-          } else if constexpr (std::is_same_v<T, bool>) {
-            return x ? "true" : "false";
-          } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, std::uint64_t>) {
-            return {m_number, static_cast<std::size_t>(std::to_chars(m_number, m_number + 32, x).ptr - m_number)};
-          } else if constexpr (std::is_same_v<T, double>) {
-            return {m_number, static_cast<std::size_t>(format_json_double(x, m_number) - m_number)};
-          } else {
-            m_string.clear();
-            append_json_string(m_string, x);
-            return m_string;
-          }
-        },
-        v);
-  }
-
   LineSink& m_sink;
-  std::array<std::string, 6> m_quality; // ,"quality":"ok" ... by Quality
-  std::array<std::string, 5> m_alarm;   // ,"alarm":"H" ... by AlarmLevel (empty for none)
-  char m_number[32] = {};
-  std::string m_string, m_error;
-  PointCache m_scratch; // for records that come without a cache
-  TimePoint m_ts{};
-  bool m_have_ts = false;
-  char m_ts_text[32] = {'{', '"', 't', 's', '"', ':', '"', 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        0,   0,   0,   0,   0,   0,   0,   0, 0, 0, 0, 0, 0, 0, 0, '"'};
+  record::ReadingLineWriter m_readings;
 };
 
 // RFC 4180 field: quoted when it holds a comma, quote or line break.
@@ -493,29 +349,11 @@ void Output::alarm_locked(const AlarmRecord& r) {
 }
 
 std::string scan_summary_json(TimePoint ts, const ScanSummary& s) {
+  ScanSummary rec = s;
+  rec.ts = ts;
   std::string out;
   JsonWriter w(out);
-  w.begin_record(ts, "scan");
-  w.field("target", s.target);
-  w.field("probes", static_cast<unsigned long>(s.probes));
-  w.field("found", static_cast<unsigned long>(s.found));
-  w.field("duration_s", std::round(s.duration_s * 1000) / 1000);
-  if (!s.stopped.empty()) w.field("stopped", s.stopped);
-  w.key("settings");
-  w.begin_array();
-  for (const auto& row : s.settings) {
-    w.begin_object();
-    w.field("settings", row.settings);
-    w.field("probes", static_cast<unsigned long>(row.probes));
-    w.key("units");
-    w.begin_array();
-    for (auto u : row.units)
-      w.value(static_cast<unsigned>(u));
-    w.end_array();
-    w.end_object();
-  }
-  w.end_array();
-  w.end_object();
+  record::write(w, rec);
   return out;
 }
 

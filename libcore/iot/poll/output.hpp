@@ -15,20 +15,16 @@
 #include "iot/poll/alarm.hpp"
 #include "iot/poll/stats.hpp"
 #include "iot/record/output.hpp"
+#include "iot/record/reading_line.hpp"
 #include "iot/record/record.hpp"
+#include "iot/record/records.hpp"
 #include "iot/values/value_type.hpp"
 
 namespace iot::poll {
 
-// The parts of a point's reading records that never change (port, unit, device,
-// point, address, unit of measure), rendered once by the renderer that first sees
-// the point and reused for each of its readings, so a reading costs a few copies.
-// One per point, owned by the caller; give it only with records of that point.
-struct PointCache {
-  bool ready = false;
-  std::string jsonl_head; // ,"kind":"reading","port":…,"unit":…,"device":…,"point":…,"addr":…,"value":
-  std::string jsonl_uom;  // ,"uom":"…" (empty without a unit of measure)
-};
+// The parts of a point's reading records that never change, rendered once (see
+// record::ReadingLineWriter). One per point.
+using PointCache = record::ReadingCache;
 
 // A reading as the engine hands it over: views of the point's names and of the
 // answer's words, valid for the call only.
@@ -91,18 +87,7 @@ struct StatsRecord {
 
 // The end of an `iot-poll scan`: what answered at each line setting tried, and how long it
 // took (a `scan` record, docs/record-format.md). Written even when nothing answered.
-struct ScanSummary {
-  struct Setting {
-    std::string settings;            // "9600 8E1", or the target of a network scan
-    std::size_t probes = 0;          // unit ids tried
-    std::vector<std::uint8_t> units; // unit ids that answered
-  };
-  std::string target;
-  std::vector<Setting> settings; // in the order tried
-  std::size_t probes = 0, found = 0;
-  double duration_s = 0;
-  std::string stopped; // "first" (--first), "signal", or empty when every probe was made
-};
+using ScanSummary = record::Scan;
 std::string scan_summary_json(TimePoint ts, const ScanSummary& s);
 
 enum class OutputFormat { jsonl, csv, table };

@@ -9,6 +9,7 @@
 #include "iot/core/time.hpp"
 #include "iot/modbus/frame_record.hpp"
 #include "iot/record/json_writer.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::poll {
 
@@ -57,15 +58,18 @@ void TracingClient::frame_record(std::span<const std::uint8_t> bytes, modbus::Di
                                  const transport::Reply* reply, std::string_view status) {
   modbus::DecodedFrame f;
   modbus::decode_frame(bytes, m_framing, dir, f);
-  m_line.clear();
-  JsonWriter w(m_line);
-  w.begin_record(now(), "frame");
-  modbus::write_frame_fields(w, f);
-  w.field("port", m_port);
+  record::Frame rec;
+  rec.ts = now();
+  rec.members = modbus::frame_members(f);
+  rec.port = m_port;
   if (reply != nullptr && reply->status == transport::ReplyStatus::ok)
-    w.field("latency_ms", std::round(static_cast<double>(reply->latency.count()) / 10.0) / 100.0);
-  if (!status.empty()) w.field("status", status);
-  w.end_object();
+    rec.latency_ms = std::round(static_cast<double>(reply->latency.count()) / 10.0) / 100.0;
+  rec.status = status;
+  m_line.clear();
+  {
+    JsonWriter w(m_line);
+    record::write(w, rec);
+  }
   m_options.records(m_line);
 }
 

@@ -8,9 +8,8 @@ namespace iot {
 static_assert(LineReader::k_line_padding >= simdjson::SIMDJSON_PADDING);
 
 namespace {
-constexpr std::string_view k_kind_names[] = {"frame", "reading", "status", "alarm",     "mqtt",
-                                             "stats", "ready",   "ack",    "write",     "aggregate",
-                                             "unknown"};
+constexpr std::string_view k_kind_names[] = {"frame", "reading", "status", "alarm",     "mqtt", "stats",
+                                             "ready", "ack",     "write",  "aggregate", "port", "unknown"};
 constexpr std::string_view k_quality_names[] = {"ok", "timeout", "crc", "exception", "offline", "error"};
 }  // namespace
 
@@ -77,13 +76,13 @@ std::optional<bool> get_bool(simdjson::dom::object obj, std::string_view key) {
 }
 
 std::optional<TimePoint> get_ts(simdjson::dom::object obj) {
-  auto s = get_string(obj, "ts");
+  auto s = get_string(obj, fields::ts);
   if (!s) return std::nullopt;
   return parse_ts(*s);
 }
 
 RecordKind get_kind(simdjson::dom::object obj) {
-  auto s = get_string(obj, "kind");
+  auto s = get_string(obj, fields::kind);
   return s ? record_kind_from(*s) : RecordKind::unknown;
 }
 

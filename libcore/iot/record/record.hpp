@@ -1,7 +1,8 @@
 #pragma once
 // The record format: one JSON object per line, with "ts" and "kind".
 // docs/record-format.md and docs/record.schema.json describe it; this module
-// owns the names of kinds and fields and reads records back.
+// owns the names of kinds and fields (fields.hpp) and reads records back
+// (typed records: records.hpp).
 #include <simdjson.h>
 
 #include <optional>
@@ -9,10 +10,11 @@
 #include <string_view>
 
 #include "iot/core/time.hpp"
+#include "iot/record/fields.hpp"
 
 namespace iot {
 
-enum class RecordKind { frame, reading, status, alarm, mqtt, stats, ready, ack, write, aggregate, unknown };
+enum class RecordKind { frame, reading, status, alarm, mqtt, stats, ready, ack, write, aggregate, port, unknown };
 
 // "frame", "reading", ...; unknown for anything else.
 RecordKind record_kind_from(std::string_view name);

@@ -70,10 +70,10 @@ Command parse_command(std::string_view line) {
     c.op = Command::Op::stop;
   else
     throw data_error("unknown cmd \"" + c.name + "\" (fault, clear, set, get, stop)");
-  c.device = string_field(obj, "device");
-  c.port = string_field(obj, "port");
-  c.point = string_field(obj, "point");
-  if (auto el = obj["id"]; !el.error())
+  c.device = string_field(obj, fields::device);
+  c.port = string_field(obj, fields::port);
+  c.point = string_field(obj, fields::point);
+  if (auto el = obj[fields::id]; !el.error())
     c.id = el.is_string() ? std::string(el.get_string().value()) : simdjson::to_string(el.value());
   if (auto u = number_field(obj, "unit")) {
     if (*u < 0 || *u > 255 || *u != static_cast<int>(*u)) throw data_error("unit: not a unit id 0-255");
@@ -118,7 +118,7 @@ Command parse_command(std::string_view line) {
     break;
   case Command::Op::set: {
     if (c.point.empty()) throw data_error("set needs \"point\"");
-    auto el = obj["value"];
+    auto el = obj[fields::value];
     if (el.error()) throw data_error("set needs \"value\"");
     if (el.is_null())
       c.value = std::monostate{};

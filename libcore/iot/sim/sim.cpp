@@ -33,6 +33,7 @@
 #include "iot/modbus/frame_record.hpp"
 #include "iot/modbus/spec.hpp"
 #include "iot/record/json_writer.hpp"
+#include "iot/record/records.hpp"
 #include "iot/sim/command.hpp"
 #include "iot/sim/device.hpp"
 #include "iot/sim/fault.hpp"
@@ -390,67 +391,58 @@ void Server::write_site_out() {
 }
 
 void Server::write_ready() {
-  RecordLine r(m_out);
-  r.w.begin_record(now(), "ready");
-  r.w.field("tool", "iot-sim");
-  r.w.key("endpoints");
-  r.w.begin_array();
-  std::size_t devices = 0;
+  std::vector<record::Endpoint> endpoints;
+  std::uint64_t devices = 0;
   for (const auto& ep : m_endpoints) {
-    r.w.begin_object();
-    r.w.field("port", ep->port->name);
-    r.w.field("url", ep->url);
-    if (!ep->path.empty()) r.w.field("path", ep->path);
-    r.w.field("devices", static_cast<unsigned long>(ep->devices.size()));
+    endpoints.push_back({ep->port->name, ep->url, ep->path, ep->devices.size()});
     devices += ep->devices.size();
-    r.w.end_object();
   }
   for (const auto& f : m_fleets) {
-    r.w.begin_object();
-    r.w.field("port", f.port->name);
-    r.w.field("url", f.port->url);
-    r.w.field("devices", static_cast<unsigned long>(f.fleet->size()));
+    endpoints.push_back({f.port->name, f.port->url, {}, f.fleet->size()});
     devices += f.fleet->size();
-    r.w.end_object();
   }
-  r.w.end_array();
-  r.w.field("devices", static_cast<unsigned long>(devices));
-  r.w.end_object();
+  record::Ready rec;
+  rec.ts = now();
+  rec.tool = "iot-sim";
+  rec.endpoints = endpoints;
+  rec.devices = devices;
+  RecordLine r(m_out);
+  record::write(r.w, rec);
 }
 
 void Server::write_stats() {
-  RecordLine r(m_out);
-  r.w.begin_record(now(), "stats");
-  r.w.field("tool", "iot-sim");
-  r.w.field("requests", static_cast<unsigned long long>(m_stats.requests));
-  r.w.field("answers", static_cast<unsigned long long>(m_stats.answers));
-  r.w.field("exceptions", static_cast<unsigned long long>(m_stats.exceptions));
-  r.w.field("faults", static_cast<unsigned long long>(m_stats.faults));
-  r.w.field("writes", static_cast<unsigned long long>(m_stats.writes));
-  r.w.field("unknown_unit", static_cast<unsigned long long>(m_stats.unknown_unit));
-  r.w.field("bad_frames", static_cast<unsigned long long>(m_stats.bad_frames));
-  r.w.field("connections", static_cast<unsigned long long>(m_stats.connections));
-  r.w.field("commands", static_cast<unsigned long long>(m_stats.commands));
+  namespace f = fields;
+  std::vector<record::Counter> counters{
+      {f::requests, std::uint64_t{m_stats.requests}},     {f::answers, std::uint64_t{m_stats.answers}},
+      {f::exceptions, std::uint64_t{m_stats.exceptions}}, {f::faults, std::uint64_t{m_stats.faults}},
+      {f::writes, std::uint64_t{m_stats.writes}},         {f::unknown_unit, std::uint64_t{m_stats.unknown_unit}},
+      {f::bad_frames, std::uint64_t{m_stats.bad_frames}}, {f::connections, std::uint64_t{m_stats.connections}},
+      {f::commands, std::uint64_t{m_stats.commands}}};
   if (!m_fleets.empty()) {
     acrel::FleetStats t;
     std::uint64_t meters = 0;
-    for (const auto& f : m_fleets) {
-      meters += f.fleet->size();
-      t += f.fleet->stats();
+    for (const auto& fl : m_fleets) {
+      meters += fl.fleet->size();
+      t += fl.fleet->stats();
     }
-    r.w.field("meters", static_cast<unsigned long long>(meters));
-    r.w.field("meters_connected", static_cast<unsigned long long>(t.connected));
-    r.w.field("logins", static_cast<unsigned long long>(t.logins));
-    r.w.field("paras", static_cast<unsigned long long>(t.paras));
-    r.w.field("hearts", static_cast<unsigned long long>(t.hearts));
-    r.w.field("datas", static_cast<unsigned long long>(t.datas));
-    r.w.field("downlinks", static_cast<unsigned long long>(t.downlinks));
-    r.w.field("replies", static_cast<unsigned long long>(t.replies));
-    r.w.field("refused", static_cast<unsigned long long>(t.refused));
-    r.w.field("times", static_cast<unsigned long long>(t.times));
-    r.w.field("alarms", static_cast<unsigned long long>(t.alarms));
+    counters.insert(counters.end(), {{f::meters, meters},
+                                     {f::meters_connected, t.connected},
+                                     {f::logins, t.logins},
+                                     {f::paras, t.paras},
+                                     {f::hearts, t.hearts},
+                                     {f::datas, t.datas},
+                                     {f::downlinks, t.downlinks},
+                                     {f::replies, t.replies},
+                                     {f::refused, t.refused},
+                                     {f::times, t.times},
+                                     {f::alarms, t.alarms}});
   }
-  r.w.end_object();
+  record::Stats rec;
+  rec.ts = now();
+  rec.tool = "iot-sim";
+  rec.counters = counters;
+  RecordLine r(m_out);
+  record::write(r.w, rec);
 }
 
 void Server::add_timer(std::int64_t due, std::uint64_t id) {
@@ -913,47 +905,47 @@ bool Server::serve(Conn& c, std::span<const std::uint8_t> frame, std::uint8_t un
 void Server::log_request(const Endpoint& ep, std::span<const std::uint8_t> frame, const SimDevice* d,
                          const FaultAction* act, std::span<const std::uint8_t> reply) {
   modbus::decode_frame(frame, ep.framing, modbus::Direction::request, m_frame);
-  RecordLine r(m_out);
-  r.w.begin_record(now(), "frame");
-  modbus::write_frame_fields(r.w, m_frame);
-  r.w.field("port", ep.port->name);
-  if (d) r.w.field("device", d->dev->name());
-  if (act && act->any()) {
-    r.w.key("faults");
-    r.w.begin_array();
+  // Reused: a logging simulator writes one of these per request.
+  thread_local std::vector<std::string_view> faults;
+  thread_local std::string reply_hex;
+  faults.clear();
+  if (act && act->any())
     for (auto k : act->applied)
-      r.w.value(config::fault_kind_name(k));
-    r.w.end_array();
-  }
-  if (!reply.empty()) {
-    r.w.key("reply_hex");
-    std::string hex;
-    append_hex(hex, reply);
-    r.w.value(hex);
-  }
-  r.w.end_object();
+      faults.push_back(config::fault_kind_name(k));
+  reply_hex.clear();
+  append_hex(reply_hex, reply);
+  record::Frame rec;
+  rec.ts = now();
+  rec.members = modbus::frame_members(m_frame);
+  rec.port = ep.port->name;
+  if (d) rec.device = d->dev->name();
+  rec.faults = faults;
+  rec.reply_hex = reply_hex;
+  RecordLine r(m_out);
+  record::write(r.w, rec);
 }
 
 void Server::log_write(const SimDevice& d, const WriteEvent& e) {
   ++m_stats.writes;
-  RecordLine r(m_out);
-  r.w.begin_record(now(), "write");
-  r.w.field("port", d.ep->port->name);
-  r.w.field("unit", static_cast<int>(d.dev->unit()));
-  r.w.field("device", d.dev->name());
-  r.w.field("addr", values::to_string(values::Range{e.table, e.addr, e.count}));
   const double t = sim_time();
-  r.w.key("points");
-  r.w.begin_object();
+  std::vector<std::pair<std::string_view, record::Value>> points;
   const auto& pts = d.dev->points();
   for (std::size_t i = 0; i < pts.size(); ++i) {
     const auto rg = pts[i].def->range();
     if (rg.table != e.table || rg.addr >= e.addr + e.count || e.addr >= rg.end()) continue;
-    r.w.key(pts[i].def->name);
-    values::write_json(r.w, d.dev->current(i, t));
+    points.emplace_back(pts[i].def->name, d.dev->current(i, t));
   }
-  r.w.end_object();
-  r.w.end_object();
+  const std::string addr = values::to_string(values::Range{e.table, e.addr, e.count});
+  record::Write rec;
+  rec.ts = now();
+  rec.port = d.ep->port->name;
+  rec.unit = d.dev->unit();
+  rec.device = d.dev->name();
+  rec.addr = addr;
+  rec.has_points = true;
+  rec.points = points;
+  RecordLine r(m_out);
+  record::write(r.w, rec);
 }
 
 std::vector<SimDevice*> Server::targets(const Command& cmd) {
@@ -1116,25 +1108,22 @@ void Server::run_command(std::string_view line) {
     ++m_stats.command_errors;
     log::warn("command: {}", error);
   }
-  RecordLine r(m_out);
-  r.w.begin_record(now(), "ack");
-  r.w.field("ok", error.empty());
-  if (!cmd.name.empty()) r.w.field("command", cmd.name);
-  if (!cmd.id.empty()) r.w.field("id", cmd.id);
-  if (!cmd.device.empty()) r.w.field("device", cmd.device);
-  if (!cmd.port.empty()) r.w.field("port", cmd.port);
-  if (!cmd.point.empty()) r.w.field("point", cmd.point);
+  record::Ack rec;
+  rec.ts = now();
+  rec.ok = error.empty();
+  rec.command = cmd.name;
+  rec.id = cmd.id;
+  rec.device = cmd.device;
+  rec.port = cmd.port;
+  rec.point = cmd.point;
   if (error.empty()) {
-    if (cmd.op == Command::Op::fault || cmd.op == Command::Op::clear)
-      r.w.field("devices", static_cast<unsigned long>(affected));
-    if (have_value) {
-      r.w.key("value");
-      values::write_json(r.w, got);
-    }
+    if (cmd.op == Command::Op::fault || cmd.op == Command::Op::clear) rec.devices = affected;
+    if (have_value) rec.value = got;
   } else {
-    r.w.field("error", error);
+    rec.error = error;
   }
-  r.w.end_object();
+  RecordLine r(m_out);
+  record::write(r.w, rec);
 }
 
 void Server::on_stdin() {

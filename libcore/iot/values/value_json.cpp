@@ -1,19 +1,14 @@
 #include "iot/values/value_json.hpp"
 
 #include <type_traits>
-#include <variant>
+
+#include "iot/record/records.hpp"
 
 namespace iot::values {
 
-void write_json(JsonWriter& w, const Value& v) {
-  std::visit(
-      [&](const auto& x) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>)
-          w.null();
-        else
-          w.value(x);
-      },
-      v);
-}
+// values::Value is record::Value: the record format owns how a value is written.
+static_assert(std::is_same_v<Value, record::Value>);
+
+void write_json(JsonWriter& w, const Value& v) { record::write_value(w, v); }
 
 } // namespace iot::values

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Write records are valid JSON on one line whatever the user typed: the value is
-# the number read (hr:0=0x10 gives 16), a string with a line break is escaped. A
-# broadcast write (unit 0) on a serial line is reported as sent and executed by
-# every device. A serial line is opened exclusively: a second master is refused.
+# the number read (hr:0=0x10 gives 16), a string with a backslash, a line break or a
+# quote is escaped. A broadcast write (unit 0) on a serial line is reported as sent
+# and executed by every device. A serial line is opened exclusively: a second master is refused.
 . "$IOT_SOURCE/tests/lib.sh"
 . "$IOT_SOURCE/tests/e2e/poll/sim_lib.bash"
 need jq
@@ -26,10 +26,10 @@ path=$(jq -r 'select(.kind=="ready") | .endpoints[] | select(.port=="bus") | .pa
 iot-poll write "tcp://127.0.0.1:$tcp" -u 1 hr:0=0x10 hr:0=1e1 --format jsonl >"$T/w1.jsonl" 2>"$T/w1.err" || fail "$(cat "$T/w1.err")"
 validate_records "$T/w1.jsonl"
 assert_eq "$(jq -c '[.value, .raw, .ok]' "$T/w1.jsonl" | paste -sd' ')" '[16,[16],true] [10,[10],true]' "numbers as written"
-iot-poll write "tcp://127.0.0.1:$tcp" -u 1 --type string hr:10=$'ab\ncd"' --format jsonl >"$T/w2.jsonl" 2>"$T/w2.err" || fail "$(cat "$T/w2.err")"
+iot-poll write "tcp://127.0.0.1:$tcp" -u 1 --type string hr:10=$'a\\b\ncd"' --format jsonl >"$T/w2.jsonl" 2>"$T/w2.err" || fail "$(cat "$T/w2.err")"
 assert_eq "$(wc -l <"$T/w2.jsonl")" 1 "lines of a write with a line break in its value"
 validate_records "$T/w2.jsonl"
-assert_eq "$(jq -r .value "$T/w2.jsonl")" $'ab\ncd"' "string value"
+assert_eq "$(jq -r .value "$T/w2.jsonl")" $'a\\b\ncd"' "string value (backslash, line break, quote)"
 iot-poll write "tcp://127.0.0.1:$tcp" -u 1 coil:0=on,0 --format jsonl >"$T/w3.jsonl" 2>"$T/w3.err" || fail "$(cat "$T/w3.err")"
 validate_records "$T/w3.jsonl"
 assert_eq "$(jq -c .value "$T/w3.jsonl")" '[true,false]' "coil values"
