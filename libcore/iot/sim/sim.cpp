@@ -29,9 +29,9 @@
 #include "iot/core/signals.hpp"
 #include "iot/core/time.hpp"
 #include "iot/modbus/adu.hpp"
-#include "iot/modbus/crc.hpp"
 #include "iot/modbus/frame_record.hpp"
 #include "iot/modbus/spec.hpp"
+#include "iot/modbus/stream_splitter.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/sim/command.hpp"
 #include "iot/sim/device.hpp"
@@ -102,7 +102,7 @@ struct Conn {
   int fd = -1;
   Endpoint* ep = nullptr;
   bool datagram = false;
-  Bytes in;
+  std::optional<modbus::StreamSplitter> split; // the requests in what has come
   std::int64_t first_rx = 0; // when the first byte of the pending input arrived
   std::int64_t last_rx = 0;
   std::deque<Chunk> out;
@@ -150,9 +150,6 @@ private:
   void on_readable(Conn& c);
   void on_udp(Conn& c);
   bool process_input(Conn& c); // false when the connection was closed
-  bool process_rtu(Conn& c);
-  bool process_ascii(Conn& c);
-  bool process_mbap(Conn& c);
   void on_timer(std::uint64_t id);
   void flush(Conn& c);
   void set_epollout(Conn& c, bool on);
@@ -197,7 +194,6 @@ private:
   std::string m_stdin_buf;
   bool m_stdin_open = false;
   modbus::DecodedFrame m_frame;
-  std::vector<std::uint8_t> m_ascii_bin;
 };
 
 Server::~Server() {
@@ -336,12 +332,18 @@ void Server::open_endpoints() {
   }
 }
 
+modbus::StreamSplitterOptions request_splitter_options(const Endpoint& ep) {
+  return modbus::server_splitter_options(
+      ep.framing, ep.kind == EndpointKind::serial ? std::optional<std::int64_t>(ep.t35_us) : std::nullopt);
+}
+
 Conn& Server::add_conn(int fd, Endpoint* ep, bool datagram) {
   auto c = std::make_unique<Conn>();
   c->id = m_next_id++;
   c->fd = fd;
   c->ep = ep;
   c->datagram = datagram;
+  c->split.emplace(request_splitter_options(*ep));
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = c->id;
@@ -581,7 +583,7 @@ void Server::on_timer(std::uint64_t id) {
   auto it = m_conns.find(id);
   if (it == m_conns.end()) return;
   Conn& c = *it->second;
-  if (!c.in.empty()) {
+  if (c.split->pending_bytes() != 0) {
     if (!process_input(c)) return;
   }
   flush(c);
@@ -609,9 +611,9 @@ void Server::on_readable(Conn& c) {
     const ssize_t n = ::read(c.fd, buf, sizeof buf);
     if (n > 0) {
       const auto t = mono_us();
-      if (c.in.empty()) c.first_rx = t;
+      if (c.split->pending_bytes() == 0) c.first_rx = t;
       c.last_rx = t;
-      c.in.insert(c.in.end(), buf, buf + n);
+      c.split->feed(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)), t);
       if (static_cast<std::size_t>(n) < sizeof buf) break;
       continue;
     }
@@ -634,137 +636,27 @@ void Server::on_readable(Conn& c) {
 }
 
 bool Server::process_input(Conn& c) {
-  switch (c.ep->framing) {
-  case Framing::tcp: return process_mbap(c);
-  case Framing::ascii: return process_ascii(c);
-  case Framing::rtu:
-  case Framing::rtu_over_tcp: return process_rtu(c);
-  }
-  return true;
-}
-
-bool Server::process_mbap(Conn& c) {
-  // [TCP] §3.1.3: transaction id, protocol id 0, length of unit + PDU, unit.
-  std::size_t off = 0;
-  bool alive = true;
-  while (alive && c.in.size() - off >= modbus::k_mbap_header_size) {
-    const std::uint8_t* p = c.in.data() + off;
-    const std::uint16_t proto = static_cast<std::uint16_t>(p[2] << 8 | p[3]);
-    const std::size_t len = static_cast<std::size_t>(p[4] << 8 | p[5]);
-    if (proto != modbus::k_mbap_protocol_id || len < 2 || len > modbus::k_max_pdu_size + 1) {
-      ++m_stats.bad_frames;
-      log::info("{}: not a Modbus TCP frame; closing the connection", c.ep->port->name);
-      close_conn(c.id);
-      return false;
-    }
-    if (c.in.size() - off < 6 + len) break;
-    std::span<const std::uint8_t> frame(p, 6 + len);
-    const std::uint16_t tid = static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-    const std::uint64_t id = c.id;
-    alive = serve(c, frame, p[6], frame.subspan(7), tid, nullptr, 0);
-    if (!alive || m_conns.find(id) == m_conns.end()) return false;
-    off += 6 + len;
-  }
-  c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(off));
-  return true;
-}
-
-bool Server::process_rtu(Conn& c) {
-  const bool serial = c.ep->kind == EndpointKind::serial;
-  // Frames whose length the function code does not tell end with silence.
-  const std::int64_t silence = serial ? std::max<std::int64_t>(c.ep->t35_us, 5000) : 20000;
-  const std::int64_t stale = serial ? std::max<std::int64_t>(50 * c.ep->t35_us, 200000) : 1000000;
-  const std::int64_t now_us = mono_us();
   const std::uint64_t id = c.id;
-  while (!c.in.empty()) {
-    const auto len = modbus::rtu_frame_length(c.in, modbus::Direction::request);
-    std::size_t take = 0;
-    if (len.status == modbus::RtuLength::known) {
-      if (c.in.size() < len.length) {
-        if (now_us - c.last_rx >= stale) {
-          ++m_stats.bad_frames;
-          c.in.clear();
-          break;
-        }
-        add_timer(c.last_rx + stale, c.id);
-        break;
-      }
-      take = len.length;
-    } else if (len.status == modbus::RtuLength::need_more) {
-      if (now_us - c.last_rx >= stale) {
-        ++m_stats.bad_frames;
-        c.in.clear();
-        break;
-      }
-      add_timer(c.last_rx + stale, c.id);
-      break;
-    } else {
-      // An unknown function code, or garbage: look for a whole valid frame further on.
-      bool found = false;
-      for (std::size_t i = 1; i + modbus::k_min_rtu_adu_size <= c.in.size(); ++i) {
-        std::span<const std::uint8_t> rest(c.in.data() + i, c.in.size() - i);
-        const auto l2 = modbus::rtu_frame_length(rest, modbus::Direction::request);
-        if (l2.status == modbus::RtuLength::known && l2.length <= rest.size() &&
-            modbus::rtu_crc_ok(rest.first(l2.length))) {
-          ++m_stats.bad_frames;
-          c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(i));
-          found = true;
-          break;
-        }
-      }
-      if (found) continue;
-      if (now_us - c.last_rx < silence) {
-        add_timer(c.last_rx + silence, c.id);
-        break;
-      }
-      take = c.in.size();
-    }
-    std::span<const std::uint8_t> frame(c.in.data(), take);
-    if (take < modbus::k_min_rtu_adu_size || !modbus::rtu_crc_ok(frame)) {
-      // [SL] §2.5.1.2: a frame with a wrong CRC is discarded without an answer.
-      // Drop one byte and look for a frame further on (garbage on the line).
+  modbus::StreamSplitter& split = *c.split;
+  split.idle(mono_us());
+  while (auto f = split.next()) {
+    if (!f->ok() || !f->adu.unit || f->adu.pdu.empty()) {
+      // [SL] §2.5.1.2, §2.5.2.2: a frame with a wrong CRC or LRC is discarded without an
+      // answer, and so is garbage on the line. A TCP stream that is out of step stays so.
       ++m_stats.bad_frames;
-      if (len.status == modbus::RtuLength::known)
-        c.in.erase(c.in.begin());
-      else
-        c.in.clear();
+      if (c.ep->framing == Framing::tcp) {
+        log::info("{}: not a Modbus TCP frame; closing the connection", c.ep->port->name);
+        close_conn(id);
+        return false;
+      }
       continue;
     }
-    Bytes copy(frame.begin(), frame.end());
-    c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(take));
-    std::span<const std::uint8_t> f(copy);
-    if (!serve(c, f, f[0], f.subspan(1, f.size() - 3), 0, nullptr, 0) || m_conns.find(id) == m_conns.end())
+    if (!serve(c, f->bytes, *f->adu.unit, f->adu.pdu, f->adu.tid.value_or(0), nullptr, 0) ||
+        m_conns.find(id) == m_conns.end())
       return false;
     c.first_rx = c.last_rx;
   }
-  return true;
-}
-
-bool Server::process_ascii(Conn& c) {
-  const std::uint64_t id = c.id;
-  for (;;) {
-    auto colon = std::find(c.in.begin(), c.in.end(), static_cast<std::uint8_t>(':'));
-    if (colon != c.in.begin()) {
-      if (colon != c.in.end() || !c.in.empty()) ++m_stats.bad_frames;
-      c.in.erase(c.in.begin(), colon);
-    }
-    if (c.in.empty()) break;
-    auto lf = std::find(c.in.begin(), c.in.end(), static_cast<std::uint8_t>('\n'));
-    if (lf == c.in.end()) {
-      if (c.in.size() > modbus::k_max_ascii_adu_size) c.in.clear();
-      break;
-    }
-    Bytes frame(c.in.begin(), lf + 1);
-    c.in.erase(c.in.begin(), lf + 1);
-    modbus::AsciiScratch scratch{};
-    auto view = modbus::unwrap_adu(frame, Framing::ascii, &scratch);
-    if (!view.ok() || !view.unit || view.pdu.empty()) {
-      ++m_stats.bad_frames; // [SL] §2.5.2.2: a wrong LRC is discarded silently
-      continue;
-    }
-    Bytes pdu(view.pdu.begin(), view.pdu.end());
-    if (!serve(c, frame, *view.unit, pdu, 0, nullptr, 0) || m_conns.find(id) == m_conns.end()) return false;
-  }
+  if (const auto at = split.wake_at()) add_timer(*at, id);
   return true;
 }
 
@@ -775,17 +667,17 @@ void Server::on_udp(Conn& c) {
     socklen_t plen = sizeof peer;
     const ssize_t n = ::recvfrom(c.fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &plen);
     if (n < 0) return;
-    if (n < 8) {
+    // A datagram carries one MBAP frame: nothing before or after it.
+    modbus::StreamSplitter& split = *c.split;
+    split.reset();
+    split.feed(std::span<const std::uint8_t>(buf, static_cast<std::size_t>(n)));
+    split.flush();
+    const auto f = split.next();
+    if (!f || !f->ok() || f->bytes.size() != static_cast<std::size_t>(n)) {
       ++m_stats.bad_frames;
       continue;
     }
-    const std::size_t len = static_cast<std::size_t>(buf[4] << 8 | buf[5]);
-    if ((buf[2] | buf[3]) != 0 || len + 6 != static_cast<std::size_t>(n)) {
-      ++m_stats.bad_frames;
-      continue;
-    }
-    std::span<const std::uint8_t> frame(buf, static_cast<std::size_t>(n));
-    serve(c, frame, buf[6], frame.subspan(7), static_cast<std::uint16_t>(buf[0] << 8 | buf[1]), &peer, plen);
+    serve(c, f->bytes, *f->adu.unit, f->adu.pdu, f->adu.tid.value_or(0), &peer, plen);
   }
 }
 
