@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "decode_test_util.hpp"
 #include "iot/decode/capture.hpp"
 #include "iot/decode/commands.hpp"
 #include "iot/decode/stream.hpp"
@@ -17,6 +18,7 @@
 
 using namespace iot;
 using namespace iot::decode;
+using decode_test::CapturedLines;
 using Bytes = std::vector<std::uint8_t>;
 
 namespace {
@@ -86,30 +88,6 @@ private:
   char m_path[32] = "/tmp/iot-unit-pcap.XXXXXX";
   int m_fd;
   Bytes m_bytes;
-};
-
-class CapturedLines {
-public:
-  CapturedLines() : m_fd(::mkstemp(m_path)), sink(m_fd) {}
-  ~CapturedLines() {
-    ::close(m_fd);
-    std::remove(m_path);
-  }
-  std::vector<std::string> lines() {
-    sink.flush();
-    std::ifstream in(m_path);
-    std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);)
-      out.push_back(l);
-    return out;
-  }
-
-private:
-  char m_path[32] = "/tmp/iot-unit-decode.XXXXXX";
-  int m_fd;
-
-public:
-  LineSink sink;
 };
 
 simdjson::dom::element parse(const std::string& line) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "decode_test_util.hpp"
 #include "iot/decode/commands.hpp"
 #include "iot/decode/frames.hpp"
 #include "iot/modbus/adu.hpp"
@@ -16,33 +17,9 @@
 
 using namespace iot;
 using namespace iot::decode;
+using decode_test::CapturedLines;
 
 namespace {
-
-// Collects the lines a LineSink writes (through a temporary file, as a tool writes stdout).
-class CapturedLines {
-public:
-  CapturedLines() : m_fd(::mkstemp(m_path)), sink(m_fd) {}
-  ~CapturedLines() {
-    ::close(m_fd);
-    std::remove(m_path);
-  }
-  std::vector<std::string> lines() {
-    sink.flush();
-    std::ifstream in(m_path);
-    std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);)
-      out.push_back(l);
-    return out;
-  }
-
-private:
-  char m_path[32] = "/tmp/iot-unit-decode.XXXXXX";
-  int m_fd;
-
-public:
-  LineSink sink;
-};
 
 // A file holding `text`, open for reading (the input of a command).
 class InputFile {

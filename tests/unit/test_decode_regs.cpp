@@ -8,37 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "decode_test_util.hpp"
 #include "iot/core/error.hpp"
 #include "iot/decode/commands.hpp"
 
 using namespace iot;
 using namespace iot::decode;
+using decode_test::CapturedLines;
 
 namespace {
-
-class CapturedLines {
-public:
-  CapturedLines() : m_fd(::mkstemp(m_path)), sink(m_fd) {}
-  ~CapturedLines() {
-    ::close(m_fd);
-    std::remove(m_path);
-  }
-  std::vector<std::string> lines() {
-    sink.flush();
-    std::ifstream in(m_path);
-    std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);)
-      out.push_back(l);
-    return out;
-  }
-
-private:
-  char m_path[32] = "/tmp/iot-unit-decode.XXXXXX";
-  int m_fd;
-
-public:
-  LineSink sink;
-};
 
 simdjson::dom::element parse(const std::string& line) {
   static simdjson::dom::parser p;
