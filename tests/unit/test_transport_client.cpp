@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "iot/core/error.hpp"
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/pdu.hpp"
 #include "iot/transport/client.hpp"
@@ -16,11 +17,12 @@ using namespace std::chrono_literals;
 namespace {
 
 // A one-connection TCP peer that answers each request with what `script` returns
-// for it (the request ADU in, the bytes to send back out).
+// for it (the request ADU in, the bytes to send back out). With `close_after` it closes
+// the connection once it has handled request number `close_after`.
 class ScriptedPeer {
 public:
   using Script = std::function<std::vector<std::uint8_t>(const std::vector<std::uint8_t>& request, int n)>;
-  explicit ScriptedPeer(Script script) : m_script(std::move(script)) {
+  explicit ScriptedPeer(Script script, int close_after = -1) : m_script(std::move(script)), m_close_after(close_after) {
     m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -39,6 +41,7 @@ public:
         auto out = m_script(std::vector<std::uint8_t>(buf, buf + r), n);
         if (!out.empty()) [[maybe_unused]]
           auto w = ::write(fd, out.data(), out.size());
+        if (n == m_close_after) break;
       }
       ::close(fd);
     });
@@ -52,6 +55,7 @@ public:
 
 private:
   Script m_script;
+  int m_close_after = -1;
   int m_listen = -1;
   std::uint16_t m_port = 0;
   std::thread m_thread;
@@ -132,11 +136,36 @@ TEST_CASE("iot::transport::Client RTU over TCP hunts through garbage, splits and
 }
 
 TEST_CASE("iot::transport::Client reports a closed connection") {
-  ScriptedPeer peer([](const std::vector<std::uint8_t>&, int) { return std::vector<std::uint8_t>{}; });
+  // The peer answers the first request, reads the second and closes the connection.
+  ScriptedPeer peer(
+      [](const std::vector<std::uint8_t>& req, int n) {
+        if (n > 0) return std::vector<std::uint8_t>{};
+        const std::uint16_t tid = static_cast<std::uint16_t>(req[0] << 8 | req[1]);
+        return iot::modbus::wrap_tcp(tid, 1, iot::modbus::encode_read_registers_response(3, k_words));
+      },
+      1);
   auto client = make_client(parse_target("tcp://127.0.0.1:" + std::to_string(peer.port())));
   client->open();
-  CHECK(client->is_open());
-  CHECK_THROWS(make_client(parse_target("tcp://127.0.0.1:1"))->open());
+  REQUIRE(client->is_open());
+  Reply r = client->transact(1, k_read, 2s);
+  REQUIRE(r.status == ReplyStatus::ok);
+  // The answer never comes: the close ends the wait, as an io error (not a timeout).
+  r = client->transact(1, k_read, 10s);
+  CHECK(r.status == ReplyStatus::io);
+  CHECK(r.error == "connection closed by the peer");
+  CHECK_FALSE(client->is_open());
+  // Closed, the client says so without writing.
+  r = client->transact(1, k_read, 100ms);
+  CHECK(r.status == ReplyStatus::io);
+  CHECK(r.error == "not connected");
+  // A connection that cannot be made at all is an io error naming where.
+  try {
+    make_client(parse_target("tcp://127.0.0.1:1"))->open();
+    FAIL("connected to port 1");
+  } catch (const iot::Error& e) {
+    CHECK(e.kind() == iot::ErrorKind::io);
+    CHECK_THAT(e.what(), Catch::Contains("cannot connect to 127.0.0.1:1"));
+  }
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "iot/decode/frames.hpp"
 
+#include "iot/modbus/answer.hpp"
 #include "iot/modbus/pdu.hpp"
 #include "iot/record/records.hpp"
 
@@ -37,10 +38,12 @@ void FrameDecoder::decode(std::span<const std::uint8_t> bytes, const FrameContex
   if (pairing && adu.error.empty() && adu.unit && !adu.pdu.empty()) {
     const Pending* p = find_request(ctx, adu);
     const std::uint8_t fc = adu.pdu[0] & 0x7F;
-    if (p != nullptr && p->unit == *adu.unit && !p->pdu.empty() && p->pdu[0] == fc &&
-        dir != modbus::Direction::request) {
-      // The frame after a request, with its unit and function, is its response, unless the
-      // bytes cannot be one (e.g. a second request for the same registers).
+    if (p != nullptr && dir != modbus::Direction::request &&
+        modbus::match_exchange({p->unit, std::nullopt, p->pdu}, {*adu.unit, std::nullopt, adu.pdu}) !=
+            modbus::AnswerMatch::mismatch) {
+      // The frame after a request that answers it (its unit and function, the byte count or
+      // echo the request fixes) is its response, unless the bytes cannot be one (e.g. a second
+      // request for the same registers).
       modbus::DecodedPdu as_response = modbus::decode_pdu(adu.pdu, modbus::Direction::response);
       bool same_as_request = std::equal(p->pdu.begin(), p->pdu.end(), adu.pdu.begin(), adu.pdu.end());
       if (as_response.ok() && (!same_as_request || echoes_request(fc) || dir == modbus::Direction::response)) {

@@ -8,8 +8,8 @@
 #include "iot/core/signals.hpp"
 #include "iot/decode/commands.hpp"
 #include "iot/decode/frames.hpp"
-#include "iot/modbus/rtu_splitter.hpp"
 #include "iot/modbus/spec.hpp"
+#include "iot/modbus/stream_splitter.hpp"
 #include "iot/record/records.hpp"
 #include "iot/transport/serial.hpp"
 
@@ -21,32 +21,6 @@ std::int64_t monotonic_us() {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return static_cast<std::int64_t>(t.tv_sec) * 1000000 + t.tv_nsec / 1000;
 }
-
-// Splits Modbus ASCII ([SL] §2.5.2): a frame runs from ':' to LF; bytes outside are garbage.
-class AsciiSplitter {
-public:
-  template <typename Emit>
-  void feed(std::span<const std::uint8_t> bytes, Emit&& emit) {
-    for (std::uint8_t b : bytes) {
-      if (b == ':') {
-        if (!m_frame.empty()) emit(m_frame, "truncated");
-        m_frame.assign(1, b);
-      } else if (!m_frame.empty()) {
-        m_frame.push_back(b);
-        if (b == '\n') {
-          emit(m_frame, std::string_view{});
-          m_frame.clear();
-        } else if (m_frame.size() > modbus::k_max_ascii_adu_size) {
-          emit(m_frame, "too long");
-          m_frame.clear();
-        }
-      }
-    }
-  }
-
-private:
-  std::vector<std::uint8_t> m_frame;
-};
 }  // namespace
 
 ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
@@ -67,18 +41,34 @@ ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
     ++frames;
   };
 
-  modbus::RtuSplitterOptions options;
-  options.baud = cmd.settings.baud;
-  options.bits_per_char = transport::bits_per_char(cmd.settings);
-  options.silence_us = cmd.silence_us.value_or(0);
-  options.latency_us = cmd.latency_us;
-  modbus::RtuSplitter rtu(
-      [&](const modbus::SplitFrame& f) { emit(f.bytes, f.start_us, f.direction, f.reason); }, options);
-  AsciiSplitter ascii;
+  // A listener sees both directions. On RTU the timing of the bytes helps to cut frames.
+  modbus::RtuSplitterOptions timing;
+  timing.baud = cmd.settings.baud;
+  timing.bits_per_char = transport::bits_per_char(cmd.settings);
+  timing.silence_us = cmd.silence_us.value_or(0);
+  timing.latency_us = cmd.latency_us;
+  const auto options = modbus::sniffer_splitter_options(cmd.framing, timing);
+  modbus::StreamSplitter splitter(options);
+  auto drain = [&](std::int64_t read_us) {
+    while (auto f = splitter.next()) {
+      if (cmd.framing == modbus::Framing::rtu) {
+        emit(f->bytes, f->start_us, f->direction, f->reason);
+        continue;
+      }
+      // ASCII: bytes outside a frame are not shown; a whole frame carries its own LRC verdict.
+      switch (f->kind) {
+      case modbus::StreamFrame::Kind::garbage: break;
+      case modbus::StreamFrame::Kind::frame:
+      case modbus::StreamFrame::Kind::bad_check:
+      case modbus::StreamFrame::Kind::malformed: emit(f->bytes, read_us, f->direction, {}); break;
+      default: emit(f->bytes, read_us, f->direction, f->reason); break;
+      }
+    }
+  };
 
   std::uint8_t buf[4096];
   pollfd fds[2] = {{line.fd(), POLLIN, 0}, {stop_fd(), POLLIN, 0}};
-  const int idle_ms = std::max(1, static_cast<int>(rtu.silence_us() / 1000));
+  const int idle_ms = std::max(1, static_cast<int>(splitter.line_silence_us() / 1000));
   while (!stop_requested() && (cmd.count == 0 || frames < cmd.count)) {
     int n = ::poll(fds, stop_fd() >= 0 ? 2 : 1, idle_ms);
     if (n < 0) {
@@ -86,7 +76,10 @@ ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
       throw errno_error("poll " + cmd.port);
     }
     if (n == 0) {
-      if (cmd.framing == modbus::Framing::rtu) rtu.idle(monotonic_us());
+      if (cmd.framing == modbus::Framing::rtu) {
+        splitter.idle(monotonic_us());
+        drain(0);
+      }
       continue;
     }
     if (fds[0].revents & (POLLERR | POLLNVAL)) throw io_error(cmd.port + ": the port went away");
@@ -100,15 +93,13 @@ ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
       continue;
     }
     const std::int64_t t = monotonic_us();
-    if (cmd.framing == modbus::Framing::rtu) {
-      rtu.feed({buf, got}, t);
-    } else {
-      ascii.feed({buf, got}, [&](std::span<const std::uint8_t> f, std::string_view problem) {
-        emit(f, t, modbus::Direction::unknown, problem);
-      });
-    }
+    splitter.feed({buf, got}, t);
+    drain(t);
   }
-  if (cmd.framing == modbus::Framing::rtu) rtu.flush();
+  if (cmd.framing == modbus::Framing::rtu) {
+    splitter.flush();
+    drain(0);
+  }
   out.flush();
   log::info("{} frames, {} with a bad CRC", decoder.frames(), decoder.bad_checks());
   return ExitCode::ok;

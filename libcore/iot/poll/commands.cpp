@@ -15,6 +15,7 @@
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
+#include "iot/modbus/answer.hpp"
 #include "iot/poll/engine.hpp"
 #include "iot/poll/forwarder.hpp"
 #include "iot/poll/info.hpp"
@@ -310,7 +311,7 @@ ExitCode run_write(const WriteOptions& o) {
     }
     rec.ts = now();
     if (reply.status == transport::ReplyStatus::ok) {
-      const AnswerCheck chk = check_answer(pdu, reply.pdu);
+      const modbus::AnswerCheck chk = modbus::check_answer(pdu, reply.pdu);
       if (chk.exception) {
         rec.quality = "exception";
         rec.exception = chk.exception;
@@ -411,7 +412,7 @@ ExitCode run_scan(const ScanOptions& o) {
         if (reply.status == transport::ReplyStatus::ok) {
           ++found;
           row.units.push_back(unit);
-          const AnswerCheck chk = check_answer(pdu, reply.pdu);
+          const modbus::AnswerCheck chk = modbus::check_answer(pdu, reply.pdu);
           std::string reason = fmt::format("answered {} at {}", values::to_string(ref), settings);
           if (chk.exception) reason += fmt::format(" with exception {}", exception_text(*chk.exception));
           out.status(StatusRecord{now(), transport::to_string(t), unit, fmt::format("unit{}", unit), "online", reason});

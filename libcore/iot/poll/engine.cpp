@@ -14,6 +14,7 @@
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
+#include "iot/modbus/answer.hpp"
 #include "iot/poll/pdu.hpp"
 #include "iot/record/record.hpp"
 
@@ -393,7 +394,7 @@ private:
         return false;
       }
       if (reply.status == transport::ReplyStatus::ok) {
-        const AnswerCheck chk = check_answer(pdu, reply.pdu);
+        const modbus::AnswerCheck chk = modbus::check_answer(pdu, reply.pdu);
         set_online(dev);
         if (chk.exception) {
           note(ExitCode::device_exception);
@@ -520,7 +521,7 @@ private:
     rec.ts = now();
     if (reply.status != transport::ReplyStatus::ok)
       return fail(std::string(quality_name(quality_of(reply.status))), reply.error);
-    const AnswerCheck chk = check_answer(pdu, reply.pdu);
+    const modbus::AnswerCheck chk = modbus::check_answer(pdu, reply.pdu);
     if (chk.exception) {
       rec.exception = chk.exception;
       return fail("exception", exception_text(*chk.exception));

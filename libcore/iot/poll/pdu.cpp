@@ -32,59 +32,6 @@ Bytes mask_write_register(std::uint16_t addr, std::uint16_t and_mask, std::uint1
   return modbus::encode_mask_write_register(addr, and_mask, or_mask);
 }
 
-AnswerCheck check_answer(std::span<const std::uint8_t> req, std::span<const std::uint8_t> ans) {
-  AnswerCheck c;
-  if (ans.empty()) {
-    c.error = "empty answer";
-    return c;
-  }
-  const std::uint8_t fc = req[0];
-  if (ans[0] == (fc | 0x80)) {
-    if (ans.size() < 2) {
-      c.error = "exception answer without a code";
-      return c;
-    }
-    c.exception = ans[1];
-    return c;
-  }
-  if (ans[0] != fc) {
-    c.error = fmt::format("answer has function code {}, expected {}", ans[0], fc);
-    return c;
-  }
-  switch (fc) {
-  case 0x01:
-  case 0x02:
-  case 0x03:
-  case 0x04: {
-    const std::size_t count = get16(req, 3);
-    const std::size_t want = fc <= 2 ? (count + 7) / 8 : count * 2;
-    if (ans.size() < 2 || ans[1] != want || ans.size() != 2 + want) {
-      c.error = fmt::format("answer carries {} data bytes, expected {}", ans.size() >= 2 ? ans[1] : 0, want);
-      return c;
-    }
-    break;
-  }
-  case 0x05:
-  case 0x06:
-  case 0x16:
-    if (ans.size() != req.size() || !std::equal(ans.begin(), ans.end(), req.begin())) {
-      c.error = "answer does not echo the request";
-      return c;
-    }
-    break;
-  case 0x0F:
-  case 0x10:
-    if (ans.size() != 5 || !std::equal(ans.begin(), ans.end(), req.begin())) {
-      c.error = "answer does not repeat address and quantity";
-      return c;
-    }
-    break;
-  default: break;
-  }
-  c.ok = true;
-  return c;
-}
-
 std::vector<std::uint16_t> answer_registers(std::span<const std::uint8_t> ans, std::size_t count) {
   std::vector<std::uint16_t> out(count);
   for (std::size_t i = 0; i < count; ++i)

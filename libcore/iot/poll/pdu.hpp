@@ -1,6 +1,6 @@
 #pragma once
-// The request PDUs iot-poll sends (encoded by iot::modbus) and the checks a
-// poller makes on their answers before trusting the data.
+// The request PDUs iot-poll sends (encoded by iot::modbus) and the data of their answers,
+// once iot::modbus::check_answer has accepted them.
 // References: Modbus Application Protocol V1.1b3 §6.1-6.16.
 #include <cstdint>
 #include <optional>
@@ -19,15 +19,7 @@ Bytes write_multiple_coils(std::uint16_t addr, const std::vector<bool>& bits);  
 Bytes write_multiple_registers(std::uint16_t addr, std::span<const std::uint16_t> words);     // FC 10
 Bytes mask_write_register(std::uint16_t addr, std::uint16_t and_mask, std::uint16_t or_mask); // FC 16
 
-// The outcome of checking an answer PDU against its request.
-struct AnswerCheck {
-  bool ok = false;
-  std::optional<std::uint8_t> exception; // exception code of an exception answer
-  std::string error;                     // malformed answer
-};
-AnswerCheck check_answer(std::span<const std::uint8_t> request, std::span<const std::uint8_t> answer);
-
-// Registers of a FC03/04 answer, bits of a FC01/02 answer (count items). Call after check_answer.
+// Registers of a FC03/04 answer, bits of a FC01/02 answer (count items). Call after modbus::check_answer.
 std::vector<std::uint16_t> answer_registers(std::span<const std::uint8_t> answer, std::size_t count);
 std::vector<bool> answer_bits(std::span<const std::uint8_t> answer, std::size_t count);
 // The same into a caller's buffer of out.size() items (bits as 0/1), without allocating.

@@ -17,8 +17,8 @@
 
 #include "iot/core/error.hpp"
 #include "iot/modbus/adu.hpp"
-#include "iot/modbus/crc.hpp"
-#include "iot/transport/answer.hpp"
+#include "iot/modbus/answer.hpp"
+#include "iot/modbus/stream_splitter.hpp"
 #include "iot/transport/serial.hpp"
 
 namespace iot::transport {
@@ -132,16 +132,31 @@ int connect_tcp(const std::string& host, std::uint16_t port, int type, microseco
 
 enum class Framing { mbap, rtu, ascii };
 
+Framing framing_of(Scheme scheme) {
+  switch (scheme) {
+  case Scheme::tcp:
+  case Scheme::udp: return Framing::mbap;
+  case Scheme::rtu_over_tcp:
+  case Scheme::rtu: return Framing::rtu;
+  case Scheme::ascii: return Framing::ascii;
+  }
+  return Framing::mbap;
+}
+
+modbus::Framing modbus_framing(Framing framing) {
+  switch (framing) {
+  case Framing::mbap: return modbus::Framing::tcp;
+  case Framing::ascii: return modbus::Framing::ascii;
+  case Framing::rtu: return modbus::Framing::rtu;
+  }
+  return modbus::Framing::tcp;
+}
+
 class FdClient final : public Client {
 public:
-  FdClient(Target target, ClientOptions options) : m_target(std::move(target)), m_options(options) {
-    switch (m_target.scheme) {
-    case Scheme::tcp:
-    case Scheme::udp: m_framing = Framing::mbap; break;
-    case Scheme::rtu_over_tcp:
-    case Scheme::rtu: m_framing = Framing::rtu; break;
-    case Scheme::ascii: m_framing = Framing::ascii; break;
-    }
+  FdClient(Target target, ClientOptions options)
+      : m_target(std::move(target)), m_options(options), m_framing(framing_of(m_target.scheme)),
+        m_split(modbus::client_splitter_options(modbus_framing(m_framing))) {
     m_datagram = m_target.scheme == Scheme::udp;
   }
   ~FdClient() override { close(); }
@@ -156,7 +171,7 @@ public:
       m_fd =
           connect_tcp(m_target.host, m_target.port, m_datagram ? SOCK_DGRAM : SOCK_STREAM, m_options.connect_timeout);
     }
-    m_buf.clear();
+    m_split.reset();
   }
   void close() override {
     if (m_serial.is_open())
@@ -191,7 +206,7 @@ public:
       return reply;
     }
     m_expect_unit = unit;
-    m_request = {};
+    set_request({});
     m_crc_failed = false;
     m_mismatch.clear();
     // Whatever is waiting now answers an earlier request: read and discard it (counting
@@ -204,7 +219,7 @@ public:
       const auto until = m_framing == Framing::mbap ? SteadyClock::now() : ambiguous_until(unit, pdu);
       if (!drain(reply, unit, pdu, until)) return reply;
     }
-    m_buf.clear();
+    m_split.reset();
     m_unclean = true;
     build_adu(unit, pdu);
     const auto t0 = SteadyClock::now();
@@ -217,12 +232,12 @@ public:
       return reply;
     }
     const auto deadline = t0 + timeout;
-    m_request = pdu;
+    set_request(pdu);
     for (;;) {
       if (try_extract(reply)) {
-        m_unclean = !m_buf.empty();
+        m_unclean = m_split.pending_bytes() != 0;
         reply.latency = std::chrono::duration_cast<microseconds>(SteadyClock::now() - t0);
-        m_request = {};
+        set_request({});
         return reply;
       }
       // With a bad CRC seen and nothing better in the buffer, a short quiet time ends the wait.
@@ -259,16 +274,17 @@ public:
       } else if (!m_mismatch.empty()) {
         reply.status = ReplyStatus::mismatch;
         reply.error = m_mismatch;
-      } else if (!m_buf.empty()) {
+      } else if (m_split.pending_bytes() != 0) {
         reply.status = ReplyStatus::incomplete;
-        reply.error = fmt::format("incomplete answer ({} bytes) after {} ms", m_buf.size(), timeout.count() / 1000);
+        reply.error =
+            fmt::format("incomplete answer ({} bytes) after {} ms", m_split.pending_bytes(), timeout.count() / 1000);
       } else {
         reply.status = ReplyStatus::timeout;
         reply.error = fmt::format("no answer within {} ms", timeout.count() / 1000);
       }
       // Its answer may still come: recognise it as late for a while (k_late_window).
       remember_unanswered(unit, pdu, deadline + std::max<microseconds>(timeout, k_late_window));
-      m_request = {};
+      set_request({});
       return reply;
     }
   }
@@ -336,14 +352,19 @@ private:
     m_has_unanswered = true;
   }
 
-  // The unanswered request that an answer (unit, MBAP tid, PDU) belongs to, if any.
-  Unanswered* unanswered_for(std::uint8_t unit, std::uint16_t tid, std::span<const std::uint8_t> pdu) {
+  // The request as the answer to it must name it (the transaction id only on TCP).
+  modbus::AduParts request_parts(std::uint8_t unit, std::uint16_t tid, std::span<const std::uint8_t> pdu) const {
+    return {unit, m_framing == Framing::mbap ? std::optional<std::uint16_t>(tid) : std::nullopt, pdu};
+  }
+
+  // The unanswered request that an answer belongs to, if any.
+  Unanswered* unanswered_for(const modbus::AduParts& answer) {
     if (!m_has_unanswered) return nullptr;
     const auto now = SteadyClock::now();
     for (auto& u : m_unanswered) {
-      if (!u.active || u.unit != unit || now > u.until) continue;
-      if (m_framing == Framing::mbap && u.tid != tid) continue;
-      if (match_answer(u.request(), pdu) != AnswerMatch::mismatch) return &u;
+      if (!u.active || now > u.until) continue;
+      if (modbus::match_exchange(request_parts(u.unit, u.tid, u.request()), answer) != modbus::AnswerMatch::mismatch)
+        return &u;
     }
     return nullptr;
   }
@@ -376,7 +397,7 @@ private:
   // reading until `until` while a request like this one (see ambiguous_until) still
   // has its answer outstanding. False when stopped (reply says so).
   bool drain(Reply& reply, std::uint8_t unit, std::span<const std::uint8_t> pdu, SteadyClock::time_point until) {
-    m_buf.clear();
+    m_split.reset();
     for (bool closed = false; !closed;) {
       std::uint8_t tmp[512];
       for (;;) {
@@ -385,9 +406,9 @@ private:
         // raw mode (VMIN 0): nothing there.
         closed = r == 0 && !m_datagram && !m_serial.is_open();
         if (r <= 0) break;
-        m_buf.insert(m_buf.end(), tmp, tmp + r);
+        m_split.feed(std::span<const std::uint8_t>(tmp, static_cast<std::size_t>(r)));
       }
-      if (!m_buf.empty()) {
+      if (m_split.pending_bytes() != 0) {
         try_extract(reply); // with no current request every whole answer is late or foreign
         if (m_framing == Framing::mbap) break;
         until = std::min(until, ambiguous_until(unit, pdu));
@@ -406,33 +427,23 @@ private:
       }
       if (w == 0) break;
     }
-    reply.stale += m_buf.size();
-    m_buf.clear();
+    reply.stale += m_split.reset();
     return true;
   }
 
   enum class Belongs { current, late, foreign };
   // Whose answer a complete, well-framed answer is; counts the discarded ones.
-  Belongs classify(Reply& reply, std::uint8_t unit, std::uint16_t tid, std::span<const std::uint8_t> pdu) {
-    if (!m_request.empty() && unit == m_expect_unit && (m_framing != Framing::mbap || tid == m_tid) &&
-        match_answer(m_request, pdu) != AnswerMatch::mismatch)
+  Belongs classify(Reply& reply, const modbus::AduParts& answer) {
+    const modbus::AduParts current = request_parts(m_expect_unit, m_tid, m_request);
+    if (!m_request.empty() && modbus::match_exchange(current, answer) != modbus::AnswerMatch::mismatch)
       return Belongs::current;
-    if (Unanswered* u = unanswered_for(unit, tid, pdu)) {
+    if (Unanswered* u = unanswered_for(answer)) {
       u->active = false;
       reply.late++;
       return Belongs::late;
     }
     reply.mismatched++;
-    if (m_mismatch.empty() && !m_request.empty()) {
-      if (m_framing == Framing::mbap && tid != m_tid)
-        m_mismatch = fmt::format("answer with transaction id {}, expected {}", tid, m_tid);
-      else if (unit != m_expect_unit)
-        m_mismatch = fmt::format("answer from unit {}, expected {}", unit, m_expect_unit);
-      else if (pdu[0] != m_request[0] && pdu[0] != (m_request[0] | 0x80))
-        m_mismatch = fmt::format("answer with function code {}, expected {}", pdu[0], m_request[0]);
-      else
-        m_mismatch = "answer does not fit the request (byte count or echoed address)";
-    }
+    if (m_mismatch.empty() && !m_request.empty()) m_mismatch = modbus::mismatch_reason(current, answer);
     return Belongs::foreign;
   }
 
@@ -450,145 +461,62 @@ private:
       reply.error = std::strerror(errno);
       return false;
     }
-    if (m_datagram) m_buf.clear(); // one datagram, one frame
-    m_buf.insert(m_buf.end(), tmp, tmp + r);
+    if (m_datagram) m_split.reset(); // one datagram, one frame
+    m_split.feed(std::span<const std::uint8_t>(tmp, static_cast<std::size_t>(r)));
     if (m_options.tap != nullptr) m_options.tap->received(std::span<const std::uint8_t>(tmp, static_cast<std::size_t>(r)));
     return true;
   }
 
-  void drop_front(std::size_t n) {
-    m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<long>(std::min(n, m_buf.size())));
+  // The request being answered (empty: none). The splitter learns whose answer is awaited.
+  void set_request(std::span<const std::uint8_t> pdu) {
+    m_request = pdu;
+    if (pdu.empty())
+      m_split.expect_nothing();
+    else
+      m_split.expect(m_expect_unit, pdu[0]);
   }
 
   bool fc_matches(std::uint8_t fc) const {
     return !m_request.empty() && (fc == m_request[0] || fc == (m_request[0] | 0x80));
   }
 
-  // Takes a complete answer for the current request out of the buffer, if there is one.
+  // Takes the frames the splitter has out of the buffer until one answers the current request;
+  // late and foreign ones are counted and discarded, and so are bad bytes (garbage before an
+  // answer, answers with a bad CRC or LRC). The rest stays buffered.
   bool try_extract(Reply& reply) {
-    switch (m_framing) {
-    case Framing::mbap: return extract_mbap(reply);
-    case Framing::rtu: return extract_rtu(reply);
-    case Framing::ascii: return extract_ascii(reply);
-    }
-    return false;
-  }
-
-  bool extract_mbap(Reply& reply) {
-    while (m_buf.size() >= 8) {
-      const std::uint16_t tid = static_cast<std::uint16_t>((m_buf[0] << 8) | m_buf[1]);
-      const std::uint16_t proto = static_cast<std::uint16_t>((m_buf[2] << 8) | m_buf[3]);
-      const std::size_t len = (std::size_t(m_buf[4]) << 8) | m_buf[5];
-      if (proto != 0 || len < 2 || len > 254) { // not an MBAP header: hunt
-        drop_front(1);
+    while (auto f = m_split.next()) {
+      if (!f->ok()) {
+        // The awaited answer came with a bad CRC/LRC: a short quiet time ends the wait.
+        if (f->kind == modbus::StreamFrame::Kind::bad_check && f->adu.unit == m_expect_unit && !f->adu.pdu.empty() &&
+            fc_matches(f->adu.pdu[0]))
+          m_crc_failed = true;
+        const bool run = f->kind == modbus::StreamFrame::Kind::garbage ||
+                         f->kind == modbus::StreamFrame::Kind::truncated ||
+                         f->kind == modbus::StreamFrame::Kind::too_long;
+        reply.stale += run ? f->bytes.size() : 1;
+        continue;
+      }
+      if (!f->adu.unit || f->adu.pdu.empty()) {
         reply.stale++;
         continue;
       }
-      if (m_buf.size() < 6 + len) return false;
-      const std::span<const std::uint8_t> pdu(m_buf.data() + 7, len - 1);
-      if (classify(reply, m_buf[6], tid, pdu) == Belongs::current) {
+      const std::span<const std::uint8_t> pdu = f->adu.pdu;
+      const modbus::AduParts answer{*f->adu.unit, m_framing == Framing::mbap ? f->adu.tid : std::nullopt, pdu};
+      if (classify(reply, answer) == Belongs::current) {
         reply.pdu.assign(pdu.begin(), pdu.end());
         reply.status = ReplyStatus::ok;
-        drop_front(6 + len);
         return true;
       }
-      drop_front(6 + len);
-      reply.stale++;
+      if (m_framing == Framing::mbap) reply.stale++;
     }
+    if (m_split.awaited_bad_check()) m_crc_failed = true;
     return false;
-  }
-
-  // Looks for a complete answer at every offset (garbage before it is skipped): a
-  // frame whose length is known from its first bytes and whose CRC matches. One for
-  // this request ends the search; a late or foreign one is taken out and counted. A
-  // complete candidate for this request with a bad CRC is remembered.
-  bool extract_rtu(Reply& reply) {
-    std::size_t start = 0;
-    while (start + 4 <= m_buf.size()) { // address, function, CRC: the shortest frame
-      std::span<const std::uint8_t> b(m_buf.data() + start, m_buf.size() - start);
-      const bool ours = b[0] == m_expect_unit && fc_matches(b[1]);
-      const modbus::RtuLength rl = modbus::rtu_frame_length(b, modbus::Direction::response);
-      if (rl.status == modbus::RtuLength::need_more ||
-          (rl.status == modbus::RtuLength::known && b.size() < rl.length) ||
-          (rl.status == modbus::RtuLength::unknown && !ours)) {
-        ++start; // may still complete; a later offset may hold the real answer
-        continue;
-      }
-      // Unknown layout (for this request's function only): the bytes so far, judged by their CRC.
-      const std::size_t flen = rl.status == modbus::RtuLength::known ? rl.length : b.size();
-      if (flen >= 4 && modbus::crc16(b.first(flen)) == 0) {
-        const auto pdu = b.subspan(1, flen - 3);
-        if (classify(reply, b[0], 0, pdu) == Belongs::current) {
-          reply.pdu.assign(pdu.begin(), pdu.end());
-          reply.status = ReplyStatus::ok;
-          reply.stale += start;
-          m_buf.clear();
-          return true;
-        }
-        reply.stale += start;
-        drop_front(start + flen);
-        start = 0;
-        continue;
-      }
-      if (ours) m_crc_failed = true;
-      ++start;
-    }
-    return false;
-  }
-
-  bool extract_ascii(Reply& reply) {
-    for (;;) {
-      auto colon = std::find(m_buf.begin(), m_buf.end(), ':');
-      if (colon == m_buf.end()) {
-        reply.stale += m_buf.size();
-        m_buf.clear();
-        return false;
-      }
-      if (colon != m_buf.begin()) {
-        reply.stale += static_cast<std::size_t>(colon - m_buf.begin());
-        m_buf.erase(m_buf.begin(), colon);
-      }
-      auto lf = std::find(m_buf.begin(), m_buf.end(), '\n');
-      if (lf == m_buf.end()) return false;
-      std::string hex(m_buf.begin() + 1, lf);
-      if (!hex.empty() && hex.back() == '\r') hex.pop_back();
-      m_buf.erase(m_buf.begin(), lf + 1);
-      std::vector<std::uint8_t> bin;
-      bool bad = hex.size() % 2 != 0 || hex.size() < 6;
-      for (std::size_t i = 0; !bad && i + 1 < hex.size(); i += 2) {
-        auto nib = [&](char c) -> int {
-          if (c >= '0' && c <= '9') return c - '0';
-          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-          return -1;
-        };
-        const int hi = nib(hex[i]), lo = nib(hex[i + 1]);
-        if (hi < 0 || lo < 0)
-          bad = true;
-        else
-          bin.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
-      }
-      if (bad) {
-        reply.stale++;
-        continue;
-      }
-      const std::uint8_t lrc = bin.back();
-      bin.pop_back();
-      if (modbus::lrc(bin) != lrc) {
-        if (bin[0] == m_expect_unit && fc_matches(bin[1])) m_crc_failed = true;
-        continue;
-      }
-      const std::span<const std::uint8_t> pdu(bin.data() + 1, bin.size() - 1);
-      if (classify(reply, bin[0], 0, pdu) != Belongs::current) continue;
-      reply.pdu.assign(pdu.begin(), pdu.end());
-      reply.status = ReplyStatus::ok;
-      return true;
-    }
   }
 
   Target m_target;
   ClientOptions m_options;
   Framing m_framing = Framing::mbap;
+  modbus::StreamSplitter m_split;
   bool m_datagram = false;
   int m_fd = -1;
   SerialLine m_serial;
@@ -601,7 +529,6 @@ private:
   std::array<Unanswered, 4> m_unanswered{};
   bool m_has_unanswered = false; // some entry of m_unanswered may be active
   std::vector<std::uint8_t> m_out;
-  std::vector<std::uint8_t> m_buf;
 };
 
 } // namespace
