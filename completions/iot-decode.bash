@@ -24,8 +24,8 @@ _iot_decode() {
     "/sniff --latency") COMPREPLY=(); return ;;
     "/sniff --count") COMPREPLY=(); return ;;
     "/sniff --color") COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-    "/regs -t"|"/regs --type") COMPREPLY=($(compgen -W "u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32" -- "$cur")); return ;;
-    "/regs -o"|"/regs --order") COMPREPLY=($(compgen -W "ABCD CDAB BADC DCBA abcd cdab badc dcba" -- "$cur")); return ;;
+    "/regs -t"|"/regs --type") COMPREPLY=($(compgen -W "u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit" -- "$cur")); return ;;
+    "/regs -o"|"/regs --order") COMPREPLY=($(compgen -W "ABCD CDAB BADC DCBA" -- "$cur")); return ;;
     "/regs --byte-order") COMPREPLY=($(compgen -W "high_first low_first" -- "$cur")); return ;;
     "/regs --bit") COMPREPLY=(); return ;;
     "/regs --length") COMPREPLY=(); return ;;

@@ -91,10 +91,10 @@ _iot_decode__regs() {
   _arguments -s \
     '-h[Print this help message and exit]' \
     '--help[Print this help message and exit]' \
-    '-t[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32)' \
-    '--type[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bit string bcd16 bcd32)' \
-    '-o[Word/byte order of 32- and 64-bit values]:value:(ABCD CDAB BADC DCBA abcd cdab badc dcba)' \
-    '--order[Word/byte order of 32- and 64-bit values]:value:(ABCD CDAB BADC DCBA abcd cdab badc dcba)' \
+    '-t[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit)' \
+    '--type[Value type]:value:(u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit)' \
+    '-o[Word/byte order of 32- and 64-bit values]:value:(ABCD CDAB BADC DCBA)' \
+    '--order[Word/byte order of 32- and 64-bit values]:value:(ABCD CDAB BADC DCBA)' \
     '--byte-order[Character order in string registers]:value:(high_first low_first)' \
     '--bit[Bit index (0-15) for --type bit]:value: ' \
     '--length[String length in characters for --type string]:value: ' \

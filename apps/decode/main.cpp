@@ -2,8 +2,8 @@
 // payloads into records. Options are wired here; the work is in libcore/iot/decode.
 #include "iot/acrel/protocol.hpp"
 #include "iot/cli/cli.hpp"
+#include "iot/cli/options.hpp"
 #include "iot/core/error.hpp"
-#include "iot/core/time.hpp"
 #include "iot/decode/commands.hpp"
 
 namespace {
@@ -19,13 +19,8 @@ std::optional<iot::modbus::Framing> framing_of(const std::string& name) {
 }
 
 std::uint32_t duration_us(const std::string& text, const char* option) {
-  auto d = iot::parse_duration(text);
-  if (!d) throw iot::usage_error(std::string(option) + " " + text + ": not a duration (e.g. 2ms, 1750us)");
-  return static_cast<std::uint32_t>(d->count());
+  return static_cast<std::uint32_t>(iot::cli::duration_option(text, option).count());
 }
-
-const std::vector<std::string> k_types = {"u16", "i16", "u32", "i32", "u64", "i64", "f16", "f32", "f64",
-                                          "bit", "string", "bcd16", "bcd32"};
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,10 +100,8 @@ int main(int argc, char** argv) {
         return iot::decode::run_regs(regs, out);
       });
   regs_cmd->add_option("words", regs.words, "Register words: 17142, 0x42F6 (with --hex, bare words are hex)");
-  iot::cli::choices(regs_cmd->add_option("-t,--type", regs_type, "Value type")->capture_default_str(), k_types);
-  iot::cli::choices(regs_cmd->add_option("-o,--order", regs_order, "Word/byte order of 32- and 64-bit values")
-                        ->capture_default_str(),
-                    {"ABCD", "CDAB", "BADC", "DCBA", "abcd", "cdab", "badc", "dcba"});
+  iot::cli::add_value_type(regs_cmd, regs_type, "Value type");
+  iot::cli::add_word_order(regs_cmd, regs_order, "Word/byte order of 32- and 64-bit values");
   iot::cli::choices(regs_cmd->add_option("--byte-order", regs_byte_order, "Character order in string registers")
                         ->capture_default_str(),
                     {"high_first", "low_first"});

@@ -2,6 +2,7 @@
 // Only command-line wiring here; the work is in libcore/iot/bridge/ (on the MQTT client in libcore/iot/mqtt/).
 #include "iot/bridge/args.hpp"
 #include "iot/cli/cli.hpp"
+#include "iot/cli/options.hpp"
 #include "iot/net/udp.hpp"
 
 namespace {
@@ -78,10 +79,7 @@ int main(int argc, char** argv) {
   pub_cmd->add_option("--topic-for", pub.topic_for,
                       "Topic template for one record kind, KIND=TEMPLATE, e.g. status='site/{device}/status'; repeatable");
   pub_cmd->add_option("--payload", pub.payload_field, "Send only this field of each record (default: the whole record)");
-  iot::cli::choices(pub_cmd->add_option("-q,--qos", pub.qos, "QoS of messages (wins over an mqtt record's own qos)")
-                        ->capture_default_str()
-                        ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
-                    {"0", "1", "2"});
+  iot::cli::add_qos(pub_cmd, "-q,--qos", pub.qos, "QoS of messages (wins over an mqtt record's own qos)");
   pub_cmd->add_flag("-r,--retain", pub.retain, "Retain messages (wins over an mqtt record's own retain)");
   pub_cmd->add_flag("--qos-from-record", pub.qos_from_record, "An mqtt record's qos and retain win over -q and -r");
   pub_cmd->add_option("-w,--window", pub.window, "Messages in flight (sent, not yet acknowledged)")->capture_default_str();
@@ -104,10 +102,7 @@ int main(int argc, char** argv) {
   add_connect_options(sub_cmd, sub_conn);
   sub_cmd->add_option("-t,--topic", sub.topics, "Topic filter, repeatable; $share/GROUP/FILTER for a shared subscription")
       ->required();
-  iot::cli::choices(sub_cmd->add_option("-q,--qos", sub.qos, "QoS of the subscriptions")
-                        ->capture_default_str()
-                        ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
-                    {"0", "1", "2"});
+  iot::cli::add_qos(sub_cmd, "-q,--qos", sub.qos, "QoS of the subscriptions");
   sub_cmd->add_option("-C,--count", sub.count, "Stop after this many messages");
   sub_cmd->add_option("--stats-every", sub.stats_every, "Write a stats record to stdout this often, e.g. 1m");
   iot::cli::choices(sub_cmd->add_option("--answer", sub.answer,
@@ -128,10 +123,7 @@ int main(int argc, char** argv) {
   fleet_cmd->add_option("--up-interval", fleet.up_interval, "Data period in minutes (para upInterval)")->capture_default_str();
   fleet_cmd->add_option("--fast", fleet.fast, "Data period override for tests and demos, e.g. 1s");
   fleet_cmd->add_option("--heart", fleet.heart, "Heartbeat period")->capture_default_str();
-  iot::cli::choices(fleet_cmd->add_option("-q,--qos", fleet.qos, "QoS of the meters' messages")
-                        ->capture_default_str()
-                        ->transform(CLI::CheckedTransformer(std::map<std::string, int>{{"0", 0}, {"1", 1}, {"2", 2}})),
-                    {"0", "1", "2"});
+  iot::cli::add_qos(fleet_cmd, "-q,--qos", fleet.qos, "QoS of the meters' messages");
   fleet_cmd->add_option("--duration", fleet.duration, "Stop after this long (default: until SIGINT/SIGTERM)");
   iot::cli::choices(fleet_cmd
                         ->add_option("--format", fleet.format,

@@ -1,6 +1,7 @@
 // iot-poll: reads Modbus devices and writes one JSON line per value.
 // Only option wiring lives here; the commands are in libcore/iot/poll/.
 #include "iot/cli/cli.hpp"
+#include "iot/cli/options.hpp"
 #include "iot/poll/commands.hpp"
 
 namespace {
@@ -41,17 +42,8 @@ int main(int argc, char** argv) {
   r->add_option("refs", read.refs, "What to read: hr:0:10 (10 values), ir:5, coil:0:16, di:3, 40001, 300011")
       ->required();
   r->add_option("-u,--unit", read.units, "Unit ids: 1, 1,3,5-9")->capture_default_str();
-  const std::vector<std::string> types{"u16", "i16", "u32",   "i32",   "u64",    "i64", "f16",
-                                       "f32", "f64", "bcd16", "bcd32", "string", "bit"};
-  const std::vector<std::string> orders{"ABCD", "CDAB", "BADC", "DCBA"};
-  iot::cli::completion_values(
-      r->add_option("-t,--type", read.type, "Value type: u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit")
-          ->capture_default_str(),
-      types);
-  iot::cli::completion_values(
-      r->add_option("-o,--order", read.order, "Word/byte order of multi-register values: ABCD CDAB BADC DCBA")
-          ->capture_default_str(),
-      orders);
+  iot::cli::add_value_type(r, read.type, "Value type: u16 i16 u32 i32 u64 i64 f16 f32 f64 bcd16 bcd32 string bit");
+  iot::cli::add_word_order(r, read.order, "Word/byte order of multi-register values: ABCD CDAB BADC DCBA");
   r->add_option("--length", read.length, "String length in bytes (--type string)");
   r->add_option("--scale", read.scale, "Multiply the raw value by this")->capture_default_str();
   r->add_option("--offset", read.offset, "Add this after scaling")->capture_default_str();
@@ -81,12 +73,8 @@ int main(int argc, char** argv) {
                 "hr:10=123 (FC06), hr:10=1,2,3 (FC16), coil:5=1 (FC05), coil:0=1,0,1 (FC15)")
       ->required();
   w->add_option("-u,--unit", write.unit, "Unit id")->capture_default_str();
-  iot::cli::completion_values(
-      w->add_option("-t,--type", write.type, "Value type of the values (f32 writes two registers)")->capture_default_str(),
-      types);
-  iot::cli::completion_values(w->add_option("-o,--order", write.order, "Word/byte order: ABCD CDAB BADC DCBA")
-                                  ->capture_default_str(),
-                              orders);
+  iot::cli::add_value_type(w, write.type, "Value type of the values (f32 writes two registers)");
+  iot::cli::add_word_order(w, write.order, "Word/byte order: ABCD CDAB BADC DCBA");
   w->add_flag("-m,--multi", write.multi, "Use FC16/FC15 even for a single register or coil");
   w->add_option("--timeout", write.timeout, "Response timeout")->capture_default_str();
   w->add_option("--retries", write.retries, "Further attempts after a failed request")->capture_default_str();

@@ -3,9 +3,9 @@
 #include <filesystem>
 
 #include "iot/cli/cli.hpp"
+#include "iot/cli/options.hpp"
 #include "iot/config/site.hpp"
 #include "iot/core/error.hpp"
-#include "iot/core/time.hpp"
 #include "iot/record/output.hpp"
 #include "iot/sim/sim.hpp"
 
@@ -44,11 +44,7 @@ int main(int argc, char** argv) {
   auto finish_options = [&]() {
     opt.wire_timing = !no_wire_timing;
     opt.commands = !no_commands;
-    if (!duration.empty()) {
-      auto d = iot::parse_duration(duration);
-      if (!d) throw iot::usage_error("--duration: not a duration: " + duration);
-      opt.duration = *d;
-    }
+    if (!duration.empty()) opt.duration = iot::cli::duration_option(duration, "--duration");
   };
 
   iot::ExitCode run_result = iot::ExitCode::ok;

@@ -1,6 +1,7 @@
 #include "iot/bridge/args.hpp"
 
 #include "iot/acrel/protocol.hpp"
+#include "iot/cli/options.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
@@ -12,16 +13,10 @@ using mqtt::SpoolFull;
 using mqtt::SpoolOptions;
 using mqtt::WillMessage;
 using mqtt::parse_broker_url;
-using mqtt::parse_size;
 using mqtt::read_password;
-
-namespace {
-std::chrono::microseconds duration(const std::string& text, const char* what) {
-  auto d = parse_duration(text);
-  if (!d) throw usage_error(std::string(what) + ": bad duration '" + text + "' (e.g. 500ms, 30s, 5m)");
-  return *d;
-}
-} // namespace
+using cli::duration_option_as;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
   ConnectOptions o;
@@ -38,7 +33,7 @@ mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
     o.version = 5;
   else
     throw usage_error("--mqtt-version must be 3.1.1 or 5");
-  o.keepalive = std::chrono::duration_cast<std::chrono::seconds>(duration(a.keepalive, "--keepalive"));
+  o.keepalive = duration_option_as<seconds>(a.keepalive, "--keepalive");
   // libmosquitto (link.hpp) refuses keep-alive intervals from 1 to 4 s; say so
   // here rather than fail at every connect.
   if (o.keepalive.count() > 0 && o.keepalive.count() < 5)
@@ -49,7 +44,7 @@ mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
   if (!a.session_expiry.empty()) {
     if (o.version != 5) throw usage_error("--session-expiry needs --mqtt-version 5");
     o.session_expiry = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(duration(a.session_expiry, "--session-expiry")).count());
+        duration_option_as<seconds>(a.session_expiry, "--session-expiry").count());
   } else if (o.version == 5 && a.no_clean) {
     o.session_expiry = 0xFFFFFFFFu; // MQTT 5 §3.1.2.11.2: the session never expires, as in 3.1.1 without clean session
   }
@@ -63,19 +58,16 @@ mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
   const bool tls = parse_broker_url(o.broker).tls;
   if (!tls && (!a.ca_file.empty() || !a.cert_file.empty() || a.insecure))
     throw usage_error("--cafile, --cert and --insecure need an mqtts:// broker URL");
-  auto qos_ok = [](int q, const char* what) {
-    if (q < 0 || q > 2) throw usage_error(std::string(what) + " must be 0, 1 or 2");
-  };
   if (!a.will_topic.empty()) {
-    qos_ok(a.will_qos, "--will-qos");
+    cli::check_qos(a.will_qos, "--will-qos");
     o.will = WillMessage{a.will_topic, a.will_payload, a.will_qos, a.will_retain};
   }
   if (!a.birth_topic.empty()) {
-    qos_ok(a.birth_qos, "--birth-qos");
+    cli::check_qos(a.birth_qos, "--birth-qos");
     o.birth = WillMessage{a.birth_topic, a.birth_payload, a.birth_qos, a.birth_retain};
   }
-  o.reconnect_min = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.reconnect_min, "--reconnect-min"));
-  o.reconnect_max = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.reconnect_max, "--reconnect-max"));
+  o.reconnect_min = duration_option_as<milliseconds>(a.reconnect_min, "--reconnect-min");
+  o.reconnect_max = duration_option_as<milliseconds>(a.reconnect_max, "--reconnect-max");
   if (o.reconnect_min.count() < 1) o.reconnect_min = std::chrono::milliseconds(1);
   if (o.reconnect_max < o.reconnect_min) o.reconnect_max = o.reconnect_min;
   return o;
@@ -84,7 +76,7 @@ mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
 PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
   PubOptions o;
   o.connect = to_connect_options(c);
-  if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
+  cli::check_qos(a.qos, "--qos");
   o.map.topic_template = a.topic;
   if (!a.topic.empty()) TopicTemplate check(a.topic);
   for (const std::string& spec : a.topic_for) {
@@ -99,15 +91,15 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
   o.map.payload_field = a.payload_field;
   o.map.qos = a.qos;
   o.map.retain = a.retain;
-  o.map.max_payload = parse_size(a.max_payload);
+  o.map.max_payload = cli::parse_size(a.max_payload);
   if (o.map.max_payload > 268435455) o.map.max_payload = 268435455;
   if (a.window < 1 || a.window > 65535) throw usage_error("--window must be 1 to 65535");
   o.window = a.window;
   if (!a.spool.empty()) {
     SpoolOptions s;
     s.dir = a.spool;
-    s.max_bytes = parse_size(a.spool_max);
-    s.segment_bytes = parse_size(a.spool_segment);
+    s.max_bytes = cli::parse_size(a.spool_max);
+    s.segment_bytes = cli::parse_size(a.spool_segment);
     if (s.max_bytes < 64 * 1024) throw usage_error("--spool-max must be at least 64K");
     if (a.spool_full == "drop-oldest")
       s.full = SpoolFull::drop_oldest;
@@ -120,11 +112,10 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
     o.spool = s;
   }
   if (!a.drain_timeout.empty())
-    o.drain_timeout =
-        std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.drain_timeout, "--drain-timeout"));
+    o.drain_timeout = duration_option_as<milliseconds>(a.drain_timeout, "--drain-timeout");
   o.stats = !a.no_stats;
   if (!a.stats_every.empty()) {
-    o.stats_every = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.stats_every, "--stats-every"));
+    o.stats_every = duration_option_as<milliseconds>(a.stats_every, "--stats-every");
     if (o.stats_every->count() < 100) throw usage_error("--stats-every must be at least 100ms");
   }
   return o;
@@ -133,12 +124,12 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
 SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a) {
   SubOptions o;
   o.connect = to_connect_options(c);
-  if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
+  cli::check_qos(a.qos, "--qos");
   for (const auto& t : a.topics)
     o.subscriptions.push_back({t, a.qos});
   o.count = a.count;
   if (!a.stats_every.empty()) {
-    o.stats_every = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.stats_every, "--stats-every"));
+    o.stats_every = duration_option_as<milliseconds>(a.stats_every, "--stats-every");
     if (o.stats_every->count() < 100) throw usage_error("--stats-every must be at least 100ms");
   }
   if (a.answer == "acrel")
@@ -174,16 +165,16 @@ iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs&
   o.meter_name = a.meter_name;
   if (a.up_interval < 1) throw usage_error("--up-interval must be at least 1 minute");
   o.up_interval_minutes = a.up_interval;
-  if (!a.fast.empty()) o.fast = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.fast, "--fast"));
-  o.heart = std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.heart, "--heart"));
-  if (a.qos < 0 || a.qos > 2) throw usage_error("--qos must be 0, 1 or 2");
+  if (!a.fast.empty()) o.fast = duration_option_as<milliseconds>(a.fast, "--fast");
+  o.heart = duration_option_as<milliseconds>(a.heart, "--heart");
+  cli::check_qos(a.qos, "--qos");
   o.qos = a.qos;
   return o;
 }
 
 std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a) {
   if (a.duration.empty()) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(duration(a.duration, "--duration"));
+  return duration_option_as<milliseconds>(a.duration, "--duration");
 }
 
 }  // namespace iot::bridge

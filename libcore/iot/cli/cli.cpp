@@ -16,7 +16,6 @@
 
 namespace iot::cli {
 
-namespace {
 // A tool started with fd 0, 1 or 2 closed (`<&-`, some service managers) would
 // hand that number to the next file it opens: a database read as stdin, records
 // written into a spool file. /dev/null takes the empty places first.
@@ -31,6 +30,7 @@ void reserve_standard_fds() {
   }
 }
 
+namespace {
 std::map<const CLI::Option*, CompletionHint>& hints() {
   static std::map<const CLI::Option*, CompletionHint> table;
   return table;

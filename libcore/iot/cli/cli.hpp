@@ -70,4 +70,9 @@ std::string generate_completion(const CLI::App& app, const std::string& name, Sh
 // Whether to color output on `fd` given --color (auto|always|never) and NO_COLOR.
 bool use_color(const std::string& setting, int fd);
 
+// Opens /dev/null on each of fds 0, 1 and 2 that is closed (read-only for 0,
+// write-only for 1 and 2), so that no file the tool opens later takes their
+// place. Tool::run calls it first.
+void reserve_standard_fds();
+
 }  // namespace iot::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "iot/cli/options.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/export/aggregate.hpp"
@@ -113,10 +114,10 @@ ExitCode run_query(const QueryCommand& c) {
   if (!c.kind.empty()) f.kind = record_kind_from(c.kind);
   std::optional<std::int64_t> every_ms;
   if (!c.every.empty()) {
-    auto d = parse_duration(c.every);
-    if (!d || d->count() < 1000000)
+    const auto every = cli::duration_option_as<std::chrono::milliseconds>(c.every, "--every");
+    if (every < std::chrono::seconds(1))
       throw usage_error("--every: not a duration of at least 1s: " + c.every + " (use 15m, 1h, 1d ...)");
-    every_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d).count();
+    every_ms = every.count();
   } else if (!c.tz.empty()) {
     throw usage_error("--tz aligns the buckets of --every; it needs --every");
   }

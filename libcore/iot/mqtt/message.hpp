@@ -12,4 +12,4 @@ struct Reply {
   int qos = 0;
 };
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -93,23 +93,3 @@ std::string default_client_id(const std::string& prefix) {
 }
 
 }  // namespace iot::mqtt
-
-namespace iot::mqtt {
-std::uint64_t parse_size(const std::string& text) {
-  std::size_t i = 0;
-  std::uint64_t v = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    v = v * 10 + static_cast<std::uint64_t>(text[i] - '0');
-    ++i;
-  }
-  if (i == 0) throw usage_error("bad size '" + text + "' (use e.g. 4096, 64K, 16M, 1G)");
-  std::string unit = text.substr(i);
-  if (unit.size() >= 2 && unit.substr(unit.size() - 2) == "iB") unit.resize(unit.size() - 2);
-  else if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
-  if (unit.empty()) return v;
-  if (unit == "K" || unit == "k") return v << 10;
-  if (unit == "M" || unit == "m") return v << 20;
-  if (unit == "G" || unit == "g") return v << 30;
-  throw usage_error("bad size '" + text + "' (use e.g. 4096, 64K, 16M, 1G)");
-}
-}  // namespace iot::mqtt

@@ -61,9 +61,3 @@ std::string read_password(const std::string& file, const std::string& env);
 std::string default_client_id(const std::string& prefix);
 
 }  // namespace iot::mqtt
-
-namespace iot::mqtt {
-// "4096", "64K", "16M", "1G" (powers of 1024; a trailing "B"/"iB" is allowed).
-// Throws usage_error when malformed.
-std::uint64_t parse_size(const std::string& text);
-}  // namespace iot::mqtt

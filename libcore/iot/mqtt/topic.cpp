@@ -60,4 +60,4 @@ bool valid_topic_filter(std::string_view filter, std::string& error) {
   return true;
 }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -14,4 +14,4 @@ bool valid_topic_name(std::string_view topic, std::string& error);
 // level, '+' alone in its level; $share/GROUP/FILTER as in MQTT 5 §4.8.2).
 bool valid_topic_filter(std::string_view filter, std::string& error);
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

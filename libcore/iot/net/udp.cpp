@@ -16,11 +16,11 @@
 #include <set>
 #include <thread>
 
+#include "iot/cli/options.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/time.hpp"
-#include "iot/mqtt/options.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
@@ -242,7 +242,7 @@ ForwardOptions to_forward_options(const ForwardArgs& a) {
     o.targets.push_back(parse_udp_url(t));
     if (o.targets.back().port == 0) throw usage_error("'" + t + "': a target needs a port other than 0");
   }
-  const auto size = mqtt::parse_size(a.max_datagram);
+  const auto size = cli::parse_size(a.max_datagram);
   if (size < 64 || size > k_max_udp_payload)
     throw usage_error(fmt::format("--max-datagram must be from 64 to {} bytes", k_max_udp_payload));
   o.max_datagram = size;
@@ -262,12 +262,11 @@ ReceiveOptions to_receive_options(const ReceiveArgs& a) {
   o.listen = parse_udp_url(a.listen);
   o.count = a.count;
   if (!a.duration.empty()) {
-    const auto d = parse_duration(a.duration);
-    if (!d || d->count() <= 0) throw usage_error("--duration: bad duration '" + a.duration + "' (e.g. 30s, 5m)");
-    o.duration = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    o.duration = cli::duration_option_as<std::chrono::milliseconds>(a.duration, "--duration");
+    if (o.duration->count() <= 0) throw usage_error("--duration must be more than 0 (e.g. 30s, 5m)");
   }
   o.keep_envelope = a.keep_envelope;
-  o.buffer_bytes = mqtt::parse_size(a.buffer);
+  o.buffer_bytes = cli::parse_size(a.buffer);
   o.stats = !a.no_stats;
   return o;
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "iot/cli/cli.hpp"
+#include "iot/cli/options.hpp"
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
@@ -29,11 +30,7 @@
 
 namespace iot::poll {
 
-std::chrono::microseconds duration_option(const std::string& text, const std::string& what) {
-  auto d = parse_duration(text);
-  if (!d) throw usage_error(fmt::format("{}: not a duration: '{}' (e.g. 500ms, 1s, 6h)", what, text));
-  return *d;
-}
+using cli::duration_option;
 
 namespace {
 

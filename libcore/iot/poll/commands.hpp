@@ -90,7 +90,4 @@ struct InfoOptions {
 };
 ExitCode run_info(const InfoOptions& o);
 
-// Parses a duration option or throws usage_error naming `what`.
-std::chrono::microseconds duration_option(const std::string& text, const std::string& what);
-
 } // namespace iot::poll
