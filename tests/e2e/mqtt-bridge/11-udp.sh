@@ -157,13 +157,19 @@ assert_eq "$(jq -c .value "$T/pipe.out")" 0 "the first record"
 [[ ! -s "$T/pipe.err" ]] || fail "receive was not quiet: $(cat "$T/pipe.err")"
 
 # --- forward on SIGTERM with stdin still open: stats and exit 0 -------------
+# The signal goes only once the record has arrived at a receiver: a fixed pause
+# was too short for a tool under AddressSanitizer on a loaded machine.
+P5=$(udp_port)
+bg rx5 iot-mqtt-bridge receive "udp://127.0.0.1:$P5" --no-stats
+for ((i = 0; i < 200; i++)); do grep -q ":$(printf %04X "$P5") " /proc/net/udp && break; sleep 0.05; done
 mkfifo "$T/fwd.fifo"
 exec {ffd}<>"$T/fwd.fifo"
-iot-mqtt-bridge forward "udp://127.0.0.1:$P3" <&"$ffd" >"$T/fwd2.out" 2>"$T/fwd2.err" &
+iot-mqtt-bridge forward "udp://127.0.0.1:$P5" <&"$ffd" >"$T/fwd2.out" 2>"$T/fwd2.err" &
 fwd_pid=$!
 _iot_pids+=("$fwd_pid")
 printf '{"kind":"reading","value":1}\n' >&"$ffd"
-sleep 0.3
+for ((i = 0; i < 400; i++)); do [[ -s "$T/rx5.out" ]] && break; sleep 0.05; done
+[[ -s "$T/rx5.out" ]] || fail "forward sent nothing in 20 s"
 kill -TERM "$fwd_pid"
 status=0
 wait "$fwd_pid" || status=$?
