@@ -484,24 +484,25 @@ ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milli
   const FleetStats s = fleet.stats();
   fleet.stop();
   LineSink sink(out_fd);
-  {
-    namespace f = fields;
-    std::vector<record::Counter> counters{
-        {f::meters, std::uint64_t{options.meters}}, {f::meters_connected, std::uint64_t{s.connected}},
-        {f::logins, std::uint64_t{s.logins}},       {f::paras, std::uint64_t{s.paras}},
-        {f::hearts, std::uint64_t{s.hearts}},       {f::datas, std::uint64_t{s.datas}},
-        {f::downlinks, std::uint64_t{s.downlinks}}, {f::replies, std::uint64_t{s.replies}},
-        {f::refused, std::uint64_t{s.refused}},     {f::times, std::uint64_t{s.times}},
-        {f::alarms, std::uint64_t{s.alarms}}};
-    if (options.connect.birth) counters.push_back({f::births, std::uint64_t{s.births}});
-    record::Stats rec;
-    rec.ts = now();
-    rec.tool = "iot-mqtt-bridge";
-    rec.command = "acrel-sim";
-    rec.counters = counters;
-    RecordLine r(sink);
-    record::write(r.w, rec);
-  }
+  std::vector<record::Counter> counters;
+  s.append_to(counters, options.meters, options.connect.birth.has_value());
+  write_record(sink, record::Stats{.ts = now(), .tool = "iot-mqtt-bridge", .command = "acrel-sim", .counters = counters});
   return ExitCode::ok;
+}
+
+void FleetStats::append_to(std::vector<record::Counter>& counters, std::uint64_t meters, bool with_births) const {
+  namespace f = fields;
+  counters.insert(counters.end(), {{f::meters, meters},
+                                   {f::meters_connected, connected},
+                                   {f::logins, logins},
+                                   {f::paras, paras},
+                                   {f::hearts, hearts},
+                                   {f::datas, datas},
+                                   {f::downlinks, downlinks},
+                                   {f::replies, replies},
+                                   {f::refused, refused},
+                                   {f::times, times},
+                                   {f::alarms, alarms}});
+  if (with_births) counters.push_back({f::births, births});
 }
 }  // namespace iot::acrel

@@ -40,6 +40,7 @@
 #include "iot/acrel/protocol.hpp"
 #include "iot/core/time.hpp"
 #include "iot/mqtt/options.hpp"
+#include "iot/record/records.hpp"
 
 namespace iot::acrel {
 
@@ -122,6 +123,10 @@ struct FleetStats {
     births += o.births;
     return *this;
   }
+
+  // Appends these counters to a stats record's, after `meters` (how many meters
+  // the fleet has), in the order iot-sim and acrel-sim both write them.
+  void append_to(std::vector<record::Counter>& counters, std::uint64_t meters, bool with_births) const;
 };
 
 class MeterFleet {

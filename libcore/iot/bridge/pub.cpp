@@ -459,14 +459,13 @@ private:
                                         {f::in_flight, m_stats.in_flight},
                                         {f::spool_bytes, m_stats.spool_bytes},
                                         {f::spool_messages, m_stats.spool_messages}};
-    record::Stats rec;
-    rec.ts = now();
-    rec.tool = "iot-mqtt-bridge";
-    rec.command = "pub";
-    // The spool's counters only with a spool.
-    rec.counters = std::span(counters).first(m_spool ? std::size(counters) : std::size(counters) - 2);
     JsonWriter w(line);
-    record::write(w, rec);
+    // The spool's counters only with a spool.
+    record::write(w, record::Stats{.ts = now(),
+                                   .tool = "iot-mqtt-bridge",
+                                   .command = "pub",
+                                   .counters = std::span(counters).first(m_spool ? std::size(counters)
+                                                                                 : std::size(counters) - 2)});
   }
 
   // --stats-every, from the sender thread: the line is made under m_mu and

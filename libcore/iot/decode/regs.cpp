@@ -50,16 +50,14 @@ void decode_run(LineSink& out, TimePoint ts, std::optional<unsigned> unit, std::
   for (; i + n <= words.size(); i += n) {
     values::Ref ref{first.table, static_cast<std::uint16_t>(first.addr + i)};
     const std::string addr = values::to_string(ref);
-    record::Reading r;
-    r.ts = ts;
-    r.unit = unit;
-    r.device = device;
-    r.addr = addr;
-    r.point = addr;
-    r.raw = words.subspan(i, n);
-    r.value = values::to_engineering(values::decode(r.raw, cmd.format), cmd.scaling);
-    RecordLine line(out);
-    record::write(line.w, r);
+    const auto raw = words.subspan(i, n);
+    write_record(out, record::Reading{.ts = ts,
+                                      .unit = unit,
+                                      .device = device,
+                                      .point = addr,
+                                      .addr = addr,
+                                      .value = values::to_engineering(values::decode(raw, cmd.format), cmd.scaling),
+                                      .raw = raw});
   }
   if (i < words.size())
     log::warn("{} words left over: {} takes {} words per value", words.size() - i,

@@ -353,14 +353,11 @@ ExitCode run_forward(const ForwardOptions& opt, int in_fd, int out_fd) {
                                         {f::too_big, std::uint64_t{too_big}},
                                         {f::bad_lines, std::uint64_t{bad_lines}},
                                         {f::send_errors, std::uint64_t{send_errors}}};
-    record::Stats rec;
-    rec.ts = now();
-    rec.tool = "iot-mqtt-bridge";
-    rec.command = "forward";
-    if (opt.envelope) rec.stream = stream;
-    rec.counters = counters;
-    RecordLine r(out);
-    record::write(r.w, rec);
+    write_record(out, record::Stats{.ts = now(),
+                                    .tool = "iot-mqtt-bridge",
+                                    .command = "forward",
+                                    .stream = opt.envelope ? std::string_view(stream) : std::string_view(),
+                                    .counters = counters});
   }
   if (too_big > 0 || bad_lines > 0) return ExitCode::bad_input;
   if (send_errors > 0) return ExitCode::io;
@@ -484,13 +481,7 @@ ExitCode run_receive(const ReceiveOptions& opt, int out_fd) {
                                         {f::streams, static_cast<std::uint64_t>(seqs.streams())},
                                         {f::lost, std::uint64_t{seqs.lost()}},
                                         {f::late, std::uint64_t{seqs.late()}}};
-    record::Stats rec;
-    rec.ts = now();
-    rec.tool = "iot-mqtt-bridge";
-    rec.command = "receive";
-    rec.counters = counters;
-    RecordLine r(out);
-    record::write(r.w, rec);
+    write_record(out, record::Stats{.ts = now(), .tool = "iot-mqtt-bridge", .command = "receive", .counters = counters});
   }
   out.flush();
   return not_records > 0 ? ExitCode::bad_input : ExitCode::ok;

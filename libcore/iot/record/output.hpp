@@ -67,4 +67,10 @@ public:
   JsonWriter w;
 };
 
+// Writes one typed record (iot::record's structs) as one line of `sink`.
+template <typename Record> void write_record(LineSink& sink, const Record& rec) {
+  RecordLine line(sink);
+  write(line.w, rec); // found by argument-dependent lookup in iot::record
+}
+
 }  // namespace iot

@@ -92,24 +92,9 @@ void Server::write_stats() {
       meters += fl.fleet->size();
       t += fl.fleet->stats();
     }
-    counters.insert(counters.end(), {{f::meters, meters},
-                                     {f::meters_connected, t.connected},
-                                     {f::logins, t.logins},
-                                     {f::paras, t.paras},
-                                     {f::hearts, t.hearts},
-                                     {f::datas, t.datas},
-                                     {f::downlinks, t.downlinks},
-                                     {f::replies, t.replies},
-                                     {f::refused, t.refused},
-                                     {f::times, t.times},
-                                     {f::alarms, t.alarms}});
+    t.append_to(counters, meters, /*with_births=*/false);
   }
-  record::Stats rec;
-  rec.ts = now();
-  rec.tool = "iot-sim";
-  rec.counters = counters;
-  RecordLine r(m_out);
-  record::write(r.w, rec);
+  write_record(m_out, record::Stats{.ts = now(), .tool = "iot-sim", .counters = counters});
 }
 
 void Server::log_request(const Endpoint& ep, std::span<const std::uint8_t> frame, const SimDevice* d,
