@@ -53,29 +53,16 @@ void JsonWriter::separate() {
   m_has_items |= bit;
 }
 
-void JsonWriter::begin_object() {
+void JsonWriter::open(char bracket) {
   separate();
-  put('{');
+  put(bracket);
   ++m_depth;
   m_has_items &= ~(std::uint64_t{1} << (m_depth & 63));
 }
 
-void JsonWriter::end_object() {
+void JsonWriter::close(char bracket) {
   --m_depth;
-  put('}');
-  done();
-}
-
-void JsonWriter::begin_array() {
-  separate();
-  put('[');
-  ++m_depth;
-  m_has_items &= ~(std::uint64_t{1} << (m_depth & 63));
-}
-
-void JsonWriter::end_array() {
-  --m_depth;
-  put(']');
+  put(bracket);
   done();
 }
 

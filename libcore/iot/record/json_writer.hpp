@@ -23,10 +23,10 @@ public:
   JsonWriter(const JsonWriter&) = delete;
   JsonWriter& operator=(const JsonWriter&) = delete;
 
-  void begin_object();
-  void end_object();
-  void begin_array();
-  void end_array();
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
 
   // Writes `"name":`, with the comma that must come before it.
   void key(std::string_view name);
@@ -64,6 +64,9 @@ public:
 
 private:
   void separate();
+  // A new level: an object or an array ('{' or '['), and its end.
+  void open(char bracket);
+  void close(char bracket);
   // Room for `n` more bytes at m_pos.
   char* room(std::size_t n) {
     if (static_cast<std::size_t>(m_end - m_pos) < n) grow(n);
