@@ -79,144 +79,132 @@ std::optional<TimePoint> parse_time(std::string_view s) {
   return TimePoint(std::chrono::seconds(timegm(&tm)));
 }
 
-std::string login_payload(std::string_view sn, TimePoint t, int ver, int rssi) {
-  // Newer (S2) form; "ccid"/"imei" blank as in the captured example.
+namespace {
+
+// One message: a JSON object whose members `fill` writes, in the order of the
+// vendor's samples (S1–S5), which some platforms' parsers depend on.
+template <typename Fill> std::string object_payload(Fill&& fill) {
   std::string s;
   JsonWriter w(s);
   w.begin_object();
-  w.field("ver", ver);
-  w.field("rssi", rssi);
-  w.field("ccid", " ");
-  w.field("imei", " ");
-  w.field("time", format_time(t));
-  w.field("gwSN", sn);
-  w.field(json_key::type, "login");
+  fill(w);
   w.end_object();
   return s;
+}
+
+// The members `data` and `alarm` messages start with (S4).
+void meter_header(JsonWriter& w, std::string_view type, TimePoint t, std::string_view gw_sn,
+                  std::string_view meter_sn, std::string_view meter_name) {
+  w.field(json_key::type, type);
+  w.field("time", format_time(t));
+  w.field("gwSN", gw_sn);
+  w.field("meterSN", meter_sn);
+  w.field("meterName", meter_name);
+}
+
+// One entry of a point-id list (S5): {"id":…,"val":…}.
+template <typename Val> void point_entry(JsonWriter& w, int id, const Val& val) {
+  w.begin_object();
+  w.field(json_key::id, id);
+  w.field("val", val);
+  w.end_object();
+}
+
+}  // namespace
+
+std::string login_payload(std::string_view sn, TimePoint t, int ver, int rssi) {
+  // Newer (S2) form; "ccid"/"imei" blank as in the captured example.
+  return object_payload([&](JsonWriter& w) {
+    w.field("ver", ver);
+    w.field("rssi", rssi);
+    w.field("ccid", " ");
+    w.field("imei", " ");
+    w.field("time", format_time(t));
+    w.field("gwSN", sn);
+    w.field(json_key::type, "login");
+  });
 }
 
 std::string para_payload(std::string_view gw_sn, std::string_view meter_sn, std::string_view meter_name, TimePoint t,
                          int up_interval_minutes) {
-  std::string s;
-  JsonWriter w(s);
-  w.begin_object();
-  w.field(json_key::type, "para");
-  w.field("gwSN", gw_sn);
-  w.field("meterSN", meter_sn);
-  w.field("meterName", meter_name);
-  w.field("time", format_time(t));
-  w.field("upInterval", std::to_string(up_interval_minutes));  // a string in the vendor example (S1)
-  w.end_object();
-  return s;
+  return object_payload([&](JsonWriter& w) {
+    w.field(json_key::type, "para");
+    w.field("gwSN", gw_sn);
+    w.field("meterSN", meter_sn);
+    w.field("meterName", meter_name);
+    w.field("time", format_time(t));
+    w.field("upInterval", std::to_string(up_interval_minutes)); // a string in the vendor example (S1)
+  });
 }
 
 std::string heart_payload(std::string_view sn, TimePoint t) {
-  std::string s;
-  JsonWriter w(s);
-  w.begin_object();
-  w.field(json_key::type, "heart");
-  w.field("gwSN", sn);
-  w.field("time", format_time(t));
-  w.end_object();
-  return s;
+  return object_payload([&](JsonWriter& w) {
+    w.field(json_key::type, "heart");
+    w.field("gwSN", sn);
+    w.field("time", format_time(t));
+  });
 }
 
 std::string data_payload(std::string_view gw_sn, std::string_view meter_sn, std::string_view meter_name, TimePoint t,
                          bool missing, const std::vector<std::pair<std::string, double>>& values) {
-  std::string s;
-  JsonWriter w(s);
-  w.begin_object();
-  w.field(json_key::type, "data");
-  w.field("time", format_time(t));
-  w.field("gwSN", gw_sn);
-  w.field("meterSN", meter_sn);
-  w.field("meterName", meter_name);
-  w.field("meterStatus", missing ? "missing" : "normal");
-  w.field("ch", 0);
-  for (const auto& [key, value] : values) w.field(key, missing ? 0.0 : value);  // S4: values are 0 when missing
-  w.end_object();
-  return s;
+  return object_payload([&](JsonWriter& w) {
+    meter_header(w, "data", t, gw_sn, meter_sn, meter_name);
+    w.field("meterStatus", missing ? "missing" : "normal");
+    w.field("ch", 0);
+    for (const auto& [key, value] : values)
+      w.field(key, missing ? 0.0 : value); // S4: values are 0 when missing
+  });
 }
 
 std::string point_list_payload(std::string_view sn, TimePoint t, const std::vector<std::pair<int, double>>& points,
                                std::string_view iccid) {
-  std::string s;
-  JsonWriter w(s);
-  w.begin_object();
-  w.key(json_key::data);
-  w.begin_array();
-  w.begin_object();
-  w.field("tp", static_cast<long long>(epoch_ms(t)));
-  w.key(json_key::point);
-  w.begin_array();
-  w.begin_object();
-  w.field(json_key::id, k_point_id_sn);
-  w.field("val", sn);
-  w.end_object();
-  bool iccid_done = iccid.empty();
-  for (const auto& [id, value] : points) {
-    if (!iccid_done && id > k_point_id_iccid) { // ids in order, as in the S5 sample
-      w.begin_object();
-      w.field(json_key::id, k_point_id_iccid);
-      w.field("val", iccid);
-      w.end_object();
-      iccid_done = true;
+  return object_payload([&](JsonWriter& w) {
+    w.key(json_key::data);
+    w.begin_array();
+    w.begin_object();
+    w.field("tp", static_cast<long long>(epoch_ms(t)));
+    w.key(json_key::point);
+    w.begin_array();
+    point_entry(w, k_point_id_sn, sn);
+    bool iccid_done = iccid.empty();
+    for (const auto& [id, value] : points) {
+      if (!iccid_done && id > k_point_id_iccid) { // ids in order, as in the S5 sample
+        point_entry(w, k_point_id_iccid, iccid);
+        iccid_done = true;
+      }
+      point_entry(w, id, value);
     }
-    w.begin_object();
-    w.field(json_key::id, id);
-    w.field("val", value);
+    if (!iccid_done) point_entry(w, k_point_id_iccid, iccid);
+    w.end_array();
     w.end_object();
-  }
-  if (!iccid_done) {
-    w.begin_object();
-    w.field(json_key::id, k_point_id_iccid);
-    w.field("val", iccid);
-    w.end_object();
-  }
-  w.end_array();
-  w.end_object();
-  w.end_array();
-  w.end_object();
-  return s;
+    w.end_array();
+  });
 }
 
 std::string time_payload(std::string_view sn, TimePoint t) {
-  std::string s;
-  JsonWriter w(s);
-  w.begin_object();
-  w.field("country", "China");
-  w.field("utc", "0");
-  w.field("time", format_time(t));
-  w.field("gwSN", sn);
-  w.field(json_key::type, "time");
-  w.end_object();
-  return s;
+  return object_payload([&](JsonWriter& w) {
+    w.field("country", "China");
+    w.field("utc", "0");
+    w.field("time", format_time(t));
+    w.field("gwSN", sn);
+    w.field(json_key::type, "time");
+  });
 }
 
 std::string alarm_payload(std::string_view sn, std::string_view meter_name, TimePoint t,
                           const std::vector<std::pair<std::string, double>>& words) {
-  std::string s;
-  JsonWriter w(s);
-  w.begin_object();
-  w.field(json_key::type, "alarm");
-  w.field("time", format_time(t));
-  w.field("gwSN", sn);
-  w.field("meterSN", sn);
-  w.field("meterName", meter_name);
-  for (const auto& [key, value] : words)
-    w.field(key, static_cast<long long>(value));
-  w.end_object();
-  return s;
+  return object_payload([&](JsonWriter& w) {
+    meter_header(w, "alarm", t, sn, sn, meter_name);
+    for (const auto& [key, value] : words)
+      w.field(key, static_cast<long long>(value));
+  });
 }
 
 std::string reply_payload(std::string_view type, int res) {
-  std::string s;
-  JsonWriter w(s);
-  w.begin_object();
-  w.field(json_key::type, type);
-  w.field("res", res);
-  w.end_object();
-  return s;
+  return object_payload([&](JsonWriter& w) {
+    w.field(json_key::type, type);
+    w.field("res", res);
+  });
 }
 
 const std::vector<Quantity>& quantities() {
@@ -432,27 +420,13 @@ const PointId* point_by_id(std::int64_t id) {
 
 void write_reading(LineSink& out, TimePoint ts, std::string_view src, std::string_view device, std::string_view point,
                    record::Value value, std::string_view uom) {
-  record::Reading rec;
-  rec.ts = ts;
-  rec.src = src;
-  rec.device = device;
-  rec.point = point;
-  rec.value = std::move(value);
-  rec.uom = uom;
-  RecordLine r(out);
-  record::write(r.w, rec);
+  write_record(out, record::Reading{
+                        .ts = ts, .src = src, .device = device, .point = point, .value = std::move(value), .uom = uom});
 }
 
 void write_status(LineSink& out, TimePoint ts, std::string_view src, std::string_view device, std::string_view state,
                   std::string_view reason) {
-  record::Status rec;
-  rec.ts = ts;
-  rec.src = src;
-  rec.device = device;
-  rec.state = state;
-  rec.reason = reason;
-  RecordLine r(out);
-  record::write(r.w, rec);
+  write_record(out, record::Status{.ts = ts, .src = src, .device = device, .state = state, .reason = reason});
 }
 
 std::optional<double> number(simdjson::dom::element e) {
