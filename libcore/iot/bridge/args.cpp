@@ -11,7 +11,7 @@ namespace iot::bridge {
 using mqtt::ConnectOptions;
 using mqtt::SpoolFull;
 using mqtt::SpoolOptions;
-using mqtt::WillMessage;
+using mqtt::Message;
 using mqtt::parse_broker_url;
 using mqtt::read_password;
 using cli::duration_option_as;
@@ -60,11 +60,11 @@ mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
     throw usage_error("--cafile, --cert and --insecure need an mqtts:// broker URL");
   if (!a.will_topic.empty()) {
     cli::check_qos(a.will_qos, "--will-qos");
-    o.will = WillMessage{a.will_topic, a.will_payload, a.will_qos, a.will_retain};
+    o.will = Message{a.will_topic, a.will_payload, a.will_qos, a.will_retain};
   }
   if (!a.birth_topic.empty()) {
     cli::check_qos(a.birth_qos, "--birth-qos");
-    o.birth = WillMessage{a.birth_topic, a.birth_payload, a.birth_qos, a.birth_retain};
+    o.birth = Message{a.birth_topic, a.birth_payload, a.birth_qos, a.birth_retain};
   }
   o.reconnect_min = duration_option_as<milliseconds>(a.reconnect_min, "--reconnect-min");
   o.reconnect_max = duration_option_as<milliseconds>(a.reconnect_max, "--reconnect-max");

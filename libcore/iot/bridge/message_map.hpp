@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "iot/mqtt/options.hpp"
 #include "iot/record/record.hpp"
 
 namespace iot::bridge {
@@ -38,12 +39,7 @@ private:
   std::vector<Part> m_parts;
 };
 
-struct OutMessage {
-  std::string topic;
-  std::string payload;
-  int qos = 0;
-  bool retain = false;
-};
+using OutMessage = mqtt::Message;
 
 struct MapOptions {
   std::string topic_template;  // empty: only mqtt records are accepted

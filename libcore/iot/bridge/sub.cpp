@@ -60,6 +60,31 @@ bool json_payload(std::string_view payload, simdjson::dom::parser& parser, std::
   return true;
 }
 
+// Reads a numeric property with libmosquitto's reader for its width: byte,
+// two- or four-byte integer, variable byte integer (MQTT 5.0 §1.5).
+template <typename Int, const mosquitto_property* (*Read)(const mosquitto_property*, int, Int*, bool)>
+std::uint32_t read_number(const mosquitto_property* p, int id) {
+  Int v = 0;
+  Read(p, id, &v, false);
+  return v;
+}
+
+// The numeric properties a PUBLISH can carry (§3.3.2.3) and the field each is written as.
+struct NumericProperty {
+  int id;
+  std::string_view field;
+  std::uint32_t (*read)(const mosquitto_property*, int);
+};
+constexpr NumericProperty k_numeric_properties[] = {
+    {MQTT_PROP_PAYLOAD_FORMAT_INDICATOR, fields::payload_format_indicator,
+     read_number<std::uint8_t, mosquitto_property_read_byte>},
+    {MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, fields::message_expiry_interval,
+     read_number<std::uint32_t, mosquitto_property_read_int32>},
+    {MQTT_PROP_SUBSCRIPTION_IDENTIFIER, fields::subscription_identifier,
+     read_number<std::uint32_t, mosquitto_property_read_varint>},
+    {MQTT_PROP_TOPIC_ALIAS, fields::topic_alias, read_number<std::uint16_t, mosquitto_property_read_int16>},
+};
+
 // Writes one MQTT 5 property list (MQTT 5.0 §3.3.2.3) as an object. User
 // properties (§3.3.2.3.7) go under "user"; the others by their spec name.
 void write_properties(JsonWriter& w, const mqtt5__property* props) {
@@ -70,19 +95,12 @@ void write_properties(JsonWriter& w, const mqtt5__property* props) {
       const int id = mosquitto_property_identifier(p);
       const bool is_user = id == MQTT_PROP_USER_PROPERTY;
       if ((pass == 0) == is_user) continue;
+      const auto numeric = std::ranges::find(k_numeric_properties, id, &NumericProperty::id);
+      if (numeric != std::end(k_numeric_properties)) {
+        w.field(numeric->field, numeric->read(p, id));
+        continue;
+      }
       switch (id) {
-      case MQTT_PROP_PAYLOAD_FORMAT_INDICATOR: {
-        std::uint8_t v = 0;
-        mosquitto_property_read_byte(p, id, &v, false);
-        w.field(fields::payload_format_indicator, int(v));
-        break;
-      }
-      case MQTT_PROP_MESSAGE_EXPIRY_INTERVAL: {
-        std::uint32_t v = 0;
-        mosquitto_property_read_int32(p, id, &v, false);
-        w.field(fields::message_expiry_interval, v);
-        break;
-      }
       case MQTT_PROP_CONTENT_TYPE:
       case MQTT_PROP_RESPONSE_TOPIC: {
         char* v = nullptr;
@@ -101,18 +119,6 @@ void write_properties(JsonWriter& w, const mqtt5__property* props) {
         else
           w.field(fields::correlation_data_b64, base64_encode(data));
         std::free(v);
-        break;
-      }
-      case MQTT_PROP_SUBSCRIPTION_IDENTIFIER: {
-        std::uint32_t v = 0;
-        mosquitto_property_read_varint(p, id, &v, false);
-        w.field(fields::subscription_identifier, v);
-        break;
-      }
-      case MQTT_PROP_TOPIC_ALIAS: {
-        std::uint16_t v = 0;
-        mosquitto_property_read_int16(p, id, &v, false);
-        w.field(fields::topic_alias, int(v));
         break;
       }
       case MQTT_PROP_USER_PROPERTY: {
@@ -319,13 +325,8 @@ private:
                                           {fields::written, std::uint64_t{m_written}},
                                           {fields::lag_ms, static_cast<std::uint64_t>(m_lag.count())},
                                           {fields::connects, std::uint64_t{m_link->connects()}}};
-      record::Stats rec;
-      rec.ts = now();
-      rec.tool = "iot-mqtt-bridge";
-      rec.command = "sub";
-      rec.counters = counters;
       JsonWriter w(line);
-      record::write(w, rec);
+      record::write(w, record::Stats{.ts = now(), .tool = "iot-mqtt-bridge", .command = "sub", .counters = counters});
     }
     line.push_back('\n');
     m_lag = {};

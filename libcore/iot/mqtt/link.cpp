@@ -118,7 +118,7 @@ Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)
       }
     }
     if (m_options.will) {
-      const WillMessage& w = *m_options.will;
+      const Message& w = *m_options.will;
       check(mosquitto_will_set(m_mosq, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(), w.qos,
                                w.retain),
             "last will");
@@ -420,7 +420,7 @@ void Link::on_connect(mosquitto* /*m*/, void* ctx, int rc, int flags, const mqtt
     log::info("connected to {} as {}{}", uri, self->m_options.client_id, session_present ? " (session present)" : "");
   self->m_failures_since_connect = 0;
   if (self->m_options.birth) {
-    const WillMessage& b = *self->m_options.birth;
+    const Message& b = *self->m_options.birth;
     mosquitto_publish(self->m_mosq, nullptr, b.topic.c_str(), static_cast<int>(b.payload.size()), b.payload.data(),
                       b.qos, b.retain);
   }

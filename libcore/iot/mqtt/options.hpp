@@ -21,7 +21,8 @@ struct BrokerUrl {
 // Throws usage_error on anything else.
 BrokerUrl parse_broker_url(const std::string& url);
 
-struct WillMessage {
+// A message to publish: a will or birth message here, and each message iot-mqtt-bridge pub sends.
+struct Message {
   std::string topic;
   std::string payload;
   int qos = 0;
@@ -45,8 +46,8 @@ struct ConnectOptions {
   std::string cert_file;
   std::string key_file;
   bool insecure = false;
-  std::optional<WillMessage> will;
-  std::optional<WillMessage> birth;  // published after every (re)connect
+  std::optional<Message> will;
+  std::optional<Message> birth;  // published after every (re)connect
   std::chrono::milliseconds reconnect_min{250};
   std::chrono::milliseconds reconnect_max{std::chrono::seconds(30)};
   std::chrono::seconds connect_timeout{10};
