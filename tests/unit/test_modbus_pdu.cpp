@@ -628,3 +628,19 @@ TEST_CASE("iot::modbus::append_read_registers_response appends to what is there"
   append_read_registers_response(fresh, 0x04, words);
   CHECK(fresh == encode_read_registers_response(0x04, words));
 }
+
+TEST_CASE("iot::modbus::append_read_bits_response packs a server's states like the bit encoder") {
+  // Coils 27..20 = CD, 35..28 = 6B, 38..36 = 101 ([AP] §6.1 example), as a server stores them:
+  // one word per coil, any non-zero word ON.
+  const std::vector<std::uint16_t> states{1, 0, 7, 1, 0, 0, 1, 0xFFFF, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1};
+  Bytes out{0xEE}; // a reply buffer that already holds something
+  append_read_bits_response(out, 0x01, states);
+  CHECK(out == Bytes{0xEE, 0x01, 0x03, 0xCD, 0x6B, 0x05});
+  std::vector<bool> bits;
+  for (std::uint16_t s : states)
+    bits.push_back(s != 0);
+  Bytes fresh;
+  append_read_bits_response(fresh, 0x02, states);
+  CHECK(fresh == encode_read_bits_response(0x02, bits));
+  CHECK_THROWS(append_read_bits_response(fresh, 0x01, std::vector<std::uint16_t>(2001, 1)));
+}

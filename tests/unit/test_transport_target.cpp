@@ -74,3 +74,22 @@ TEST_CASE("iot::transport::parse_target errors") {
   CHECK_THROWS_WITH(parse_target(""), Catch::Contains("empty"));
   CHECK_THROWS_AS(parse_target("tcp://[::1"), iot::Error);
 }
+
+TEST_CASE("iot::transport names every scheme, parity and RTS mode as parse_target reads it") {
+  for (Scheme s : {Scheme::tcp, Scheme::udp, Scheme::rtu_over_tcp}) {
+    CHECK(parse_target(std::string(scheme_name(s)) + "://h").scheme == s);
+  }
+  for (Scheme s : {Scheme::rtu, Scheme::ascii}) {
+    CHECK(parse_target(std::string(scheme_name(s)) + ":/dev/ttyS0").scheme == s);
+  }
+  CHECK(scheme_name(Scheme::rtu_over_tcp) == "rtu+tcp");
+  for (Parity p : {Parity::none, Parity::even, Parity::odd}) {
+    CHECK(parse_parity(parity_name(p)) == p);
+  }
+  CHECK(parity_name(Parity::odd) == "O");
+  for (Rts r : {Rts::none, Rts::up, Rts::down}) {
+    CHECK(parse_rts(rts_name(r)) == r);
+  }
+  CHECK(rts_name(Rts::down) == "down");
+  CHECK(describe(SerialSettings{9600, Parity::none, 8, 2, Rts::none}) == "9600 8N2");
+}

@@ -1,5 +1,7 @@
 #include "iot/core/hex.hpp"
 
+#include <utility>
+
 namespace iot {
 
 namespace {
@@ -28,88 +30,46 @@ bool is_separator(char c) { return k_separator.v[static_cast<unsigned char>(c)];
 
 HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capacity) {
   HexResult r;
-  std::size_t i = 0;
   const std::size_t n = text.size();
+  // Each failure names the 1-based column of the character at fault.
+  const auto fail = [&r](std::string message, std::size_t column) {
+    r.error = std::move(message);
+    r.error_column = column;
+    return r;
+  };
+  const auto not_hex = [](char c) { return std::string("'") + c + "' is not a hex digit"; };
+  // The digit at `at`, 0xFF when it is none or past the end.
+  const auto nibble = [&](std::size_t at) -> std::uint8_t {
+    return at < n ? k_nibble.v[static_cast<unsigned char>(text[at])] : std::uint8_t{0xFF};
+  };
+  std::size_t i = 0;
   while (i < n) {
-    char c = text[i];
-    if (is_separator(c)) {
+    if (is_separator(text[i])) {
       ++i;
       continue;
     }
-    if (c == '0' && i + 1 < n && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
+    const bool prefixed = text[i] == '0' && i + 1 < n && (text[i + 1] == 'x' || text[i + 1] == 'X');
+    if (prefixed) {
       i += 2;
-      // "0x" must be followed by a hex digit.
-      if (i >= n || k_nibble.v[static_cast<unsigned char>(text[i])] == 0xFF) {
-        r.error = "\"0x\" without hex digits";
-        r.error_column = i;
-        return r;
-      }
-      // A prefixed byte may have one digit: 0x1.
-      std::uint8_t hi = k_nibble.v[static_cast<unsigned char>(text[i])];
-      std::uint8_t lo = i + 1 < n ? k_nibble.v[static_cast<unsigned char>(text[i + 1])] : 0xFF;
-      if (r.size >= capacity) {
-        r.error = "frame longer than " + std::to_string(capacity) + " bytes";
-        r.error_column = i + 1;
-        return r;
-      }
-      if (lo == 0xFF) {
-        out[r.size++] = hi;
-        i += 1;
-      } else {
-        out[r.size++] = static_cast<std::uint8_t>(hi << 4 | lo);
-        i += 2;
-      }
-      continue;
+      if (nibble(i) == 0xFF) return fail("\"0x\" without hex digits", i);
     }
-    std::uint8_t hi = k_nibble.v[static_cast<unsigned char>(c)];
-    if (hi != 0xFF && i + 1 < n && r.size < capacity) {  // fast path: two hex digits
-      std::uint8_t lo = k_nibble.v[static_cast<unsigned char>(text[i + 1])];
-      if (lo != 0xFF) {
-        out[r.size++] = static_cast<std::uint8_t>(hi << 4 | lo);
-        i += 2;
-        continue;
-      }
+    const std::uint8_t hi = nibble(i);
+    if (hi == 0xFF) return fail(not_hex(text[i]), i + 1);
+    const std::uint8_t lo = nibble(i + 1);
+    std::size_t digits = 2;
+    if (lo == 0xFF) {
+      if (!prefixed && i + 1 < n && !is_separator(text[i + 1])) return fail(not_hex(text[i + 1]), i + 2);
+      // A prefixed byte may have one digit (0x1), and so may a digit standing alone between
+      // separators ("1 3" as written by some loggers); a digit left over after pairs ("033") is
+      // a typo.
+      if (!prefixed && i > 0 && !is_separator(text[i - 1])) return fail("odd number of hex digits", i + 1);
+      digits = 1;
     }
-    if (hi == 0xFF) {
-      r.error = std::string("'") + c + "' is not a hex digit";
-      r.error_column = i + 1;
-      return r;
-    }
-    if (i + 1 >= n || is_separator(text[i + 1])) {
-      // A digit standing alone between separators is a byte ("1 3" as written by some
-      // loggers); a digit left over after pairs ("033") is a typo.
-      const bool alone = i == 0 || is_separator(text[i - 1]);
-      if (!alone) {
-        r.error = "odd number of hex digits";
-        r.error_column = i + 1;
-        return r;
-      }
-      if (r.size >= capacity) {
-        r.error = "frame longer than " + std::to_string(capacity) + " bytes";
-        r.error_column = i + 1;
-        return r;
-      }
-      out[r.size++] = hi;
-      i += 1;
-      continue;
-    }
-    if (k_nibble.v[static_cast<unsigned char>(text[i + 1])] == 0xFF) {
-      r.error = std::string("'") + text[i + 1] + "' is not a hex digit";
-      r.error_column = i + 2;
-      return r;
-    }
-    if (r.size >= capacity) {
-      r.error = "frame longer than " + std::to_string(capacity) + " bytes";
-      r.error_column = i + 1;
-      return r;
-    }
-    out[r.size++] = static_cast<std::uint8_t>(hi << 4 | k_nibble.v[static_cast<unsigned char>(text[i + 1])]);
-    i += 2;
+    if (r.size >= capacity) return fail("frame longer than " + std::to_string(capacity) + " bytes", i + 1);
+    out[r.size++] = digits == 2 ? static_cast<std::uint8_t>(hi << 4 | lo) : hi;
+    i += digits;
   }
-  if (r.size == 0) {
-    r.error = "no bytes";
-    r.error_column = 1;
-  }
+  if (r.size == 0) return fail("no bytes", 1);
   return r;
 }
 

@@ -23,6 +23,7 @@ constexpr int k_link_linux_sll2 = 276;
 constexpr std::uint16_t k_ethertype_ipv4 = 0x0800;
 constexpr std::uint16_t k_ethertype_ipv6 = 0x86DD;
 constexpr std::uint16_t k_ethertype_vlan = 0x8100;
+constexpr std::uint16_t k_ethertype_qinq = 0x88A8;
 constexpr std::uint8_t k_proto_tcp = 6;
 constexpr std::uint8_t k_proto_udp = 17;
 
@@ -78,30 +79,23 @@ bool CaptureReader::next(CapturedPayload& out) {
 
     // Link layer down to the network protocol.
     std::uint16_t ethertype = 0;
+    // Skips a header of `size` bytes that names the protocol after it at `ethertype_at`.
+    const auto take_header = [&](std::size_t size, std::size_t ethertype_at) {
+      if (len < size) return false;
+      ethertype = be16(p + ethertype_at);
+      p += size;
+      len -= size;
+      return true;
+    };
     switch (m_link_type) {
     case k_link_ethernet:
-      if (len < 14) break;
-      ethertype = be16(p + 12);
-      p += 14;
-      len -= 14;
-      while ((ethertype == k_ethertype_vlan || ethertype == 0x88A8) && len >= 4) {
-        ethertype = be16(p + 2);
-        p += 4;
-        len -= 4;
-      }
+      if (!take_header(14, 12)) break;
+      // 802.1Q and 802.1ad tags: 4 bytes each, ending with the next ethertype.
+      while (ethertype == k_ethertype_vlan || ethertype == k_ethertype_qinq)
+        if (!take_header(4, 2)) break;
       break;
-    case k_link_linux_sll:
-      if (len < 16) break;
-      ethertype = be16(p + 14);
-      p += 16;
-      len -= 16;
-      break;
-    case k_link_linux_sll2:
-      if (len < 20) break;
-      ethertype = be16(p);
-      p += 20;
-      len -= 20;
-      break;
+    case k_link_linux_sll: take_header(16, 14); break;
+    case k_link_linux_sll2: take_header(20, 0); break;
     case k_link_null:
     case k_link_loop: {
       if (len < 4) break;

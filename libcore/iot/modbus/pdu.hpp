@@ -160,6 +160,9 @@ Bytes encode_read_request(std::uint8_t fc, std::uint16_t addr, std::uint16_t cou
 // FC 01/02 response (bits packed LSB first, padded with 0).
 Bytes encode_read_bits_response(std::uint8_t fc, std::span<const bool> bits);
 Bytes encode_read_bits_response(std::uint8_t fc, const std::vector<bool>& bits);
+// The same from a server's table of states (one word per bit, non-zero is ON), appended to
+// `out` (a server's reused reply buffer: no allocation).
+void append_read_bits_response(Bytes& out, std::uint8_t fc, std::span<const std::uint16_t> states);
 // FC 03/04/17 response.
 Bytes encode_read_registers_response(std::uint8_t fc, std::span<const std::uint16_t> words);
 // The same, appended to `out` (a server's reused reply buffer: no allocation).

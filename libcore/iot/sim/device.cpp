@@ -1,6 +1,7 @@
 #include "iot/sim/device.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -39,11 +40,6 @@ double clamp_raw(double raw, ValueType type) {
   }
 }
 
-void put_u16(mb::Bytes& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v & 0xFF));
-}
-
 void exception(mb::Bytes& out, std::uint8_t fc, std::uint8_t code) {
   out.clear();
   out.push_back(static_cast<std::uint8_t>(fc | mb::k_exception_bit));
@@ -52,25 +48,38 @@ void exception(mb::Bytes& out, std::uint8_t fc, std::uint8_t code) {
 
 bool is_bit_table(Table t) { return t == Table::coil || t == Table::discrete_input; }
 
+// The function codes the simulator serves; any other is answered with exception 01.
+constexpr std::array<std::uint8_t, 13> k_served_functions{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x08,
+                                                          0x0F, 0x10, 0x11, 0x16, 0x17, 0x2B};
+
+// The table a data-access function code reads or writes ([AP] §6.1-6.6, 6.11, 6.12, 6.16, 6.17).
+std::optional<Table> table_of(std::uint8_t fc) {
+  switch (fc) {
+  case 0x01:
+  case 0x05:
+  case 0x0F: return Table::coil;
+  case 0x02: return Table::discrete_input;
+  case 0x04: return Table::input_register;
+  case 0x03:
+  case 0x06:
+  case 0x10:
+  case 0x16:
+  case 0x17: return Table::holding_register;
+  default: return std::nullopt;
+  }
+}
+
 } // namespace
 
 std::optional<values::Range> request_range(std::span<const std::uint8_t> pdu) {
   if (pdu.size() < 5) return std::nullopt;
   const auto addr = static_cast<std::uint16_t>(pdu[1] << 8 | pdu[2]);
   const auto n = static_cast<std::uint16_t>(pdu[3] << 8 | pdu[4]);
-  switch (pdu[0]) {
-  case 0x01: return values::Range{Table::coil, addr, n};
-  case 0x02: return values::Range{Table::discrete_input, addr, n};
-  case 0x03: return values::Range{Table::holding_register, addr, n};
-  case 0x04: return values::Range{Table::input_register, addr, n};
-  case 0x05: return values::Range{Table::coil, addr, 1};
-  case 0x06: return values::Range{Table::holding_register, addr, 1};
-  case 0x0F: return values::Range{Table::coil, addr, n};
-  case 0x10: return values::Range{Table::holding_register, addr, n};
-  case 0x16: return values::Range{Table::holding_register, addr, 1};
-  case 0x17: return values::Range{Table::holding_register, addr, n};
-  default: return std::nullopt;
-  }
+  const std::optional<Table> table = table_of(pdu[0]);
+  if (!table) return std::nullopt;
+  // FC 05, 06 and 16 name one address; the others a quantity (for FC 17 the read quantity).
+  const bool single = pdu[0] == 0x05 || pdu[0] == 0x06 || pdu[0] == 0x16;
+  return values::Range{*table, addr, single ? std::uint16_t{1} : n};
 }
 
 Device::Device(const config::Device& def, const config::Port& port) : m_def(def), m_port(port) {
@@ -322,87 +331,52 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
   out.clear();
   if (pdu.empty()) return;
   const std::uint8_t fc = pdu[0];
+  if (std::find(k_served_functions.begin(), k_served_functions.end(), fc) == k_served_functions.end())
+    return exception(out, fc & 0x7F, k_exc_function);
+  const mb::DecodedPdu req = mb::decode_pdu(pdu, mb::Direction::request);
+  // A malformed request of a function we serve: its quantity or byte count is wrong. Past this
+  // check quantities are within the limits of [AP] §6.x and byte counts match them.
+  if (!req.ok()) return exception(out, fc, k_exc_value);
+  const std::optional<Table> table = table_of(fc);
   switch (fc) {
   case 0x01:
   case 0x02:
   case 0x03:
-  case 0x04:
-  case 0x05:
-  case 0x06:
-  case 0x08:
-  case 0x0F:
-  case 0x10:
-  case 0x11:
-  case 0x16:
-  case 0x17:
-  case 0x2B: break;
-  default: exception(out, fc & 0x7F, k_exc_function); return;
-  }
-  const mb::DecodedPdu req = mb::decode_pdu(pdu, mb::Direction::request);
-  if (!req.ok()) {
-    // A malformed request of a function we serve: its quantity or byte count is wrong.
-    exception(out, fc, k_exc_value);
-    return;
-  }
-  switch (fc) {
-  case 0x01:
-  case 0x02: {
-    const Table table = fc == 0x01 ? Table::coil : Table::discrete_input;
-    const auto addr = *req.addr, n = *req.count;
-    if (n < 1 || n > mb::k_max_read_bits) return exception(out, fc, k_exc_value);
-    Block* b = find_block(table, addr, n);
-    if (b == nullptr) return exception(out, fc, k_exc_address);
-    refresh(*b, addr, n, t);
-    out.push_back(fc);
-    out.push_back(static_cast<std::uint8_t>((n + 7) / 8));
-    for (std::uint32_t i = 0; i < n; i += 8) {
-      std::uint8_t byte = 0;
-      for (std::uint32_t k = 0; k < 8 && i + k < n; ++k)
-        if (b->words[addr - b->start + i + k] != 0) byte |= static_cast<std::uint8_t>(1u << k);
-      out.push_back(byte);
-    }
-    return;
-  }
-  case 0x03:
   case 0x04: {
-    const Table table = fc == 0x03 ? Table::holding_register : Table::input_register;
     const auto addr = *req.addr, n = *req.count;
-    if (n < 1 || n > mb::k_max_read_registers) return exception(out, fc, k_exc_value);
-    Block* b = find_block(table, addr, n);
+    Block* b = find_block(*table, addr, n);
     if (b == nullptr) return exception(out, fc, k_exc_address);
     refresh(*b, addr, n, t);
-    mb::append_read_registers_response(out, fc, std::span(b->words).subspan(addr - b->start, n));
+    const auto states = std::span<const std::uint16_t>(b->words).subspan(addr - b->start, n);
+    if (fc <= 0x02)
+      mb::append_read_bits_response(out, fc, states);
+    else
+      mb::append_read_registers_response(out, fc, states);
     return;
   }
   case 0x05:
   case 0x06: {
-    const Table table = fc == 0x05 ? Table::coil : Table::holding_register;
     const auto addr = *req.addr;
     const auto raw = static_cast<std::uint16_t>(pdu[3] << 8 | pdu[4]);
-    if (fc == 0x05 && raw != mb::k_coil_on && raw != mb::k_coil_off) return exception(out, fc, k_exc_value);
-    Block* b = find_block(table, addr, 1);
+    Block* b = find_block(*table, addr, 1);
     if (b == nullptr || !writable(*b, addr, 1)) return exception(out, fc, k_exc_address);
     b->words[addr - b->start] = fc == 0x05 ? (raw == mb::k_coil_on ? 1 : 0) : raw;
     mark_held(*b, addr, 1);
     out.assign(pdu.begin(), pdu.begin() + 5); // [AP] §6.5, §6.6: the response echoes the request
-    if (on_write) on_write({table, addr, 1});
+    if (on_write) on_write({*table, addr, 1});
     return;
   }
   case 0x0F:
   case 0x10: {
-    const Table table = fc == 0x0F ? Table::coil : Table::holding_register;
     const auto addr = *req.addr, n = *req.count;
-    const auto limit = fc == 0x0F ? mb::k_max_write_coils : mb::k_max_write_registers;
-    if (n < 1 || n > limit) return exception(out, fc, k_exc_value);
-    Block* b = find_block(table, addr, n);
+    Block* b = find_block(*table, addr, n);
     if (b == nullptr || !writable(*b, addr, n)) return exception(out, fc, k_exc_address);
     for (std::uint32_t i = 0; i < n; ++i)
       b->words[addr - b->start + i] = fc == 0x0F ? (req.bit(i) ? 1 : 0) : req.word(i);
     mark_held(*b, addr, n);
-    out.push_back(fc);
-    put_u16(out, addr);
-    put_u16(out, n);
-    if (on_write) on_write({table, addr, n});
+    // [AP] §6.11, §6.12: the response is the request's function code, address and quantity.
+    out.assign(pdu.begin(), pdu.begin() + 5);
+    if (on_write) on_write({*table, addr, n});
     return;
   }
   case 0x16: {
@@ -422,8 +396,6 @@ void Device::handle(std::span<const std::uint8_t> pdu, double t, mb::Bytes& out,
   case 0x17: {
     const auto raddr = *req.addr, rn = *req.count;
     const auto waddr = *req.write_addr, wn = *req.write_count;
-    if (rn < 1 || rn > mb::k_max_rw_read_registers || wn < 1 || wn > mb::k_max_rw_write_registers)
-      return exception(out, fc, k_exc_value);
     Block* wb = find_block(Table::holding_register, waddr, wn);
     Block* rb = find_block(Table::holding_register, raddr, rn);
     if (wb == nullptr || rb == nullptr || !writable(*wb, waddr, wn)) return exception(out, fc, k_exc_address);

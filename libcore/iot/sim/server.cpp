@@ -1,4 +1,6 @@
 // iot-sim: the event loop (one epoll, timers on one timerfd), endpoints and connections.
+#include "iot/sim/server.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,12 +16,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
-#include "iot/core/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/time.hpp"
-#include "iot/sim/server.hpp"
 
 namespace iot::sim::detail {
 
@@ -119,32 +122,28 @@ void Server::open_serial_ep(Endpoint& ep, const transport::Target& t) {
                                                          : static_cast<std::int64_t>(modbus::t35_us(s.baud, bits));
 }
 
+namespace {
+// How a port of each target scheme is served: the kind of endpoint and the framing on it.
+std::pair<EndpointKind, Framing> serving_of(transport::Scheme scheme) {
+  switch (scheme) {
+  case transport::Scheme::tcp: return {EndpointKind::tcp_listen, Framing::tcp};
+  case transport::Scheme::rtu_over_tcp: return {EndpointKind::tcp_listen, Framing::rtu_over_tcp};
+  case transport::Scheme::udp: return {EndpointKind::udp, Framing::tcp};
+  case transport::Scheme::rtu: return {EndpointKind::serial, Framing::rtu};
+  case transport::Scheme::ascii: return {EndpointKind::serial, Framing::ascii};
+  }
+  return {EndpointKind::tcp_listen, Framing::tcp};
+}
+} // namespace
+
 void Server::open_endpoints() {
   for (auto& ep : m_endpoints) {
     const auto& t = ep->port->target;
-    switch (t.scheme) {
-    case transport::Scheme::tcp:
-      ep->kind = EndpointKind::tcp_listen;
-      ep->framing = Framing::tcp;
-      open_tcp(*ep, t, false);
-      break;
-    case transport::Scheme::rtu_over_tcp:
-      ep->kind = EndpointKind::tcp_listen;
-      ep->framing = Framing::rtu_over_tcp;
-      open_tcp(*ep, t, false);
-      break;
-    case transport::Scheme::udp:
-      ep->kind = EndpointKind::udp;
-      ep->framing = Framing::tcp;
-      open_tcp(*ep, t, true);
-      break;
-    case transport::Scheme::rtu:
-    case transport::Scheme::ascii:
-      ep->kind = EndpointKind::serial;
-      ep->framing = t.scheme == transport::Scheme::rtu ? Framing::rtu : Framing::ascii;
+    std::tie(ep->kind, ep->framing) = serving_of(t.scheme);
+    if (ep->kind == EndpointKind::serial)
       open_serial_ep(*ep, t);
-      break;
-    }
+    else
+      open_tcp(*ep, t, ep->kind == EndpointKind::udp);
   }
   for (std::size_t i = 0; i < m_endpoints.size(); ++i) {
     auto& ep = *m_endpoints[i];

@@ -62,32 +62,24 @@ int wait_readable(int fd, int interrupt_fd, SteadyClock::time_point deadline) {
   }
 }
 
+// Writes everything, waiting briefly while the descriptor is full. send() with MSG_NOSIGNAL
+// keeps a peer that went away from raising SIGPIPE; a descriptor that is no socket gets write().
 void write_all(int fd, const std::uint8_t* data, std::size_t size) {
+  bool socket = true;
   while (size > 0) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == ENOTSOCK) {
-      const ssize_t m = ::write(fd, data, size);
-      if (m < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN) {
-          pollfd p{fd, POLLOUT, 0};
-          ::poll(&p, 1, 100);
-          continue;
-        }
-        throw errno_error("write");
-      }
-      data += m;
-      size -= static_cast<std::size_t>(m);
-      continue;
-    }
+    const ssize_t n = socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
     if (n < 0) {
+      if (socket && errno == ENOTSOCK) {
+        socket = false;
+        continue;
+      }
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
         pollfd p{fd, POLLOUT, 0};
         ::poll(&p, 1, 100);
         continue;
       }
-      throw errno_error("send");
+      throw errno_error(socket ? "send" : "write");
     }
     data += n;
     size -= static_cast<std::size_t>(n);

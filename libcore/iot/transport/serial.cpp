@@ -100,6 +100,14 @@ void set_nonblocking(int fd, const std::string& path) {
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw errno_error(fmt::format("{}: fcntl", path));
 }
 
+// The result of one read() or write() on the non-blocking line: 0 when it could not move a
+// byte now (no data, or the driver full); throws on real errors.
+std::size_t bytes_moved(ssize_t result, std::string_view what, const std::string& path) {
+  if (result >= 0) return static_cast<std::size_t>(result);
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+  throw errno_error(fmt::format("{} {}", what, path));
+}
+
 bool is_pty_path(int fd) {
   // Unix98 pty slaves are character devices under /dev/pts (major 136-143).
   struct stat st {};
@@ -213,22 +221,12 @@ void SerialLine::configure(const SerialSettings& s) {
 
 std::size_t SerialLine::read_some(std::span<std::uint8_t> buffer) {
   if (buffer.empty()) return 0;
-  const ssize_t n = ::read(m_fd, buffer.data(), buffer.size());
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    throw errno_error(fmt::format("read from {}", m_path));
-  }
-  return static_cast<std::size_t>(n);
+  return bytes_moved(::read(m_fd, buffer.data(), buffer.size()), "read from", m_path);
 }
 
 std::size_t SerialLine::write_some(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return 0;
-  const ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    throw errno_error(fmt::format("write to {}", m_path));
-  }
-  return static_cast<std::size_t>(n);
+  return bytes_moved(::write(m_fd, bytes.data(), bytes.size()), "write to", m_path);
 }
 
 void SerialLine::transmit(std::span<const std::uint8_t> bytes, std::chrono::milliseconds timeout) {
@@ -268,41 +266,25 @@ void SerialLine::drain() {
 
 void SerialLine::flush_input() { tcflush(m_fd, TCIFLUSH); }
 
-Pty::Pty(Pty&& o) noexcept
-    : m_master(std::exchange(o.m_master, -1)), m_slave(std::exchange(o.m_slave, -1)),
-      m_slave_path(std::move(o.m_slave_path)) {}
-
-Pty& Pty::operator=(Pty&& o) noexcept {
-  if (this != &o) {
-    close();
-    m_master = std::exchange(o.m_master, -1);
-    m_slave = std::exchange(o.m_slave, -1);
-    m_slave_path = std::move(o.m_slave_path);
-  }
-  return *this;
-}
-
-Pty::~Pty() { close(); }
-
 void Pty::close() {
-  if (m_slave >= 0) ::close(m_slave);
-  if (m_master >= 0) ::close(m_master);
-  m_slave = m_master = -1;
+  m_slave.reset();
+  m_master.reset();
 }
 
 Pty open_pty_pair(const SerialSettings& settings) {
   Pty pty;
-  pty.m_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (pty.m_master < 0) throw errno_error("posix_openpt");
-  if (grantpt(pty.m_master) != 0 || unlockpt(pty.m_master) != 0) throw errno_error("grantpt/unlockpt");
+  pty.m_master.reset(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  const int master = pty.m_master.get();
+  if (master < 0) throw errno_error("posix_openpt");
+  if (grantpt(master) != 0 || unlockpt(master) != 0) throw errno_error("grantpt/unlockpt");
   char name[128];
-  if (ptsname_r(pty.m_master, name, sizeof name) != 0) throw errno_error("ptsname_r");
+  if (ptsname_r(master, name, sizeof name) != 0) throw errno_error("ptsname_r");
   pty.m_slave_path = name;
-  pty.m_slave = ::open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  if (pty.m_slave < 0) throw errno_error(fmt::format("open {}", name));
-  apply_termios(pty.m_slave, pty.m_slave_path, &settings, true);
-  apply_termios(pty.m_master, "pty master", nullptr, true);
-  set_nonblocking(pty.m_master, "pty master");
+  pty.m_slave.reset(::open(name, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  if (!pty.m_slave.valid()) throw errno_error(fmt::format("open {}", name));
+  apply_termios(pty.m_slave.get(), pty.m_slave_path, &settings, true);
+  apply_termios(master, "pty master", nullptr, true);
+  set_nonblocking(master, "pty master");
   return pty;
 }
 

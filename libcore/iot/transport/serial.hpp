@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "iot/core/unique_fd.hpp"
 #include "iot/transport/target.hpp"
 
 struct sp_port;
@@ -78,21 +79,14 @@ private:
 // Clients open slave_path() like any serial port.
 class Pty {
 public:
-  Pty() = default;
-  Pty(Pty&& other) noexcept;
-  Pty& operator=(Pty&& other) noexcept;
-  Pty(const Pty&) = delete;
-  Pty& operator=(const Pty&) = delete;
-  ~Pty();
-
-  int master_fd() const { return m_master; } // non-blocking, raw
+  int master_fd() const { return m_master.get(); } // non-blocking, raw
   const std::string& slave_path() const { return m_slave_path; }
   void close();
 
 private:
   friend Pty open_pty_pair(const SerialSettings& settings);
-  int m_master = -1;
-  int m_slave = -1;
+  UniqueFd m_master;
+  UniqueFd m_slave; // declared after the master: closed before it
   std::string m_slave_path;
 };
 

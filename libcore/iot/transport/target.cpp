@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -65,6 +66,15 @@ void parse_host_port(std::string_view url, std::string_view rest, Target& t) {
   }
 }
 
+// A setting parsed by one of the public parsers, whose complaint then names the whole URL.
+template <typename Parse> auto parse_in_url(std::string_view url, Parse parse, std::string_view value) {
+  try {
+    return parse(value);
+  } catch (const Error& e) {
+    bad(url, e.what());
+  }
+}
+
 void parse_serial_query(std::string_view url, std::string_view query, SerialSettings& s) {
   while (!query.empty()) {
     const auto amp = query.find('&');
@@ -80,11 +90,7 @@ void parse_serial_query(std::string_view url, std::string_view query, SerialSett
       if (!b || *b < 50 || *b > 4000000) bad(url, fmt::format("baud '{}' is not a rate from 50 to 4000000", value));
       s.baud = static_cast<std::uint32_t>(*b);
     } else if (key == "parity") {
-      try {
-        s.parity = parse_parity(value);
-      } catch (const Error& e) {
-        bad(url, e.what());
-      }
+      s.parity = parse_in_url(url, parse_parity, value);
     } else if (key == "data" || key == "bits" || key == "databits") {
       const auto d = number(value);
       if (!d || (*d != 7 && *d != 8)) bad(url, fmt::format("data bits '{}' must be 7 or 8", value));
@@ -94,11 +100,7 @@ void parse_serial_query(std::string_view url, std::string_view query, SerialSett
       if (!d || (*d != 1 && *d != 2)) bad(url, fmt::format("stop bits '{}' must be 1 or 2", value));
       s.stop_bits = static_cast<std::uint8_t>(*d);
     } else if (key == "rts") {
-      try {
-        s.rts = parse_rts(value);
-      } catch (const Error& e) {
-        bad(url, e.what());
-      }
+      s.rts = parse_in_url(url, parse_rts, value);
     } else {
       bad(url, fmt::format("unknown setting '{}' (expected baud, parity, data, stop or rts)", item.substr(0, eq)));
     }
@@ -169,34 +171,25 @@ Target parse_target(std::string_view url) {
   return t;
 }
 
-std::string_view scheme_name(Scheme s) {
-  switch (s) {
-  case Scheme::tcp: return "tcp";
-  case Scheme::udp: return "udp";
-  case Scheme::rtu_over_tcp: return "rtu+tcp";
-  case Scheme::rtu: return "rtu";
-  case Scheme::ascii: return "ascii";
-  }
-  return "?";
-}
+namespace {
+// Names by enum value, in the order target.hpp declares the values (a value added there
+// needs its name here, or it is named "?").
+constexpr std::array<std::string_view, 5> k_scheme_names{"tcp", "udp", "rtu+tcp", "rtu", "ascii"};
+constexpr std::array<std::string_view, 3> k_parity_names{"N", "E", "O"};
+constexpr std::array<std::string_view, 3> k_rts_names{"none", "up", "down"};
 
-std::string_view parity_name(Parity p) {
-  switch (p) {
-  case Parity::none: return "N";
-  case Parity::even: return "E";
-  case Parity::odd: return "O";
-  }
-  return "?";
+template <typename Enum, std::size_t N>
+std::string_view name_of(Enum value, const std::array<std::string_view, N>& names) {
+  const auto i = static_cast<std::size_t>(value);
+  return i < N ? names[i] : "?";
 }
+} // namespace
 
-std::string_view rts_name(Rts r) {
-  switch (r) {
-  case Rts::none: return "none";
-  case Rts::up: return "up";
-  case Rts::down: return "down";
-  }
-  return "?";
-}
+std::string_view scheme_name(Scheme s) { return name_of(s, k_scheme_names); }
+
+std::string_view parity_name(Parity p) { return name_of(p, k_parity_names); }
+
+std::string_view rts_name(Rts r) { return name_of(r, k_rts_names); }
 
 std::string describe(const SerialSettings& s) {
   return fmt::format("{} {}{}{}", s.baud, s.data_bits, parity_name(s.parity), s.stop_bits);
