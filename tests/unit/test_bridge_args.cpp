@@ -7,21 +7,10 @@
 #include "iot/bridge/args.hpp"
 #include "iot/core/error.hpp"
 
+#include "error_test_util.hpp"
+
 using namespace iot::bridge;
 using namespace std::chrono_literals;
-
-namespace {
-template <typename F> std::string usage_message(F&& f) {
-  try {
-    f();
-  } catch (const iot::Error& e) {
-    CHECK(e.kind() == iot::ErrorKind::usage);
-    return e.what();
-  }
-  FAIL("no usage error");
-  return {};
-}
-} // namespace
 
 TEST_CASE("iot::bridge::to_connect_options") {
   ConnectArgs a;

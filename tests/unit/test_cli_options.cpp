@@ -10,21 +10,11 @@
 #include "iot/core/error.hpp"
 #include "iot/values/value_type.hpp"
 
+#include "error_test_util.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
-// The message of the usage error `f` throws; fails the test if it throws none or another kind.
-template <typename F> std::string usage_message(F&& f) {
-  try {
-    f();
-  } catch (const iot::Error& e) {
-    CHECK(e.kind() == iot::ErrorKind::usage);
-    return e.what();
-  }
-  FAIL("no usage error");
-  return {};
-}
-
 // Parses `args` (after the program name) with `app`.
 void parse(CLI::App& app, std::vector<std::string> args) {
   std::reverse(args.begin(), args.end()); // CLI11 takes the vector form in reverse

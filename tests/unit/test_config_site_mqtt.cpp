@@ -7,18 +7,14 @@
 #include "iot/config/site.hpp"
 #include "iot/core/error.hpp"
 
+#include "error_test_util.hpp"
+
 using namespace iot::config;
 namespace fs = std::filesystem;
 
 namespace {
 std::string error_of(const std::string& text) {
-  try {
-    parse_site(text, "site.toml");
-  } catch (const iot::Error& e) {
-    CHECK(e.kind() == iot::ErrorKind::config);
-    return e.what();
-  }
-  return "";
+  return error_message(iot::ErrorKind::config, [&] { parse_site(text, "site.toml"); });
 }
 
 const char* k_port = "[[port]]\nname = \"cloud\"\nurl = \"mqtt://127.0.0.1:1883\"\n";
