@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "iot/acrel/protocol.hpp"
+#include "iot/config/names.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/names.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/text.hpp"
 #include "iot/core/time.hpp"
@@ -239,69 +241,33 @@ private:
 // ---------------------------------------------------------------------------
 // Enumerations written as strings
 
-template <typename E> struct Named {
-  std::string_view name;
-  E value;
-};
-
+// `text` (any case) as a value of `table`; an unknown name fails with the names expected.
 template <typename E, std::size_t N>
-E enum_from(const Reader& r, std::string_view key, const std::string& text, const std::array<Named<E>, N>& names,
+E enum_from(const Reader& r, std::string_view key, const std::string& text, const NameTable<E, N>& table,
             std::string_view what) {
   const std::string t = to_lower(text);
-  std::vector<std::string_view> all;
-  for (const auto& n : names) {
-    if (n.name == t) return n.value;
-    all.push_back(n.name);
-  }
+  if (auto value = table.find(t)) return *value;
+  const auto names = table.names();
+  const std::vector<std::string_view> all(names.begin(), names.end());
   r.fail_at(key, fmt::format("unknown {} '{}'{}; expected {}", what, text, suggest(t, all), join_names(all)));
 }
 
-constexpr std::array k_generator_kinds{
-    Named<GeneratorSpec::Kind>{"constant", GeneratorSpec::Kind::constant},
-    Named<GeneratorSpec::Kind>{"ramp", GeneratorSpec::Kind::ramp},
-    Named<GeneratorSpec::Kind>{"sine", GeneratorSpec::Kind::sine},
-    Named<GeneratorSpec::Kind>{"walk", GeneratorSpec::Kind::walk},
-    Named<GeneratorSpec::Kind>{"step", GeneratorSpec::Kind::step},
-    Named<GeneratorSpec::Kind>{"replay", GeneratorSpec::Kind::replay},
-    Named<GeneratorSpec::Kind>{"link", GeneratorSpec::Kind::link},
-};
-
-constexpr std::array k_fault_kinds{
-    Named<FaultSpec::Kind>{"timeout", FaultSpec::Kind::timeout},
-    Named<FaultSpec::Kind>{"exception", FaultSpec::Kind::exception},
-    Named<FaultSpec::Kind>{"bad_crc", FaultSpec::Kind::bad_crc},
-    Named<FaultSpec::Kind>{"truncate", FaultSpec::Kind::truncate},
-    Named<FaultSpec::Kind>{"split", FaultSpec::Kind::split},
-    Named<FaultSpec::Kind>{"garbage", FaultSpec::Kind::garbage},
-    Named<FaultSpec::Kind>{"slow", FaultSpec::Kind::slow},
-    Named<FaultSpec::Kind>{"delay", FaultSpec::Kind::delay},
-    Named<FaultSpec::Kind>{"wrong_unit", FaultSpec::Kind::wrong_unit},
-    Named<FaultSpec::Kind>{"wrong_tid", FaultSpec::Kind::wrong_tid},
-    Named<FaultSpec::Kind>{"drop", FaultSpec::Kind::drop},
-    Named<FaultSpec::Kind>{"flap", FaultSpec::Kind::flap},
-    Named<FaultSpec::Kind>{"busy", FaultSpec::Kind::busy},
-};
-
-constexpr std::array k_alarm_types{
-    Named<AlarmRule::Type>{"hh", AlarmRule::Type::hh},
-    Named<AlarmRule::Type>{"ll", AlarmRule::Type::ll},
-    Named<AlarmRule::Type>{"hl", AlarmRule::Type::hl},
-    Named<AlarmRule::Type>{"window", AlarmRule::Type::window},
-};
+// As site files write them; records write them in capitals (alarm_type_name).
+constexpr auto k_alarm_types = enum_names<AlarmRule::Type>("hh", "ll", "hl", "window");
 
 // Modbus Application Protocol V1.1b3 §7 exception codes by name.
-constexpr std::array k_exception_names{
-    Named<std::uint8_t>{"illegal_function", 0x01},
-    Named<std::uint8_t>{"illegal_data_address", 0x02},
-    Named<std::uint8_t>{"illegal_data_value", 0x03},
-    Named<std::uint8_t>{"server_device_failure", 0x04},
-    Named<std::uint8_t>{"acknowledge", 0x05},
-    Named<std::uint8_t>{"server_device_busy", 0x06},
-    Named<std::uint8_t>{"negative_acknowledge", 0x07},
-    Named<std::uint8_t>{"memory_parity_error", 0x08},
-    Named<std::uint8_t>{"gateway_path_unavailable", 0x0A},
-    Named<std::uint8_t>{"gateway_target_failed_to_respond", 0x0B},
-};
+constexpr NameTable<std::uint8_t, 10> k_exception_names{{{
+    {"illegal_function", 0x01},
+    {"illegal_data_address", 0x02},
+    {"illegal_data_value", 0x03},
+    {"server_device_failure", 0x04},
+    {"acknowledge", 0x05},
+    {"server_device_busy", 0x06},
+    {"negative_acknowledge", 0x07},
+    {"memory_parity_error", 0x08},
+    {"gateway_path_unavailable", 0x0A},
+    {"gateway_target_failed_to_respond", 0x0B},
+}}};
 
 // An exception code written as a number (1-255) or a name.
 std::uint8_t exception_code(const Reader& r, std::string_view key) {
