@@ -246,6 +246,19 @@ TEST_CASE("iot::config::broken site files") {
        "schedule "
        "= [[\"10s\", 1], [\"5s\", 2]] }\n",
        "site.toml:6:54: model[0].point[0].generator.schedule[1]: schedule times must not go backwards"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"step\", "
+       "schedule = [[\"1s\", \"high\"]] }\n",
+       "site.toml:6:49: model[0].point[0].generator.schedule[0]: expected a number as the value, got a string"},
+      // numbers and durations: integers or floats, finite, durations within range
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nscale = \"big\"\n",
+       "site.toml:6:9: model[0].point[0].scale: expected a number, got a string"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nscale = inf\n",
+       "site.toml:6:9: model[0].point[0].scale: must be a finite number"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nstorage_period = true\n",
+       "site.toml:6:18: model[0].point[0].storage_period: expected a duration such as \"1s\" or a number of seconds, "
+       "got a boolean"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nstorage_period = -1.5\n",
+       "site.toml:6:18: model[0].point[0].storage_period: a duration must be from 0 to 1e9 seconds"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"replay\", file "
        "= "
        "\"nope.csv\", column = \"v\" }\n",

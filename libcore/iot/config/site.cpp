@@ -72,6 +72,13 @@ struct FileCtx {
   fs::path dir;        // for relative paths written in this file
 };
 
+// The value of an integer or floating-point node; nullopt for a node of any other type.
+std::optional<double> number_value(const toml::node& n) {
+  if (auto i = n.as_integer()) return static_cast<double>(i->get());
+  if (auto d = n.as_floating_point()) return d->get();
+  return std::nullopt;
+}
+
 SourcePos pos_of(const FileCtx& f, const toml::source_region& r) {
   return {f.display, static_cast<std::uint32_t>(r.begin.line), static_cast<std::uint32_t>(r.begin.column)};
 }
@@ -170,12 +177,10 @@ public:
   std::optional<double> number(std::string_view key) const {
     const toml::node* n = get(key);
     if (!n) return std::nullopt;
-    if (auto i = n->as_integer()) return static_cast<double>(i->get());
-    if (auto d = n->as_floating_point()) {
-      if (!std::isfinite(d->get())) fail_at(key, "must be a finite number");
-      return d->get();
-    }
-    expect(key, *n, "a number");
+    const std::optional<double> v = number_value(*n);
+    if (!v) expect(key, *n, "a number");
+    if (!std::isfinite(*v)) fail_at(key, "must be a finite number");
+    return v;
   }
   std::optional<bool> boolean(std::string_view key) const {
     const toml::node* n = get(key);
@@ -195,16 +200,11 @@ public:
       fail(pos_of(m_file, n.source()), key_path(key),
            fmt::format("'{}' is not a duration (e.g. \"500ms\", \"1s\", \"2m\", \"1h\")", s->get()));
     }
-    double secs = 0;
-    if (auto i = n.as_integer())
-      secs = static_cast<double>(i->get());
-    else if (auto d = n.as_floating_point())
-      secs = d->get();
-    else
-      expect(key, n, "a duration such as \"1s\" or a number of seconds");
-    if (!std::isfinite(secs) || secs < 0 || secs > 1e9)
+    const std::optional<double> secs = number_value(n);
+    if (!secs) expect(key, n, "a duration such as \"1s\" or a number of seconds");
+    if (!std::isfinite(*secs) || *secs < 0 || *secs > 1e9)
       fail(pos_of(m_file, n.source()), key_path(key), "a duration must be from 0 to 1e9 seconds");
-    return Duration(static_cast<std::int64_t>(std::llround(secs * 1e6)));
+    return Duration(static_cast<std::int64_t>(std::llround(*secs * 1e6)));
   }
   const toml::table* subtable(std::string_view key) const {
     const toml::node* n = get(key);
@@ -452,17 +452,11 @@ GeneratorSpec read_generator(const Reader& parent) {
       const toml::array* pair = e.as_array();
       if (!pair || pair->size() != 2) r.expect(ep, e, "a [time, value] pair");
       const Duration at = r.duration_of(ep, *pair->get(0));
-      const toml::node& v = *pair->get(1);
-      double value = 0;
-      if (auto iv = v.as_integer())
-        value = static_cast<double>(iv->get());
-      else if (auto dv = v.as_floating_point())
-        value = dv->get();
-      else
-        r.expect(ep, v, "a number as the value");
+      const std::optional<double> value = number_value(*pair->get(1));
+      if (!value) r.expect(ep, *pair->get(1), "a number as the value");
       if (!g.schedule.empty() && at < g.schedule.back().first)
         fail(pos_of(r.file(), e.source()), r.key_path(ep), "schedule times must not go backwards");
-      g.schedule.emplace_back(at, value);
+      g.schedule.emplace_back(at, *value);
     }
     if (g.schedule.empty()) r.fail_at("schedule", "the schedule is empty");
     if (auto p = r.duration("period")) {
