@@ -161,6 +161,12 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:9:8: port[1].device[0].name: device name 'a' is used twice (first at site.toml:3:1)"},
       {"[[port]]\nname = \"p\"\nurl = \"tcp://h\"\n[[port]]\nname = \"p\"\nurl = \"tcp://g\"\n",
        "site.toml:5:8: port[1].name: port name 'p' is used twice (first at site.toml:1:1)"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port]]\nurl = \"tcp://h\"\n",
+       "site.toml:4:7: port[1].url: port name 'tcp://h' is used twice (first at site.toml:1:1)"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a.b\"\nunit = 1\n",
+       "site.toml:4:8: port[0].device[0].name: must not contain '.' (links use device.point)"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"\"\nunit = 1\n",
+       "site.toml:4:8: port[0].device[0].name: must not be empty"},
       // models
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nmodel = \"FC1003-9\"\n",
        "site.toml:6:9: port[0].device[0].model: unknown model 'FC1003-9' (did you mean 'FC1003-1'?)"},

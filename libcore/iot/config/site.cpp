@@ -766,14 +766,21 @@ const Model& find_model(const Reader& r, const std::map<std::string, Model>& mod
   return it->second;
 }
 
-Device read_device(const Reader& r, const std::map<std::string, Model>& models, const PortSettings& settings,
-                   const std::function<void(const std::string&)>& need_catalog) {
-  r.check_keys(k_device_keys);
+// A [[port.device]] entry (a Modbus device or meters) with its position and name, which
+// links address as device.point.
+Device named_device(const Reader& r) {
   Device d;
   d.pos = r.pos();
   d.name = r.required_str("name");
   if (d.name.empty()) r.fail_at("name", "must not be empty");
   if (d.name.find('.') != std::string::npos) r.fail_at("name", "must not contain '.' (links use device.point)");
+  return d;
+}
+
+Device read_device(const Reader& r, const std::map<std::string, Model>& models, const PortSettings& settings,
+                   const std::function<void(const std::string&)>& need_catalog) {
+  r.check_keys(k_device_keys);
+  Device d = named_device(r);
   if (!r.has("unit")) r.fail_here("missing key 'unit'");
   const std::int64_t unit = *r.integer("unit", 0, 255);
   // Modbus over Serial Line V1.02 §2.2: 0 is broadcast, 248-255 reserved.
@@ -852,11 +859,7 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
   for (std::string_view k : {"unit", "max_read", "fault"})
     if (r.has(k)) r.fail_at(k, fmt::format("'{}' does not apply to a meter on an mqtt port", k));
   r.check_keys(k_meter_keys);
-  Device d;
-  d.pos = r.pos();
-  d.name = r.required_str("name");
-  if (d.name.empty()) r.fail_at("name", "must not be empty");
-  if (d.name.find('.') != std::string::npos) r.fail_at("name", "must not contain '.' (links use device.point)");
+  Device d = named_device(r);
   d.description = r.str("description").value_or("");
   d.enabled = r.boolean("enabled").value_or(true);
   MeterSettings m;
@@ -1184,6 +1187,17 @@ void read_links(const FileCtx& file, const Reader& top, Site& site) {
   }
 }
 
+// A port's name (its url when it has none), unique in the site.
+std::string port_name(const Reader& r, const std::string& url, const std::vector<Port>& ports) {
+  std::string name = r.str("name").value_or(url);
+  if (name.empty()) r.fail_at("name", "must not be empty");
+  for (const auto& other : ports)
+    if (other.name == name)
+      r.fail_at(r.has("name") ? "name" : "url",
+                fmt::format("port name '{}' is used twice (first at {})", name, other.pos.str()));
+  return name;
+}
+
 Site parse(std::string_view text, const fs::path& path, const LoadOptions& options) {
   const std::string display = path.string();
   FileCtx file{display, path.parent_path()};
@@ -1271,12 +1285,7 @@ Site parse(std::string_view text, const fs::path& path, const LoadOptions& optio
       port.pos = r.pos();
       port.url = u->as_string()->get();
       port.mqtt = read_mqtt_settings(r, port.url);
-      port.name = r.str("name").value_or(port.url);
-      if (port.name.empty()) r.fail_at("name", "must not be empty");
-      for (const auto& other : site.ports)
-        if (other.name == port.name)
-          r.fail_at(r.has("name") ? "name" : "url",
-                    fmt::format("port name '{}' is used twice (first at {})", port.name, other.pos.str()));
+      port.name = port_name(r, port.url, site.ports);
       const auto devices = r.tables("device");
       for (std::size_t j = 0; j < devices.size(); ++j) {
         Reader dr(file, *devices[j], fmt::format("port[{}].device[{}]", i, j));
@@ -1309,12 +1318,7 @@ Site parse(std::string_view text, const fs::path& path, const LoadOptions& optio
     } catch (const Error& e) {
       r.fail_at("url", e.what());
     }
-    port.name = r.str("name").value_or(port.url);
-    if (port.name.empty()) r.fail_at("name", "must not be empty");
-    for (const auto& other : site.ports)
-      if (other.name == port.name)
-        r.fail_at(r.has("name") ? "name" : "url",
-                  fmt::format("port name '{}' is used twice (first at {})", port.name, other.pos.str()));
+    port.name = port_name(r, port.url, site.ports);
     // One serial line, one master: two ports on one device would garble each other's frames.
     for (const auto& other : site.ports)
       if (same_serial_device(other.target, port.target))
