@@ -129,9 +129,7 @@ public:
   }
 
 private:
-  void note(ExitCode c) {
-    keep_worst(m_result, c);
-  }
+  void note(ExitCode c) { keep_worst(m_result, c); }
 
   void port_status(std::string_view state, std::string reason) {
     m_out.status(StatusRecord{now(), m_spec.name, std::nullopt, {}, state, std::move(reason)});
