@@ -23,6 +23,22 @@ void add_output(iot::cli::Tool& tool, CLI::App* cmd, iot::poll::OutputOptions& o
   (void)tool;
 }
 
+// A command that writes records: its output is coloured as the common --color option says.
+template <typename Options>
+CLI::App* add_output_command(iot::cli::Tool& tool, CLI::App& app, const std::string& name,
+                             const std::string& description, Options& options, iot::ExitCode (*run)(const Options&)) {
+  return iot::cli::add_command(tool, app, name, description, [&tool, &options, run] {
+    options.out.color = tool.common().color;
+    return run(options);
+  });
+}
+
+// --timeout and --retries, alike for read and write (info retries after timeouts only).
+template <typename Options> void add_timeout_retries(CLI::App* cmd, Options& options) {
+  cmd->add_option("--timeout", options.timeout, "Response timeout")->capture_default_str();
+  cmd->add_option("--retries", options.retries, "Further attempts after a failed request")->capture_default_str();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -32,10 +48,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   iot::poll::ReadOptions read;
-  CLI::App* r = iot::cli::add_command(tool, app, "read", "Read registers or bits of one or more units", [&] {
-    read.out.color = tool.common().color;
-    return iot::poll::run_read(read);
-  });
+  CLI::App* r =
+      add_output_command(tool, app, "read", "Read registers or bits of one or more units", read, iot::poll::run_read);
   r->add_option("target", read.target,
                 "tcp://host:502, udp://host, rtu+tcp://host:4001, rtu:/dev/ttyUSB0?baud=9600&parity=E, ascii:/dev/...")
       ->required();
@@ -54,8 +68,7 @@ int main(int argc, char** argv) {
   r->add_option("-i,--interval", read.interval, "Read every DURATION (e.g. 1s, 250ms) until stopped");
   r->add_option("-n,--count", read.count, "Stop after N cycles");
   r->add_option("-d,--duration", read.duration, "Stop after DURATION");
-  r->add_option("--timeout", read.timeout, "Response timeout")->capture_default_str();
-  r->add_option("--retries", read.retries, "Further attempts after a failed request")->capture_default_str();
+  add_timeout_retries(r, read);
   r->add_option("--max-read", read.max_read, "Registers per request (devices that refuse long reads)")
       ->capture_default_str();
   r->add_option("--hole", read.hole, "Unused registers a merged read may span")->capture_default_str();
@@ -63,11 +76,8 @@ int main(int argc, char** argv) {
   add_output(tool, r, read.out);
 
   iot::poll::WriteOptions write;
-  CLI::App* w =
-      iot::cli::add_command(tool, app, "write", "Write registers or coils and print the device's answer", [&] {
-        write.out.color = tool.common().color;
-        return iot::poll::run_write(write);
-      });
+  CLI::App* w = add_output_command(tool, app, "write", "Write registers or coils and print the device's answer", write,
+                                   iot::poll::run_write);
   w->add_option("target", write.target, "Target URL, as for read")->required();
   w->add_option("assignments", write.assignments,
                 "hr:10=123 (FC06), hr:10=1,2,3 (FC16), coil:5=1 (FC05), coil:0=1,0,1 (FC15)")
@@ -76,15 +86,12 @@ int main(int argc, char** argv) {
   iot::cli::add_value_type(w, write.type, "Value type of the values (f32 writes two registers)");
   iot::cli::add_word_order(w, write.order, "Word/byte order: ABCD CDAB BADC DCBA");
   w->add_flag("-m,--multi", write.multi, "Use FC16/FC15 even for a single register or coil");
-  w->add_option("--timeout", write.timeout, "Response timeout")->capture_default_str();
-  w->add_option("--retries", write.retries, "Further attempts after a failed request")->capture_default_str();
+  add_timeout_retries(w, write);
   add_output(tool, w, write.out);
 
   iot::poll::ScanOptions scan;
-  CLI::App* s = iot::cli::add_command(tool, app, "scan", "Find which unit ids answer, at which line settings", [&] {
-    scan.out.color = tool.common().color;
-    return iot::poll::run_scan(scan);
-  });
+  CLI::App* s = add_output_command(tool, app, "scan", "Find which unit ids answer, at which line settings", scan,
+                                   iot::poll::run_scan);
   s->add_option("target", scan.target, "Target URL, as for read")->required();
   s->add_option("--units", scan.units, "Unit ids to try")->capture_default_str();
   s->add_option("--baud", scan.bauds, "Serial: baud rates to try, e.g. 9600,19200,38400");
@@ -95,11 +102,8 @@ int main(int argc, char** argv) {
   add_output(tool, s, scan.out);
 
   iot::poll::SiteOptions site;
-  CLI::App* run =
-      iot::cli::add_command(tool, app, "run", "Poll every enabled point of a site file, one worker per port", [&] {
-        site.out.color = tool.common().color;
-        return iot::poll::run_site(site);
-      });
+  CLI::App* run = add_output_command(tool, app, "run", "Poll every enabled point of a site file, one worker per port",
+                                     site, iot::poll::run_site);
   iot::cli::path(run->add_option("-c,--config", site.site, "Site file (TOML, see iot-site(5))")->required());
   run->add_flag("--allow-write", site.allow_write, "Accept write commands on stdin");
   run->add_option("--on-alarm", site.on_alarm, "Run CMD (sh -c) with alarm records on its stdin");

@@ -161,6 +161,12 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:9:8: port[1].device[0].name: device name 'a' is used twice (first at site.toml:3:1)"},
       {"[[port]]\nname = \"p\"\nurl = \"tcp://h\"\n[[port]]\nname = \"p\"\nurl = \"tcp://g\"\n",
        "site.toml:5:8: port[1].name: port name 'p' is used twice (first at site.toml:1:1)"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port]]\nurl = \"tcp://h\"\n",
+       "site.toml:4:7: port[1].url: port name 'tcp://h' is used twice (first at site.toml:1:1)"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a.b\"\nunit = 1\n",
+       "site.toml:4:8: port[0].device[0].name: must not contain '.' (links use device.point)"},
+      {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"\"\nunit = 1\n",
+       "site.toml:4:8: port[0].device[0].name: must not be empty"},
       // models
       {"[[port]]\nurl = \"tcp://h\"\n[[port.device]]\nname = \"a\"\nunit = 1\nmodel = \"FC1003-9\"\n",
        "site.toml:6:9: port[0].device[0].model: unknown model 'FC1003-9' (did you mean 'FC1003-1'?)"},
@@ -246,6 +252,19 @@ TEST_CASE("iot::config::broken site files") {
        "schedule "
        "= [[\"10s\", 1], [\"5s\", 2]] }\n",
        "site.toml:6:54: model[0].point[0].generator.schedule[1]: schedule times must not go backwards"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"step\", "
+       "schedule = [[\"1s\", \"high\"]] }\n",
+       "site.toml:6:49: model[0].point[0].generator.schedule[0]: expected a number as the value, got a string"},
+      // numbers and durations: integers or floats, finite, durations within range
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nscale = \"big\"\n",
+       "site.toml:6:9: model[0].point[0].scale: expected a number, got a string"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nscale = inf\n",
+       "site.toml:6:9: model[0].point[0].scale: must be a finite number"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nstorage_period = true\n",
+       "site.toml:6:18: model[0].point[0].storage_period: expected a duration such as \"1s\" or a number of seconds, "
+       "got a boolean"},
+      {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\nstorage_period = -1.5\n",
+       "site.toml:6:18: model[0].point[0].storage_period: a duration must be from 0 to 1e9 seconds"},
       {"[[model]]\nname = \"m\"\n[[model.point]]\nname = \"x\"\naddr = \"hr:0\"\ngenerator = { kind = \"replay\", file "
        "= "
        "\"nope.csv\", column = \"v\" }\n",

@@ -148,6 +148,10 @@ TEST_CASE("iot::config::mqtt port errors") {
   CHECK(error_of("[[port]]\nurl = \"mqtts://h\"\ninsecure = true\ncert_file = \"/etc/hostname\"\n" + meter) ==
         "site.toml:4:13: port[0].cert_file: a client certificate needs both cert_file and key_file");
   CHECK(error_of("[[port]]\nurl = \"mqtt://h:99999\"\n" + meter).find("site.toml:2:7: port[0].url: ") == 0);
+  CHECK(error_of(port + meter + port + meter) ==
+        "site.toml:9:8: port[1].name: port name 'cloud' is used twice (first at site.toml:1:1)");
+  CHECK(error_of(port + "[[port.device]]\nname = \"m.1\"\n[[port.device.point]]\nname = \"ua\"\n") ==
+        "site.toml:5:8: port[0].device[0].name: must not contain '.' (links use device.point)");
   CHECK(error_of(port + "[[port.device]]\nname = \"m\"\nunit = 1\n") ==
         "site.toml:6:8: port[0].device[0].unit: 'unit' does not apply to a meter on an mqtt port");
   CHECK(error_of(port + "[[port.device]]\nname = \"m\"\ncount = 2\n[[port.device.point]]\nname = \"ua\"\n") ==

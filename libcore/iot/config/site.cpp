@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "iot/acrel/protocol.hpp"
+#include "iot/config/names.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/names.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/text.hpp"
 #include "iot/core/time.hpp"
@@ -69,6 +71,13 @@ struct FileCtx {
   std::string display; // file name as it appears in messages
   fs::path dir;        // for relative paths written in this file
 };
+
+// The value of an integer or floating-point node; nullopt for a node of any other type.
+std::optional<double> number_value(const toml::node& n) {
+  if (auto i = n.as_integer()) return static_cast<double>(i->get());
+  if (auto d = n.as_floating_point()) return d->get();
+  return std::nullopt;
+}
 
 SourcePos pos_of(const FileCtx& f, const toml::source_region& r) {
   return {f.display, static_cast<std::uint32_t>(r.begin.line), static_cast<std::uint32_t>(r.begin.column)};
@@ -168,12 +177,10 @@ public:
   std::optional<double> number(std::string_view key) const {
     const toml::node* n = get(key);
     if (!n) return std::nullopt;
-    if (auto i = n->as_integer()) return static_cast<double>(i->get());
-    if (auto d = n->as_floating_point()) {
-      if (!std::isfinite(d->get())) fail_at(key, "must be a finite number");
-      return d->get();
-    }
-    expect(key, *n, "a number");
+    const std::optional<double> v = number_value(*n);
+    if (!v) expect(key, *n, "a number");
+    if (!std::isfinite(*v)) fail_at(key, "must be a finite number");
+    return v;
   }
   std::optional<bool> boolean(std::string_view key) const {
     const toml::node* n = get(key);
@@ -193,16 +200,11 @@ public:
       fail(pos_of(m_file, n.source()), key_path(key),
            fmt::format("'{}' is not a duration (e.g. \"500ms\", \"1s\", \"2m\", \"1h\")", s->get()));
     }
-    double secs = 0;
-    if (auto i = n.as_integer())
-      secs = static_cast<double>(i->get());
-    else if (auto d = n.as_floating_point())
-      secs = d->get();
-    else
-      expect(key, n, "a duration such as \"1s\" or a number of seconds");
-    if (!std::isfinite(secs) || secs < 0 || secs > 1e9)
+    const std::optional<double> secs = number_value(n);
+    if (!secs) expect(key, n, "a duration such as \"1s\" or a number of seconds");
+    if (!std::isfinite(*secs) || *secs < 0 || *secs > 1e9)
       fail(pos_of(m_file, n.source()), key_path(key), "a duration must be from 0 to 1e9 seconds");
-    return Duration(static_cast<std::int64_t>(std::llround(secs * 1e6)));
+    return Duration(static_cast<std::int64_t>(std::llround(*secs * 1e6)));
   }
   const toml::table* subtable(std::string_view key) const {
     const toml::node* n = get(key);
@@ -239,69 +241,33 @@ private:
 // ---------------------------------------------------------------------------
 // Enumerations written as strings
 
-template <typename E> struct Named {
-  std::string_view name;
-  E value;
-};
-
+// `text` (any case) as a value of `table`; an unknown name fails with the names expected.
 template <typename E, std::size_t N>
-E enum_from(const Reader& r, std::string_view key, const std::string& text, const std::array<Named<E>, N>& names,
+E enum_from(const Reader& r, std::string_view key, const std::string& text, const NameTable<E, N>& table,
             std::string_view what) {
   const std::string t = to_lower(text);
-  std::vector<std::string_view> all;
-  for (const auto& n : names) {
-    if (n.name == t) return n.value;
-    all.push_back(n.name);
-  }
+  if (auto value = table.find(t)) return *value;
+  const auto names = table.names();
+  const std::vector<std::string_view> all(names.begin(), names.end());
   r.fail_at(key, fmt::format("unknown {} '{}'{}; expected {}", what, text, suggest(t, all), join_names(all)));
 }
 
-constexpr std::array k_generator_kinds{
-    Named<GeneratorSpec::Kind>{"constant", GeneratorSpec::Kind::constant},
-    Named<GeneratorSpec::Kind>{"ramp", GeneratorSpec::Kind::ramp},
-    Named<GeneratorSpec::Kind>{"sine", GeneratorSpec::Kind::sine},
-    Named<GeneratorSpec::Kind>{"walk", GeneratorSpec::Kind::walk},
-    Named<GeneratorSpec::Kind>{"step", GeneratorSpec::Kind::step},
-    Named<GeneratorSpec::Kind>{"replay", GeneratorSpec::Kind::replay},
-    Named<GeneratorSpec::Kind>{"link", GeneratorSpec::Kind::link},
-};
-
-constexpr std::array k_fault_kinds{
-    Named<FaultSpec::Kind>{"timeout", FaultSpec::Kind::timeout},
-    Named<FaultSpec::Kind>{"exception", FaultSpec::Kind::exception},
-    Named<FaultSpec::Kind>{"bad_crc", FaultSpec::Kind::bad_crc},
-    Named<FaultSpec::Kind>{"truncate", FaultSpec::Kind::truncate},
-    Named<FaultSpec::Kind>{"split", FaultSpec::Kind::split},
-    Named<FaultSpec::Kind>{"garbage", FaultSpec::Kind::garbage},
-    Named<FaultSpec::Kind>{"slow", FaultSpec::Kind::slow},
-    Named<FaultSpec::Kind>{"delay", FaultSpec::Kind::delay},
-    Named<FaultSpec::Kind>{"wrong_unit", FaultSpec::Kind::wrong_unit},
-    Named<FaultSpec::Kind>{"wrong_tid", FaultSpec::Kind::wrong_tid},
-    Named<FaultSpec::Kind>{"drop", FaultSpec::Kind::drop},
-    Named<FaultSpec::Kind>{"flap", FaultSpec::Kind::flap},
-    Named<FaultSpec::Kind>{"busy", FaultSpec::Kind::busy},
-};
-
-constexpr std::array k_alarm_types{
-    Named<AlarmRule::Type>{"hh", AlarmRule::Type::hh},
-    Named<AlarmRule::Type>{"ll", AlarmRule::Type::ll},
-    Named<AlarmRule::Type>{"hl", AlarmRule::Type::hl},
-    Named<AlarmRule::Type>{"window", AlarmRule::Type::window},
-};
+// As site files write them; records write them in capitals (alarm_type_name).
+constexpr auto k_alarm_types = enum_names<AlarmRule::Type>("hh", "ll", "hl", "window");
 
 // Modbus Application Protocol V1.1b3 §7 exception codes by name.
-constexpr std::array k_exception_names{
-    Named<std::uint8_t>{"illegal_function", 0x01},
-    Named<std::uint8_t>{"illegal_data_address", 0x02},
-    Named<std::uint8_t>{"illegal_data_value", 0x03},
-    Named<std::uint8_t>{"server_device_failure", 0x04},
-    Named<std::uint8_t>{"acknowledge", 0x05},
-    Named<std::uint8_t>{"server_device_busy", 0x06},
-    Named<std::uint8_t>{"negative_acknowledge", 0x07},
-    Named<std::uint8_t>{"memory_parity_error", 0x08},
-    Named<std::uint8_t>{"gateway_path_unavailable", 0x0A},
-    Named<std::uint8_t>{"gateway_target_failed_to_respond", 0x0B},
-};
+constexpr NameTable<std::uint8_t, 10> k_exception_names{{{
+    {"illegal_function", 0x01},
+    {"illegal_data_address", 0x02},
+    {"illegal_data_value", 0x03},
+    {"server_device_failure", 0x04},
+    {"acknowledge", 0x05},
+    {"server_device_busy", 0x06},
+    {"negative_acknowledge", 0x07},
+    {"memory_parity_error", 0x08},
+    {"gateway_path_unavailable", 0x0A},
+    {"gateway_target_failed_to_respond", 0x0B},
+}}};
 
 // An exception code written as a number (1-255) or a name.
 std::uint8_t exception_code(const Reader& r, std::string_view key) {
@@ -486,17 +452,11 @@ GeneratorSpec read_generator(const Reader& parent) {
       const toml::array* pair = e.as_array();
       if (!pair || pair->size() != 2) r.expect(ep, e, "a [time, value] pair");
       const Duration at = r.duration_of(ep, *pair->get(0));
-      const toml::node& v = *pair->get(1);
-      double value = 0;
-      if (auto iv = v.as_integer())
-        value = static_cast<double>(iv->get());
-      else if (auto dv = v.as_floating_point())
-        value = dv->get();
-      else
-        r.expect(ep, v, "a number as the value");
+      const std::optional<double> value = number_value(*pair->get(1));
+      if (!value) r.expect(ep, *pair->get(1), "a number as the value");
       if (!g.schedule.empty() && at < g.schedule.back().first)
         fail(pos_of(r.file(), e.source()), r.key_path(ep), "schedule times must not go backwards");
-      g.schedule.emplace_back(at, value);
+      g.schedule.emplace_back(at, *value);
     }
     if (g.schedule.empty()) r.fail_at("schedule", "the schedule is empty");
     if (auto p = r.duration("period")) {
@@ -806,14 +766,21 @@ const Model& find_model(const Reader& r, const std::map<std::string, Model>& mod
   return it->second;
 }
 
-Device read_device(const Reader& r, const std::map<std::string, Model>& models, const PortSettings& settings,
-                   const std::function<void(const std::string&)>& need_catalog) {
-  r.check_keys(k_device_keys);
+// A [[port.device]] entry (a Modbus device or meters) with its position and name, which
+// links address as device.point.
+Device named_device(const Reader& r) {
   Device d;
   d.pos = r.pos();
   d.name = r.required_str("name");
   if (d.name.empty()) r.fail_at("name", "must not be empty");
   if (d.name.find('.') != std::string::npos) r.fail_at("name", "must not contain '.' (links use device.point)");
+  return d;
+}
+
+Device read_device(const Reader& r, const std::map<std::string, Model>& models, const PortSettings& settings,
+                   const std::function<void(const std::string&)>& need_catalog) {
+  r.check_keys(k_device_keys);
+  Device d = named_device(r);
   if (!r.has("unit")) r.fail_here("missing key 'unit'");
   const std::int64_t unit = *r.integer("unit", 0, 255);
   // Modbus over Serial Line V1.02 §2.2: 0 is broadcast, 248-255 reserved.
@@ -892,11 +859,7 @@ Device read_meter(const Reader& r, const std::map<std::string, Model>& models,
   for (std::string_view k : {"unit", "max_read", "fault"})
     if (r.has(k)) r.fail_at(k, fmt::format("'{}' does not apply to a meter on an mqtt port", k));
   r.check_keys(k_meter_keys);
-  Device d;
-  d.pos = r.pos();
-  d.name = r.required_str("name");
-  if (d.name.empty()) r.fail_at("name", "must not be empty");
-  if (d.name.find('.') != std::string::npos) r.fail_at("name", "must not contain '.' (links use device.point)");
+  Device d = named_device(r);
   d.description = r.str("description").value_or("");
   d.enabled = r.boolean("enabled").value_or(true);
   MeterSettings m;
@@ -1224,6 +1187,17 @@ void read_links(const FileCtx& file, const Reader& top, Site& site) {
   }
 }
 
+// A port's name (its url when it has none), unique in the site.
+std::string port_name(const Reader& r, const std::string& url, const std::vector<Port>& ports) {
+  std::string name = r.str("name").value_or(url);
+  if (name.empty()) r.fail_at("name", "must not be empty");
+  for (const auto& other : ports)
+    if (other.name == name)
+      r.fail_at(r.has("name") ? "name" : "url",
+                fmt::format("port name '{}' is used twice (first at {})", name, other.pos.str()));
+  return name;
+}
+
 Site parse(std::string_view text, const fs::path& path, const LoadOptions& options) {
   const std::string display = path.string();
   FileCtx file{display, path.parent_path()};
@@ -1311,12 +1285,7 @@ Site parse(std::string_view text, const fs::path& path, const LoadOptions& optio
       port.pos = r.pos();
       port.url = u->as_string()->get();
       port.mqtt = read_mqtt_settings(r, port.url);
-      port.name = r.str("name").value_or(port.url);
-      if (port.name.empty()) r.fail_at("name", "must not be empty");
-      for (const auto& other : site.ports)
-        if (other.name == port.name)
-          r.fail_at(r.has("name") ? "name" : "url",
-                    fmt::format("port name '{}' is used twice (first at {})", port.name, other.pos.str()));
+      port.name = port_name(r, port.url, site.ports);
       const auto devices = r.tables("device");
       for (std::size_t j = 0; j < devices.size(); ++j) {
         Reader dr(file, *devices[j], fmt::format("port[{}].device[{}]", i, j));
@@ -1349,12 +1318,7 @@ Site parse(std::string_view text, const fs::path& path, const LoadOptions& optio
     } catch (const Error& e) {
       r.fail_at("url", e.what());
     }
-    port.name = r.str("name").value_or(port.url);
-    if (port.name.empty()) r.fail_at("name", "must not be empty");
-    for (const auto& other : site.ports)
-      if (other.name == port.name)
-        r.fail_at(r.has("name") ? "name" : "url",
-                  fmt::format("port name '{}' is used twice (first at {})", port.name, other.pos.str()));
+    port.name = port_name(r, port.url, site.ports);
     // One serial line, one master: two ports on one device would garble each other's frames.
     for (const auto& other : site.ports)
       if (same_serial_device(other.target, port.target))

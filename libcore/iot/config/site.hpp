@@ -40,13 +40,16 @@ struct SourcePos {
 //       alarm); min < max
 // deadband (缓冲值): an alarm clears only once the value is back past the limit by
 // this much. delay (报警延时): the condition must hold this long before it is raised.
-struct AlarmRule {
+// The limits are what iot-poll's alarm engine (poll/alarm.hpp) runs on.
+struct AlarmLimits {
   enum class Type { hh, ll, hl, window };
   Type type = Type::hh;
   std::optional<double> high, high_high, low, low_low;
-  std::optional<double> min, max;  // WINDOW only
   double deadband = 0;
   Duration delay{0};
+  std::optional<double> min, max;  // WINDOW only
+};
+struct AlarmRule : AlarmLimits {
   SourcePos pos;
 };
 std::string_view alarm_type_name(AlarmRule::Type type);  // "HH", "LL", "HL", "WINDOW"

@@ -1,6 +1,7 @@
 // The small member functions of the site structures (the loader is in site.cpp).
 #include <fmt/format.h>
 
+#include "iot/config/names.hpp"
 #include "iot/config/site.hpp"
 
 namespace iot::config {
@@ -11,46 +12,13 @@ std::string SourcePos::str() const {
 }
 
 std::string_view alarm_type_name(AlarmRule::Type type) {
-  switch (type) {
-  case AlarmRule::Type::hh: return "HH";
-  case AlarmRule::Type::ll: return "LL";
-  case AlarmRule::Type::hl: return "HL";
-  case AlarmRule::Type::window: return "WINDOW";
-  }
-  return "?";
+  static constexpr auto k_names = enum_names<AlarmRule::Type>("HH", "LL", "HL", "WINDOW");
+  return k_names.name(type);
 }
 
-std::string_view generator_kind_name(GeneratorSpec::Kind kind) {
-  switch (kind) {
-  case GeneratorSpec::Kind::constant: return "constant";
-  case GeneratorSpec::Kind::ramp: return "ramp";
-  case GeneratorSpec::Kind::sine: return "sine";
-  case GeneratorSpec::Kind::walk: return "walk";
-  case GeneratorSpec::Kind::step: return "step";
-  case GeneratorSpec::Kind::replay: return "replay";
-  case GeneratorSpec::Kind::link: return "link";
-  }
-  return "?";
-}
+std::string_view generator_kind_name(GeneratorSpec::Kind kind) { return k_generator_kinds.name(kind); }
 
-std::string_view fault_kind_name(FaultSpec::Kind kind) {
-  switch (kind) {
-  case FaultSpec::Kind::timeout: return "timeout";
-  case FaultSpec::Kind::exception: return "exception";
-  case FaultSpec::Kind::bad_crc: return "bad_crc";
-  case FaultSpec::Kind::truncate: return "truncate";
-  case FaultSpec::Kind::split: return "split";
-  case FaultSpec::Kind::garbage: return "garbage";
-  case FaultSpec::Kind::slow: return "slow";
-  case FaultSpec::Kind::delay: return "delay";
-  case FaultSpec::Kind::wrong_unit: return "wrong_unit";
-  case FaultSpec::Kind::wrong_tid: return "wrong_tid";
-  case FaultSpec::Kind::drop: return "drop";
-  case FaultSpec::Kind::flap: return "flap";
-  case FaultSpec::Kind::busy: return "busy";
-  }
-  return "?";
-}
+std::string_view fault_kind_name(FaultSpec::Kind kind) { return k_fault_kinds.name(kind); }
 
 std::uint16_t Point::count() const { return values::register_count(format); }
 

@@ -2,36 +2,18 @@
 
 #include <cmath>
 
+#include "iot/core/names.hpp"
+
 namespace iot::poll {
 
-std::string_view alarm_type_name(AlarmType type) {
-  switch (type) {
-  case AlarmType::hh: return "HH";
-  case AlarmType::ll: return "LL";
-  case AlarmType::hl: return "HL";
-  case AlarmType::window: return "WINDOW";
-  }
-  return "HH";
-}
-
 std::string_view alarm_level_name(AlarmLevel level) {
-  switch (level) {
-  case AlarmLevel::none: return "";
-  case AlarmLevel::h: return "H";
-  case AlarmLevel::hh: return "HH";
-  case AlarmLevel::l: return "L";
-  case AlarmLevel::ll: return "LL";
-  }
-  return "";
+  static constexpr auto k_names = enum_names<AlarmLevel>("", "H", "HH", "L", "LL");
+  return k_names.name(level, "");
 }
 
 std::string_view alarm_state_name(AlarmEvent::State state) {
-  switch (state) {
-  case AlarmEvent::State::raised: return "raised";
-  case AlarmEvent::State::level: return "level";
-  case AlarmEvent::State::cleared: return "cleared";
-  }
-  return "raised";
+  static constexpr auto k_names = enum_names<AlarmEvent::State>("raised", "level", "cleared");
+  return k_names.name(state, "raised");
 }
 
 namespace {

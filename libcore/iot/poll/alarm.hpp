@@ -22,21 +22,17 @@
 #include <optional>
 #include <string_view>
 
+#include "iot/config/site.hpp"
+
 namespace iot::poll {
 
-enum class AlarmType { hh, ll, hl, window };
+// The limits as a site file's [point.alarm] table gives them.
+using AlarmLimits = config::AlarmLimits;
+using AlarmType = AlarmLimits::Type;
+using config::alarm_type_name; // "HH", "LL", "HL", "WINDOW"
+
 enum class AlarmLevel { none, h, hh, l, ll };
-
-std::string_view alarm_type_name(AlarmType type);    // "HH", "LL", "HL", "WINDOW"
 std::string_view alarm_level_name(AlarmLevel level); // "H", "HH", "L", "LL", "" for none
-
-struct AlarmLimits {
-  AlarmType type = AlarmType::hh;
-  std::optional<double> high, high_high, low, low_low;
-  double deadband = 0;
-  std::chrono::microseconds delay{0};
-  std::optional<double> min, max; // WINDOW only
-};
 
 struct AlarmEvent {
   enum class State { raised, level, cleared };

@@ -15,6 +15,7 @@
 #include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/modbus/answer.hpp"
+#include "iot/poll/outcome.hpp"
 #include "iot/poll/pdu.hpp"
 #include "iot/record/record.hpp"
 
@@ -35,17 +36,6 @@ Quality quality_of(transport::ReplyStatus s) {
   case transport::ReplyStatus::timeout: return Quality::timeout;
   case transport::ReplyStatus::crc: return Quality::crc;
   default: return Quality::error;
-  }
-}
-
-int rank(ExitCode c) {
-  switch (c) {
-  case ExitCode::ok: return 0;
-  case ExitCode::device_exception: return 1;
-  case ExitCode::protocol: return 2;
-  case ExitCode::timeout: return 3;
-  case ExitCode::io: return 4;
-  default: return 5;
   }
 }
 
@@ -139,9 +129,7 @@ public:
   }
 
 private:
-  void note(ExitCode c) {
-    if (rank(c) > rank(m_result)) m_result = c;
-  }
+  void note(ExitCode c) { keep_worst(m_result, c); }
 
   void port_status(std::string_view state, std::string reason) {
     m_out.status(StatusRecord{now(), m_spec.name, std::nullopt, {}, state, std::move(reason)});
@@ -701,7 +689,7 @@ void Engine::submit(WriteCommand command) {
 ExitCode Engine::result() const {
   ExitCode worst = ExitCode::ok;
   for (const auto& w : m_workers)
-    if (rank(w->result()) > rank(worst)) worst = w->result();
+    keep_worst(worst, w->result());
   return worst;
 }
 

@@ -6,6 +6,7 @@
 
 #include "iot/modbus/pdu.hpp"
 #include "iot/modbus/spec.hpp"
+#include "iot/poll/outcome.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/record/records.hpp"
 
@@ -20,16 +21,6 @@ constexpr std::uint8_t k_read_basic = 1, k_read_extended = 3;
 // Answers followed for one read code: a device whose `more follows` never ends must not
 // keep us here (the id space has 256 objects, each answer carries at least one).
 constexpr int k_max_pages = 256;
-
-int rank(ExitCode c) {
-  switch (c) {
-  case ExitCode::ok: return 0;
-  case ExitCode::device_exception: return 1;
-  case ExitCode::protocol: return 2;
-  case ExitCode::timeout: return 3;
-  default: return 4;
-  }
-}
 
 // One request with retries after timeouts. On failure `error` (and `exception`) say why and
 // the status for the exit code is returned; ExitCode::ok with `answer` filled otherwise.
@@ -72,14 +63,14 @@ void read_identification(transport::Client& client, DeviceInfo& info, std::chron
       if (!info.objects.empty() && exception) return;
       info.id_error = std::move(error);
       info.id_exception = exception;
-      if (rank(c) > rank(info.result)) info.result = c;
+      keep_worst(info.result, c);
       return;
     }
     const mb::DecodedPdu d = mb::decode_pdu(answer, mb::Direction::response);
     if (!d.ok() || d.fc != static_cast<std::uint8_t>(mb::FunctionCode::read_device_identification) ||
         d.mei_type.value_or(0) != mb::k_mei_read_device_id) {
       info.id_error = d.ok() ? "answer is not a Read Device Identification response" : std::string(d.error);
-      if (rank(ExitCode::protocol) > rank(info.result)) info.result = ExitCode::protocol;
+      keep_worst(info.result, ExitCode::protocol);
       return;
     }
     if (!info.conformity) info.conformity = d.conformity;
@@ -110,13 +101,13 @@ void read_server_id(transport::Client& client, DeviceInfo& info, std::chrono::mi
   if (c != ExitCode::ok) {
     info.server_id_error = std::move(error);
     info.server_id_exception = exception;
-    if (rank(c) > rank(info.result)) info.result = c;
+    keep_worst(info.result, c);
     return;
   }
   const mb::DecodedPdu d = mb::decode_pdu(answer, mb::Direction::response);
   if (!d.ok() || d.fc != static_cast<std::uint8_t>(mb::FunctionCode::report_server_id)) {
     info.server_id_error = d.ok() ? "answer is not a Report Server ID response" : std::string(d.error);
-    if (rank(ExitCode::protocol) > rank(info.result)) info.result = ExitCode::protocol;
+    keep_worst(info.result, ExitCode::protocol);
     return;
   }
   info.server_id = std::vector<std::uint8_t>(d.server_id.begin(), d.server_id.end());

@@ -23,13 +23,18 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
 
 namespace {
 
+// The fields saying which point, when and where, alike in the engine's records and the ones written.
+template <typename Written, typename Engine> void copy_point_fields(Written& to, const Engine& from) {
+  to.ts = from.ts;
+  to.port = from.port;
+  to.unit = from.unit;
+  to.device = from.device;
+  to.point = from.point;
+}
+
 void write_alarm_json(JsonWriter& w, const AlarmRecord& r) {
   record::Alarm a;
-  a.ts = r.ts;
-  a.port = r.port;
-  a.unit = r.unit;
-  a.device = r.device;
-  a.point = r.point;
+  copy_point_fields(a, r);
   a.state = alarm_state_name(r.event.state);
   a.level = alarm_level_name(r.event.level); // empty (null) when cleared
   if (r.event.state != AlarmEvent::State::raised) a.previous = alarm_level_name(r.event.previous);
@@ -68,11 +73,7 @@ void write_stats_json(JsonWriter& w, const StatsRecord& r) {
 
 record::Write write_of(const WriteRecord& r) {
   record::Write w;
-  w.ts = r.ts;
-  w.port = r.port;
-  w.unit = r.unit;
-  w.device = r.device;
-  w.point = r.point;
+  copy_point_fields(w, r);
   w.addr = r.addr;
   if (r.fc != 0) w.fc = r.fc;
   w.value = r.requested;

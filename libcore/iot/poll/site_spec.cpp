@@ -4,27 +4,6 @@
 
 namespace iot::poll {
 
-namespace {
-AlarmLimits limits_from(const config::AlarmRule& rule) {
-  AlarmLimits l;
-  switch (rule.type) {
-  case config::AlarmRule::Type::hh: l.type = AlarmType::hh; break;
-  case config::AlarmRule::Type::ll: l.type = AlarmType::ll; break;
-  case config::AlarmRule::Type::hl: l.type = AlarmType::hl; break;
-  case config::AlarmRule::Type::window: l.type = AlarmType::window; break;
-  }
-  l.min = rule.min;
-  l.max = rule.max;
-  l.high = rule.high;
-  l.high_high = rule.high_high;
-  l.low = rule.low;
-  l.low_low = rule.low_low;
-  l.deadband = rule.deadband;
-  l.delay = rule.delay;
-  return l;
-}
-} // namespace
-
 std::vector<PortSpec> ports_from_site(const config::Site& site) {
   std::vector<PortSpec> ports;
   for (const auto& port : site.ports) {
@@ -56,7 +35,7 @@ std::vector<PortSpec> ports_from_site(const config::Site& site) {
         p.scaling = pt.scaling;
         p.uom = pt.uom;
         p.writable = pt.writable;
-        if (pt.alarm) p.alarm = limits_from(*pt.alarm);
+        if (pt.alarm) p.alarm = static_cast<const AlarmLimits&>(*pt.alarm);
         p.report.storage_period = pt.storage_period;
         p.report.report_deadband = pt.report_deadband;
         ds.points.push_back(std::move(p));
