@@ -1,6 +1,5 @@
 #include "iot/export/csv.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
+#include "iot/export/output_file.hpp"
 #include "iot/export/row.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
@@ -73,23 +73,13 @@ void append_cell(std::string& out, std::string_view text, char sep, bool force_q
 
 namespace {
 
-int open_output(const std::string& path) {
-  if (path == "-") return 1;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw errno_error("cannot create " + path);
-  return fd;
-}
-
 // One output file with its columns.
 class Table {
 public:
   Table(const std::string& path, const CsvOptions& o)
-      : m_fd(open_output(path)), m_sink(std::make_unique<LineSink>(m_fd)), m_opt(o), m_columns(o.fields) {
+      : m_file(path), m_sink(std::make_unique<LineSink>(m_file.fd())), m_opt(o), m_columns(o.fields) {
     m_fixed = !m_columns.empty();
     if (m_fixed) write_header();
-  }
-  ~Table() {
-    if (m_fd > 1) ::close(m_fd);
   }
 
   void add(const Record& r, std::size_t line_number) {
@@ -268,8 +258,8 @@ private:
               key, m_opt.scan);
   }
 
-  int m_fd;
-  std::unique_ptr<LineSink> m_sink;
+  OutputFile m_file;
+  std::unique_ptr<LineSink> m_sink; // flushed before m_file closes
   const CsvOptions& m_opt;
   std::vector<std::string> m_columns;
   std::size_t m_ts_column = std::string::npos;
