@@ -76,8 +76,8 @@ void query_aggregates(Store& store, const QueryFilter& filter, std::int64_t ever
   if (every_ms <= 0) throw usage_error("--every must be longer than 0");
   if (filter.kind && *filter.kind != RecordKind::reading)
     throw usage_error("--every aggregates readings: leave out --kind or use --kind reading");
-  OutputFile file(output);
-  LineSink sink(file.fd());
+  OutputLines out(output);
+  LineSink& sink = out.sink();
   Aggregator agg(every_ms, zone, [&](const Aggregate& a) {
     write_aggregate(sink.begin_line(), a, every_ms);
     sink.end_line();

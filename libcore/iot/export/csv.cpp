@@ -76,8 +76,7 @@ namespace {
 // One output file with its columns.
 class Table {
 public:
-  Table(const std::string& path, const CsvOptions& o)
-      : m_file(path), m_sink(std::make_unique<LineSink>(m_file.fd())), m_opt(o), m_columns(o.fields) {
+  Table(const std::string& path, const CsvOptions& o) : m_out(path), m_opt(o), m_columns(o.fields) {
     m_fixed = !m_columns.empty();
     if (m_fixed) write_header();
   }
@@ -101,7 +100,7 @@ public:
 
   void finish() {
     if (!m_fixed) fix();
-    m_sink->flush();
+    m_out.sink().flush();
   }
 
   // Fields met after the header was written (left out of the output).
@@ -158,7 +157,7 @@ private:
     m_cells.resize(m_columns.size());
     m_present.resize(m_columns.size());
     if (!m_opt.header || m_columns.empty()) return;
-    std::string& out = m_sink->begin_line();
+    std::string& out = m_out.sink().begin_line();
     for (std::size_t i = 0; i < m_columns.size(); ++i) {
       if (i > 0) out.push_back(m_opt.separator);
       append_cell(out, m_columns[i], m_opt.separator);
@@ -168,7 +167,7 @@ private:
 
   void end_line(std::string& out) {
     if (m_opt.crlf) out.push_back('\r');
-    m_sink->end_line();
+    m_out.sink().end_line();
   }
 
   std::size_t column_of(std::string_view key, std::size_t hint) const {
@@ -246,7 +245,7 @@ private:
       }
     }
     if (m_opt.crlf) *p++ = '\r';
-    m_sink->write_line(std::string_view(out.data(), static_cast<std::size_t>(p - out.data())));
+    m_out.sink().write_line(std::string_view(out.data(), static_cast<std::size_t>(p - out.data())));
   }
 
   void warn_dropped(std::string_view key, std::size_t line_number) {
@@ -258,8 +257,7 @@ private:
               key, m_opt.scan);
   }
 
-  OutputFile m_file;
-  std::unique_ptr<LineSink> m_sink; // flushed before m_file closes
+  OutputLines m_out;
   const CsvOptions& m_opt;
   std::vector<std::string> m_columns;
   std::size_t m_ts_column = std::string::npos;

@@ -7,14 +7,21 @@
 
 namespace iot::exporter {
 
-OutputFile::OutputFile(const std::string& path) : m_fd(1) {
-  if (path == "-") return;
-  m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (m_fd < 0) throw errno_error("cannot create " + path);
+namespace {
+
+int open_output(const std::string& path) {
+  if (path == "-") return 1;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw errno_error("cannot create " + path);
+  return fd;
 }
 
-OutputFile::~OutputFile() {
-  if (m_fd > 1) ::close(m_fd);
+} // namespace
+
+OutputLines::OutputLines(const std::string& path) : m_fd{open_output(path)}, m_sink(m_fd.fd) {}
+
+OutputLines::Fd::~Fd() {
+  if (fd > 1) ::close(fd);
 }
 
 } // namespace iot::exporter

@@ -1,22 +1,25 @@
 #pragma once
-// The output of an iot-export command that writes a file or stdout ("-").
+// The lines an iot-export command writes to a file or to stdout ("-").
 #include <string>
+
+#include "iot/record/output.hpp"
 
 namespace iot::exporter {
 
-class OutputFile {
+class OutputLines {
 public:
   // Creates or truncates `path` (mode 0644, before the umask); "-" is stdout,
   // which stays open when this goes.
-  explicit OutputFile(const std::string& path);
-  ~OutputFile();
-  OutputFile(const OutputFile&) = delete;
-  OutputFile& operator=(const OutputFile&) = delete;
+  explicit OutputLines(const std::string& path);
 
-  int fd() const { return m_fd; }
+  LineSink& sink() { return m_sink; }
 
 private:
-  int m_fd;
+  struct Fd {
+    int fd;
+    ~Fd(); // closes a file, never stdout
+  } m_fd;
+  LineSink m_sink; // declared after m_fd: flushed before the file closes
 };
 
 } // namespace iot::exporter

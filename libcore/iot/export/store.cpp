@@ -66,8 +66,8 @@ ExitCode ingest(RecordInput& input, Store& store, const Retention& retention, co
 }
 
 void query_records(Store& store, const QueryFilter& filter, const std::string& output) {
-  OutputFile file(output);
-  LineSink sink(file.fd());
+  OutputLines out(output);
+  LineSink& sink = out.sink();
   store.query(filter, [&](const Row& row) {
     write_row(sink.begin_line(), row);
     sink.end_line();
