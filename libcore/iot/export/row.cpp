@@ -47,6 +47,12 @@ constexpr FieldInfo k_fields[] = {{Field::ts, fields::ts},
 
 } // namespace
 
+std::string_view Row::*text_member(RowField f) {
+  for (const FieldInfo& t : k_fields)
+    if (t.field == f) return t.text;
+  return nullptr;
+}
+
 RowField row_field(std::string_view k) {
   for (const FieldInfo& f : k_fields)
     if (f.name == k) return f.field;

@@ -69,6 +69,8 @@ enum class RowField : std::uint8_t {
   latency_ms
 };
 RowField row_field(std::string_view name);
+// The member of Row holding the text field `f` (nullptr: `f` is no text field).
+std::string_view Row::*text_member(RowField f);
 
 // Converts a parsed record into `row`. The views point into the parsed document
 // and into `buffer` (both must outlive the row's use). Returns an empty string on
