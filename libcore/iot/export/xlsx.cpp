@@ -63,8 +63,8 @@ public:
   // Writes `r` as the next row, a cell per column.
   void add(const Row& r) {
     next_row();
-    for (lxw_col_t col = 0; col < m_columns.size(); ++col)
-      cell(col, m_fields[col], r);
+    for (std::size_t col = 0; col < m_columns.size(); ++col)
+      cell(static_cast<lxw_col_t>(col), m_fields[col], r);
   }
 
   // Starts a new row (continuing on a new sheet when this one is full).
