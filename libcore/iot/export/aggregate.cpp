@@ -1,11 +1,9 @@
 #include "iot/export/aggregate.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cmath>
 
 #include "iot/core/error.hpp"
+#include "iot/export/output_file.hpp"
 #include "iot/export/store.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/record/output.hpp"
@@ -78,18 +76,8 @@ void query_aggregates(Store& store, const QueryFilter& filter, std::int64_t ever
   if (every_ms <= 0) throw usage_error("--every must be longer than 0");
   if (filter.kind && *filter.kind != RecordKind::reading)
     throw usage_error("--every aggregates readings: leave out --kind or use --kind reading");
-  int fd = 1;
-  if (output != "-") {
-    fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw errno_error("cannot create " + output);
-  }
-  struct Closer {
-    int fd;
-    ~Closer() {
-      if (fd > 1) ::close(fd);
-    }
-  } closer{fd};
-  LineSink sink(fd);
+  OutputLines out(output);
+  LineSink& sink = out.sink();
   Aggregator agg(every_ms, zone, [&](const Aggregate& a) {
     write_aggregate(sink.begin_line(), a, every_ms);
     sink.end_line();

@@ -1,6 +1,5 @@
 #include "iot/export/csv.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
+#include "iot/export/output_file.hpp"
 #include "iot/export/row.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/output.hpp"
@@ -73,23 +73,12 @@ void append_cell(std::string& out, std::string_view text, char sep, bool force_q
 
 namespace {
 
-int open_output(const std::string& path) {
-  if (path == "-") return 1;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw errno_error("cannot create " + path);
-  return fd;
-}
-
 // One output file with its columns.
 class Table {
 public:
-  Table(const std::string& path, const CsvOptions& o)
-      : m_fd(open_output(path)), m_sink(std::make_unique<LineSink>(m_fd)), m_opt(o), m_columns(o.fields) {
+  Table(const std::string& path, const CsvOptions& o) : m_out(path), m_opt(o), m_columns(o.fields) {
     m_fixed = !m_columns.empty();
     if (m_fixed) write_header();
-  }
-  ~Table() {
-    if (m_fd > 1) ::close(m_fd);
   }
 
   void add(const Record& r, std::size_t line_number) {
@@ -111,7 +100,7 @@ public:
 
   void finish() {
     if (!m_fixed) fix();
-    m_sink->flush();
+    m_out.sink().flush();
   }
 
   // Fields met after the header was written (left out of the output).
@@ -168,7 +157,7 @@ private:
     m_cells.resize(m_columns.size());
     m_present.resize(m_columns.size());
     if (!m_opt.header || m_columns.empty()) return;
-    std::string& out = m_sink->begin_line();
+    std::string& out = m_out.sink().begin_line();
     for (std::size_t i = 0; i < m_columns.size(); ++i) {
       if (i > 0) out.push_back(m_opt.separator);
       append_cell(out, m_columns[i], m_opt.separator);
@@ -178,7 +167,7 @@ private:
 
   void end_line(std::string& out) {
     if (m_opt.crlf) out.push_back('\r');
-    m_sink->end_line();
+    m_out.sink().end_line();
   }
 
   std::size_t column_of(std::string_view key, std::size_t hint) const {
@@ -256,7 +245,7 @@ private:
       }
     }
     if (m_opt.crlf) *p++ = '\r';
-    m_sink->write_line(std::string_view(out.data(), static_cast<std::size_t>(p - out.data())));
+    m_out.sink().write_line(std::string_view(out.data(), static_cast<std::size_t>(p - out.data())));
   }
 
   void warn_dropped(std::string_view key, std::size_t line_number) {
@@ -268,8 +257,7 @@ private:
               key, m_opt.scan);
   }
 
-  int m_fd;
-  std::unique_ptr<LineSink> m_sink;
+  OutputLines m_out;
   const CsvOptions& m_opt;
   std::vector<std::string> m_columns;
   std::size_t m_ts_column = std::string::npos;

@@ -23,6 +23,7 @@
 #include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
 #include "iot/export/store.hpp"
+#include "iot/export/store_sql.hpp"
 
 namespace iot::exporter {
 
@@ -87,29 +88,17 @@ ALTER TABLE readings ALTER COLUMN port TYPE text COLLATE "C", ALTER COLUMN port 
 ALTER TABLE readings ADD UNIQUE (ts, port, device, point);
 )sql";
 
-constexpr int k_table_count = 4;
-constexpr const char* k_tables[] = {"readings", "alarms", "status", "writes"};
-constexpr const char* k_columns[] = {
-    ("(extract(epoch from ts) * 1000)::int8, device, point, port, unit, addr, value_num, value_bool, value_text, "
-     "raw, uom, quality, error, alarm, extra"),
-    "(extract(epoch from ts) * 1000)::int8, device, point, state, level, type, value_num, limit_value, uom, extra",
-    "(extract(epoch from ts) * 1000)::int8, port, device, state, unit, reason, extra",
-    ("(extract(epoch from ts) * 1000)::int8, port, device, point, addr, unit, fc, value_num, value_bool, value_text, "
-     "raw, ok, quality, error, latency_ms, extra"),
-};
-constexpr const char* k_keys[] = {"ts, port, device, point", "ts, device, point, state", "ts, port, device, state",
-                                  "ts, port, device, point, addr"};
-constexpr const char* k_order[] = {"ts, device, point, port", "ts, device, point, state", "ts, port, device, state",
-                                   "ts, port, device, point, addr"};
+using sql::k_table_count;
+using sql::k_tables;
+using sql::table_index;
 
-int table_index(RecordKind k) {
-  switch (k) {
-  case RecordKind::reading: return 0;
-  case RecordKind::alarm: return 1;
-  case RecordKind::status: return 2;
-  default: return 3;
-  }
-}
+constexpr sql::Dialect k_dialect = {
+    .ts_select = "(extract(epoch from ts) * 1000)::int8", // query() reads epoch milliseconds
+    .min_ts = "'-infinity'",
+    .skip_rows = "OFFSET ",
+    .begin_write = "BEGIN",
+    .begin_read = "BEGIN READ ONLY", // one snapshot for the cursors of all tables
+};
 
 struct Result {
   PGresult* r = nullptr;
@@ -120,7 +109,6 @@ struct Result {
   Result(Result&& o) noexcept : r(o.r) { o.r = nullptr; }
 };
 
-constexpr int k_field_count[] = {15, 10, 7, 16};     // columns of readings, alarms, status, writes
 constexpr std::int64_t k_pg_epoch_ms = 946684800000; // 2000-01-01T00:00:00Z, PostgreSQL's epoch
 
 void put16(std::string& o, std::uint16_t v) {
@@ -144,6 +132,31 @@ void put_text(std::string& o, std::string_view v) {
   put32(o, static_cast<std::uint32_t>(v.size()));
   o.append(v);
 }
+
+// Fields in COPY BINARY form (PostgreSQL "COPY" reference, Binary Format): a
+// length, then the value in the type's binary send format (big-endian).
+struct CopyFields {
+  std::string& o;
+  void null() { put_null(o); }
+  // timestamptz: microseconds since 2000-01-01T00:00:00Z.
+  void ts(std::int64_t ms) { put_i64(o, (ms - k_pg_epoch_ms) * 1000); }
+  // integer (int4): the columns hold 32-bit values (to_row keeps wider ones in extra).
+  void integer(std::int64_t v) {
+    put32(o, 4);
+    put32(o, static_cast<std::uint32_t>(static_cast<std::int32_t>(v)));
+  }
+  void real(double v) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    put32(o, 8);
+    put64(o, bits);
+  }
+  void boolean(bool v) {
+    put32(o, 1);
+    o.push_back(v ? 1 : 0);
+  }
+  void text(std::string_view v) { put_text(o, v); }
+};
 
 // One libpq connection with the few operations the store needs.
 class Conn {
@@ -330,8 +343,8 @@ private:
 
   void write(Batch& b) {
     if (!m_temp_ready) {
-      for (const char* name : k_tables)
-        m_conn.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + name + "_in (LIKE " + name +
+      for (const sql::Table& table : k_tables)
+        m_conn.exec(std::string("CREATE TEMP TABLE IF NOT EXISTS ") + table.name + "_in (LIKE " + table.name +
                     " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
       m_temp_ready = true;
     }
@@ -344,7 +357,7 @@ private:
         // Fast path: COPY straight into the table. It fails as a whole on the
         // first duplicate key, and the batch then goes the idempotent way.
         m_conn.exec("SAVEPOINT direct");
-        if (m_conn.copy_in(std::string("COPY ") + k_tables[t] + " FROM STDIN (FORMAT binary)", m_data, true)) {
+        if (m_conn.copy_in(std::string("COPY ") + k_tables[t].name + " FROM STDIN (FORMAT binary)", m_data, true)) {
           m_conn.exec("RELEASE SAVEPOINT direct");
           m_inserted += b.rows[t];
           done = true;
@@ -354,11 +367,11 @@ private:
         }
       }
       if (!done) {
-        std::string in = std::string(k_tables[t]) + "_in";
+        std::string in = std::string(k_tables[t].name) + "_in";
         m_conn.copy_in("COPY " + in + " FROM STDIN (FORMAT binary)", m_data, false);
         // In key order, as the COPY above was, so two writers lock keys in the same order.
-        Result r = m_conn.exec(std::string("INSERT INTO ") + k_tables[t] + " SELECT * FROM " + in + " ORDER BY " +
-                               k_keys[t] + " ON CONFLICT DO NOTHING");
+        Result r = m_conn.exec(std::string("INSERT INTO ") + k_tables[t].name + " SELECT * FROM " + in + " ORDER BY " +
+                               k_tables[t].key_names + " ON CONFLICT DO NOTHING");
         std::size_t n = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
         m_inserted += n;
         // Once a whole batch is new again (a rerun has caught up), try the fast path.
@@ -382,22 +395,19 @@ private:
   std::thread m_thread; // last: starts after the members it uses
 };
 
-class PgStore final : public Store {
+class PgStore final : public sql::TableStore {
 public:
   PgStore(const std::string& url, std::size_t batch, OpenMode mode)
-      : m_url(url), m_main(url), m_batch(batch), m_read_only(mode == OpenMode::read_only) {
+      : TableStore(k_dialect), m_url(url), m_main(url), m_batch(batch), m_read_only(mode == OpenMode::read_only) {
     if (m_read_only) {
       // Nothing is written, not even the schema: a read-only role can query.
       exec("SET default_transaction_read_only = on");
       int version = schema_version();
-      if (version == 0) {
-        m_empty = true;
-      } else if (version == 1) {
-        m_has_writes = false;
+      m_present = sql::PresentTables::at_version(version);
+      if (version == 1)
         log::warn("PostgreSQL database has schema version 1 (readings not keyed by port, no writes table); the "
                   "next iot-export postgres or prune on it upgrades it to version {}",
                   k_schema_version);
-      }
       return;
     }
     exec("BEGIN");
@@ -416,8 +426,9 @@ public:
     {
       Result r = exec("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
       if (PQntuples(r.r) > 0) {
-        for (const char* t : k_tables)
-          exec(std::string("SELECT create_hypertable('") + t + "', 'ts', if_not_exists => TRUE, migrate_data => TRUE)");
+        for (const sql::Table& table : k_tables)
+          exec(std::string("SELECT create_hypertable('") + table.name +
+               "', 'ts', if_not_exists => TRUE, migrate_data => TRUE)");
       }
     }
     exec("COMMIT");
@@ -454,126 +465,19 @@ public:
     std::string& o = m_current.copy[t];
     if (o.empty()) o.append("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", k_copy_header);
     const auto row_begin = static_cast<std::uint32_t>(o.size());
-    put16(o, static_cast<std::uint16_t>(k_field_count[t]));
-    // timestamptz: microseconds since 2000-01-01T00:00:00Z.
-    put_i64(o, (r.ts_ms - k_pg_epoch_ms) * 1000);
-    auto unit = [&] {
-      if (r.has_unit) {
-        put32(o, 4);
-        put32(o, static_cast<std::uint32_t>(static_cast<std::int32_t>(r.unit)));
-      } else {
-        put_null(o);
-      }
-    };
-    auto dbl = [&](bool present, double v) {
-      if (!present) return put_null(o);
-      std::uint64_t bits;
-      std::memcpy(&bits, &v, 8);
-      put32(o, 8);
-      put64(o, bits);
-    };
-    auto text = [&](std::string_view v) {
-      if (v.empty()) return put_null(o);
-      put_text(o, v);
-    };
-    auto key = [&](std::string_view v) { put_text(o, v); };
-    // A value is three columns, of which the one of its type is set: number, boolean, text.
-    auto value = [&] {
-      dbl(r.value_tag == ValueTag::number, r.value_num);
-      if (r.value_tag == ValueTag::boolean) {
-        put32(o, 1);
-        o.push_back(r.value_bool ? 1 : 0);
-      } else {
-        put_null(o);
-      }
-      if (r.value_tag == ValueTag::string)
-        put_text(o, r.value_text);
-      else
-        put_null(o);
-    };
-    switch (r.kind) {
-    case RecordKind::reading:
-      key(r.device);
-      key(r.point);
-      key(r.port); // part of the key: '' when absent
-      unit();
-      text(r.addr);
-      value();
-      text(r.raw);
-      text(r.uom);
-      text(r.quality);
-      text(r.error);
-      text(r.alarm);
-      text(r.extra);
-      break;
-    case RecordKind::alarm:
-      key(r.device);
-      key(r.point);
-      key(r.state);
-      text(r.level);
-      text(r.type);
-      dbl(r.value_tag == ValueTag::number, r.value_num);
-      dbl(r.has_limit, r.limit);
-      text(r.uom);
-      text(r.extra);
-      break;
-    case RecordKind::status:
-      key(r.port);
-      key(r.device);
-      key(r.state);
-      unit();
-      text(r.reason);
-      text(r.extra);
-      break;
-    default: // write
-      key(r.port);
-      key(r.device);
-      key(r.point);
-      key(r.addr);
-      unit();
-      if (r.has_fc) {
-        put32(o, 4);
-        put32(o, static_cast<std::uint32_t>(static_cast<std::int32_t>(r.fc)));
-      } else {
-        put_null(o);
-      }
-      value();
-      text(r.raw);
-      if (r.has_ok) {
-        put32(o, 1);
-        o.push_back(r.ok ? 1 : 0);
-      } else {
-        put_null(o);
-      }
-      text(r.quality);
-      text(r.error);
-      dbl(r.has_latency, r.latency_ms);
-      text(r.extra);
-      break;
-    }
+    put16(o, static_cast<std::uint16_t>(k_tables[t].columns.size()));
+    CopyFields fields{o};
+    sql::put_row(r, fields);
     // The sort key (see Batch).
     std::string& k = m_current.keys[t];
     const auto key_begin = static_cast<std::uint32_t>(k.size());
     const auto ts = static_cast<std::uint64_t>(r.ts_ms) ^ (1ull << 63);
     for (int shift = 56; shift >= 0; shift -= 8)
       k.push_back(static_cast<char>(ts >> shift));
-    auto part = [&k](std::string_view v) {
-      k.append(v);
+    for (const sql::Column* c : k_tables[t].key) {
+      if (c->cell != sql::Cell::text) continue; // ts: above
+      k.append(r.*c->text);
       k.push_back('\0');
-    };
-    switch (r.kind) {
-    case RecordKind::reading:
-      part(r.port), part(r.device), part(r.point);
-      break;
-    case RecordKind::alarm:
-      part(r.device), part(r.point), part(r.state);
-      break;
-    case RecordKind::status:
-      part(r.port), part(r.device), part(r.state);
-      break;
-    default:
-      part(r.port), part(r.device), part(r.point), part(r.addr);
-      break;
     }
     m_current.spans[t].push_back(
         {row_begin, static_cast<std::uint32_t>(o.size()), key_begin, static_cast<std::uint32_t>(k.size())});
@@ -594,110 +498,35 @@ public:
     return n;
   }
 
-  void query(const QueryFilter& f, const std::function<void(const Row&)>& fn) override {
-    flush();
-    struct Cursor {
-      bool open = false;
-      std::unique_ptr<Result> batch;
-      int index = 0;
-      Row row;
-    };
-    std::array<Cursor, k_table_count> cursors;
-    exec("BEGIN READ ONLY");
-    for (int t = 0; t < k_table_count; ++t) {
-      if (m_empty || (t == 3 && !m_has_writes)) continue;
-      if (f.kind && table_index(*f.kind) != t) continue;
-      if (t == 2 && !f.point.empty()) continue; // status records have no point
-      std::string where;
-      auto cond = [&](const std::string& c) {
-        where += where.empty() ? " WHERE " : " AND ";
-        where += c;
-      };
-      if (f.from_ms) cond("ts >= " + ms_literal(*f.from_ms));
-      if (f.to_ms) cond("ts < " + ms_literal(*f.to_ms));
-      if (!f.device.empty()) cond("device = " + literal(f.device));
-      if (!f.point.empty()) cond("point = " + literal(f.point));
-      exec(std::string("DECLARE c") + std::to_string(t) + " NO SCROLL CURSOR FOR SELECT " + k_columns[t] + " FROM " +
-           k_tables[t] + where + " ORDER BY " + k_order[t]);
-      cursors[t].open = true;
-      advance(t, cursors[t].batch, cursors[t].index, cursors[t].row, cursors[t].open);
-    }
-    for (;;) {
-      int best = -1;
-      for (int t = 0; t < k_table_count; ++t)
-        if (cursors[t].open && (best < 0 || cursors[t].row.ts_ms < cursors[best].row.ts_ms)) best = t;
-      if (best < 0) break;
-      fn(cursors[best].row);
-      auto& c = cursors[best];
-      advance(best, c.batch, c.index, c.row, c.open);
-    }
-    exec("COMMIT");
+protected:
+  sql::Operands operands(const QueryFilter& f) override {
+    sql::Operands o;
+    if (f.from_ms) o.from = ms_literal(*f.from_ms);
+    if (f.to_ms) o.to = ms_literal(*f.to_ms);
+    if (!f.device.empty()) o.device = literal(f.device);
+    if (!f.point.empty()) o.point = literal(f.point);
+    return o;
   }
 
-  void query_open_alarms(std::int64_t at_ms, const QueryFilter& f,
-                         const std::function<void(const Row&)>& fn) override {
-    flush();
-    std::string sql = std::string("SELECT ") + k_columns[1] + " FROM alarms AS a WHERE ts < " + ms_literal(at_ms);
-    if (!f.device.empty()) sql += " AND device = " + literal(f.device);
-    if (!f.point.empty()) sql += " AND point = " + literal(f.point);
-    sql += " AND ts > coalesce((SELECT max(c.ts) FROM alarms AS c WHERE c.device = a.device AND c.point = a.point"
-           " AND c.state = 'cleared' AND c.ts < " +
-           ms_literal(at_ms) + "), '-infinity')";
-    exec("BEGIN READ ONLY");
-    // The cursor name of the alarms table in query(), so advance() reads it.
-    exec("DECLARE c1 NO SCROLL CURSOR FOR " + sql + " ORDER BY " + k_keys[1]);
-    std::unique_ptr<Result> batch;
-    int index = 0;
-    bool open = true;
-    Row row;
-    for (advance(1, batch, index, row, open); open; advance(1, batch, index, row, open))
-      fn(row);
-    exec("COMMIT");
+  // A cursor "c<t>" over `select` (the values are in it as literals), fetched
+  // 10000 rows at a time in the transaction of the query.
+  std::unique_ptr<sql::RowCursor> open_cursor(int t, const std::string& select, const QueryFilter&) override {
+    std::string name = "c" + std::to_string(t);
+    exec("DECLARE " + name + " NO SCROLL CURSOR FOR " + select);
+    return std::make_unique<Cursor>(*this, t, "FETCH 10000 FROM " + name);
   }
 
-  StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
-    flush();
-    StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
-    exec("BEGIN");
-    for (int t = 0; t < k_table_count; ++t) {
-      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE true";
-      if (from) sql += " AND ts >= " + ms_literal(*from);
-      if (to) sql += " AND ts < " + ms_literal(*to);
-      Result r = exec(sql);
-      *out[t] = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
-    }
-    exec("COMMIT");
-    return c;
+  std::size_t execute(const std::string& statement, const QueryFilter&) override {
+    Result r = exec(statement);
+    return std::strtoull(PQcmdTuples(r.r), nullptr, 10);
   }
 
-  StoreCounts cap(std::size_t max_rows) override {
-    flush();
-    StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
-    exec("BEGIN");
-    for (int t = 0; t < k_table_count; ++t) {
-      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE (" + k_keys[t] + ") IN (SELECT " +
-                        k_keys[t] + " FROM " + k_tables[t] + " ORDER BY ts DESC OFFSET " + std::to_string(max_rows) +
-                        ")";
-      Result r = exec(sql);
-      *out[t] = std::strtoull(PQcmdTuples(r.r), nullptr, 10);
-    }
-    exec("COMMIT");
-    return c;
+  std::size_t count_rows(const std::string& select) override {
+    Result r = exec(select);
+    return std::strtoull(PQgetvalue(r.r, 0, 0), nullptr, 10);
   }
 
-  StoreCounts count() override {
-    flush();
-    StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
-    for (int t = 0; t < k_table_count; ++t) {
-      if (m_empty || (t == 3 && !m_has_writes)) continue;
-      Result r = exec(std::string("SELECT count(*) FROM ") + k_tables[t]);
-      *out[t] = std::strtoull(PQgetvalue(r.r, 0, 0), nullptr, 10);
-    }
-    return c;
-  }
+  void command(const std::string& statement) override { exec(statement); }
 
 private:
   std::string literal(const std::string& s) {
@@ -726,120 +555,36 @@ private:
     return v;
   }
 
-  void advance(int t, std::unique_ptr<Result>& batch, int& index, Row& r, bool& open) {
-    if (!batch || index + 1 >= PQntuples(batch->r)) {
-      batch = std::make_unique<Result>(exec("FETCH 10000 FROM c" + std::to_string(t)));
-      index = 0;
-      if (PQntuples(batch->r) == 0) {
-        open = false;
-        return;
+  struct Cursor final : sql::RowCursor {
+    Cursor(PgStore& store, int table, std::string fetch) : store(store), table(table), fetch(std::move(fetch)) {}
+    bool next(Row& r) override {
+      if (!batch || index + 1 >= PQntuples(batch->r)) {
+        batch = std::make_unique<Result>(store.exec(fetch));
+        index = 0;
+        if (PQntuples(batch->r) == 0) return false;
+      } else {
+        ++index;
       }
-    } else {
-      ++index;
+      sql::get_row(table, Fields{batch->r, index}, r);
+      return true;
     }
-    PGresult* p = batch->r;
-    int row = index;
-    r.clear();
-    int i = 0;
-    r.ts_ms = i64(val(p, row, i++));
-    auto unit_col = [&](int c) {
-      if (!PQgetisnull(p, row, c)) {
-        r.has_unit = true;
-        r.unit = i64(val(p, row, c));
-      }
-    };
-    if (t == 0) {
-      r.kind = RecordKind::reading;
-      r.device = val(p, row, i++);
-      r.point = val(p, row, i++);
-      r.port = val(p, row, i++);
-      unit_col(i++);
-      r.addr = val(p, row, i++);
-      r.value_tag = ValueTag::null;
-      if (!PQgetisnull(p, row, i)) {
-        r.value_tag = ValueTag::number;
-        r.value_num = dbl(val(p, row, i));
-      } else if (!PQgetisnull(p, row, i + 1)) {
-        r.value_tag = ValueTag::boolean;
-        r.value_bool = val(p, row, i + 1) == "t";
-      } else if (!PQgetisnull(p, row, i + 2)) {
-        r.value_tag = ValueTag::string;
-        r.value_text = val(p, row, i + 2);
-      }
-      i += 3;
-      r.raw = val(p, row, i++);
-      r.uom = val(p, row, i++);
-      r.quality = val(p, row, i++);
-      r.error = val(p, row, i++);
-      r.alarm = val(p, row, i++);
-      r.extra = val(p, row, i++);
-    } else if (t == 1) {
-      r.kind = RecordKind::alarm;
-      r.device = val(p, row, i++);
-      r.point = val(p, row, i++);
-      r.state = val(p, row, i++);
-      r.level = val(p, row, i++);
-      r.type = val(p, row, i++);
-      if (!PQgetisnull(p, row, i)) {
-        r.value_tag = ValueTag::number;
-        r.value_num = dbl(val(p, row, i));
-      }
-      ++i;
-      if (!PQgetisnull(p, row, i)) {
-        r.has_limit = true;
-        r.limit = dbl(val(p, row, i));
-      }
-      ++i;
-      r.uom = val(p, row, i++);
-      r.extra = val(p, row, i++);
-    } else if (t == 2) {
-      r.kind = RecordKind::status;
-      r.port = val(p, row, i++);
-      r.device = val(p, row, i++);
-      r.state = val(p, row, i++);
-      unit_col(i++);
-      r.reason = val(p, row, i++);
-      r.extra = val(p, row, i++);
-    } else {
-      r.kind = RecordKind::write;
-      r.port = val(p, row, i++);
-      r.device = val(p, row, i++);
-      r.point = val(p, row, i++);
-      r.addr = val(p, row, i++);
-      unit_col(i++);
-      if (!PQgetisnull(p, row, i)) {
-        r.has_fc = true;
-        r.fc = i64(val(p, row, i));
-      }
-      ++i;
-      // A write's value may be absent: all three columns NULL.
-      if (!PQgetisnull(p, row, i)) {
-        r.value_tag = ValueTag::number;
-        r.value_num = dbl(val(p, row, i));
-      } else if (!PQgetisnull(p, row, i + 1)) {
-        r.value_tag = ValueTag::boolean;
-        r.value_bool = val(p, row, i + 1) == "t";
-      } else if (!PQgetisnull(p, row, i + 2)) {
-        r.value_tag = ValueTag::string;
-        r.value_text = val(p, row, i + 2);
-      }
-      i += 3;
-      r.raw = val(p, row, i++);
-      if (!PQgetisnull(p, row, i)) {
-        r.has_ok = true;
-        r.ok = val(p, row, i) == "t";
-      }
-      ++i;
-      r.quality = val(p, row, i++);
-      r.error = val(p, row, i++);
-      if (!PQgetisnull(p, row, i)) {
-        r.has_latency = true;
-        r.latency_ms = dbl(val(p, row, i));
-      }
-      ++i;
-      r.extra = val(p, row, i++);
-    }
-  }
+    PgStore& store;
+    int table;
+    std::string fetch;
+    std::unique_ptr<Result> batch;
+    int index = 0;
+  };
+
+  // The fields of one row of a result (text format).
+  struct Fields {
+    PGresult* p;
+    int row;
+    bool is_null(int i) const { return PQgetisnull(p, row, i); }
+    std::int64_t integer(int i) const { return i64(val(p, row, i)); }
+    double real(int i) const { return dbl(val(p, row, i)); }
+    bool boolean(int i) const { return val(p, row, i) == "t"; }
+    std::string_view text(int i) const { return val(p, row, i); }
+  };
 
   // 0: no tables; 1: tables without iot_schema; else the stored version.
   int schema_version() {
@@ -870,8 +615,6 @@ private:
   Conn m_main; // schema, queries, deletes
   std::size_t m_batch;
   bool m_read_only = false;
-  bool m_has_writes = true; // false for a version 1 database opened read-only
-  bool m_empty = false;     // opened read-only and there are no tables
   Batch m_current;
   std::vector<std::unique_ptr<Writer>> m_writers;
   std::size_t m_next = 0;

@@ -1,11 +1,13 @@
 #include "iot/export/row.hpp"
 
-#include "iot/record/fields.hpp"
-#include "iot/record/json_writer.hpp"
-
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <span>
+
+#include "iot/record/fields.hpp"
+#include "iot/record/json_writer.hpp"
 
 namespace iot::exporter {
 
@@ -13,132 +15,122 @@ namespace {
 
 constexpr std::int64_t k_exact_int = std::int64_t{1} << 53;
 
-enum class Field : std::uint8_t {
-  other,
-  ts,
-  kind,
-  device,
-  point,
-  port,
-  addr,
-  uom,
-  quality,
-  error,
-  alarm,
-  state,
-  level,
-  type,
-  reason,
-  unit,
-  value,
-  limit,
-  raw,
-  fc,
-  ok,
-  latency_ms
+using Field = RowField;
+
+// The record fields a row holds, with the row member of the text ones.
+struct FieldInfo {
+  Field field;
+  std::string_view name;
+  std::string_view Row::*text = nullptr;
 };
+constexpr FieldInfo k_fields[] = {{Field::ts, fields::ts},
+                                  {Field::kind, fields::kind},
+                                  {Field::device, fields::device, &Row::device},
+                                  {Field::point, fields::point, &Row::point},
+                                  {Field::port, fields::port, &Row::port},
+                                  {Field::addr, fields::addr, &Row::addr},
+                                  {Field::uom, fields::uom, &Row::uom},
+                                  {Field::quality, fields::quality, &Row::quality},
+                                  {Field::error, fields::error, &Row::error},
+                                  {Field::alarm, fields::alarm, &Row::alarm},
+                                  {Field::state, fields::state, &Row::state},
+                                  {Field::level, fields::level, &Row::level},
+                                  {Field::type, fields::type, &Row::type},
+                                  {Field::reason, fields::reason, &Row::reason},
+                                  {Field::unit, fields::unit},
+                                  {Field::value, fields::value},
+                                  {Field::limit, fields::limit},
+                                  {Field::raw, fields::raw},
+                                  {Field::fc, fields::fc},
+                                  {Field::ok, fields::ok},
+                                  {Field::latency_ms, fields::latency_ms}};
 
-Field field_of(std::string_view k) {
-  switch (k.size()) {
-  case 2: return k == fields::ts ? Field::ts : k == fields::fc ? Field::fc : k == fields::ok ? Field::ok : Field::other;
-  case 3: return k == fields::raw ? Field::raw : k == fields::uom ? Field::uom : Field::other;
-  case 4:
-    if (k == fields::kind) return Field::kind;
-    if (k == fields::port) return Field::port;
-    if (k == fields::addr) return Field::addr;
-    if (k == fields::unit) return Field::unit;
-    if (k == fields::type) return Field::type;
-    return Field::other;
-  case 5:
-    if (k == fields::point) return Field::point;
-    if (k == fields::error) return Field::error;
-    if (k == fields::alarm) return Field::alarm;
-    if (k == fields::state) return Field::state;
-    if (k == fields::level) return Field::level;
-    if (k == fields::value) return Field::value;
-    if (k == fields::limit) return Field::limit;
-    return Field::other;
-  case 6: return k == fields::device ? Field::device : k == fields::reason ? Field::reason : Field::other;
-  case 7: return k == fields::quality ? Field::quality : Field::other;
-  case 10: return k == fields::latency_ms ? Field::latency_ms : Field::other;
-  default: return Field::other;
-  }
+} // namespace
+
+std::string_view Row::*text_member(RowField f) {
+  for (const FieldInfo& t : k_fields)
+    if (t.field == f) return t.text;
+  return nullptr;
 }
 
-// Whether the column `f` exists for records of `kind` (docs/storage.md).
-bool has_column(RecordKind kind, Field f) {
+RowField row_field(std::string_view k) {
+  for (const FieldInfo& f : k_fields)
+    if (f.name == k) return f.field;
+  return Field::other;
+}
+
+namespace {
+
+// The fields of each kind that have a column (docs/storage.md), in the order
+// of docs/record-format.md.
+constexpr Field k_reading_fields[] = {Field::port, Field::unit, Field::device,  Field::point, Field::addr, Field::value,
+                                      Field::raw,  Field::uom,  Field::quality, Field::error, Field::alarm};
+constexpr Field k_alarm_fields[] = {Field::device, Field::point, Field::state, Field::level,
+                                    Field::type,   Field::value, Field::limit, Field::uom};
+constexpr Field k_status_fields[] = {Field::port, Field::unit, Field::device, Field::state, Field::reason};
+constexpr Field k_write_fields[] = {Field::port, Field::unit,    Field::device, Field::point,
+                                    Field::addr, Field::fc,      Field::value,  Field::raw,
+                                    Field::ok,   Field::quality, Field::error,  Field::latency_ms};
+
+std::span<const Field> fields_of(RecordKind kind) {
   switch (kind) {
-  case RecordKind::reading:
-    switch (f) {
-    case Field::device:
-    case Field::point:
-    case Field::port:
-    case Field::unit:
-    case Field::addr:
-    case Field::value:
-    case Field::raw:
-    case Field::uom:
-    case Field::quality:
-    case Field::error:
-    case Field::alarm: return true;
-    default: return false;
-    }
-  case RecordKind::alarm:
-    switch (f) {
-    case Field::device:
-    case Field::point:
-    case Field::state:
-    case Field::level:
-    case Field::type:
-    case Field::value:
-    case Field::limit:
-    case Field::uom: return true;
-    default: return false;
-    }
-  case RecordKind::status:
-    switch (f) {
-    case Field::port:
-    case Field::unit:
-    case Field::device:
-    case Field::state:
-    case Field::reason: return true;
-    default: return false;
-    }
-  case RecordKind::write:
-    switch (f) {
-    case Field::port:
-    case Field::unit:
-    case Field::device:
-    case Field::point:
-    case Field::addr:
-    case Field::fc:
-    case Field::value:
-    case Field::raw:
-    case Field::ok:
-    case Field::quality:
-    case Field::error:
-    case Field::latency_ms: return true;
-    default: return false;
-    }
-  default: return false;
+  case RecordKind::reading: return k_reading_fields;
+  case RecordKind::alarm: return k_alarm_fields;
+  case RecordKind::status: return k_status_fields;
+  case RecordKind::write: return k_write_fields;
+  default: return {};
   }
 }
 
-std::string_view* text_column(Row& r, Field f) {
+// Whether the column `f` exists for records of `kind`.
+bool has_column(RecordKind kind, Field f) {
+  auto fields = fields_of(kind);
+  return std::find(fields.begin(), fields.end(), f) != fields.end();
+}
+
+const FieldInfo* text_field(Field f) {
+  for (const FieldInfo& t : k_fields)
+    if (t.field == f) return t.text ? &t : nullptr;
+  return nullptr;
+}
+
+// Writes field `f` of `r` if the row has it (the text fields are not empty).
+void write_field(JsonWriter& w, const Row& r, Field f) {
+  if (const FieldInfo* t = text_field(f)) {
+    if (!(r.*t->text).empty()) w.field(t->name, r.*t->text);
+    return;
+  }
   switch (f) {
-  case Field::device: return &r.device;
-  case Field::point: return &r.point;
-  case Field::port: return &r.port;
-  case Field::addr: return &r.addr;
-  case Field::uom: return &r.uom;
-  case Field::quality: return &r.quality;
-  case Field::error: return &r.error;
-  case Field::alarm: return &r.alarm;
-  case Field::state: return &r.state;
-  case Field::level: return &r.level;
-  case Field::type: return &r.type;
-  case Field::reason: return &r.reason;
-  default: return nullptr;
+  case Field::unit:
+    if (r.has_unit) w.field(fields::unit, static_cast<long long>(r.unit));
+    break;
+  case Field::fc:
+    if (r.has_fc) w.field(fields::fc, static_cast<long long>(r.fc));
+    break;
+  case Field::limit:
+    if (r.has_limit) w.field(fields::limit, r.limit);
+    break;
+  case Field::ok:
+    if (r.has_ok) w.field(fields::ok, r.ok);
+    break;
+  case Field::latency_ms:
+    if (r.has_latency) w.field(fields::latency_ms, r.latency_ms);
+    break;
+  case Field::raw:
+    if (r.raw.empty()) break;
+    w.key(fields::raw);
+    w.raw(r.raw);
+    break;
+  case Field::value:
+    switch (r.value_tag) {
+    case ValueTag::absent: break;
+    case ValueTag::null: w.field_null(fields::value); break;
+    case ValueTag::number: w.field(fields::value, r.value_num); break;
+    case ValueTag::boolean: w.field(fields::value, r.value_bool); break;
+    case ValueTag::string: w.field(fields::value, r.value_text); break;
+    }
+    break;
+  default: break;
   }
 }
 
@@ -161,6 +153,19 @@ bool exact_double(simdjson::dom::element e, double& out) {
   }
   default: return false;
   }
+}
+
+// Appends `items` between `open` and `close`, separated by commas, each by `append_item`.
+template <class Items, class AppendItem>
+void append_list(std::string& out, char open, char close, Items items, const AppendItem& append_item) {
+  out.push_back(open);
+  bool first = true;
+  for (auto item : items) {
+    if (!first) out.push_back(',');
+    first = false;
+    append_item(item);
+  }
+  out.push_back(close);
 }
 
 void append_int(std::string& out, std::int64_t v) {
@@ -190,32 +195,17 @@ void append_json(std::string& out, simdjson::dom::element e) {
   case T::BOOL: out.append(e.get_bool().value_unsafe() ? "true" : "false"); return;
   case T::NULL_VALUE: out.append("null"); return;
   case T::STRING: append_json_string(out, e.get_string().value_unsafe()); return;
-  case T::ARRAY: {
-    out.push_back('[');
-    bool first = true;
-    simdjson::dom::array items = e.get_array().value_unsafe();
-    for (auto item : items) {
-      if (!first) out.push_back(',');
-      first = false;
-      append_json(out, item);
-    }
-    out.push_back(']');
+  case T::ARRAY:
+    append_list(out, '[', ']', e.get_array().value_unsafe(),
+                [&out](simdjson::dom::element item) { append_json(out, item); });
     return;
-  }
-  case T::OBJECT: {
-    out.push_back('{');
-    bool first = true;
-    simdjson::dom::object members = e.get_object().value_unsafe();
-    for (auto field : members) {
-      if (!first) out.push_back(',');
-      first = false;
+  case T::OBJECT:
+    append_list(out, '{', '}', e.get_object().value_unsafe(), [&out](simdjson::dom::key_value_pair field) {
       append_json_string(out, field.key);
       out.push_back(':');
       append_json(out, field.value);
-    }
-    out.push_back('}');
+    });
     return;
-  }
   }
 }
 
@@ -250,15 +240,15 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
   if (ts->time_since_epoch().count() % 1000 != 0) return "\"ts\" has sub-millisecond digits";
 
   for (auto field : obj) {
-    Field f = field_of(field.key);
+    Field f = row_field(field.key);
     if (f == Field::ts || f == Field::kind) continue;
     bool taken = false;
     if (f != Field::other && has_column(row.kind, f)) {
       T t = field.value.type();
-      if (auto* col = text_column(row, f)) {
+      if (const FieldInfo* col = text_field(f)) {
         std::string_view s;
         if (t == T::STRING && !field.value.get_string().get(s) && !s.empty()) {
-          *col = s;
+          row.*col->text = s;
           taken = true;
         }
       } else if (f == Field::unit || f == Field::fc) {
@@ -350,71 +340,8 @@ std::string to_row(simdjson::dom::object obj, Row& row, std::string& buffer) {
 void write_row(std::string& out, const Row& r) {
   JsonWriter w(out);
   w.begin_record(from_ms(r.ts_ms), record_kind_name(r.kind));
-  auto text = [&](std::string_view name, std::string_view v) {
-    if (!v.empty()) w.field(name, v);
-  };
-  auto value = [&] {
-    switch (r.value_tag) {
-    case ValueTag::absent: break;
-    case ValueTag::null: w.field_null(fields::value); break;
-    case ValueTag::number: w.field(fields::value, r.value_num); break;
-    case ValueTag::boolean: w.field(fields::value, r.value_bool); break;
-    case ValueTag::string: w.field(fields::value, r.value_text); break;
-    }
-  };
-  switch (r.kind) {
-  case RecordKind::reading:
-    text(fields::port, r.port);
-    if (r.has_unit) w.field(fields::unit, static_cast<long long>(r.unit));
-    text(fields::device, r.device);
-    text(fields::point, r.point);
-    text(fields::addr, r.addr);
-    value();
-    if (!r.raw.empty()) {
-      w.key(fields::raw);
-      w.raw(r.raw);
-    }
-    text(fields::uom, r.uom);
-    text(fields::quality, r.quality);
-    text(fields::error, r.error);
-    text(fields::alarm, r.alarm);
-    break;
-  case RecordKind::alarm:
-    text(fields::device, r.device);
-    text(fields::point, r.point);
-    text(fields::state, r.state);
-    text(fields::level, r.level);
-    text(fields::type, r.type);
-    value();
-    if (r.has_limit) w.field(fields::limit, r.limit);
-    text(fields::uom, r.uom);
-    break;
-  case RecordKind::status:
-    text(fields::port, r.port);
-    if (r.has_unit) w.field(fields::unit, static_cast<long long>(r.unit));
-    text(fields::device, r.device);
-    text(fields::state, r.state);
-    text(fields::reason, r.reason);
-    break;
-  case RecordKind::write:
-    text(fields::port, r.port);
-    if (r.has_unit) w.field(fields::unit, static_cast<long long>(r.unit));
-    text(fields::device, r.device);
-    text(fields::point, r.point);
-    text(fields::addr, r.addr);
-    if (r.has_fc) w.field(fields::fc, static_cast<long long>(r.fc));
-    value();
-    if (!r.raw.empty()) {
-      w.key(fields::raw);
-      w.raw(r.raw);
-    }
-    if (r.has_ok) w.field(fields::ok, r.ok);
-    text(fields::quality, r.quality);
-    text(fields::error, r.error);
-    if (r.has_latency) w.field(fields::latency_ms, r.latency_ms);
-    break;
-  default: break;
-  }
+  for (Field f : fields_of(r.kind))
+    write_field(w, r, f);
   w.end_object();
   if (r.extra.size() > 2) {
     // Splice the members of the extra object in as fields of this record

@@ -42,6 +42,36 @@ struct Row {
   void clear() { *this = Row{}; }
 };
 
+// A field of a record that a row may hold (docs/record-format.md); other
+// fields go to Row::extra.
+enum class RowField : std::uint8_t {
+  other,
+  ts,
+  kind,
+  device,
+  point,
+  port,
+  addr,
+  uom,
+  quality,
+  error,
+  alarm,
+  state,
+  level,
+  type,
+  reason,
+  unit,
+  value,
+  limit,
+  raw,
+  fc,
+  ok,
+  latency_ms
+};
+RowField row_field(std::string_view name);
+// The member of Row holding the text field `f` (nullptr: `f` is no text field).
+std::string_view Row::*text_member(RowField f);
+
 // Converts a parsed record into `row`. The views point into the parsed document
 // and into `buffer` (both must outlive the row's use). Returns an empty string on
 // success, otherwise why the record cannot be stored (missing ts, device ...).

@@ -20,6 +20,12 @@ void merge(Bucket& into, const Bucket& b) {
   into.sum += b.sum;
   into.count += b.count;
 }
+// The peak of an alarm period is the value furthest past its limit: the
+// lowest for a low alarm (level L, LL), else the highest.
+void raise_peak(AlarmPeriod& a, double v) {
+  bool low = !a.level.empty() && a.level[0] == 'L';
+  if (std::isnan(a.peak) || (low ? v < a.peak : v > a.peak)) a.peak = v;
+}
 } // namespace
 
 void Series::add(std::int64_t t, double v) {
@@ -80,14 +86,7 @@ void TimeSeriesSet::add(const Row& r) {
     simdjson::dom::object obj;
     if (!parser.parse(r.extra.data(), r.extra.size()).get(obj)) note_site(obj);
   }
-  auto key = std::make_pair(std::string(r.device), std::string(r.point));
-  auto [it, fresh] = points.try_emplace(key);
-  PointData& p = it->second;
-  if (fresh) {
-    p.device = key.first;
-    p.point = key.second;
-  }
-  if (p.uom.empty() && !r.uom.empty()) p.uom = r.uom;
+  PointData& p = point_of(r);
   double v = 0;
   bool numeric = r.value_tag == ValueTag::number || r.value_tag == ValueTag::boolean;
   if (r.value_tag == ValueTag::number) v = r.value_num;
@@ -95,18 +94,14 @@ void TimeSeriesSet::add(const Row& r) {
 
   if (r.kind == RecordKind::reading) {
     ++readings;
-    ++device_readings[key.first];
+    ++device_readings[p.device];
     if (!numeric) return;
     p.series.add(r.ts_ms, v);
     ++p.count;
     p.min = std::min(p.min, v);
     p.max = std::max(p.max, v);
     p.sum += v;
-    if (p.open_alarm >= 0) {
-      AlarmPeriod& a = alarms[static_cast<std::size_t>(p.open_alarm)];
-      bool low = !a.level.empty() && a.level[0] == 'L';
-      if (std::isnan(a.peak) || (low ? v < a.peak : v > a.peak)) a.peak = v;
-    }
+    if (p.open_alarm >= 0) raise_peak(alarms[static_cast<std::size_t>(p.open_alarm)], v);
     return;
   }
   ++alarm_records;
@@ -117,9 +112,7 @@ void TimeSeriesSet::add(const Row& r) {
 void TimeSeriesSet::add_alarm(const Row& r, PointData& p, double v, bool limits) {
   if (limits && r.has_limit && !r.level.empty()) p.limits[std::string(r.level)] = r.limit;
   auto update_peak = [&](AlarmPeriod& a) {
-    if (r.value_tag != ValueTag::number) return;
-    bool low = !a.level.empty() && a.level[0] == 'L';
-    if (std::isnan(a.peak) || (low ? v < a.peak : v > a.peak)) a.peak = v;
+    if (r.value_tag == ValueTag::number) raise_peak(a, v);
   };
   if (r.state == "cleared") {
     if (p.open_alarm >= 0) {
@@ -155,14 +148,7 @@ void TimeSeriesSet::add_alarm(const Row& r, PointData& p, double v, bool limits)
 
 void TimeSeriesSet::carry(const Row& r) {
   if (r.kind != RecordKind::alarm) return;
-  auto key = std::make_pair(std::string(r.device), std::string(r.point));
-  auto [it, fresh] = points.try_emplace(key);
-  PointData& p = it->second;
-  if (fresh) {
-    p.device = key.first;
-    p.point = key.second;
-  }
-  if (p.uom.empty() && !r.uom.empty()) p.uom = r.uom;
+  PointData& p = point_of(r);
   // Periods closed before the range would fill the table: drop them first.
   if (alarms.size() >= k_max_alarm_periods) compact_alarms(r.ts_ms + 1);
   bool opens = p.open_alarm < 0 && r.state != "cleared";
@@ -170,6 +156,17 @@ void TimeSeriesSet::carry(const Row& r) {
   // (compact_alarms): not from alarms over before the range.
   add_alarm(r, p, r.value_tag == ValueTag::number ? r.value_num : 0, false);
   if (opens && p.open_alarm >= 0) alarms[static_cast<std::size_t>(p.open_alarm)].carried = true;
+}
+
+PointData& TimeSeriesSet::point_of(const Row& r) {
+  auto [it, fresh] = points.try_emplace({std::string(r.device), std::string(r.point)});
+  PointData& p = it->second;
+  if (fresh) {
+    p.device = it->first.first;
+    p.point = it->first.second;
+  }
+  if (p.uom.empty() && !r.uom.empty()) p.uom = r.uom;
+  return p;
 }
 
 void TimeSeriesSet::add_in_range(const Row& r, const TimeRange& range) {

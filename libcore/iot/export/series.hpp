@@ -106,6 +106,8 @@ public:
   std::string site; // from the first record with a "site" field
 
 private:
+  // The point of `r` (created at its first row), with the first unit seen.
+  PointData& point_of(const Row& r);
   void add_alarm(const Row& row, PointData& p, double v, bool limits);
   void compact_alarms(std::int64_t from_ms);
   std::string m_json; // scratch for rows turned back into records

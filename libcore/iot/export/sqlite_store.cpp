@@ -1,19 +1,18 @@
 // The SQLite store (docs/storage.md): one file, WAL journal, a prepared
 // INSERT OR IGNORE per table, `batch` rows per transaction.
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <array>
 #include <charconv>
-#include <vector>
-
 #include <cstdio>
+#include <vector>
 
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/export/store.hpp"
+#include "iot/export/store_sql.hpp"
 
 namespace iot::exporter {
 
@@ -79,42 +78,19 @@ INSERT INTO readings SELECT ts, device, point, coalesce(port, ''), unit, addr, v
 DROP TABLE readings_v1;
 )sql";
 
-constexpr const char* k_insert[] = {
-    ("INSERT OR IGNORE INTO readings (ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, "
-     "uom, quality, error, alarm, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-    ("INSERT OR IGNORE INTO alarms (ts, device, point, state, level, type, value_num, limit_value, uom, extra) "
-     "VALUES (?,?,?,?,?,?,?,?,?,?)"),
-    "INSERT OR IGNORE INTO status (ts, port, device, state, unit, reason, extra) VALUES (?,?,?,?,?,?,?)",
-    ("INSERT OR IGNORE INTO writes (ts, port, device, point, addr, unit, fc, value_num, value_bool, value_text, raw, "
-     "ok, quality, error, latency_ms, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
-};
+using sql::k_table_count;
+using sql::k_tables;
+using sql::table_index;
 
-constexpr const char* k_select[] = {
-    ("SELECT ts, device, point, port, unit, addr, value_num, value_bool, value_text, raw, uom, quality, error, "
-     "alarm, extra FROM readings"),
-    "SELECT ts, device, point, state, level, type, value_num, limit_value, uom, extra FROM alarms",
-    "SELECT ts, port, device, state, unit, reason, extra FROM status",
-    ("SELECT ts, port, device, point, addr, unit, fc, value_num, value_bool, value_text, raw, ok, quality, error, "
-     "latency_ms, extra FROM writes"),
-};
-constexpr int k_table_count = 4;
-constexpr const char* k_tables[] = {"readings", "alarms", "status", "writes"};
-constexpr const char* k_keys[] = {"ts, port, device, point", "ts, device, point, state", "ts, port, device, state",
-                                  "ts, port, device, point, addr"};
-constexpr const char* k_order[] = {" ORDER BY ts, device, point, port", " ORDER BY ts, device, point, state",
-                                   " ORDER BY ts, port, device, state", " ORDER BY ts, port, device, point, addr"};
-
-constexpr int k_columns[] = {15, 10, 7, 16}; // parameters per row of each INSERT above
 constexpr std::size_t k_rows_per_insert = 32;
 
-int table_index(RecordKind k) {
-  switch (k) {
-  case RecordKind::reading: return 0;
-  case RecordKind::alarm: return 1;
-  case RecordKind::status: return 2;
-  default: return 3;
-  }
-}
+constexpr sql::Dialect k_dialect = {
+    .ts_select = "ts", // stored as epoch milliseconds
+    .min_ts = "-9223372036854775807",
+    .skip_rows = "LIMIT -1 OFFSET ",
+    .begin_write = "BEGIN IMMEDIATE",
+    .begin_read = "", // a statement reads one snapshot of the WAL file
+};
 
 class Stmt {
 public:
@@ -131,10 +107,10 @@ private:
   sqlite3_stmt* m_stmt = nullptr;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public sql::TableStore {
 public:
   SqliteStore(const std::string& path, std::size_t batch, OpenMode mode)
-      : m_batch(batch), m_read_only(mode == OpenMode::read_only) {
+      : TableStore(k_dialect), m_batch(batch), m_read_only(mode == OpenMode::read_only) {
     // A constructor that throws runs no destructor: close the handle here.
     try {
       init(path, mode);
@@ -169,7 +145,7 @@ public:
     Row& r = g.slots[g.count].row;
     r = in;
     stabilize(r, g.slots[g.count].text);
-    bind(g.multi->get(), k_columns[t] * g.count + 1, r);
+    bind(g.multi->get(), static_cast<int>(k_tables[t].columns.size() * g.count) + 1, r);
     if (++g.count == k_rows_per_insert) run_group(t, g.multi->get());
     if (++m_pending >= m_batch) flush();
   }
@@ -195,113 +171,28 @@ public:
 
   std::size_t inserted() const override { return m_inserted; }
 
-  void query(const QueryFilter& f, const std::function<void(const Row&)>& fn) override {
-    flush();
-    struct Cursor {
-      std::unique_ptr<Stmt> stmt;
-      bool has = false;
-      Row row;
-    };
-    std::array<Cursor, k_table_count> cursors;
-    for (int t = 0; t < k_table_count; ++t) {
-      if (m_empty || (t == 3 && !m_has_writes)) continue;
-      if (f.kind && table_index(*f.kind) != t) continue;
-      if (t == 2 && !f.point.empty()) continue; // status records have no point
-      std::string sql = k_select[t];
-      std::string where;
-      auto cond = [&](const char* c) {
-        where += where.empty() ? " WHERE " : " AND ";
-        where += c;
-      };
-      if (f.from_ms) cond("ts >= ?1");
-      if (f.to_ms) cond("ts < ?2");
-      if (!f.device.empty()) cond("device = ?3");
-      if (!f.point.empty()) cond("point = ?4");
-      sql += where;
-      sql += k_order[t];
-      cursors[t].stmt = std::make_unique<Stmt>(m_db, sql);
-      sqlite3_stmt* s = cursors[t].stmt->get();
-      if (f.from_ms) sqlite3_bind_int64(s, 1, *f.from_ms);
-      if (f.to_ms) sqlite3_bind_int64(s, 2, *f.to_ms);
-      if (!f.device.empty()) sqlite3_bind_text(s, 3, f.device.data(), static_cast<int>(f.device.size()), SQLITE_STATIC);
-      if (!f.point.empty()) sqlite3_bind_text(s, 4, f.point.data(), static_cast<int>(f.point.size()), SQLITE_STATIC);
-      cursors[t].has = step(s, t, cursors[t].row);
-    }
-    // Merge the time-ordered streams.
-    for (;;) {
-      int best = -1;
-      for (int t = 0; t < k_table_count; ++t)
-        if (cursors[t].has && (best < 0 || cursors[t].row.ts_ms < cursors[best].row.ts_ms)) best = t;
-      if (best < 0) break;
-      fn(cursors[best].row);
-      cursors[best].has = step(cursors[best].stmt->get(), best, cursors[best].row);
-    }
+protected:
+  sql::Operands operands(const QueryFilter&) override { return sql::k_placeholders; }
+
+  std::unique_ptr<sql::RowCursor> open_cursor(int t, const std::string& select, const QueryFilter& f) override {
+    auto cursor = std::make_unique<Cursor>(m_db, t, select);
+    bind_filter(cursor->stmt.get(), f);
+    return cursor;
   }
 
-  void query_open_alarms(std::int64_t at_ms, const QueryFilter& f,
-                         const std::function<void(const Row&)>& fn) override {
-    flush();
-    std::string sql = std::string(k_select[1]) + " AS a WHERE ts < ?1";
-    if (!f.device.empty()) sql += " AND device = ?3";
-    if (!f.point.empty()) sql += " AND point = ?4";
-    sql += " AND ts > coalesce((SELECT max(c.ts) FROM alarms AS c WHERE c.device = a.device AND c.point = a.point"
-           " AND c.state = 'cleared' AND c.ts < ?1), -9223372036854775807)";
-    sql += k_order[1];
-    Stmt stmt(m_db, sql);
-    sqlite3_stmt* s = stmt.get();
-    sqlite3_bind_int64(s, 1, at_ms);
-    if (!f.device.empty()) sqlite3_bind_text(s, 3, f.device.data(), static_cast<int>(f.device.size()), SQLITE_STATIC);
-    if (!f.point.empty()) sqlite3_bind_text(s, 4, f.point.data(), static_cast<int>(f.point.size()), SQLITE_STATIC);
-    Row row;
-    while (step(s, 1, row))
-      fn(row);
+  std::size_t execute(const std::string& statement, const QueryFilter& f) override {
+    Stmt s(m_db, statement);
+    bind_filter(s.get(), f);
+    run(s.get());
+    return static_cast<std::size_t>(sqlite3_changes(m_db));
   }
 
-  StoreCounts prune(std::optional<std::int64_t> from, std::optional<std::int64_t> to) override {
-    flush();
-    StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
-    exec("BEGIN IMMEDIATE");
-    for (int t = 0; t < k_table_count; ++t) {
-      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE ts >= ?1 AND ts < ?2";
-      Stmt s(m_db, sql);
-      sqlite3_bind_int64(s.get(), 1, from.value_or(INT64_MIN));
-      sqlite3_bind_int64(s.get(), 2, to.value_or(INT64_MAX));
-      run(s.get());
-      *out[t] = static_cast<std::size_t>(sqlite3_changes(m_db));
-    }
-    exec("COMMIT");
-    return c;
+  std::size_t count_rows(const std::string& select) override {
+    Stmt s(m_db, select);
+    return sqlite3_step(s.get()) == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0)) : 0;
   }
 
-  StoreCounts cap(std::size_t max_rows) override {
-    flush();
-    StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
-    exec("BEGIN IMMEDIATE");
-    for (int t = 0; t < k_table_count; ++t) {
-      std::string sql = std::string("DELETE FROM ") + k_tables[t] + " WHERE (" + k_keys[t] + ") IN (SELECT " +
-                        k_keys[t] + " FROM " + k_tables[t] + " ORDER BY ts DESC LIMIT -1 OFFSET ?1)";
-      Stmt s(m_db, sql);
-      sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(max_rows));
-      run(s.get());
-      *out[t] = static_cast<std::size_t>(sqlite3_changes(m_db));
-    }
-    exec("COMMIT");
-    return c;
-  }
-
-  StoreCounts count() override {
-    flush();
-    StoreCounts c;
-    std::size_t* out[] = {&c.readings, &c.alarms, &c.status, &c.writes};
-    for (int t = 0; t < k_table_count; ++t) {
-      if (m_empty || (t == 3 && !m_has_writes)) continue;
-      Stmt s(m_db, std::string("SELECT count(*) FROM ") + k_tables[t]);
-      if (sqlite3_step(s.get()) == SQLITE_ROW) *out[t] = static_cast<std::size_t>(sqlite3_column_int64(s.get(), 0));
-    }
-    return c;
-  }
+  void command(const std::string& statement) override { exec(statement.c_str()); }
 
 private:
   void init(const std::string& path, OpenMode mode) {
@@ -331,15 +222,11 @@ private:
         log::info("{}: read as immutable ({})", path, first);
       }
       check_version(path, version);
-      if (version == 1) {
-        m_has_writes = false;
+      m_present = sql::PresentTables::at_version(version);
+      if (version == 1)
         log::warn("{}: schema version 1 (readings not keyed by port, no writes table); the next iot-export "
                   "sqlite or prune on it upgrades it to version {}",
                   path, k_schema_version);
-      } else if (version == 0) {
-        m_has_writes = false;
-        m_empty = true; // a file without our tables (e.g. empty): nothing to read
-      }
       return;
     }
     // WAL: readers never wait for the writer, and the writer's transactions are
@@ -424,12 +311,28 @@ private:
     if (sqlite3_step(s) != SQLITE_DONE) throw io_error(std::string("sqlite: ") + sqlite3_errmsg(m_db));
   }
 
+  // An INSERT OR IGNORE of `rows` rows into table `t`.
   static std::string insert_sql(int t, std::size_t rows) {
-    std::string sql = k_insert[t];
-    std::string one = sql.substr(sql.find("VALUES ") + 7);
+    std::string one = "(?";
+    for (std::size_t i = 1; i < k_tables[t].columns.size(); ++i)
+      one += ",?";
+    one += ")";
+    std::string sql =
+        std::string("INSERT OR IGNORE INTO ") + k_tables[t].name + " (" + k_tables[t].column_names + ") VALUES " + one;
     for (std::size_t i = 1; i < rows; ++i)
       sql += "," + one;
     return sql;
+  }
+
+  // Binds the operands of `f` to the placeholders of sql::k_placeholders.
+  static void bind_filter(sqlite3_stmt* s, const QueryFilter& f) {
+    if (f.from_ms) sqlite3_bind_int64(s, sql::param_from, *f.from_ms);
+    if (f.to_ms) sqlite3_bind_int64(s, sql::param_to, *f.to_ms);
+    if (!f.device.empty()) bind_text(s, sql::param_device, f.device);
+    if (!f.point.empty()) bind_text(s, sql::param_point, f.point);
+  }
+  static void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
+    sqlite3_bind_text(s, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
   }
 
   // Copies the text of `r` into `buf` and points the row at the copy.
@@ -461,227 +364,55 @@ private:
     m_groups[t].count = 0;
   }
 
-  // Binds the columns of `r` from parameter `i` on.
-  static void bind(sqlite3_stmt* s, int i, const Row& r) {
-    sqlite3_bind_int64(s, i++, r.ts_ms);
-    switch (r.kind) {
-    case RecordKind::reading:
-      key(s, i++, r.device);
-      key(s, i++, r.point);
-      key(s, i++, r.port); // part of the key: '' when absent
-      unit(s, i++, r);
-      text(s, i++, r.addr);
-      value(s, i, r);
-      i += 3;
-      text(s, i++, r.raw);
-      text(s, i++, r.uom);
-      text(s, i++, r.quality);
-      text(s, i++, r.error);
-      text(s, i++, r.alarm);
-      text(s, i++, r.extra);
-      break;
-    case RecordKind::alarm:
-      key(s, i++, r.device);
-      key(s, i++, r.point);
-      key(s, i++, r.state);
-      text(s, i++, r.level);
-      text(s, i++, r.type);
-      if (r.value_tag == ValueTag::number)
-        sqlite3_bind_double(s, i++, r.value_num);
-      else
-        sqlite3_bind_null(s, i++);
-      if (r.has_limit)
-        sqlite3_bind_double(s, i++, r.limit);
-      else
-        sqlite3_bind_null(s, i++);
-      text(s, i++, r.uom);
-      text(s, i++, r.extra);
-      break;
-    case RecordKind::status:
-      key(s, i++, r.port);
-      key(s, i++, r.device);
-      key(s, i++, r.state);
-      unit(s, i++, r);
-      text(s, i++, r.reason);
-      text(s, i++, r.extra);
-      break;
-    default: // write
-      key(s, i++, r.port);
-      key(s, i++, r.device);
-      key(s, i++, r.point);
-      key(s, i++, r.addr);
-      unit(s, i++, r);
-      if (r.has_fc)
-        sqlite3_bind_int64(s, i++, r.fc);
-      else
-        sqlite3_bind_null(s, i++);
-      value(s, i, r);
-      i += 3;
-      text(s, i++, r.raw);
-      if (r.has_ok)
-        sqlite3_bind_int(s, i++, r.ok ? 1 : 0);
-      else
-        sqlite3_bind_null(s, i++);
-      text(s, i++, r.quality);
-      text(s, i++, r.error);
-      if (r.has_latency)
-        sqlite3_bind_double(s, i++, r.latency_ms);
-      else
-        sqlite3_bind_null(s, i++);
-      text(s, i++, r.extra);
-      break;
-    }
+  // Binds the columns of `r` from parameter `first` on.
+  static void bind(sqlite3_stmt* s, int first, const Row& r) {
+    struct Binder {
+      sqlite3_stmt* s;
+      int i;
+      void null() { sqlite3_bind_null(s, i++); }
+      void ts(std::int64_t ms) { sqlite3_bind_int64(s, i++, ms); }
+      void integer(std::int64_t v) { sqlite3_bind_int64(s, i++, v); }
+      void real(double v) { sqlite3_bind_double(s, i++, v); }
+      void boolean(bool v) { sqlite3_bind_int(s, i++, v ? 1 : 0); }
+      void text(std::string_view v) { bind_text(s, i++, v); }
+    } binder{s, first};
+    sql::put_row(r, binder);
   }
 
-  static void key(sqlite3_stmt* s, int i, std::string_view v) {
-    sqlite3_bind_text(s, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
-  }
-  static void text(sqlite3_stmt* s, int i, std::string_view v) {
-    if (v.empty())
-      sqlite3_bind_null(s, i);
-    else
-      sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-  }
-  static void unit(sqlite3_stmt* s, int i, const Row& r) {
-    if (r.has_unit)
-      sqlite3_bind_int64(s, i, r.unit);
-    else
-      sqlite3_bind_null(s, i);
-  }
-  static void value(sqlite3_stmt* s, int i, const Row& r) {
-    sqlite3_bind_null(s, i);
-    sqlite3_bind_null(s, i + 1);
-    sqlite3_bind_null(s, i + 2);
-    switch (r.value_tag) {
-    case ValueTag::number: sqlite3_bind_double(s, i, r.value_num); break;
-    case ValueTag::boolean: sqlite3_bind_int(s, i + 1, r.value_bool ? 1 : 0); break;
-    case ValueTag::string:
-      sqlite3_bind_text(s, i + 2, r.value_text.data(), static_cast<int>(r.value_text.size()), SQLITE_STATIC);
-      break;
-    default: break;
+  // The columns of the current result row.
+  struct Columns {
+    sqlite3_stmt* s;
+    bool is_null(int i) const { return sqlite3_column_type(s, i) == SQLITE_NULL; }
+    std::int64_t integer(int i) const { return sqlite3_column_int64(s, i); }
+    double real(int i) const { return sqlite3_column_double(s, i); }
+    bool boolean(int i) const { return sqlite3_column_int(s, i) != 0; }
+    std::string_view text(int i) const {
+      auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+      if (p == nullptr) return {};
+      return {p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
     }
-  }
+  };
 
-  static std::string_view col_text(sqlite3_stmt* s, int i) {
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-    if (p == nullptr) return {};
-    return {p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
-  }
-
-  bool step(sqlite3_stmt* s, int t, Row& r) {
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) return false;
-    if (rc != SQLITE_ROW) throw io_error(std::string("sqlite query: ") + sqlite3_errmsg(m_db));
-    r.clear();
-    int i = 0;
-    r.ts_ms = sqlite3_column_int64(s, i++);
-    auto unit_col = [&](int c) {
-      if (sqlite3_column_type(s, c) != SQLITE_NULL) {
-        r.has_unit = true;
-        r.unit = sqlite3_column_int64(s, c);
-      }
-    };
-    if (t == 0) {
-      r.kind = RecordKind::reading;
-      r.device = col_text(s, i++);
-      r.point = col_text(s, i++);
-      r.port = col_text(s, i++);
-      unit_col(i++);
-      r.addr = col_text(s, i++);
-      r.value_tag = ValueTag::null;
-      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-        r.value_tag = ValueTag::number;
-        r.value_num = sqlite3_column_double(s, i);
-      } else if (sqlite3_column_type(s, i + 1) != SQLITE_NULL) {
-        r.value_tag = ValueTag::boolean;
-        r.value_bool = sqlite3_column_int(s, i + 1) != 0;
-      } else if (sqlite3_column_type(s, i + 2) != SQLITE_NULL) {
-        r.value_tag = ValueTag::string;
-        r.value_text = col_text(s, i + 2);
-      }
-      i += 3;
-      r.raw = col_text(s, i++);
-      r.uom = col_text(s, i++);
-      r.quality = col_text(s, i++);
-      r.error = col_text(s, i++);
-      r.alarm = col_text(s, i++);
-      r.extra = col_text(s, i++);
-    } else if (t == 1) {
-      r.kind = RecordKind::alarm;
-      r.device = col_text(s, i++);
-      r.point = col_text(s, i++);
-      r.state = col_text(s, i++);
-      r.level = col_text(s, i++);
-      r.type = col_text(s, i++);
-      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-        r.value_tag = ValueTag::number;
-        r.value_num = sqlite3_column_double(s, i);
-      }
-      ++i;
-      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-        r.has_limit = true;
-        r.limit = sqlite3_column_double(s, i);
-      }
-      ++i;
-      r.uom = col_text(s, i++);
-      r.extra = col_text(s, i++);
-    } else if (t == 2) {
-      r.kind = RecordKind::status;
-      r.port = col_text(s, i++);
-      r.device = col_text(s, i++);
-      r.state = col_text(s, i++);
-      unit_col(i++);
-      r.reason = col_text(s, i++);
-      r.extra = col_text(s, i++);
-    } else {
-      r.kind = RecordKind::write;
-      r.port = col_text(s, i++);
-      r.device = col_text(s, i++);
-      r.point = col_text(s, i++);
-      r.addr = col_text(s, i++);
-      unit_col(i++);
-      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-        r.has_fc = true;
-        r.fc = sqlite3_column_int64(s, i);
-      }
-      ++i;
-      // A write's value may be absent: all three columns NULL.
-      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-        r.value_tag = ValueTag::number;
-        r.value_num = sqlite3_column_double(s, i);
-      } else if (sqlite3_column_type(s, i + 1) != SQLITE_NULL) {
-        r.value_tag = ValueTag::boolean;
-        r.value_bool = sqlite3_column_int(s, i + 1) != 0;
-      } else if (sqlite3_column_type(s, i + 2) != SQLITE_NULL) {
-        r.value_tag = ValueTag::string;
-        r.value_text = col_text(s, i + 2);
-      }
-      i += 3;
-      r.raw = col_text(s, i++);
-      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-        r.has_ok = true;
-        r.ok = sqlite3_column_int(s, i) != 0;
-      }
-      ++i;
-      r.quality = col_text(s, i++);
-      r.error = col_text(s, i++);
-      if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-        r.has_latency = true;
-        r.latency_ms = sqlite3_column_double(s, i);
-      }
-      ++i;
-      r.extra = col_text(s, i++);
+  // A SELECT of one table, read a row at a time.
+  struct Cursor final : sql::RowCursor {
+    Cursor(sqlite3* db, int table, const std::string& select) : db(db), table(table), stmt(db, select) {}
+    bool next(Row& r) override {
+      int rc = sqlite3_step(stmt.get());
+      if (rc == SQLITE_DONE) return false;
+      if (rc != SQLITE_ROW) throw io_error(std::string("sqlite query: ") + sqlite3_errmsg(db));
+      sql::get_row(table, Columns{stmt.get()}, r);
+      return true;
     }
-    return true;
-  }
+    sqlite3* db;
+    int table;
+    Stmt stmt;
+  };
 
   static constexpr int k_busy_timeout_ms = 60000; // another writer's transaction is short; this is generous
 
   sqlite3* m_db = nullptr;
   std::size_t m_batch;
   bool m_read_only = false;
-  bool m_has_writes = true; // false for a version 1 file opened read-only
-  bool m_empty = false;     // a read-only file without the tables
   struct Slot {
     Row row;
     std::string text;

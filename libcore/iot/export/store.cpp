@@ -1,11 +1,9 @@
 #include "iot/export/store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
+#include "iot/export/output_file.hpp"
 #include "iot/record/output.hpp"
 
 namespace iot::exporter {
@@ -68,18 +66,8 @@ ExitCode ingest(RecordInput& input, Store& store, const Retention& retention, co
 }
 
 void query_records(Store& store, const QueryFilter& filter, const std::string& output) {
-  int fd = 1;
-  if (output != "-") {
-    fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw errno_error("cannot create " + output);
-  }
-  struct Closer {
-    int fd;
-    ~Closer() {
-      if (fd > 1) ::close(fd);
-    }
-  } closer{fd};
-  LineSink sink(fd);
+  OutputLines out(output);
+  LineSink& sink = out.sink();
   store.query(filter, [&](const Row& row) {
     write_row(sink.begin_line(), row);
     sink.end_line();

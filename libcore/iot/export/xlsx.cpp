@@ -55,7 +55,16 @@ public:
   Sheet(lxw_workbook* wb, std::string name, const std::vector<Column>& columns, lxw_format* header, lxw_format* time,
         RecordInput& input)
       : m_wb(wb), m_name(std::move(name)), m_columns(columns), m_header(header), m_time(time), m_input(input) {
+    for (const Column& c : m_columns)
+      m_fields.push_back(row_field(c.name)); // "extra" is no record field: RowField::other
     open();
+  }
+
+  // Writes `r` as the next row, a cell per column.
+  void add(const Row& r) {
+    next_row();
+    for (std::size_t col = 0; col < m_columns.size(); ++col)
+      cell(static_cast<lxw_col_t>(col), m_fields[col], r);
   }
 
   // Starts a new row (continuing on a new sheet when this one is full).
@@ -89,6 +98,41 @@ public:
     check(worksheet_write_string(m_ws, m_row, col, m_scratch.c_str(), nullptr));
   }
 
+  // The cell of field `f` of `r` in column `col`; nothing when the row has no such field.
+  void cell(lxw_col_t col, RowField f, const Row& r) {
+    switch (f) {
+    case RowField::ts: time(col, r.ts_ms); break;
+    case RowField::value:
+      if (r.value_tag == ValueTag::number)
+        number(col, r.value_num);
+      else if (r.value_tag == ValueTag::boolean)
+        boolean(col, r.value_bool);
+      else if (r.value_tag == ValueTag::string)
+        text(col, r.value_text);
+      break;
+    case RowField::unit:
+      if (r.has_unit) number(col, static_cast<double>(r.unit));
+      break;
+    case RowField::fc:
+      if (r.has_fc) number(col, static_cast<double>(r.fc));
+      break;
+    case RowField::limit:
+      if (r.has_limit) number(col, r.limit);
+      break;
+    case RowField::latency_ms:
+      if (r.has_latency) number(col, r.latency_ms);
+      break;
+    case RowField::ok:
+      if (r.has_ok) boolean(col, r.ok);
+      break;
+    case RowField::raw: text(col, r.raw); break;
+    case RowField::other: text(col, r.extra); break; // the "extra" column
+    default:
+      if (auto member = text_member(f)) text(col, r.*member);
+      break;
+    }
+  }
+
   void close() {
     auto last_col = static_cast<lxw_col_t>(m_columns.size() - 1);
     worksheet_autofilter(m_ws, 0, 0, m_row, last_col);
@@ -115,6 +159,7 @@ private:
   lxw_workbook* m_wb;
   std::string m_name;
   const std::vector<Column>& m_columns;
+  std::vector<RowField> m_fields; // of each column
   lxw_format* m_header;
   lxw_format* m_time;
   RecordInput& m_input;
@@ -189,70 +234,11 @@ ExitCode export_xlsx(RecordInput& input, const std::string& path) {
         input.reject(why);
         return;
       }
-      auto value = [&](Sheet& s, lxw_col_t col) {
-        switch (r.value_tag) {
-        case ValueTag::number: s.number(col, r.value_num); break;
-        case ValueTag::boolean: s.boolean(col, r.value_bool); break;
-        case ValueTag::string: s.text(col, r.value_text); break;
-        default: break;
-        }
-      };
-      if (r.kind == RecordKind::reading) {
-        Sheet& s = readings;
-        s.next_row();
-        s.time(0, r.ts_ms);
-        s.text(1, r.device);
-        s.text(2, r.point);
-        value(s, 3);
-        s.text(4, r.uom);
-        s.text(5, r.quality);
-        s.text(6, r.port);
-        if (r.has_unit) s.number(7, static_cast<double>(r.unit));
-        s.text(8, r.addr);
-        s.text(9, r.raw);
-        s.text(10, r.error);
-        s.text(11, r.alarm);
-        s.text(12, r.extra);
-      } else if (r.kind == RecordKind::alarm) {
-        Sheet& s = alarms;
-        s.next_row();
-        s.time(0, r.ts_ms);
-        s.text(1, r.device);
-        s.text(2, r.point);
-        s.text(3, r.state);
-        s.text(4, r.level);
-        s.text(5, r.type);
-        value(s, 6);
-        if (r.has_limit) s.number(7, r.limit);
-        s.text(8, r.uom);
-        s.text(9, r.extra);
-      } else if (r.kind == RecordKind::write) {
-        Sheet& s = writes;
-        s.next_row();
-        s.time(0, r.ts_ms);
-        s.text(1, r.device);
-        s.text(2, r.point);
-        value(s, 3);
-        if (r.has_ok) s.boolean(4, r.ok);
-        s.text(5, r.quality);
-        s.text(6, r.port);
-        if (r.has_unit) s.number(7, static_cast<double>(r.unit));
-        s.text(8, r.addr);
-        if (r.has_fc) s.number(9, static_cast<double>(r.fc));
-        s.text(10, r.raw);
-        s.text(11, r.error);
-        if (r.has_latency) s.number(12, r.latency_ms);
-        s.text(13, r.extra);
-      } else {
-        Sheet& s = status;
-        s.next_row();
-        s.time(0, r.ts_ms);
-        s.text(1, r.port);
-        if (r.has_unit) s.number(2, static_cast<double>(r.unit));
-        s.text(3, r.device);
-        s.text(4, r.state);
-        s.text(5, r.reason);
-        s.text(6, r.extra);
+      switch (r.kind) {
+      case RecordKind::reading: readings.add(r); break;
+      case RecordKind::alarm: alarms.add(r); break;
+      case RecordKind::write: writes.add(r); break;
+      default: status.add(r); break;
       }
     });
     readings.close();
