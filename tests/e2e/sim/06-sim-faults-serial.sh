@@ -62,7 +62,8 @@ clear
 fault '"kind":"split","delay":"200ms"'
 out=$(rtu --unit 3 --timeout 2 --idle 0.5)
 jq_eq "$out" '[.hex[0:10], .crc_ok]' '["0303020102",true]'
-[[ $(jq '[.gaps_ms[] | select(. >= 150)] | length' <<<"$out") == 1 ]] || fail "no pause inside the frame: $out"
+# At least one pause (a loaded machine may add another, never remove this one).
+[[ $(jq '[.gaps_ms[] | select(. >= 150)] | length' <<<"$out") -ge 1 ]] || fail "no pause inside the frame: $out"
 clear
 
 fault '"kind":"slow","ms_per_byte":40'
