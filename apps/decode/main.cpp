@@ -21,7 +21,7 @@ std::optional<iot::modbus::Framing> framing_of(const std::string& name) {
 std::uint32_t duration_us(const std::string& text, const char* option) {
   return static_cast<std::uint32_t>(iot::cli::duration_option(text, option).count());
 }
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   iot::cli::Tool tool("iot-decode", "Decode Modbus frames, capture files, serial lines and register words into "
@@ -32,43 +32,46 @@ int main(int argc, char** argv) {
 
   iot::decode::FrameCommand frame;
   std::string frame_framing;
-  auto* frame_cmd = iot::cli::add_command(tool, app, "frame",
-                                          "Decode frames given as hex (arguments, or one per stdin line)", [&] {
-                                            frame.framing = framing_of(frame_framing);
-                                            return iot::decode::run_frame(frame, out);
-                                          });
+  auto* frame_cmd =
+      iot::cli::add_command(tool, app, "frame", "Decode frames given as hex (arguments, or one per stdin line)", [&] {
+        frame.framing = framing_of(frame_framing);
+        return iot::decode::run_frame(frame, out);
+      });
   frame_cmd->add_option("hex", frame.frames, "Frame bytes as hex: '01 03 00 00 00 04 44 09', 0x01,0x03,..., 01:03:..");
-  add_framing(frame_cmd, frame_framing, "Force the framing instead of detecting it (RTU by CRC, TCP by MBAP, ASCII by ':' and LRC)");
+  add_framing(frame_cmd, frame_framing,
+              "Force the framing instead of detecting it (RTU by CRC, TCP by MBAP, ASCII by ':' and LRC)");
   frame_cmd->add_flag("--pair", frame.pair, "Pair each response with the request before it (adds addr and latency)");
 
   iot::decode::PcapCommand pcap;
   std::string pcap_framing;
-  auto* pcap_cmd = iot::cli::add_command(tool, app, "pcap", "Decode the Modbus traffic of a pcap or pcapng capture",
-                                         [&] {
-                                           pcap.framing = framing_of(pcap_framing);
-                                           return iot::decode::run_pcap(pcap, out);
-                                         });
+  auto* pcap_cmd =
+      iot::cli::add_command(tool, app, "pcap", "Decode the Modbus traffic of a pcap or pcapng capture", [&] {
+        pcap.framing = framing_of(pcap_framing);
+        return iot::decode::run_pcap(pcap, out);
+      });
   iot::cli::path(pcap_cmd->add_option("file", pcap.path, "Capture file (pcap or pcapng; - for stdin)")->required());
-  pcap_cmd->add_option("--port", pcap.ports, "TCP/UDP port of the Modbus servers (repeatable)")
-      ->capture_default_str();
-  add_framing(pcap_cmd, pcap_framing, "Framing on those ports: tcp (default) or rtu-over-tcp; rtu/ascii for serial captures");
+  pcap_cmd->add_option("--port", pcap.ports, "TCP/UDP port of the Modbus servers (repeatable)")->capture_default_str();
+  add_framing(pcap_cmd, pcap_framing,
+              "Framing on those ports: tcp (default) or rtu-over-tcp; rtu/ascii for serial captures");
 
   iot::decode::SniffCommand sniff;
   std::string sniff_parity = "E", sniff_framing = "rtu", sniff_silence, sniff_latency = "20ms";
   unsigned sniff_data = 8, sniff_stop = 1;
   bool sniff_list = false;
-  auto* sniff_cmd = iot::cli::add_command(
-      tool, app, "sniff", "Listen to a serial line read-only and decode the frames passing by", [&] {
-        if (sniff_list) return iot::decode::list_ports(out);
-        if (sniff.port.empty()) throw iot::usage_error("sniff needs a serial PORT (or --list)");
-        sniff.settings.parity = iot::transport::parse_parity(sniff_parity);
-        sniff.settings.data_bits = static_cast<std::uint8_t>(sniff_data);
-        sniff.settings.stop_bits = static_cast<std::uint8_t>(sniff_stop);
-        sniff.framing = *iot::modbus::parse_framing(sniff_framing);
-        if (!sniff_silence.empty()) sniff.silence_us = duration_us(sniff_silence, "--silence");
-        sniff.latency_us = duration_us(sniff_latency, "--latency");
-        return iot::decode::run_sniff(sniff, out);
-      });
+  auto* sniff_cmd = iot::cli::add_command(tool, app, "sniff",
+                                          "Listen to a serial line read-only and decode the frames passing by", [&] {
+                                            if (sniff_list) return iot::decode::list_ports(out);
+                                            if (sniff.port.empty())
+                                              throw iot::usage_error("sniff needs a serial PORT (or --list)");
+                                            sniff.settings.parity = iot::transport::parse_parity(sniff_parity);
+                                            sniff.settings.data_bits = static_cast<std::uint8_t>(sniff_data);
+                                            sniff.settings.stop_bits = static_cast<std::uint8_t>(sniff_stop);
+                                            sniff.framing = *iot::modbus::parse_framing(sniff_framing);
+                                            if (!sniff_silence.empty())
+                                              sniff.silence_us = duration_us(sniff_silence, "--silence");
+                                            sniff.latency_us = duration_us(sniff_latency, "--latency");
+                                            return iot::decode::run_sniff(sniff, out);
+                                          });
   iot::cli::path(sniff_cmd->add_option("port", sniff.port, "Serial device, e.g. /dev/ttyUSB0"));
   sniff_cmd->add_flag("--list", sniff_list, "List the serial ports (name, description, USB VID:PID) and exit");
   sniff_cmd->add_option("--baud", sniff.settings.baud, "Baud rate")->capture_default_str();
@@ -122,7 +125,8 @@ int main(int argc, char** argv) {
         auto in = iot::LineReader::open(acrel_input);
         return iot::acrel::run_decode(*in, out);
       });
-  iot::cli::path(acrel_cmd->add_option("file", acrel_input, "mqtt records (JSON Lines; - for stdin)")->capture_default_str());
+  iot::cli::path(
+      acrel_cmd->add_option("file", acrel_input, "mqtt records (JSON Lines; - for stdin)")->capture_default_str());
 
   return tool.run(argc, argv);
 }

@@ -23,16 +23,15 @@ void add_range(CLI::App* cmd, RangeOptions& r) {
 void add_source(CLI::App* cmd, SourceOptions& s) {
   add_inputs(cmd, s.input);
   cli::path(cmd->add_option("--db", s.db, "Read from this SQLite file or postgresql:// URL instead of records"));
-  cmd->add_option("--from", s.range.from, "The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included");
+  cmd->add_option("--from", s.range.from,
+                  "The period starts here (RFC 3339 or YYYY-MM-DD); alarms active then are included");
   cmd->add_option("--to", s.range.to, "The period ends here (exclusive)");
   cmd->add_option("--device", s.devices, "Only this device (repeatable)")->allow_extra_args(false);
   cmd->add_option("--point", s.points, "Only this point (repeatable)")->allow_extra_args(false);
   cli::choices(cmd->add_option("--kind", s.kind, "Only records of this kind"), {"reading", "alarm", "status", "write"});
 }
 
-void add_tz(CLI::App* cmd, std::string& tz, const char* what) {
-  cmd->add_option("--tz", tz, what);
-}
+void add_tz(CLI::App* cmd, std::string& tz, const char* what) { cmd->add_option("--tz", tz, what); }
 
 void add_retention(CLI::App* cmd, RetentionOptions& r) {
   cmd->add_option("--keep", r.keep_days, "Delete rows older than DAYS days (fractions allowed)");

@@ -18,7 +18,8 @@ void add_connect_options(CLI::App* cmd, iot::bridge::ConnectArgs& a) {
   cmd->add_flag("-c,--no-clean", a.no_clean, "Keep the session on the broker (needs --client-id)");
   cmd->add_option("--session-expiry", a.session_expiry, "MQTT 5 session expiry interval, e.g. 1h");
   cmd->add_option("-u,--username", a.username, "User name");
-  iot::cli::path(cmd->add_option("--password-file", a.password_file, "Read the password from the first line of this file"));
+  iot::cli::path(
+      cmd->add_option("--password-file", a.password_file, "Read the password from the first line of this file"));
   cmd->add_option("--password-env", a.password_env, "Read the password from this environment variable");
   iot::cli::path(cmd->add_option("--cafile", a.ca_file, "CA certificates (PEM) to verify the broker with"));
   iot::cli::path(cmd->add_option("--cert", a.cert_file, "Client certificate (PEM)"));
@@ -34,7 +35,8 @@ void add_connect_options(CLI::App* cmd, iot::bridge::ConnectArgs& a) {
   cmd->add_flag("--birth-retain", a.birth_retain, "Retain the birth message");
   cmd->add_option("--reconnect-min", a.reconnect_min, "First reconnect delay (doubles up to --reconnect-max)")
       ->capture_default_str();
-  cmd->add_option("--reconnect-max", a.reconnect_max, "Longest delay between reconnect attempts")->capture_default_str();
+  cmd->add_option("--reconnect-max", a.reconnect_max, "Longest delay between reconnect attempts")
+      ->capture_default_str();
 }
 
 // forward and receive: records as UDP datagrams (libcore/iot/net/udp.hpp).
@@ -61,7 +63,7 @@ void add_udp_commands(iot::cli::Tool& tool, CLI::App& app, iot::net::ForwardArgs
   r->add_flag("--no-stats", recv.no_stats, "Do not write the stats record to stdout at the end");
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   iot::cli::Tool tool("iot-mqtt-bridge", "JSON Lines records to and from an MQTT broker, without silent loss");
@@ -76,21 +78,27 @@ int main(int argc, char** argv) {
   });
   add_connect_options(pub_cmd, pub_conn);
   pub_cmd->add_option("-t,--topic", pub.topic, "Topic, a template over record fields such as 'site/{device}/{point}'");
-  pub_cmd->add_option("--topic-for", pub.topic_for,
-                      "Topic template for one record kind, KIND=TEMPLATE, e.g. status='site/{device}/status'; repeatable");
-  pub_cmd->add_option("--payload", pub.payload_field, "Send only this field of each record (default: the whole record)");
+  pub_cmd->add_option(
+      "--topic-for", pub.topic_for,
+      "Topic template for one record kind, KIND=TEMPLATE, e.g. status='site/{device}/status'; repeatable");
+  pub_cmd->add_option("--payload", pub.payload_field,
+                      "Send only this field of each record (default: the whole record)");
   iot::cli::add_qos(pub_cmd, "-q,--qos", pub.qos, "QoS of messages (wins over an mqtt record's own qos)");
   pub_cmd->add_flag("-r,--retain", pub.retain, "Retain messages (wins over an mqtt record's own retain)");
   pub_cmd->add_flag("--qos-from-record", pub.qos_from_record, "An mqtt record's qos and retain win over -q and -r");
-  pub_cmd->add_option("-w,--window", pub.window, "Messages in flight (sent, not yet acknowledged)")->capture_default_str();
-  pub_cmd->add_option("--max-payload", pub.max_payload, "Refuse payloads larger than this (e.g. 64K)")->capture_default_str();
+  pub_cmd->add_option("-w,--window", pub.window, "Messages in flight (sent, not yet acknowledged)")
+      ->capture_default_str();
+  pub_cmd->add_option("--max-payload", pub.max_payload, "Refuse payloads larger than this (e.g. 64K)")
+      ->capture_default_str();
   iot::cli::path(pub_cmd->add_option("--spool", pub.spool, "Store-and-forward spool directory (survives restarts)"));
   pub_cmd->add_option("--spool-max", pub.spool_max, "Largest size of the spool on disk")->capture_default_str();
   pub_cmd->add_option("--spool-segment", pub.spool_segment, "Size of one spool segment file")->capture_default_str();
-  iot::cli::choices(pub_cmd->add_option("--spool-full", pub.spool_full, "When the spool is full: drop-oldest, drop-newest or block")
-                        ->capture_default_str(),
-                    {"drop-oldest", "drop-newest", "block"});
-  pub_cmd->add_option("--drain-timeout", pub.drain_timeout, "At end of input, wait at most this long for acknowledgements");
+  iot::cli::choices(
+      pub_cmd->add_option("--spool-full", pub.spool_full, "When the spool is full: drop-oldest, drop-newest or block")
+          ->capture_default_str(),
+      {"drop-oldest", "drop-newest", "block"});
+  pub_cmd->add_option("--drain-timeout", pub.drain_timeout,
+                      "At end of input, wait at most this long for acknowledgements");
   pub_cmd->add_option("--stats-every", pub.stats_every, "Also write a stats record this often, e.g. 1m");
   pub_cmd->add_flag("--no-stats", pub.no_stats, "Do not write the stats record to stdout at the end");
 
@@ -100,7 +108,8 @@ int main(int argc, char** argv) {
     return iot::bridge::run_sub(iot::bridge::to_sub_options(sub_conn, sub), 1);
   });
   add_connect_options(sub_cmd, sub_conn);
-  sub_cmd->add_option("-t,--topic", sub.topics, "Topic filter, repeatable; $share/GROUP/FILTER for a shared subscription")
+  sub_cmd
+      ->add_option("-t,--topic", sub.topics, "Topic filter, repeatable; $share/GROUP/FILTER for a shared subscription")
       ->required();
   iot::cli::add_qos(sub_cmd, "-q,--qos", sub.qos, "QoS of the subscriptions");
   sub_cmd->add_option("-C,--count", sub.count, "Stop after this many messages");
@@ -113,14 +122,18 @@ int main(int argc, char** argv) {
   iot::bridge::FleetArgs fleet;
   CLI::App* fleet_cmd = iot::cli::add_command(
       tool, app, "acrel-sim", "Simulate Acrel ADW300 meters publishing the acrelHW protocol", [&] {
-        return iot::acrel::run_fleet(iot::bridge::to_fleet_options(fleet_conn, fleet), iot::bridge::fleet_duration(fleet), 1);
+        return iot::acrel::run_fleet(iot::bridge::to_fleet_options(fleet_conn, fleet),
+                                     iot::bridge::fleet_duration(fleet), 1);
       });
   add_connect_options(fleet_cmd, fleet_conn);
-  fleet_cmd->add_option("-n,--meters", fleet.meters, "Number of meters, each with its own connection")->capture_default_str();
-  fleet_cmd->add_option("--first-sn", fleet.first_sn, "Serial number of the first meter (14 digits)")->capture_default_str();
+  fleet_cmd->add_option("-n,--meters", fleet.meters, "Number of meters, each with its own connection")
+      ->capture_default_str();
+  fleet_cmd->add_option("--first-sn", fleet.first_sn, "Serial number of the first meter (14 digits)")
+      ->capture_default_str();
   fleet_cmd->add_option("--product", fleet.product, "Product level of the topics")->capture_default_str();
   fleet_cmd->add_option("--meter-name", fleet.meter_name, "meterName in para and data")->capture_default_str();
-  fleet_cmd->add_option("--up-interval", fleet.up_interval, "Data period in minutes (para upInterval)")->capture_default_str();
+  fleet_cmd->add_option("--up-interval", fleet.up_interval, "Data period in minutes (para upInterval)")
+      ->capture_default_str();
   fleet_cmd->add_option("--fast", fleet.fast, "Data period override for tests and demos, e.g. 1s");
   fleet_cmd->add_option("--heart", fleet.heart, "Heartbeat period")->capture_default_str();
   iot::cli::add_qos(fleet_cmd, "-q,--qos", fleet.qos, "QoS of the meters' messages");

@@ -119,12 +119,11 @@ int main(int argc, char** argv) {
   add_output(tool, run, site.out);
 
   iot::poll::InfoOptions info;
-  CLI::App* inf = iot::cli::add_command(
-      tool, app, "info", "Read a device's identification (FC 2B/0E) and server id (FC 11)",
-      [&] { return iot::poll::run_info(info); });
+  CLI::App* inf =
+      iot::cli::add_command(tool, app, "info", "Read a device's identification (FC 2B/0E) and server id (FC 11)",
+                            [&] { return iot::poll::run_info(info); });
   inf->add_option("target", info.target, "Target URL, as for read")->required();
-  inf->add_option("-u,--unit", info.units, "Unit ids: 1, 1,3,5-9 (a device_info record each)")
-      ->capture_default_str();
+  inf->add_option("-u,--unit", info.units, "Unit ids: 1, 1,3,5-9 (a device_info record each)")->capture_default_str();
   inf->add_option("--timeout", info.timeout, "Response timeout")->capture_default_str();
   inf->add_option("--retries", info.retries, "Further attempts after a timeout")->capture_default_str();
   add_trace(inf, info.out);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 
@@ -22,12 +22,13 @@ std::vector<std::string> decode_lines(const std::string& record, std::string& er
   }
   std::ifstream in(path);
   std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
   ::close(fd);
   std::remove(path);
   return lines;
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::acrel::parse_topic") {
   auto t = parse_topic("/gw/acrelHW/AWT100/data/12308017890017");
@@ -66,8 +67,9 @@ TEST_CASE("iot::acrel::decode data") {
   const auto lines = decode_lines(rec, error);
   CHECK(error.empty());
   REQUIRE(lines.size() == 25);
-  CHECK(lines[0] ==
-        R"({"ts":"2022-01-19T17:39:21.000Z","kind":"reading","src":"/gw/acrelHW/null/data/12109132830001","device":"12109132830003","point":"ua","value":235.2,"uom":"V","quality":"ok"})");
+  CHECK(
+      lines[0] ==
+      R"({"ts":"2022-01-19T17:39:21.000Z","kind":"reading","src":"/gw/acrelHW/null/data/12109132830001","device":"12109132830003","point":"ua","value":235.2,"uom":"V","quality":"ok"})");
   bool saw_wh = false;
   for (const auto& l : lines)
     if (l.find(R"("point":"wh","value":193.24,"uom":"kWh")") != std::string::npos) saw_wh = true;
@@ -83,16 +85,19 @@ TEST_CASE("iot::acrel::decode status and point list") {
   CHECK(lines[0].find(R"("kind":"status")") != std::string::npos);
   CHECK(lines[0].find(R"("device":"M1","state":"missing")") != std::string::npos);
 
-  lines = decode_lines(R"({"kind":"mqtt","topic":"/gw/acrelHW/x/login/12209263660002","payload":{"ver":1011,"rssi":48,"time":"20221008105559","gwSN":"12209263660002","type":"login"}})",
-                       error);
+  lines = decode_lines(
+      R"({"kind":"mqtt","topic":"/gw/acrelHW/x/login/12209263660002","payload":{"ver":1011,"rssi":48,"time":"20221008105559","gwSN":"12209263660002","type":"login"}})",
+      error);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find(R"("state":"login")") != std::string::npos);
 
-  const std::string pl = point_list_payload("24102809510006", iot::from_epoch_us(1736871132698000), {{1, 211.4}, {7, 1.5}, {26, 50.01}});
+  const std::string pl =
+      point_list_payload("24102809510006", iot::from_epoch_us(1736871132698000), {{1, 211.4}, {7, 1.5}, {26, 50.01}});
   lines = decode_lines(R"({"kind":"mqtt","topic":"gw/acrelHW/x/data/24102809510006","payload":)" + pl + "}", error);
   REQUIRE(lines.size() == 3);
-  CHECK(lines[0] ==
-        R"({"ts":"2025-01-14T16:12:12.698Z","kind":"reading","src":"gw/acrelHW/x/data/24102809510006","device":"24102809510006","point":"ua","value":211.4,"uom":"V","quality":"ok"})");
+  CHECK(
+      lines[0] ==
+      R"({"ts":"2025-01-14T16:12:12.698Z","kind":"reading","src":"gw/acrelHW/x/data/24102809510006","device":"24102809510006","point":"ua","value":211.4,"uom":"V","quality":"ok"})");
   CHECK(lines[2].find(R"("point":"hz","value":50.01,"uom":"Hz")") != std::string::npos);
 
   lines = decode_lines(R"({"kind":"mqtt","topic":"t","payload":{"x":1}})", error);
@@ -107,8 +112,8 @@ TEST_CASE("iot::acrel::answer") {
   CHECK(out[0].topic == "/server/acrelHW/ADW300/login/26010100000001");
   CHECK(out[0].payload == R"({"type":"login","res":1})");
   out.clear();
-  answer("/gw/acrelHW/ADW300/para/1", R"({"type":"para","res":1})", out);  // a device's ack: no reply
-  answer("/gw/acrelHW/ADW300/data/1", R"({"type":"data"})", out);          // data is not answered
+  answer("/gw/acrelHW/ADW300/para/1", R"({"type":"para","res":1})", out); // a device's ack: no reply
+  answer("/gw/acrelHW/ADW300/data/1", R"({"type":"data"})", out);         // data is not answered
   CHECK(out.empty());
   answer("gw/acrelHW/p/heart/7", heart_payload("7", iot::now()), out);
   REQUIRE(out.size() == 1);

@@ -44,7 +44,7 @@ Run in_child(const std::function<int()>& body) {
   int out[2], err[2];
   REQUIRE(::pipe(out) == 0);
   REQUIRE(::pipe(err) == 0);
-  std::fflush(stdout);  // or the child writes what the parent has buffered
+  std::fflush(stdout); // or the child writes what the parent has buffered
   std::fflush(stderr);
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);

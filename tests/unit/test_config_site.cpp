@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -148,7 +148,8 @@ TEST_CASE("iot::config::broken site files") {
        "site.toml:2:7: port[0].url: invalid target 'tcp://h:99999': port '99999' is not a number from 0 to 65535"},
       {"[[port]]\nname = \"p\"\n", "site.toml:1:1: port[0]: missing key 'url'"},
       // uniqueness
-      {"[[port]]\nname = \"a\"\nurl = \"rtu:/dev/ttyUSB0\"\n[[port]]\nname = \"b\"\nurl = \"rtu:/dev/ttyUSB0?baud=9600\"\n",
+      {"[[port]]\nname = \"a\"\nurl = \"rtu:/dev/ttyUSB0\"\n[[port]]\nname = \"b\"\nurl = "
+       "\"rtu:/dev/ttyUSB0?baud=9600\"\n",
        "site.toml:6:7: port[1].url: serial device /dev/ttyUSB0 is already used by port 'a' (at site.toml:1:1)"},
       {"[[port]]\nname = \"a\"\nurl = \"ascii:/dev/ttyS1\"\n[[port]]\nname = \"b\"\nurl = \"rtu:/dev/ttyS1\"\n",
        "site.toml:6:7: port[1].url: serial device /dev/ttyS1 is already used by port 'a' (at site.toml:1:1)"},
@@ -568,9 +569,9 @@ TEST_CASE("iot::config::catalog search order, no parent directories") {
     t.replace(t.find("{}"), 2, name);
     return t;
   };
-  tmp.write("models/up.toml", model_named("UP"));                 // above the site's folder: never read
+  tmp.write("models/up.toml", model_named("UP")); // above the site's folder: never read
   tmp.write("site/models/beside.toml", model_named("SAME") + "\n" + model_named("BESIDE"));
-  tmp.write("env/e.toml", model_named("SAME"));                    // $IOT_MODELS wins over beside
+  tmp.write("env/e.toml", model_named("SAME")); // $IOT_MODELS wins over beside
   tmp.write("xdg/iot/models/x.toml", model_named("XDG"));
   const fs::path site = tmp.write("site/s.toml", "");
   const auto device = [](const std::string& m) {

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "iot/decode/commands.hpp"
 #include "iot/core/hex.hpp"
+#include "iot/decode/commands.hpp"
 
-using iot::decode::parse_frame_line;
 using iot::parse_hex;
+using iot::decode::parse_frame_line;
 
 namespace {
 std::vector<std::uint8_t> hex_bytes(std::string_view text) {
@@ -14,7 +14,7 @@ std::vector<std::uint8_t> hex_bytes(std::string_view text) {
   REQUIRE(r.error.empty());
   return {buf, buf + r.size};
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::decode::parse_hex accepts the notations engineers paste") {
   const std::vector<std::uint8_t> want{0x01, 0x03, 0x00, 0xAB};

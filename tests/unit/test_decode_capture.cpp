@@ -1,20 +1,21 @@
 // iot-decode's capture side: a small pcap file written here, read back through libpcap,
 // TCP streams reassembled and cut into Modbus frames, and `iot-decode pcap` on the whole.
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
-#include <simdjson.h>
 #include <string>
 #include <vector>
 
-#include "decode_test_util.hpp"
 #include "iot/decode/capture.hpp"
 #include "iot/decode/commands.hpp"
 #include "iot/decode/stream.hpp"
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/pdu.hpp"
+
+#include "decode_test_util.hpp"
 
 using namespace iot;
 using namespace iot::decode;
@@ -72,7 +73,7 @@ public:
     put16(p, src_port);
     put16(p, dst_port);
     put32(p, seq);
-    put32(p, 0);                                    // ack
+    put32(p, 0);                                              // ack
     p.insert(p.end(), {0x50, flags, 0xFF, 0xFF, 0, 0, 0, 0}); // offset 5, flags, window, checksum, urgent
     p.insert(p.end(), payload.begin(), payload.end());
     packet(ts_us, p);
@@ -96,7 +97,8 @@ simdjson::dom::element parse(const std::string& line) {
 }
 
 const Bytes k_req = modbus::wrap_tcp(0x0102, 1, modbus::encode_read_request(3, 0, 2));
-const Bytes k_rsp = modbus::wrap_tcp(0x0102, 1, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{0x1234, 0x5678}));
+const Bytes k_rsp =
+    modbus::wrap_tcp(0x0102, 1, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{0x1234, 0x5678}));
 
 } // namespace
 
@@ -141,7 +143,8 @@ TEST_CASE("iot::decode::StreamAssembler joins segments, drops retransmissions an
   std::vector<Bytes> frames;
   std::vector<std::pair<std::size_t, std::string>> skips;
   StreamAssembler a(
-      modbus::Framing::tcp, [&](const std::string&, std::span<const std::uint8_t> adu) { frames.emplace_back(adu.begin(), adu.end()); },
+      modbus::Framing::tcp,
+      [&](const std::string&, std::span<const std::uint8_t> adu) { frames.emplace_back(adu.begin(), adu.end()); },
       [&](const std::string&, std::size_t n, std::string_view why) { skips.emplace_back(n, std::string(why)); });
   a.reset("c>s", 100);
   // The request in two segments, the second sent twice.

@@ -1,19 +1,20 @@
 // iot-decode's frame input and frame decoder: frame lines from hex or ASCII text, records
 // written for them, and responses paired with their requests through the one answer checker.
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
-#include <simdjson.h>
 #include <string>
 #include <vector>
 
-#include "decode_test_util.hpp"
 #include "iot/decode/commands.hpp"
 #include "iot/decode/frames.hpp"
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/pdu.hpp"
+
+#include "decode_test_util.hpp"
 
 using namespace iot;
 using namespace iot::decode;
@@ -141,12 +142,11 @@ TEST_CASE("iot::decode::FrameDecoder does not pair a response that does not answ
   ctx.ts = from_epoch_us(1000000);
   // Two registers asked for, three come: the byte count does not fit ([AP] §6.3).
   decoder.decode(modbus::wrap_rtu(1, modbus::encode_read_request(3, 0x10, 2)), ctx, out.sink);
-  decoder.decode(
-      modbus::wrap_rtu(1, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{7, 8, 9})), ctx,
-      out.sink);
-  // Another unit's answer is not the request's either.
-  decoder.decode(modbus::wrap_rtu(2, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{7, 8})),
+  decoder.decode(modbus::wrap_rtu(1, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{7, 8, 9})),
                  ctx, out.sink);
+  // Another unit's answer is not the request's either.
+  decoder.decode(modbus::wrap_rtu(2, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{7, 8})), ctx,
+                 out.sink);
   const auto lines = out.lines();
   REQUIRE(lines.size() == 3);
   for (std::size_t i = 1; i < 3; ++i) {
@@ -178,8 +178,8 @@ TEST_CASE("iot::decode::FrameDecoder counts bad checks and pairs TCP by transact
   ctx.channel = "a>b";
   decoder.decode(modbus::wrap_tcp(5, 1, modbus::encode_read_request(4, 0, 1)), ctx, out.sink);
   decoder.decode(modbus::wrap_tcp(6, 1, modbus::encode_read_request(4, 9, 1)), ctx, out.sink);
-  decoder.decode(modbus::wrap_tcp(5, 1, modbus::encode_read_registers_response(4, std::vector<std::uint16_t>{1})),
-                 ctx, out.sink);
+  decoder.decode(modbus::wrap_tcp(5, 1, modbus::encode_read_registers_response(4, std::vector<std::uint16_t>{1})), ctx,
+                 out.sink);
   auto bad = modbus::wrap_rtu(1, modbus::encode_read_request(3, 0, 1));
   bad.back() ^= 0xFF;
   decoder.decode(bad, ctx, out.sink);
@@ -194,7 +194,8 @@ TEST_CASE("iot::decode::FrameDecoder counts bad checks and pairs TCP by transact
 
 TEST_CASE("iot::decode::run_frame reads lines, pairs them and reports bad lines by number") {
   const auto req = modbus::wrap_rtu(1, modbus::encode_read_request(3, 0, 4));
-  const auto rsp = modbus::wrap_rtu(1, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{0, 0, 0, 0}));
+  const auto rsp =
+      modbus::wrap_rtu(1, modbus::encode_read_registers_response(3, std::vector<std::uint16_t>{0, 0, 0, 0}));
   InputFile in("# a comment\n" + hex_of(req) + "\n\n" + hex_of(rsp) + "\nzz\n");
   CapturedLines out;
   FrameCommand cmd;

@@ -1,16 +1,17 @@
 // iot-decode regs: register words to typed, scaled `reading` records.
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
-#include <simdjson.h>
 #include <string>
 #include <vector>
 
-#include "decode_test_util.hpp"
 #include "iot/core/error.hpp"
 #include "iot/decode/commands.hpp"
+
+#include "decode_test_util.hpp"
 
 using namespace iot;
 using namespace iot::decode;

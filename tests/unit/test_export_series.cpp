@@ -93,7 +93,7 @@ TEST_CASE("iot::exporter::TimeSeriesSet carries in alarms open when a range star
     r.level = level;
     set.add_in_range(r, range);
   };
-  alarm(1000, "raised", "H");  // closed before the range: left out
+  alarm(1000, "raised", "H"); // closed before the range: left out
   alarm(2000, "cleared", "");
   alarm(3000, "raised", "H");  // open at the start: carried in
   alarm(4000, "raised", "HH"); // (a level change before the range)

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "iot/export/store.hpp"
@@ -191,10 +190,11 @@ PRAGMA user_version = 1;
     REQUIRE(sqlite3_exec(h, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(h);
   }
-  const std::string rows = R"({"ts":"1970-01-01T00:00:01.000Z","kind":"reading","device":"d","point":"p","value":1.5})"
-                           "\n"
-                           R"({"ts":"1970-01-01T00:00:02.000Z","kind":"reading","port":"bus1","device":"d","point":"p","value":2.5})"
-                           "\n";
+  const std::string rows =
+      R"({"ts":"1970-01-01T00:00:01.000Z","kind":"reading","device":"d","point":"p","value":1.5})"
+      "\n"
+      R"({"ts":"1970-01-01T00:00:02.000Z","kind":"reading","port":"bus1","device":"d","point":"p","value":2.5})"
+      "\n";
   {
     auto ro = open_sqlite(db, 1000, OpenMode::read_only);
     CHECK(query(*ro, {}) == rows);

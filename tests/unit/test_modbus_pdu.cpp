@@ -621,7 +621,7 @@ TEST_CASE("iot::modbus::parse_hex_bytes accepts common spellings") {
 
 TEST_CASE("iot::modbus::append_read_registers_response appends to what is there") {
   const std::vector<std::uint16_t> words{0x1234, 0xABCD};
-  Bytes out{0xEE};  // a reply buffer that already holds something
+  Bytes out{0xEE}; // a reply buffer that already holds something
   append_read_registers_response(out, 0x04, words);
   CHECK(out == Bytes{0xEE, 0x04, 0x04, 0x12, 0x34, 0xAB, 0xCD});
   Bytes fresh;

@@ -54,7 +54,8 @@ constexpr std::uint32_t k_baud = 19200;
 // The uses, each configured by the function its tool calls.
 std::vector<Use> uses(Framing framing) {
   std::vector<Use> u;
-  u.push_back({"client awaiting unit 1 FC 03", client_splitter_options(framing), std::pair<std::uint8_t, std::uint8_t>{1, 3}});
+  u.push_back(
+      {"client awaiting unit 1 FC 03", client_splitter_options(framing), std::pair<std::uint8_t, std::uint8_t>{1, 3}});
   u.push_back({"client draining", client_splitter_options(framing), std::nullopt});
   const bool serial = framing == Framing::rtu || framing == Framing::ascii;
   u.push_back({"simulator", server_splitter_options(framing, serial ? std::optional<std::int64_t>(2005) : std::nullopt),
@@ -201,31 +202,33 @@ TEST_CASE("iot::modbus::StreamSplitter gives client, simulator and sniffer the f
   Bytes bad_lrc = wrap_ascii(1, encode_write_single_register(1, 3));
   bad_lrc[bad_lrc.size() - 3] = bad_lrc[bad_lrc.size() - 3] == '0' ? '1' : '0';
   const Bytes cut = wrap_ascii(2, encode_read_request(3, 0, 2));
-  check_stream(Framing::ascii, {
-                                   {Role::noise, S("zz\r\n")},
-                                   {Role::request, wrap_ascii(1, encode_read_request(3, 0, 2))},
-                                   {Role::response, wrap_ascii(1, encode_read_registers_response(
-                                                                      3, std::vector<std::uint16_t>{10, 11}))},
-                                   {Role::bad, bad_lrc},
-                                   {Role::partial, Bytes(cut.begin(), cut.begin() + 7)}, // a new ':' cuts it short
-                                   {Role::request, lower},
-                                   {Role::response, wrap_ascii(1, encode_exception(3, 2))},
-                                   {Role::noise, H("00 FF")},
-                                   {Role::partial, S(":01")},
-                               });
+  check_stream(
+      Framing::ascii,
+      {
+          {Role::noise, S("zz\r\n")},
+          {Role::request, wrap_ascii(1, encode_read_request(3, 0, 2))},
+          {Role::response, wrap_ascii(1, encode_read_registers_response(3, std::vector<std::uint16_t>{10, 11}))},
+          {Role::bad, bad_lrc},
+          {Role::partial, Bytes(cut.begin(), cut.begin() + 7)}, // a new ':' cuts it short
+          {Role::request, lower},
+          {Role::response, wrap_ascii(1, encode_exception(3, 2))},
+          {Role::noise, H("00 FF")},
+          {Role::partial, S(":01")},
+      });
 }
 
 TEST_CASE("iot::modbus::StreamSplitter gives client, simulator and sniffer the frames of one Modbus TCP stream") {
-  check_stream(Framing::tcp, {
-                                 {Role::request, wrap_tcp(1, 1, encode_read_request(3, 0, 2))},
-                                 {Role::response, wrap_tcp(1, 1, encode_read_registers_response(
-                                                                     3, std::vector<std::uint16_t>{10, 11}))},
-                                 {Role::noise, H("FF FF FF")},
-                                 {Role::request, wrap_tcp(2, 9, encode_write_single_coil(5, true))},
-                                 {Role::response, wrap_tcp(2, 9, encode_exception(5, 4))},
-                                 {Role::request, wrap_tcp(0xFFFF, 0xFF, encode_read_request(1, 0, 2000))},
-                                 {Role::partial, H("00 03 00 00 00")},
-                             });
+  check_stream(
+      Framing::tcp,
+      {
+          {Role::request, wrap_tcp(1, 1, encode_read_request(3, 0, 2))},
+          {Role::response, wrap_tcp(1, 1, encode_read_registers_response(3, std::vector<std::uint16_t>{10, 11}))},
+          {Role::noise, H("FF FF FF")},
+          {Role::request, wrap_tcp(2, 9, encode_write_single_coil(5, true))},
+          {Role::response, wrap_tcp(2, 9, encode_exception(5, 4))},
+          {Role::request, wrap_tcp(0xFFFF, 0xFF, encode_read_request(1, 0, 2000))},
+          {Role::partial, H("00 03 00 00 00")},
+      });
 }
 
 TEST_CASE("iot::modbus::StreamSplitter TCP: bad headers come out as garbage up to the next plausible one") {

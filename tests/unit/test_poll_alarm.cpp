@@ -111,16 +111,16 @@ AlarmLimits window(double min, double max, double deadband, int delay_s) {
 // The seed's third type: H inside [min, max], L below min, normal above max.
 TEST_CASE("iot::poll::AlarmEngine WINDOW regions, no deadband") {
   run(window(10, 50, 0, 0), {
-                                {0, 60, ""},              // above max: normal
-                                {1, 50, "raised H 50"},   // max itself is inside
-                                {2, 30, ""},              // still inside
-                                {3, 10, ""},              // min itself is inside
-                                {4, 9.9, "level L 10"},   // below min
-                                {5, 5, ""},               // still below
-                                {6, 10, "level H 10"},    // back up into the window
+                                {0, 60, ""},               // above max: normal
+                                {1, 50, "raised H 50"},    // max itself is inside
+                                {2, 30, ""},               // still inside
+                                {3, 10, ""},               // min itself is inside
+                                {4, 9.9, "level L 10"},    // below min
+                                {5, 5, ""},                // still below
+                                {6, 10, "level H 10"},     // back up into the window
                                 {7, 50.1, "cleared - 50"}, // above max: normal again
-                                {8, 0, "raised L 10"},    // from normal straight below min
-                                {9, 70, "cleared - 50"},  // and straight over the window
+                                {8, 0, "raised L 10"},     // from normal straight below min
+                                {9, 70, "cleared - 50"},   // and straight over the window
                             });
 }
 
@@ -130,11 +130,11 @@ TEST_CASE("iot::poll::AlarmEngine WINDOW deadband at both edges") {
                                 {1, 51.5, ""},          // H holds up to max + 2
                                 {2, 52, ""},
                                 {3, 52.1, "cleared - 50"},
-                                {4, 50.5, ""},          // normal needs no band: above max is normal
+                                {4, 50.5, ""}, // normal needs no band: above max is normal
                                 {5, 50, "raised H 50"},
-                                {6, 8.5, ""},           // H holds down to min - 2
+                                {6, 8.5, ""}, // H holds down to min - 2
                                 {7, 7.9, "level L 10"},
-                                {8, 11.5, ""},          // L holds below min + 2
+                                {8, 11.5, ""}, // L holds below min + 2
                                 {9, 11.9, ""},
                                 {10, 12, "level H 10"},
                             });
@@ -143,12 +143,12 @@ TEST_CASE("iot::poll::AlarmEngine WINDOW deadband at both edges") {
 TEST_CASE("iot::poll::AlarmEngine WINDOW delay: short excursions raise nothing, clearing is at once") {
   run(window(10, 50, 0, 5), {
                                 {0, 80, ""},
-                                {1, 30, ""},  // inside: pending since 1
-                                {3, 90, ""},  // left before the delay: nothing
-                                {4, 30, ""},  // pending again since 4
+                                {1, 30, ""}, // inside: pending since 1
+                                {3, 90, ""}, // left before the delay: nothing
+                                {4, 30, ""}, // pending again since 4
                                 {8, 30, ""},
                                 {9, 30, "raised H 50"},
-                                {10, 5, ""},  // below min: a change of side waits too
+                                {10, 5, ""}, // below min: a change of side waits too
                                 {14, 5, ""},
                                 {15, 5, "level L 10"},
                                 {16, 90, "cleared - 50"}, // back to normal: no delay

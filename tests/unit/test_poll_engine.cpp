@@ -26,8 +26,8 @@ struct FakeBus {
   std::map<int, int> requests;
   std::vector<std::pair<int, std::vector<std::uint8_t>>> log; // unit, pdu
   std::map<int, std::uint16_t> written;
-  int total = 0;                 // requests so far
-  int down_after = -1;           // the connection dies at this request and cannot be reopened
+  int total = 0;       // requests so far
+  int down_after = -1; // the connection dies at this request and cannot be reopened
   std::vector<std::vector<std::uint8_t>> broadcasts;
   std::function<void(int unit)> on_request; // called (bus unlocked) before each request is answered
 };
@@ -253,9 +253,8 @@ TEST_CASE("iot::poll::Engine a queued write goes before the next device read, no
     EngineOptions eo;
     eo.cycles = 2;
     std::vector<PortSpec> ports{std::move(port)};
-    engine = std::make_unique<Engine>(std::move(ports), out, eo, [&](const iot::transport::Target&) {
-      return std::make_unique<FakeClient>(bus);
-    });
+    engine = std::make_unique<Engine>(std::move(ports), out, eo,
+                                      [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
     engine->run();
     engine.reset();
   }

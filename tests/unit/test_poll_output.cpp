@@ -3,11 +3,11 @@
 #include <catch2/catch.hpp>
 #include <deque>
 
-#include "iot/values/value_json.hpp"
 #include "iot/poll/output.hpp"
 #include "iot/record/json_writer.hpp"
 #include "iot/record/line_reader.hpp"
 #include "iot/record/record.hpp"
+#include "iot/values/value_json.hpp"
 
 using namespace iot::poll;
 

@@ -33,13 +33,16 @@ TEST_CASE("iot::append_json_string keeps valid UTF-8 and replaces invalid bytes"
   iot::append_json_string(out, "缓冲值 €");
   CHECK(out == "\"缓冲值 €\"");
   out.clear();
-  iot::append_json_string(out, std::string_view("a\xff" "b\xc3", 4));  // stray byte, truncated sequence
-  CHECK(out == "\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\"");
+  iot::append_json_string(out, std::string_view("a\xff"
+                                                "b\xc3",
+                                                4)); // stray byte, truncated sequence
+  CHECK(out == "\"a\xEF\xBF\xBD"
+               "b\xEF\xBF\xBD\"");
   out.clear();
-  iot::append_json_string(out, "\xED\xA0\x80");  // a UTF-16 surrogate is not valid UTF-8
+  iot::append_json_string(out, "\xED\xA0\x80"); // a UTF-16 surrogate is not valid UTF-8
   CHECK(out == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
   out.clear();
-  iot::append_json_string(out, "\xC0\xAF");  // overlong '/'
+  iot::append_json_string(out, "\xC0\xAF"); // overlong '/'
   CHECK(out == "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
@@ -111,14 +114,14 @@ TEST_CASE("iot::JsonWriter leaves the string exact at the top level and after an
     w.field("a", "x\ny");
     w.end_object();
     CHECK(out == "prefix|{\"a\":\"x\\ny\"}");
-    out.clear();  // the owner flushed the line: the writer must not grow it back
+    out.clear(); // the owner flushed the line: the writer must not grow it back
   }
   CHECK(out.empty());
   {
     JsonWriter w(out);
     w.begin_object();
     w.field("long", std::string(2000, 'z'));
-  }  // abandoned mid-record: the chunk it grew is trimmed to what was written
+  } // abandoned mid-record: the chunk it grew is trimmed to what was written
   CHECK(out.size() == std::string(R"({"long":")").size() + 2000 + 1);
 }
 
@@ -130,11 +133,16 @@ TEST_CASE("iot::append_json_string finds special bytes at every position of long
       std::string out;
       iot::append_json_string(out, s);
       std::string expected = "\"" + std::string(pos, 'a');
-      if (special == '"') expected += "\\\"";
-      else if (special == '\\') expected += "\\\\";
-      else if (special == '\n') expected += "\\n";
-      else if (special == '\x01') expected += "\\u0001";
-      else expected += special;  // DEL is printable ASCII for JSON
+      if (special == '"')
+        expected += "\\\"";
+      else if (special == '\\')
+        expected += "\\\\";
+      else if (special == '\n')
+        expected += "\\n";
+      else if (special == '\x01')
+        expected += "\\u0001";
+      else
+        expected += special; // DEL is printable ASCII for JSON
       expected += std::string(39 - pos, 'a') + "\"";
       INFO("special " << static_cast<int>(special) << " at " << pos);
       CHECK(out == expected);

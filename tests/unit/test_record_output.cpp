@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <string>
-#include <unistd.h>
 
 #include "iot/core/error.hpp"
 #include "iot/record/line_reader.hpp"
@@ -15,10 +15,11 @@ std::string read_all(int fd) {
   std::string s;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<std::size_t>(n));
+  while ((n = ::read(fd, buf, sizeof buf)) > 0)
+    s.append(buf, static_cast<std::size_t>(n));
   return s;
 }
-}  // namespace
+} // namespace
 
 TEST_CASE("iot::LineSink writes whole lines and flushes on destruction") {
   int p[2];
@@ -96,14 +97,15 @@ TEST_CASE("iot::LineReader splits lines, numbers them and handles CRLF and a las
   std::string input = "a\r\nbb\n\nlast";
   std::size_t pos = 0;
   iot::LineReader reader([&](char* buf, std::size_t n) {
-    std::size_t k = std::min<std::size_t>({n, input.size() - pos, 3});  // tiny reads cross lines
+    std::size_t k = std::min<std::size_t>({n, input.size() - pos, 3}); // tiny reads cross lines
     std::memcpy(buf, input.data() + pos, k);
     pos += k;
     return k;
   });
   std::string_view line;
   std::vector<std::string> lines;
-  while (reader.next(line)) lines.emplace_back(line);
+  while (reader.next(line))
+    lines.emplace_back(line);
   CHECK(lines == std::vector<std::string>{"a", "bb", "", "last"});
   CHECK(reader.line_number() == 4);
 }

@@ -66,7 +66,7 @@ TEST_CASE("iot::values::32-bit orders") {
                         Case{WordOrder::badc, {0xF642, 0x79E9}}, Case{WordOrder::dcba, {0x79E9, 0xF642}}}) {
     INFO(word_order_name(c.order));
     const Value v = decode(c.words, ValueType::f32, c.order);
-    CHECK(std::get<double>(v) == 123.456);  // the float read back as the decimal it stands for
+    CHECK(std::get<double>(v) == 123.456); // the float read back as the decimal it stands for
     CHECK(static_cast<float>(std::get<double>(v)) == 123.456f);
     CHECK(encode(Value{123.456}, ValueType::f32, c.order) == c.words);
   }
@@ -189,9 +189,9 @@ TEST_CASE("iot::values::to_string and to_double") {
   CHECK(to_string(Value{std::int64_t{-3}}) == "-3");
   CHECK(to_string(Value{}) == "");
   const Value f = decode(Words{0x42F6, 0xE979}, ValueType::f32);
-  CHECK(to_string(f) == "123.456");  // decode gives the decimal the float stands for
+  CHECK(to_string(f) == "123.456"); // decode gives the decimal the float stands for
   CHECK(to_string(f, ValueType::f32) == "123.456");
-  CHECK(to_string(Value{0.1}, ValueType::f32) == "0.1");  // not a float value: printed as double
+  CHECK(to_string(Value{0.1}, ValueType::f32) == "0.1"); // not a float value: printed as double
   CHECK(to_string(Value{std::int64_t{5}}, ValueType::f32) == "5");
   CHECK(to_double(Value{std::uint64_t{7}}) == 7.0);
   CHECK_FALSE(to_double(Value{std::string("x")}));

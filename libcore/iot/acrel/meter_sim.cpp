@@ -147,8 +147,9 @@ MeterFleet::MeterFleet(FleetOptions options) : m_opt(std::move(options)) {
         [](void* ctx, char* topic, int len, MQTTAsync_message* msg) -> int {
           auto* mm = static_cast<Meter*>(ctx);
           const std::string_view t(topic, len > 0 ? static_cast<std::size_t>(len) : std::strlen(topic));
-          mm->fleet->on_downlink(*mm, t, std::string_view(static_cast<const char*>(msg->payload),
-                                                          static_cast<std::size_t>(msg->payloadlen)));
+          mm->fleet->on_downlink(
+              *mm, t,
+              std::string_view(static_cast<const char*>(msg->payload), static_cast<std::size_t>(msg->payloadlen)));
           MQTTAsync_freeMessage(&msg);
           MQTTAsync_free(topic);
           return 1;
@@ -166,7 +167,9 @@ MeterFleet::~MeterFleet() {
 
 std::string MeterFleet::sn(std::size_t index) const { return std::to_string(m_opt.first_sn + index); }
 
-void MeterFleet::start() { m_thread = std::thread([this] { schedule_loop(); }); }
+void MeterFleet::start() {
+  m_thread = std::thread([this] { schedule_loop(); });
+}
 
 void MeterFleet::stop() {
   m_stop = true;
@@ -184,7 +187,8 @@ FleetStats MeterFleet::stats() const {
   std::lock_guard lock(m_mu);
   FleetStats s = m_stats;
   s.connected = 0;
-  for (const auto& m : m_meters) s.connected += m->connected ? 1 : 0;
+  for (const auto& m : m_meters)
+    s.connected += m->connected ? 1 : 0;
   return s;
 }
 
@@ -247,7 +251,7 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
   if (parser.parse(payload.data(), payload.size(), true).get_object().get(obj) != simdjson::SUCCESS) return;
   const auto type = get_string(obj, json_key::type);
   if (!type) return;
-  if (obj.at_key("res").error() == simdjson::SUCCESS) {  // the platform's reply to our message
+  if (obj.at_key("res").error() == simdjson::SUCCESS) { // the platform's reply to our message
     // A refused login (res 0, reference §3.1) silences the meter until a new
     // login succeeds; the retry period is [INVENTED] (the sources give none).
     const bool refused = *type == "login" && get_int(obj, "res").value_or(1) == 0;
@@ -267,7 +271,7 @@ void MeterFleet::on_downlink(Meter& m, std::string_view, std::string_view payloa
     if (auto s = get_string(obj, "upInterval")) minutes = std::atoll(std::string(*s).c_str());
     if (minutes && *minutes > 0) {
       m.up_interval_minutes = static_cast<int>(*minutes);
-      m.refresh = true;  // the next data goes out now, then on the new period
+      m.refresh = true; // the next data goes out now, then on the new period
     }
     publish(m, "para", reply_payload("para", 1));
   } else if (*type == "data" || *type == "refresh") {
@@ -460,7 +464,7 @@ void MeterFleet::schedule_loop() {
   }
 }
 
-}  // namespace iot::acrel
+} // namespace iot::acrel
 
 #include "iot/core/signals.hpp"
 #include "iot/record/output.hpp"
@@ -477,8 +481,9 @@ ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milli
     std::this_thread::sleep_for(50ms);
     if (!all_up && fleet.stats().connected == options.meters) {
       all_up = true;
-      log::info("all {} meters connected after {} ms", options.meters,
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+      log::info(
+          "all {} meters connected after {} ms", options.meters,
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
     }
   }
   const FleetStats s = fleet.stats();
@@ -486,7 +491,8 @@ ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milli
   LineSink sink(out_fd);
   std::vector<record::Counter> counters;
   s.append_to(counters, options.meters, options.connect.birth.has_value());
-  write_record(sink, record::Stats{.ts = now(), .tool = "iot-mqtt-bridge", .command = "acrel-sim", .counters = counters});
+  write_record(sink,
+               record::Stats{.ts = now(), .tool = "iot-mqtt-bridge", .command = "acrel-sim", .counters = counters});
   return ExitCode::ok;
 }
 
@@ -505,4 +511,4 @@ void FleetStats::append_to(std::vector<record::Counter>& counters, std::uint64_t
                                    {f::alarms, alarms}});
   if (with_births) counters.push_back({f::births, births});
 }
-}  // namespace iot::acrel
+} // namespace iot::acrel

@@ -77,22 +77,22 @@ struct MeterSpec {
   std::string meter_name;
   int up_interval_minutes = 0;
   std::optional<std::chrono::milliseconds> fast;
-  DataFn data; // empty: sim_data_keys() with FleetOptions::values
+  DataFn data;                      // empty: sim_data_keys() with FleetOptions::values
   DataFn alarms;                    // empty: no alarm words (no alarm messages)
   std::optional<DataFormat> format; // empty: FleetOptions::format
   std::string client_id;            // empty: FleetOptions' (acrel-SN)
 };
 
 struct FleetOptions {
-  iot::mqtt::ConnectOptions connect;     // broker, credentials, TLS, reconnect backoff
+  iot::mqtt::ConnectOptions connect; // broker, credentials, TLS, reconnect backoff
   std::size_t meters = 1;
-  std::uint64_t first_sn = 26010100000001;  // 14 digits as in every example
-  std::string product = "ADW300";        // topic level 3 [INVENTED value; S1 shows "null", code "AWT100"]
+  std::uint64_t first_sn = 26010100000001; // 14 digits as in every example
+  std::string product = "ADW300";          // topic level 3 [INVENTED value; S1 shows "null", code "AWT100"]
   std::string meter_name = "adw300";
   int up_interval_minutes = 5;
-  std::optional<std::chrono::milliseconds> fast;     // data period override (tests, demos)
-  std::chrono::milliseconds heart = std::chrono::seconds(60);  // 60 s apart in the S4 capture
-  int qos = 1;                                        // [UNCERTAIN] not stated by the sources
+  std::optional<std::chrono::milliseconds> fast;              // data period override (tests, demos)
+  std::chrono::milliseconds heart = std::chrono::seconds(60); // 60 s apart in the S4 capture
+  int qos = 1;                                                // [UNCERTAIN] not stated by the sources
   ValueFn values = default_value;
   DataFormat format = DataFormat::type;
   // connect.client_id: empty → "acrel-{sn}"; "{sn}" in it is the meter's SN.
@@ -103,7 +103,7 @@ struct FleetOptions {
 };
 
 struct FleetStats {
-  std::uint64_t connected = 0;  // meters connected now
+  std::uint64_t connected = 0; // meters connected now
   std::uint64_t logins = 0, paras = 0, hearts = 0, datas = 0, downlinks = 0, replies = 0;
   std::uint64_t refused = 0; // login replies with res 0
   std::uint64_t times = 0, alarms = 0, births = 0;
@@ -170,7 +170,7 @@ private:
   FleetStats m_stats;
 };
 
-}  // namespace iot::acrel
+} // namespace iot::acrel
 
 #include "iot/core/exit_code.hpp"
 
@@ -178,4 +178,4 @@ namespace iot::acrel {
 // `iot-mqtt-bridge acrel-sim`: runs a fleet until SIGINT/SIGTERM or `duration`,
 // then writes a stats record to `out_fd`.
 ExitCode run_fleet(const FleetOptions& options, std::optional<std::chrono::milliseconds> duration, int out_fd);
-}  // namespace iot::acrel
+} // namespace iot::acrel

@@ -14,7 +14,7 @@
 namespace iot::acrel {
 
 namespace {
-constexpr std::string_view k_company = "acrelHW";  // fixed level 2 of every topic (S1, S2)
+constexpr std::string_view k_company = "acrelHW"; // fixed level 2 of every topic (S1, S2)
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
@@ -27,7 +27,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
   return parts;
 }
-}  // namespace
+} // namespace
 
 std::optional<Topic> parse_topic(std::string_view t) {
   Topic out;
@@ -35,7 +35,7 @@ std::optional<Topic> parse_topic(std::string_view t) {
   if (out.leading_slash) t.remove_prefix(1);
   const auto parts = split(t, '/');
   if (parts.size() != 5 || parts[1] != k_company) return std::nullopt;
-  if (parts[0] != "gw" && parts[0] != "server" && parts[0] != "meter") return std::nullopt;  // "meter": listed in S1
+  if (parts[0] != "gw" && parts[0] != "server" && parts[0] != "meter") return std::nullopt; // "meter": listed in S1
   out.sender = parts[0];
   out.product = parts[2];
   out.cmd = parts[3];
@@ -93,8 +93,8 @@ template <typename Fill> std::string object_payload(Fill&& fill) {
 }
 
 // The members `data` and `alarm` messages start with (S4).
-void meter_header(JsonWriter& w, std::string_view type, TimePoint t, std::string_view gw_sn,
-                  std::string_view meter_sn, std::string_view meter_name) {
+void meter_header(JsonWriter& w, std::string_view type, TimePoint t, std::string_view gw_sn, std::string_view meter_sn,
+                  std::string_view meter_name) {
   w.field(json_key::type, type);
   w.field("time", format_time(t));
   w.field("gwSN", gw_sn);
@@ -110,7 +110,7 @@ template <typename Val> void point_entry(JsonWriter& w, int id, const Val& val) 
   w.end_object();
 }
 
-}  // namespace
+} // namespace
 
 std::string login_payload(std::string_view sn, TimePoint t, int ver, int rssi) {
   // Newer (S2) form; "ccid"/"imei" blank as in the captured example.
@@ -474,7 +474,7 @@ bool is_envelope_key(std::string_view k) {
   return false;
 }
 
-}  // namespace
+} // namespace
 
 std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error, DecodeReport* report_out) {
   thread_local simdjson::dom::parser parser;
@@ -526,10 +526,11 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
         continue;
       }
       std::string device = t ? t->sn : std::string();
-      for (simdjson::dom::element p : points) {  // id 0 is the serial: the device name
+      for (simdjson::dom::element p : points) { // id 0 is the serial: the device name
         simdjson::dom::object po;
         if (p.get_object().get(po) == simdjson::SUCCESS && get_int(po, json_key::id) == k_point_id_sn) {
-          if (auto sn = get_string(po, "val")) device = std::string(*sn);
+          if (auto sn = get_string(po, "val"))
+            device = std::string(*sn);
           else if (auto sn_num = get_int(po, "val"))
             device = std::to_string(*sn_num);
         }
@@ -613,8 +614,10 @@ std::size_t decode(simdjson::dom::object rec, LineSink& out, std::string& error,
   if (*type == "login") {
     const std::string_view device = get_string(obj, "gwSN").value_or(t ? std::string_view(t->sn) : "");
     std::string reason = "login";
-    if (auto ver = get_int(obj, "ver")) reason += fmt::format(", firmware {}", *ver);
-    else if (auto vs = get_string(obj, "ver")) reason += fmt::format(", firmware {}", *vs);
+    if (auto ver = get_int(obj, "ver"))
+      reason += fmt::format(", firmware {}", *ver);
+    else if (auto vs = get_string(obj, "ver"))
+      reason += fmt::format(", firmware {}", *vs);
     if (auto rssi = get_int(obj, "rssi")) reason += fmt::format(", signal {}%", *rssi);
     write_status(out, ts, src, device, "login", reason);
     return 1;
@@ -629,7 +632,7 @@ void answer(std::string_view topic_name, std::string_view payload, std::vector<i
   thread_local simdjson::dom::parser parser;
   simdjson::dom::object obj;
   if (parser.parse(payload.data(), payload.size(), true).get_object().get(obj) != simdjson::SUCCESS) return;
-  if (obj.at_key("res").error() == simdjson::SUCCESS) return;  // a device's own acknowledgement: no reply to a reply
+  if (obj.at_key("res").error() == simdjson::SUCCESS) return; // a device's own acknowledgement: no reply to a reply
   iot::mqtt::Reply r;
   r.topic = topic("server", t->product, t->cmd, t->sn, t->leading_slash);
   if (t->cmd == "time") {
@@ -645,11 +648,11 @@ void answer(std::string_view topic_name, std::string_view payload, std::vector<i
   } else {
     r.payload = reply_payload(t->cmd, 1);
   }
-  r.qos = 1;  // [UNCERTAIN] QoS is not stated by the sources
+  r.qos = 1; // [UNCERTAIN] QoS is not stated by the sources
   out.push_back(std::move(r));
 }
 
-}  // namespace iot::acrel
+} // namespace iot::acrel
 
 #include <set>
 
@@ -700,4 +703,4 @@ ExitCode run_decode(LineReader& in, LineSink& out) {
   out.flush();
   return skipped > 0 ? ExitCode::bad_input : ExitCode::ok;
 }
-}  // namespace iot::acrel
+} // namespace iot::acrel

@@ -145,7 +145,7 @@ std::size_t decode(simdjson::dom::object mqtt_record, LineSink& out, std::string
 // answered is [UNCERTAIN]; devices must tolerate the reply either way.)
 void answer(std::string_view topic, std::string_view payload, std::vector<iot::mqtt::Reply>& out);
 
-}  // namespace iot::acrel
+} // namespace iot::acrel
 
 #include "iot/core/exit_code.hpp"
 #include "iot/record/line_reader.hpp"
@@ -155,4 +155,4 @@ namespace iot::acrel {
 // Lines that are not JSON or not Acrel messages are warned about ("line N:
 // …") and skipped; the result is then bad_input.
 ExitCode run_decode(LineReader& in, LineSink& out);
-}  // namespace iot::acrel
+} // namespace iot::acrel

@@ -8,13 +8,13 @@
 
 namespace iot::bridge {
 
+using cli::duration_option_as;
 using mqtt::ConnectOptions;
-using mqtt::SpoolFull;
-using mqtt::SpoolOptions;
 using mqtt::Message;
 using mqtt::parse_broker_url;
 using mqtt::read_password;
-using cli::duration_option_as;
+using mqtt::SpoolFull;
+using mqtt::SpoolOptions;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -43,8 +43,8 @@ mqtt::ConnectOptions to_connect_options(const ConnectArgs& a) {
     throw usage_error("--no-clean needs a fixed --client-id: the broker keeps the session under that id");
   if (!a.session_expiry.empty()) {
     if (o.version != 5) throw usage_error("--session-expiry needs --mqtt-version 5");
-    o.session_expiry = static_cast<std::uint32_t>(
-        duration_option_as<seconds>(a.session_expiry, "--session-expiry").count());
+    o.session_expiry =
+        static_cast<std::uint32_t>(duration_option_as<seconds>(a.session_expiry, "--session-expiry").count());
   } else if (o.version == 5 && a.no_clean) {
     o.session_expiry = 0xFFFFFFFFu; // MQTT 5 §3.1.2.11.2: the session never expires, as in 3.1.1 without clean session
   }
@@ -111,8 +111,7 @@ PubOptions to_pub_options(const ConnectArgs& c, const PubArgs& a) {
       throw usage_error("--spool-full must be drop-oldest, drop-newest or block");
     o.spool = s;
   }
-  if (!a.drain_timeout.empty())
-    o.drain_timeout = duration_option_as<milliseconds>(a.drain_timeout, "--drain-timeout");
+  if (!a.drain_timeout.empty()) o.drain_timeout = duration_option_as<milliseconds>(a.drain_timeout, "--drain-timeout");
   o.stats = !a.no_stats;
   if (!a.stats_every.empty()) {
     o.stats_every = duration_option_as<milliseconds>(a.stats_every, "--stats-every");
@@ -177,4 +176,4 @@ std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a) {
   return duration_option_as<milliseconds>(a.duration, "--duration");
 }
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

@@ -82,4 +82,4 @@ SubOptions to_sub_options(const ConnectArgs& c, const SubArgs& a);
 iot::acrel::FleetOptions to_fleet_options(const ConnectArgs& c, const FleetArgs& a);
 std::optional<std::chrono::milliseconds> fleet_duration(const FleetArgs& a);
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

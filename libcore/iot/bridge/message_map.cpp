@@ -82,22 +82,22 @@ bool TopicTemplate::render(simdjson::dom::object record, std::string& out, std::
       continue;
     }
     switch (e.type()) {
-      case simdjson::dom::element_type::STRING: {
-        std::string_view s = e.get_string().value_unsafe();
-        if (s.empty()) {
-          error = fmt::format("field '{}' of the topic template is empty", p.text);
-          return false;
-        }
-        append_escaped(out, s);
-        break;
-      }
-      case simdjson::dom::element_type::INT64: out += std::to_string(e.get_int64().value_unsafe()); break;
-      case simdjson::dom::element_type::UINT64: out += std::to_string(e.get_uint64().value_unsafe()); break;
-      case simdjson::dom::element_type::DOUBLE: append_escaped(out, fmt::format("{}", e.get_double().value_unsafe())); break;
-      case simdjson::dom::element_type::BOOL: out += e.get_bool().value_unsafe() ? "true" : "false"; break;
-      default:
-        error = fmt::format("field '{}' of the topic template is not a string or number", p.text);
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = e.get_string().value_unsafe();
+      if (s.empty()) {
+        error = fmt::format("field '{}' of the topic template is empty", p.text);
         return false;
+      }
+      append_escaped(out, s);
+      break;
+    }
+    case simdjson::dom::element_type::INT64: out += std::to_string(e.get_int64().value_unsafe()); break;
+    case simdjson::dom::element_type::UINT64: out += std::to_string(e.get_uint64().value_unsafe()); break;
+    case simdjson::dom::element_type::DOUBLE:
+      append_escaped(out, fmt::format("{}", e.get_double().value_unsafe()));
+      break;
+    case simdjson::dom::element_type::BOOL: out += e.get_bool().value_unsafe() ? "true" : "false"; break;
+    default: error = fmt::format("field '{}' of the topic template is not a string or number", p.text); return false;
     }
   }
   return valid_topic_name(out, error);
@@ -119,7 +119,7 @@ void payload_from_element(simdjson::dom::element e, std::string& out) {
   }
 }
 
-}  // namespace
+} // namespace
 
 bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessage& out, std::string& error) {
   simdjson::dom::object rec;
@@ -154,7 +154,7 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
       }
       out.payload = std::move(*bytes);
     } else {
-      out.payload.clear();  // an mqtt record without payload: an empty message (e.g. to clear a retained topic)
+      out.payload.clear(); // an mqtt record without payload: an empty message (e.g. to clear a retained topic)
     }
     simdjson::dom::element q;
     // The command line's -q and -r win over the record's fields (a `sub | pub
@@ -182,8 +182,9 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
     if (const auto own = m_kind_templates.find(kind); own != m_kind_templates.end()) {
       if (!own->second.render(rec, out.topic, error)) return false;
     } else if (m_template.empty()) {
-      error = kind.empty() ? "not an mqtt record, and no topic template (-t) was given"
-                           : fmt::format("no topic template for a '{}' record (-t or --topic-for {}=TEMPLATE)", kind, kind);
+      error = kind.empty()
+                  ? "not an mqtt record, and no topic template (-t) was given"
+                  : fmt::format("no topic template for a '{}' record (-t or --topic-for {}=TEMPLATE)", kind, kind);
       return false;
     } else {
       // Readings must fill the template; other kinds (status, stats, event…)
@@ -203,11 +204,12 @@ bool MessageMapper::map(std::string_view line, std::size_t line_number, OutMessa
     }
   }
   if (out.payload.size() > m_options.max_payload) {
-    error = fmt::format("payload of {} bytes is larger than the maximum of {} bytes (--max-payload or the broker's limit); refused",
-                        out.payload.size(), m_options.max_payload);
+    error = fmt::format(
+        "payload of {} bytes is larger than the maximum of {} bytes (--max-payload or the broker's limit); refused",
+        out.payload.size(), m_options.max_payload);
     return false;
   }
   return true;
 }
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

@@ -34,7 +34,7 @@ public:
 private:
   struct Part {
     bool field = false;
-    std::string text;  // literal text or the field name
+    std::string text; // literal text or the field name
   };
   std::vector<Part> m_parts;
 };
@@ -42,16 +42,16 @@ private:
 using OutMessage = mqtt::Message;
 
 struct MapOptions {
-  std::string topic_template;  // empty: only mqtt records are accepted
-  std::map<std::string, std::string> topic_for;  // record kind -> its own template (--topic-for)
-  std::string payload_field;   // empty: the whole line
+  std::string topic_template;                   // empty: only mqtt records are accepted
+  std::map<std::string, std::string> topic_for; // record kind -> its own template (--topic-for)
+  std::string payload_field;                    // empty: the whole line
   int qos = 0;
   bool retain = false;
   // -q was given: it (and -r when given) wins over an mqtt record's own "qos"
   // and "retain", unless qos_from_record.
   bool qos_given = false;
   bool qos_from_record = false;
-  std::size_t max_payload = 1 << 20;  // --max-payload; MQTT allows 268435455 (§2.2.3), brokers far less
+  std::size_t max_payload = 1 << 20; // --max-payload; MQTT allows 268435455 (§2.2.3), brokers far less
 };
 
 class MessageMapper {
@@ -69,4 +69,4 @@ private:
   RecordParser m_parser;
 };
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -27,11 +27,11 @@
 
 namespace iot::bridge {
 
+using mqtt::base64_encode;
 using mqtt::Link;
 using mqtt::Spool;
 using mqtt::SpoolPos;
 using mqtt::SpoolRecord;
-using mqtt::base64_encode;
 using mqtt::valid_utf8;
 
 namespace {
@@ -245,8 +245,7 @@ private:
 
   // A queued message from a mapped line (OutMessage) or a spool record
   // (SpoolRecord, which also knows where it sits in the spool).
-  template <class Source>
-  Msg make_msg(Source&& from) {
+  template <class Source> Msg make_msg(Source&& from) {
     Msg m;
     m.seq = m_next_seq++;
     m.topic = std::move(from.topic);
@@ -794,15 +793,15 @@ private:
   const PubOptions& m_opt;
   std::unique_ptr<Spool> m_spool;
   std::unique_ptr<Link> m_link;
-  std::atomic<Link*> m_link_ptr{nullptr};       // m_link, for its own callbacks
-  std::uint64_t m_link_generation = 0;          // which link's callbacks count (m_mu)
-  std::uint64_t m_connects_before = 0;          // connects of links replaced
-  std::atomic<std::uint32_t> m_broker_max{0};   // MQTT 5 Maximum Packet Size of the broker
-  std::uint64_t m_suspect_seq = 0;              // oldest unacknowledged message at the last loss
+  std::atomic<Link*> m_link_ptr{nullptr};     // m_link, for its own callbacks
+  std::uint64_t m_link_generation = 0;        // which link's callbacks count (m_mu)
+  std::uint64_t m_connects_before = 0;        // connects of links replaced
+  std::atomic<std::uint32_t> m_broker_max{0}; // MQTT 5 Maximum Packet Size of the broker
+  std::uint64_t m_suspect_seq = 0;            // oldest unacknowledged message at the last loss
   int m_suspect_losses = 0;
-  std::uint64_t m_poison_seq = 0;               // to move aside (sender thread)
-  std::uint64_t m_refused_size = ~0ull;         // smallest payload the broker refused by disconnecting
-  std::uint64_t m_replay_left = 0;              // spool records left by a previous run, not yet read
+  std::uint64_t m_poison_seq = 0;       // to move aside (sender thread)
+  std::uint64_t m_refused_size = ~0ull; // smallest payload the broker refused by disconnecting
+  std::uint64_t m_replay_left = 0;      // spool records left by a previous run, not yet read
   std::uint64_t m_spool_messages = 0;
   bool m_drain_timed_out = false;
   int m_out_fd = 1;
@@ -839,4 +838,4 @@ ExitCode run_pub(const PubOptions& options, int in_fd, int out_fd, PubStats* sta
   return p.run(in_fd, out_fd, stats_out);
 }
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "iot/core/exit_code.hpp"
 #include "iot/bridge/message_map.hpp"
+#include "iot/core/exit_code.hpp"
 #include "iot/mqtt/options.hpp"
 #include "iot/mqtt/spool.hpp"
 
@@ -28,26 +28,26 @@ namespace iot::bridge {
 struct PubOptions {
   mqtt::ConnectOptions connect;
   MapOptions map;
-  std::size_t window = 1000;  // messages in flight
+  std::size_t window = 1000; // messages in flight
   std::optional<mqtt::SpoolOptions> spool;
-  std::optional<std::chrono::milliseconds> drain_timeout;  // none: wait until delivered
-  bool stats = true;                                         // write a stats record at the end
-  std::optional<std::chrono::milliseconds> stats_every;      // also write one this often
+  std::optional<std::chrono::milliseconds> drain_timeout; // none: wait until delivered
+  bool stats = true;                                      // write a stats record at the end
+  std::optional<std::chrono::milliseconds> stats_every;   // also write one this often
 };
 
 // Counters of one run; written as the `stats` record (see iot-mqtt-bridge(1)).
 struct PubStats {
-  std::uint64_t lines = 0;       // lines read from stdin
-  std::uint64_t skipped = 0;     // lines refused (malformed, no topic, oversize)
-  std::uint64_t published = 0;   // PUBLISH packets sent, the library's resends after a reconnect included
-  std::uint64_t acknowledged = 0;// messages the broker acknowledged (QoS 0: written)
-  std::uint64_t resent = 0;      // messages sent again after a connection loss, or replayed from the spool at start
-  std::uint64_t dropped = 0;     // messages given up (full spool, or left unsent at exit without a spool)
-  std::uint64_t dead_letter = 0; // messages the broker refused by disconnecting, moved aside (also in dropped)
-  std::uint64_t connects = 0;    // successful connections (1 + reconnects)
-  std::uint64_t queued = 0;      // read, not yet handed to the client
-  std::uint64_t in_flight = 0;   // handed to the client, not yet acknowledged
-  std::uint64_t spool_bytes = 0; // bytes in the spool (at exit: left for the next run)
+  std::uint64_t lines = 0;          // lines read from stdin
+  std::uint64_t skipped = 0;        // lines refused (malformed, no topic, oversize)
+  std::uint64_t published = 0;      // PUBLISH packets sent, the library's resends after a reconnect included
+  std::uint64_t acknowledged = 0;   // messages the broker acknowledged (QoS 0: written)
+  std::uint64_t resent = 0;         // messages sent again after a connection loss, or replayed from the spool at start
+  std::uint64_t dropped = 0;        // messages given up (full spool, or left unsent at exit without a spool)
+  std::uint64_t dead_letter = 0;    // messages the broker refused by disconnecting, moved aside (also in dropped)
+  std::uint64_t connects = 0;       // successful connections (1 + reconnects)
+  std::uint64_t queued = 0;         // read, not yet handed to the client
+  std::uint64_t in_flight = 0;      // handed to the client, not yet acknowledged
+  std::uint64_t spool_bytes = 0;    // bytes in the spool (at exit: left for the next run)
   std::uint64_t spool_messages = 0; // messages in the spool not yet acknowledged
 };
 
@@ -65,4 +65,4 @@ inline constexpr int k_poison_disconnects = 3;
 // connection error such as a rejected certificate).
 ExitCode run_pub(const PubOptions& options, int in_fd, int out_fd, PubStats* stats_out = nullptr);
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

@@ -1,11 +1,10 @@
 #include "iot/bridge/sub.hpp"
 
+#include <fcntl.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
-#include <simdjson.h>
-
-#include <fcntl.h>
 #include <poll.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,10 +26,10 @@
 
 namespace iot::bridge {
 
+using mqtt::base64_encode;
 using mqtt::Incoming;
 using mqtt::Link;
 using mqtt::Reply;
-using mqtt::base64_encode;
 using mqtt::valid_topic_filter;
 using mqtt::valid_utf8;
 
@@ -411,4 +410,4 @@ ExitCode run_sub(const SubOptions& options, int out_fd) {
   return s.run();
 }
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

@@ -27,14 +27,13 @@ struct Subscription {
 };
 
 // The `--answer` handler: given the topic and payload of a received message, adds replies (if any).
-using Answerer =
-    std::function<void(std::string_view topic, std::string_view payload, std::vector<mqtt::Reply>& out)>;
+using Answerer = std::function<void(std::string_view topic, std::string_view payload, std::vector<mqtt::Reply>& out)>;
 
 struct SubOptions {
   mqtt::ConnectOptions connect;
   std::vector<Subscription> subscriptions;
-  std::uint64_t count = 0; // stop after this many messages (0: never)
-  Answerer answer;         // e.g. the Acrel platform's replies
+  std::uint64_t count = 0;                              // stop after this many messages (0: never)
+  Answerer answer;                                      // e.g. the Acrel platform's replies
   std::optional<std::chrono::milliseconds> stats_every; // write a stats record this often
 };
 
@@ -51,4 +50,4 @@ void write_mqtt_record(JsonWriter& w, std::string_view topic, std::string_view p
 // a kept session), and a line already partly written may stay cut short.
 ExitCode run_sub(const SubOptions& options, int out_fd);
 
-}  // namespace iot::bridge
+} // namespace iot::bridge

@@ -1,13 +1,13 @@
 #include "iot/cli/cli.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <unistd.h>
 
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
@@ -35,7 +35,7 @@ std::map<const CLI::Option*, CompletionHint>& hints() {
   static std::map<const CLI::Option*, CompletionHint> table;
   return table;
 }
-}  // namespace
+} // namespace
 
 CLI::Option* choices(CLI::Option* opt, std::vector<std::string> values) {
   opt->check(CLI::IsMember(values));
@@ -61,7 +61,7 @@ CompletionHint completion_hint(const CLI::Option* opt) {
 bool use_color(const std::string& setting, int fd) {
   if (setting == "never") return false;
   const char* no_color = std::getenv("NO_COLOR");
-  if (no_color != nullptr && *no_color != '\0') return false;  // https://no-color.org: NO_COLOR wins
+  if (no_color != nullptr && *no_color != '\0') return false; // https://no-color.org: NO_COLOR wins
   if (setting == "always") return true;
   return ::isatty(fd) == 1;
 }
@@ -70,25 +70,27 @@ Tool::Tool(std::string name, std::string description) : m_name(std::move(name)),
   m_app.set_version_flag("--version", std::string(m_name) + " " + IOT_VERSION, "Print the version and exit");
   m_app.add_flag("-v,--verbose", m_common.verbosity, "More diagnostics on stderr (repeat for more)");
   m_app.add_flag_function(
-      "-q,--quiet", [this](std::int64_t n) { m_common.verbosity -= static_cast<int>(n); },
-      "Only errors on stderr");
-  choices(m_app.add_option("--color", m_common.color, "Color on a terminal: auto, always or never (NO_COLOR is obeyed)")
-              ->capture_default_str(),
-          {"auto", "always", "never"});
-  m_app.add_option_function<std::string>(
-           "--completions",
-           [this](const std::string& shell) {
-             Shell s = shell == "zsh" ? Shell::zsh : shell == "fish" ? Shell::fish : Shell::bash;
-             std::string text = generate_completion(m_app, m_name, s);
-             std::fwrite(text.data(), 1, text.size(), stdout);
-             throw CLI::Success();
-           },
-           "Write a completion script for bash, zsh or fish")
+      "-q,--quiet", [this](std::int64_t n) { m_common.verbosity -= static_cast<int>(n); }, "Only errors on stderr");
+  choices(
+      m_app.add_option("--color", m_common.color, "Color on a terminal: auto, always or never (NO_COLOR is obeyed)")
+          ->capture_default_str(),
+      {"auto", "always", "never"});
+  m_app
+      .add_option_function<std::string>(
+          "--completions",
+          [this](const std::string& shell) {
+            Shell s = shell == "zsh" ? Shell::zsh : shell == "fish" ? Shell::fish : Shell::bash;
+            std::string text = generate_completion(m_app, m_name, s);
+            std::fwrite(text.data(), 1, text.size(), stdout);
+            throw CLI::Success();
+          },
+          "Write a completion script for bash, zsh or fish")
       ->group("")
       ->check(CLI::IsMember({"bash", "zsh", "fish"}));
   m_app.fallthrough();
   m_app.footer("Exit status: 0 ok, 1 bad input skipped, 2 usage, 3 config, 4 io, 5 timeout, 6 protocol, "
-               "7 device exception, 8 data lost. See " + m_name + "(1).");
+               "7 device exception, 8 data lost. See " +
+               m_name + "(1).");
 }
 
 CLI::App* add_command(Tool& tool, CLI::App& parent, const std::string& name, const std::string& description,
@@ -125,9 +127,9 @@ int Tool::run(int argc, char** argv) {
     std::fflush(stdout);
     return to_int(m_result);
   } catch (const OutputClosed&) {
-    return to_int(ExitCode::ok);  // the reader went away: nothing more to say
+    return to_int(ExitCode::ok); // the reader went away: nothing more to say
   } catch (const StopRequested&) {
-    return to_int(ExitCode::ok);  // SIGINT/SIGTERM before the work began: a clean stop
+    return to_int(ExitCode::ok); // SIGINT/SIGTERM before the work began: a clean stop
   } catch (const Error& e) {
     log::error("{}", e.what());
     return to_int(exit_code_for(e.kind()));
@@ -142,18 +144,18 @@ int Tool::run(int argc, char** argv) {
 namespace {
 
 struct OptionInfo {
-  std::vector<std::string> names;  // "-v", "--verbose"
+  std::vector<std::string> names; // "-v", "--verbose"
   std::string description;
   bool takes_value = false;
   CompletionHint hint;
 };
 
 struct CommandInfo {
-  std::string path;  // "" for the tool, "frame", "export/csv"
+  std::string path; // "" for the tool, "frame", "export/csv"
   std::string name;
   std::string description;
   std::vector<OptionInfo> options;
-  std::vector<std::pair<std::string, std::string>> subcommands;  // name, description
+  std::vector<std::pair<std::string, std::string>> subcommands; // name, description
   bool positional_path = false;
 };
 
@@ -171,16 +173,19 @@ void collect(const CLI::App& app, const std::string& path, std::vector<CommandIn
       continue;
     }
     OptionInfo o;
-    for (const auto& s : opt->get_snames()) o.names.push_back("-" + s);
-    for (const auto& l : opt->get_lnames()) o.names.push_back("--" + l);
+    for (const auto& s : opt->get_snames())
+      o.names.push_back("-" + s);
+    for (const auto& l : opt->get_lnames())
+      o.names.push_back("--" + l);
     o.description = opt->get_description();
-    o.takes_value = opt->get_expected_max() > 0;  // flags expect 0 values (their type size is 1 all the same)
+    o.takes_value = opt->get_expected_max() > 0; // flags expect 0 values (their type size is 1 all the same)
     o.hint = completion_hint(opt);
     info.options.push_back(std::move(o));
   }
   // Options of ancestors fall through to subcommands in our tools; repeat them.
   std::vector<const CLI::App*> subs = app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); });
-  for (const CLI::App* sub : subs) info.subcommands.emplace_back(sub->get_name(), sub->get_description());
+  for (const CLI::App* sub : subs)
+    info.subcommands.emplace_back(sub->get_name(), sub->get_description());
   out.push_back(info);
   for (const CLI::App* sub : subs) {
     std::vector<CommandInfo> children;
@@ -209,7 +214,8 @@ std::string join(const std::vector<std::string>& v, const char* sep = " ") {
 
 std::string fn_name(const std::string& tool) {
   std::string f = "_";
-  for (char c : tool) f += (c == '-' ? '_' : c);
+  for (char c : tool)
+    f += (c == '-' ? '_' : c);
   return f;
 }
 
@@ -225,8 +231,7 @@ std::string sanitize(std::string s, const std::string& drop) {
 
 std::string bash_script(const std::vector<CommandInfo>& cmds, const std::string& tool) {
   std::string f = fn_name(tool);
-  std::string s = "# bash completion for " + tool + "; generated by `" + tool +
-                  " --completions bash`, do not edit.\n";
+  std::string s = "# bash completion for " + tool + "; generated by `" + tool + " --completions bash`, do not edit.\n";
   s += f + "() {\n";
   s += "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"\" path=\"\" i w\n";
   s += "  ((COMP_CWORD > 0)) && prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n";
@@ -242,7 +247,8 @@ std::string bash_script(const std::vector<CommandInfo>& cmds, const std::string&
     for (const auto& o : c.options) {
       if (!o.takes_value) continue;
       std::string pat;
-      for (const auto& n : o.names) pat += (pat.empty() ? "" : "|") + std::string("\"") + (c.path.empty() ? "" : "/" + c.path) + " " + n + "\"";
+      for (const auto& n : o.names)
+        pat += (pat.empty() ? "" : "|") + std::string("\"") + (c.path.empty() ? "" : "/" + c.path) + " " + n + "\"";
       if (!o.hint.choices.empty())
         s += "    " + pat + ") COMPREPLY=($(compgen -W \"" + join(o.hint.choices) + "\" -- \"$cur\")); return ;;\n";
       else if (o.hint.path)
@@ -255,9 +261,11 @@ std::string bash_script(const std::vector<CommandInfo>& cmds, const std::string&
   s += "  local words=\"\" files=0\n  case \"$path\" in\n";
   for (const auto& c : cmds) {
     std::vector<std::string> w;
-    for (const auto& sc : c.subcommands) w.push_back(sc.first);
+    for (const auto& sc : c.subcommands)
+      w.push_back(sc.first);
     for (const auto& o : c.options)
-      for (const auto& n : o.names) w.push_back(n);
+      for (const auto& n : o.names)
+        w.push_back(n);
     s += "    \"" + (c.path.empty() ? std::string() : "/" + c.path) + "\") words=\"" + join(w) + "\"";
     if (c.positional_path) s += "; files=1";
     s += " ;;\n";
@@ -275,11 +283,15 @@ std::string zsh_option_specs(const CommandInfo& c) {
     std::string desc = sanitize(o.description, "[]:'\\`$");
     std::string value;
     if (o.takes_value) {
-      if (!o.hint.choices.empty()) value = ":value:(" + join(o.hint.choices) + ")";
-      else if (o.hint.path) value = ":file:_files";
-      else value = ":value: ";
+      if (!o.hint.choices.empty())
+        value = ":value:(" + join(o.hint.choices) + ")";
+      else if (o.hint.path)
+        value = ":file:_files";
+      else
+        value = ":value: ";
     }
-    for (const auto& n : o.names) s += "    '" + n + "[" + desc + "]" + value + "' \\\n";
+    for (const auto& n : o.names)
+      s += "    '" + n + "[" + desc + "]" + value + "' \\\n";
   }
   return s;
 }
@@ -288,7 +300,7 @@ std::string zsh_script(const std::vector<CommandInfo>& cmds, const std::string& 
   std::string s = "#compdef " + tool + "\n# zsh completion for " + tool + "; generated by `" + tool +
                   " --completions zsh`, do not edit.\n\n";
   for (const auto& c : cmds) {
-    std::string fn = fn_name(tool) + (c.path.empty() ? "" : "__" + sanitize(c.path, "") );
+    std::string fn = fn_name(tool) + (c.path.empty() ? "" : "__" + sanitize(c.path, ""));
     for (char& ch : fn)
       if (ch == '/' || ch == '-') ch = '_';
     s += fn + "() {\n";
@@ -318,12 +330,12 @@ std::string zsh_script(const std::vector<CommandInfo>& cmds, const std::string& 
 }
 
 std::string fish_script(const std::vector<CommandInfo>& cmds, const std::string& tool) {
-  std::string s = "# fish completion for " + tool + "; generated by `" + tool +
-                  " --completions fish`, do not edit.\n";
+  std::string s = "# fish completion for " + tool + "; generated by `" + tool + " --completions fish`, do not edit.\n";
   s += "complete -c " + tool + " -f\n";
   std::vector<std::string> all_subs;
   for (const auto& c : cmds)
-    for (const auto& sc : c.subcommands) all_subs.push_back(sc.first);
+    for (const auto& sc : c.subcommands)
+      all_subs.push_back(sc.first);
   for (const auto& c : cmds) {
     std::string cond;
     if (c.path.empty()) {
@@ -337,11 +349,15 @@ std::string fish_script(const std::vector<CommandInfo>& cmds, const std::string&
       s += "complete -c " + tool + n + " -a " + sc.first + " -d '" + sanitize(sc.second, "'") + "'\n";
     for (const auto& o : c.options) {
       std::string line = "complete -c " + tool + n;
-      for (const auto& name : o.names) line += (name.rfind("--", 0) == 0 ? " -l " + name.substr(2) : " -s " + name.substr(1));
+      for (const auto& name : o.names)
+        line += (name.rfind("--", 0) == 0 ? " -l " + name.substr(2) : " -s " + name.substr(1));
       if (o.takes_value) {
-        if (!o.hint.choices.empty()) line += " -x -a '" + join(o.hint.choices) + "'";
-        else if (o.hint.path) line += " -r -F";
-        else line += " -x";
+        if (!o.hint.choices.empty())
+          line += " -x -a '" + join(o.hint.choices) + "'";
+        else if (o.hint.path)
+          line += " -r -F";
+        else
+          line += " -x";
       }
       line += " -d '" + sanitize(o.description, "'") + "'";
       s += line + "\n";
@@ -351,7 +367,7 @@ std::string fish_script(const std::vector<CommandInfo>& cmds, const std::string&
   return s;
 }
 
-}  // namespace
+} // namespace
 
 std::string generate_completion(const CLI::App& app, const std::string& name, Shell shell) {
   std::vector<CommandInfo> cmds;
@@ -364,4 +380,4 @@ std::string generate_completion(const CLI::App& app, const std::string& name, Sh
   return {};
 }
 
-}  // namespace iot::cli
+} // namespace iot::cli

@@ -12,14 +12,14 @@
 namespace iot::cli {
 
 struct CommonOptions {
-  int verbosity = 0;  // -v raises, -q lowers
+  int verbosity = 0; // -v raises, -q lowers
   std::string color = "auto";
 };
 
 // Extra facts about options that CLI11 does not keep but completions need.
 struct CompletionHint {
-  std::vector<std::string> choices;  // the values the option accepts, if a fixed set
-  bool path = false;                 // the value names a file or device
+  std::vector<std::string> choices; // the values the option accepts, if a fixed set
+  bool path = false;                // the value names a file or device
 };
 
 class Tool {
@@ -75,4 +75,4 @@ bool use_color(const std::string& setting, int fd);
 // place. Tool::run calls it first.
 void reserve_standard_fds();
 
-}  // namespace iot::cli
+} // namespace iot::cli

@@ -1,9 +1,10 @@
 // The model catalog's search order (declared in site.hpp; documented in docs/config.md and
 // iot-site(5)). The installed and source-tree paths are compiled in from CMake
 // (libcore/CMakeLists.txt sets them on this file only).
+#include <unistd.h>
+
 #include <cstdlib>
 #include <system_error>
-#include <unistd.h>
 
 #include "iot/config/site.hpp"
 

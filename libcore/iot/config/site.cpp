@@ -104,7 +104,6 @@ std::string_view toml_type_name(const toml::node& n) {
   }
 }
 
-
 // Whether two targets name the same serial device: the same path, or paths that
 // resolve to the same file (/dev/serial/by-id/... links to /dev/ttyUSB0).
 bool same_serial_device(const transport::Target& a, const transport::Target& b) {
@@ -326,7 +325,7 @@ const std::vector<std::string_view> k_point_keys{
     "description", "enabled", "writable", "storage_period", "report_deadband", "alarm",
     "generator",   "repeat",  "first",    "stride"};
 
-const std::vector<std::string_view> k_alarm_keys{"type", "high", "high_high", "low", "low_low",
+const std::vector<std::string_view> k_alarm_keys{"type", "high", "high_high", "low",  "low_low",
                                                  "min",  "max",  "deadband",  "delay"};
 
 AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
@@ -352,7 +351,9 @@ AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
     // No type: infer it from the limits given.
     const bool hi = a.high || a.high_high, lo = a.low || a.low_low;
     a.type = (a.min || a.max) && !hi && !lo ? AlarmRule::Type::window
-             : hi && lo ? AlarmRule::Type::hl : lo ? AlarmRule::Type::ll : AlarmRule::Type::hh;
+             : hi && lo                     ? AlarmRule::Type::hl
+             : lo                           ? AlarmRule::Type::ll
+                                            : AlarmRule::Type::hh;
   }
   const auto num = [](double v) { return fmt::format("{}", v); };
   // min and max belong to WINDOW, the other limits to the other types: a key of the wrong
@@ -363,8 +364,8 @@ AlarmRule read_alarm(const Reader& parent, const AlarmRule* base) {
   } else {
     for (std::string_view k : {"min", "max"})
       if (r.has(k))
-        r.fail_at(k, fmt::format("'{}' is a limit of alarm type WINDOW (this alarm is {})", k,
-                                 alarm_type_name(a.type)));
+        r.fail_at(k,
+                  fmt::format("'{}' is a limit of alarm type WINDOW (this alarm is {})", k, alarm_type_name(a.type)));
   }
   switch (a.type) {
   case AlarmRule::Type::window:
@@ -498,12 +499,12 @@ void apply_point_keys(const Reader& r, Point& p) {
   if (auto s = r.str("type")) {
     auto t = values::parse_value_type(*s);
     if (!t)
-      r.fail_at("type",
-                fmt::format("unknown type '{}'{}; expected u16, i16, u32, i32, u64, i64, f16, f32, f64, bit, "
-                            "string, bcd16 or bcd32",
-                            *s, suggest(to_lower(*s), {"u16",   "i16",    "u32",   "i32",     "u64",     "i64",   "f16",
-                                                    "f32",   "f64",    "bit",   "string",  "bcd16",   "bcd32", "uint16",
-                                                    "int16", "uint32", "int32", "float32", "float64", "float"})));
+      r.fail_at("type", fmt::format("unknown type '{}'{}; expected u16, i16, u32, i32, u64, i64, f16, f32, f64, bit, "
+                                    "string, bcd16 or bcd32",
+                                    *s, suggest(to_lower(*s), {"u16",    "i16",   "u32",     "i32",     "u64",
+                                                               "i64",    "f16",   "f32",     "f64",     "bit",
+                                                               "string", "bcd16", "bcd32",   "uint16",  "int16",
+                                                               "uint32", "int32", "float32", "float64", "float"})));
     p.format.type = *t;
   }
   if (auto s = r.str("order")) {
@@ -1090,12 +1091,14 @@ LinkCondition read_condition(const Site& site, const FileCtx& file, const toml::
   if (subject.find('.') == std::string::npos)
     fail(c.pos, key, fmt::format("'{}': expected DEVICE.POINT [>= LEVEL | == LEVEL], e.g. \"ctrl1.ch1 >= H\"", c.text));
   if (!dev)
-    fail(c.pos, key, fmt::format("'{}': no Modbus device '{}' in this site", c.text, subject.substr(0, subject.find('.'))));
+    fail(c.pos, key,
+         fmt::format("'{}': no Modbus device '{}' in this site", c.text, subject.substr(0, subject.find('.'))));
   const Point* p = dev->find_point(c.point);
   if (!p) fail(c.pos, key, fmt::format("'{}': device '{}' has no point '{}'", c.text, c.device, c.point));
   if (!p->alarm)
-    fail(c.pos, key, fmt::format("'{}': point {}.{} has no alarm (alarm = {{ ... }}), so the link could never start",
-                                 c.text, c.device, c.point));
+    fail(c.pos, key,
+         fmt::format("'{}': point {}.{} has no alarm (alarm = {{ ... }}), so the link could never start", c.text,
+                     c.device, c.point));
   if (!c.level.empty()) {
     const AlarmRule& a = *p->alarm;
     const bool high_side = c.level[0] == 'H';
@@ -1110,8 +1113,9 @@ LinkCondition read_condition(const Site& site, const FileCtx& file, const toml::
     case AlarmRule::Type::window: possible = !double_level; break;
     }
     if (!possible)
-      fail(c.pos, key, fmt::format("'{}': the {} alarm of {}.{} never reaches level {}", c.text,
-                                   alarm_type_name(a.type), c.device, c.point, c.level));
+      fail(c.pos, key,
+           fmt::format("'{}': the {} alarm of {}.{} never reaches level {}", c.text, alarm_type_name(a.type), c.device,
+                       c.point, c.level));
   }
   return c;
 }
@@ -1149,8 +1153,8 @@ LinkAction read_action(const Site& site, const Reader& r) {
   if (!p->writable)
     r.fail_at("point", fmt::format("{}.{} is not writable: add writable = true to the point", a.device, a.point));
   if (!d->enabled)
-    r.fail_at("device", fmt::format("device '{}' is disabled (enabled = false): its relay cannot be switched",
-                                    a.device));
+    r.fail_at("device",
+              fmt::format("device '{}' is disabled (enabled = false): its relay cannot be switched", a.device));
   return a;
 }
 
@@ -1176,7 +1180,8 @@ void read_links(const FileCtx& file, const Reader& top, Site& site) {
     } else {
       link.when.push_back(read_condition(site, file, *when, r.key_path("when")));
     }
-    if (!r.has("then")) r.fail_here("missing key 'then' (e.g. then = [{ device = \"relay1\", point = \"k1\", value = 1 }])");
+    if (!r.has("then"))
+      r.fail_here("missing key 'then' (e.g. then = [{ device = \"relay1\", point = \"k1\", value = 1 }])");
     const auto actions = r.tables("then");
     if (actions.empty()) r.fail_at("then", "needs at least one { device, point, value }");
     for (std::size_t j = 0; j < actions.size(); ++j) {

@@ -26,7 +26,7 @@ struct SourcePos {
   std::string file;
   std::uint32_t line = 0;
   std::uint32_t column = 0;
-  std::string str() const;  // "file:line:column" ("file" alone when line is 0)
+  std::string str() const; // "file:line:column" ("file" alone when line is 0)
 };
 
 // Alarm rule of a point (报警类型 HH / LL / HL), in engineering units:
@@ -47,32 +47,32 @@ struct AlarmLimits {
   std::optional<double> high, high_high, low, low_low;
   double deadband = 0;
   Duration delay{0};
-  std::optional<double> min, max;  // WINDOW only
+  std::optional<double> min, max; // WINDOW only
 };
 struct AlarmRule : AlarmLimits {
   SourcePos pos;
 };
-std::string_view alarm_type_name(AlarmRule::Type type);  // "HH", "LL", "HL", "WINDOW"
+std::string_view alarm_type_name(AlarmRule::Type type); // "HH", "LL", "HL", "WINDOW"
 
 // How the simulator produces a point's value over time, in engineering units
 // (the simulator converts with values::to_raw). t is time since the simulator started.
 struct GeneratorSpec {
   enum class Kind { constant, ramp, sine, walk, step, replay, link };
   Kind kind = Kind::constant;
-  double value = 0;                 // constant; walk: start value
-  double from = 0, to = 0;          // ramp: from -> to over period, then again from `from`
-  double min = 0, max = 0;          // sine (centre (min+max)/2), walk bounds
-  double step = 1;                  // walk: max change per update
-  std::uint64_t seed = 1;           // walk: PRNG seed (deterministic runs)
-  Duration period{0};               // ramp, sine; step: 0 = hold the last value; else repeat;
-                                    // walk: time per step (0 = 1 s); replay: time per row without time_column
-  std::vector<std::pair<Duration, double>> schedule;  // step: [[time, value], ...] sorted
-  std::filesystem::path file;       // replay: CSV (header row) or JSONL, resolved against the site file
-  std::string column;               // replay: CSV column / JSON key with the value
-  std::string time_column;          // replay: optional column with seconds or RFC 3339 stamps
-  bool loop = true;                 // replay: start over at the end
-  std::string point;                // link: "point" (same device) or "device.point"
-  double factor = 1, offset = 0;    // link: value = source * factor + offset
+  double value = 0;        // constant; walk: start value
+  double from = 0, to = 0; // ramp: from -> to over period, then again from `from`
+  double min = 0, max = 0; // sine (centre (min+max)/2), walk bounds
+  double step = 1;         // walk: max change per update
+  std::uint64_t seed = 1;  // walk: PRNG seed (deterministic runs)
+  Duration period{0};      // ramp, sine; step: 0 = hold the last value; else repeat;
+                           // walk: time per step (0 = 1 s); replay: time per row without time_column
+  std::vector<std::pair<Duration, double>> schedule; // step: [[time, value], ...] sorted
+  std::filesystem::path file;    // replay: CSV (header row) or JSONL, resolved against the site file
+  std::string column;            // replay: CSV column / JSON key with the value
+  std::string time_column;       // replay: optional column with seconds or RFC 3339 stamps
+  bool loop = true;              // replay: start over at the end
+  std::string point;             // link: "point" (same device) or "device.point"
+  double factor = 1, offset = 0; // link: value = source * factor + offset
   SourcePos pos;
 };
 std::string_view generator_kind_name(GeneratorSpec::Kind kind);
@@ -80,46 +80,46 @@ std::string_view generator_kind_name(GeneratorSpec::Kind kind);
 // A fault the simulator injects into a device's answers (never used by the poller).
 struct FaultSpec {
   enum class Kind {
-    timeout,     // no answer at all
-    exception,   // exception response with `code`
-    bad_crc,     // answer with a wrong CRC/LRC
-    truncate,    // answer cut short by `bytes` bytes (default: half)
-    split,       // answer in two pieces `delay` apart (a gap inside the frame)
-    garbage,     // `bytes` random bytes before the answer
-    slow,        // answer sent at ms_per_byte per byte
-    delay,       // answer delayed by `delay`
-    wrong_unit,  // answer from another unit id
-    wrong_tid,   // answer with another MBAP transaction id
-    drop,        // connection closed (TCP) / nothing sent
-    flap,        // device offline for `offline`, online for `online`, repeating
-    busy,        // exception 06 (server busy)
+    timeout,    // no answer at all
+    exception,  // exception response with `code`
+    bad_crc,    // answer with a wrong CRC/LRC
+    truncate,   // answer cut short by `bytes` bytes (default: half)
+    split,      // answer in two pieces `delay` apart (a gap inside the frame)
+    garbage,    // `bytes` random bytes before the answer
+    slow,       // answer sent at ms_per_byte per byte
+    delay,      // answer delayed by `delay`
+    wrong_unit, // answer from another unit id
+    wrong_tid,  // answer with another MBAP transaction id
+    drop,       // connection closed (TCP) / nothing sent
+    flap,       // device offline for `offline`, online for `online`, repeating
+    busy,       // exception 06 (server busy)
   };
   Kind kind = Kind::timeout;
-  std::uint8_t code = 4;                 // exception: exception code (01-0B)
-  double ms_per_byte = 0;                // slow
-  Duration delay{0};                     // delay, split
-  std::uint32_t bytes = 0;               // truncate, garbage (0 = kind's default)
-  std::uint32_t every = 1;               // apply to every Nth matching request (1 = all)
-  double probability = 1;                // apply with this probability (0-1), after `every`
-  std::optional<values::Range> addr;     // only requests touching this range ("hr:0:10")
-  Duration offline{0}, online{0};        // flap
-  bool after = false;                    // garbage: after the answer instead of before (sim)
+  std::uint8_t code = 4;             // exception: exception code (01-0B)
+  double ms_per_byte = 0;            // slow
+  Duration delay{0};                 // delay, split
+  std::uint32_t bytes = 0;           // truncate, garbage (0 = kind's default)
+  std::uint32_t every = 1;           // apply to every Nth matching request (1 = all)
+  double probability = 1;            // apply with this probability (0-1), after `every`
+  std::optional<values::Range> addr; // only requests touching this range ("hr:0:10")
+  Duration offline{0}, online{0};    // flap
+  bool after = false;                // garbage: after the answer instead of before (sim)
   SourcePos pos;
 };
 std::string_view fault_kind_name(FaultSpec::Kind kind);
 
 struct Point {
   std::string name;
-  values::Ref ref;                // table and zero-based address
-  values::Format format;          // type, order, byte_order, bit, length
-  values::Scaling scaling;        // zero, scale, offset, decimals
-  std::string uom;                // "%LEL", "ppm", "kW"
+  values::Ref ref;         // table and zero-based address
+  values::Format format;   // type, order, byte_order, bit, length
+  values::Scaling scaling; // zero, scale, offset, decimals
+  std::string uom;         // "%LEL", "ppm", "kW"
   std::string description;
   bool enabled = true;
   bool writable = false;
-  bool read_only = false;         // `writable = false` written out: the simulator refuses writes too
-  std::optional<Duration> storage_period;   // 存储周期: store a reading at most this often
-  std::optional<double> report_deadband;    // report only changes larger than this
+  bool read_only = false;                 // `writable = false` written out: the simulator refuses writes too
+  std::optional<Duration> storage_period; // 存储周期: store a reading at most this often
+  std::optional<double> report_deadband;  // report only changes larger than this
   std::optional<AlarmRule> alarm;
   std::optional<GeneratorSpec> generator;
   SourcePos pos;
@@ -133,26 +133,26 @@ struct Point {
 struct Model {
   std::string name;
   std::string description;
-  std::optional<std::uint16_t> max_read;  // device limit on registers per read
-  std::vector<Point> points;              // expanded (repeat done)
+  std::optional<std::uint16_t> max_read; // device limit on registers per read
+  std::vector<Point> points;             // expanded (repeat done)
   SourcePos pos;
 };
 
 // Settings of a port, all inheritable from [defaults].
 struct PortSettings {
-  Duration interval = std::chrono::seconds(1);  // poll cycle
+  Duration interval = std::chrono::seconds(1); // poll cycle
   Duration timeout = std::chrono::milliseconds(500);
   std::uint32_t retries = 1;
-  std::uint32_t offline_after = 3;     // consecutive failed cycles before a device is offline
-  Duration reconnect = std::chrono::seconds(30);  // re-probe an offline device this often
-  std::uint16_t max_read = 125;        // registers per read (1-125)
-  std::uint16_t max_read_bits = 2000;  // coils/inputs per read (1-2000)
-  std::uint16_t hole = 16;             // gap of unused registers a read may span
-  Duration turnaround = std::chrono::milliseconds(100);  // after a broadcast (serial)
-  Duration gap{0};                     // pause between requests on this port
+  std::uint32_t offline_after = 3;                      // consecutive failed cycles before a device is offline
+  Duration reconnect = std::chrono::seconds(30);        // re-probe an offline device this often
+  std::uint16_t max_read = 125;                         // registers per read (1-125)
+  std::uint16_t max_read_bits = 2000;                   // coils/inputs per read (1-2000)
+  std::uint16_t hole = 16;                              // gap of unused registers a read may span
+  Duration turnaround = std::chrono::milliseconds(100); // after a broadcast (serial)
+  Duration gap{0};                                      // pause between requests on this port
   transport::Rts rts = transport::Rts::none;
-  std::optional<std::uint8_t> unknown_unit;  // sim: nullopt = no answer, else exception code
-  bool allow_reserved = false;         // permit unit ids 0 and 248-255
+  std::optional<std::uint8_t> unknown_unit; // sim: nullopt = no answer, else exception code
+  bool allow_reserved = false;              // permit unit ids 0 and 248-255
 };
 
 // A simulated Acrel meter (acrelHW MQTT/JSON protocol) on an mqtt:// port: one
@@ -177,12 +177,12 @@ struct MeterId {
 struct Device {
   std::string name;
   std::uint8_t unit = 1;
-  std::string model;                      // empty when the device has only its own points
+  std::string model; // empty when the device has only its own points
   std::string description;
   bool enabled = true;
-  std::optional<std::uint16_t> max_read;  // overrides the port's and the model's
-  std::vector<Point> points;              // model points (expanded) then overrides/additions
-  std::optional<std::uint16_t> model_max_read;  // the model's max_read, copied at load
+  std::optional<std::uint16_t> max_read;       // overrides the port's and the model's
+  std::vector<Point> points;                   // model points (expanded) then overrides/additions
+  std::optional<std::uint16_t> model_max_read; // the model's max_read, copied at load
   std::vector<FaultSpec> faults;
   std::optional<MeterSettings> meter; // set on the devices of an mqtt:// port
   SourcePos pos;
@@ -210,8 +210,8 @@ struct MqttSettings {
 
 struct Port {
   std::string name;
-  std::string url;            // as written
-  transport::Target target;   // parsed url (Modbus ports); serial rts from the url or the rts setting
+  std::string url;                  // as written
+  transport::Target target;         // parsed url (Modbus ports); serial rts from the url or the rts setting
   std::optional<MqttSettings> mqtt; // set for mqtt:// and mqtts:// ports (Acrel meters)
   PortSettings settings;
   std::vector<Device> devices;
@@ -225,21 +225,21 @@ struct Port {
 // (any of them starts it) and switch several relays, and a relay may belong to several links
 // (it is released when the last of them ends).
 struct LinkCondition {
-  enum class Op { any, at_least, equal };  // "dev.pt", "dev.pt >= H", "dev.pt == HH"
+  enum class Op { any, at_least, equal }; // "dev.pt", "dev.pt >= H", "dev.pt == HH"
   std::string device, point;
   Op op = Op::any;
-  std::string level;  // "H", "HH", "L", "LL" (empty for any)
-  std::string text;   // as written
+  std::string level; // "H", "HH", "L", "LL" (empty for any)
+  std::string text;  // as written
   SourcePos pos;
 };
 struct LinkAction {
   std::string device, point;
-  values::Value value;        // written while the link is active (bool, integer or number)
-  values::Value release;      // written when it ends (default 0, or false for a boolean value)
+  values::Value value;   // written while the link is active (bool, integer or number)
+  values::Value release; // written when it ends (default 0, or false for a boolean value)
   SourcePos pos;
 };
 struct Link {
-  std::string name;  // `name`, else link<N> (1-based)
+  std::string name; // `name`, else link<N> (1-based)
   std::vector<LinkCondition> when;
   std::vector<LinkAction> then;
   SourcePos pos;
@@ -247,9 +247,9 @@ struct Link {
 
 struct Site {
   std::string name;
-  std::filesystem::path file;           // the site file as given to load_site
-  std::filesystem::path catalog;        // [site] catalog, else the catalog directory used (if any)
-  std::map<std::string, Model> models;  // every model loaded (catalog + site)
+  std::filesystem::path file;          // the site file as given to load_site
+  std::filesystem::path catalog;       // [site] catalog, else the catalog directory used (if any)
+  std::map<std::string, Model> models; // every model loaded (catalog + site)
   std::vector<Port> ports;
   std::vector<Link> links;
 
@@ -288,7 +288,7 @@ Site parse_site(std::string_view text, const std::filesystem::path& file, const 
 // names ([site] models, generator files) made absolute and [site] catalog set to `catalog`
 // (when not empty), so the result loads from any directory.
 struct SiteRewrite {
-  std::map<std::string, std::string> port_urls;  // port name -> url
+  std::map<std::string, std::string> port_urls; // port name -> url
   std::filesystem::path catalog;
 };
 std::string rewrite_site(std::string_view text, const std::filesystem::path& file, const SiteRewrite& rewrite);
@@ -300,4 +300,4 @@ std::map<std::string, Model> load_models(const std::filesystem::path& path);
 // "{n0}" counts from 0 and "{n:02}" pads: "ch{n:02}" -> ch01.
 std::string expand_name(std::string_view pattern, std::uint32_t n);
 
-}  // namespace iot::config
+} // namespace iot::config

@@ -24,4 +24,4 @@ Error errno_error(const std::string& what) {
   return io_error(what + ": " + std::strerror(saved));
 }
 
-}  // namespace iot
+} // namespace iot

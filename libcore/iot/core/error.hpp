@@ -8,14 +8,14 @@
 namespace iot {
 
 enum class ErrorKind {
-  usage,             // the command line is wrong
-  config,            // a site file or other configuration is wrong
-  io,                // a file, port, socket or broker could not be used
-  timeout,           // a peer did not answer in time
-  protocol,          // a peer answered with something malformed
-  device_exception,  // a Modbus device answered with an exception response
-  data,              // an input record or line is malformed
-  internal,          // a bug in this toolkit
+  usage,            // the command line is wrong
+  config,           // a site file or other configuration is wrong
+  io,               // a file, port, socket or broker could not be used
+  timeout,          // a peer did not answer in time
+  protocol,         // a peer answered with something malformed
+  device_exception, // a Modbus device answered with an exception response
+  data,             // an input record or line is malformed
+  internal,         // a bug in this toolkit
 };
 
 // Stable lower-case name of a kind, as used in records and messages ("timeout").
@@ -41,4 +41,4 @@ inline Error data_error(const std::string& m) { return {ErrorKind::data, m}; }
 // An io_error naming `what` and the text of the current errno.
 Error errno_error(const std::string& what);
 
-}  // namespace iot
+} // namespace iot

@@ -17,7 +17,7 @@ constexpr ExitCodeInfo k_exit_codes[] = {
     {ExitCode::data_lost, "data-lost", "records were dropped on purpose (for example a full spool) and are gone"},
     {ExitCode::internal, "internal", "an internal error; please report it"},
 };
-}  // namespace
+} // namespace
 
 const ExitCodeInfo* exit_code_table(std::size_t& count) {
   count = std::size(k_exit_codes);
@@ -38,4 +38,4 @@ ExitCode exit_code_for(ErrorKind kind) {
   return ExitCode::internal;
 }
 
-}  // namespace iot
+} // namespace iot

@@ -34,4 +34,4 @@ ExitCode exit_code_for(ErrorKind kind);
 
 constexpr int to_int(ExitCode c) { return static_cast<int>(c); }
 
-}  // namespace iot
+} // namespace iot

@@ -10,10 +10,14 @@ constexpr auto k_nibble = [] {
   struct Table {
     std::uint8_t v[256];
   } t{};
-  for (auto& x : t.v) x = 0xFF;
-  for (int c = '0'; c <= '9'; ++c) t.v[c] = static_cast<std::uint8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) t.v[c] = static_cast<std::uint8_t>(c - 'a' + 10);
-  for (int c = 'A'; c <= 'F'; ++c) t.v[c] = static_cast<std::uint8_t>(c - 'A' + 10);
+  for (auto& x : t.v)
+    x = 0xFF;
+  for (int c = '0'; c <= '9'; ++c)
+    t.v[c] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c)
+    t.v[c] = static_cast<std::uint8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c)
+    t.v[c] = static_cast<std::uint8_t>(c - 'A' + 10);
   return t;
 }();
 
@@ -21,12 +25,13 @@ constexpr auto k_separator = [] {
   struct Table {
     bool v[256];
   } t{};
-  for (unsigned char c : {' ', '\t', ':', ',', '-', ';'}) t.v[c] = true;
+  for (unsigned char c : {' ', '\t', ':', ',', '-', ';'})
+    t.v[c] = true;
   return t;
 }();
 
 bool is_separator(char c) { return k_separator.v[static_cast<unsigned char>(c)]; }
-}  // namespace
+} // namespace
 
 HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capacity) {
   HexResult r;
@@ -84,4 +89,4 @@ void append_hex(std::string& out, const std::uint8_t* data, std::size_t size) {
   }
 }
 
-}  // namespace iot
+} // namespace iot

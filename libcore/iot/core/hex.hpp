@@ -8,9 +8,9 @@
 namespace iot {
 
 struct HexResult {
-  std::size_t size = 0;  // bytes written to the output
-  std::string error;     // empty when the text was valid hex
-  std::size_t error_column = 0;  // 1-based column of the first bad character
+  std::size_t size = 0;         // bytes written to the output
+  std::string error;            // empty when the text was valid hex
+  std::size_t error_column = 0; // 1-based column of the first bad character
 };
 
 // Parses `text` into `out` (room for `capacity` bytes). Separators between bytes
@@ -21,4 +21,4 @@ HexResult parse_hex(std::string_view text, std::uint8_t* out, std::size_t capaci
 // Appends `size` bytes as lower-case hex without separators.
 void append_hex(std::string& out, const std::uint8_t* data, std::size_t size);
 
-}  // namespace iot
+} // namespace iot

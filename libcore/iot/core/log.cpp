@@ -1,7 +1,8 @@
 #include "iot/core/log.hpp"
 
-#include <mutex>
 #include <unistd.h>
+
+#include <mutex>
 
 namespace iot::log {
 
@@ -9,7 +10,7 @@ namespace {
 std::string g_program = "iot";
 int g_level = static_cast<int>(Level::warning);
 std::mutex g_mutex;
-}  // namespace
+} // namespace
 
 void init(std::string program, int verbosity) {
   g_program = std::move(program);
@@ -32,4 +33,4 @@ void write(Level level, std::string_view message) {
   [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
 }
 
-}  // namespace iot::log
+} // namespace iot::log

@@ -1,6 +1,7 @@
 #pragma once
 // Diagnostics to stderr, never stdout: "<tool>: <level>: <message>".
 #include <fmt/format.h>
+
 #include <string>
 #include <string_view>
 
@@ -14,21 +15,17 @@ bool enabled(Level level);
 void write(Level level, std::string_view message);
 const std::string& program();
 
-template <typename... Args>
-void error(fmt::format_string<Args...> f, Args&&... args) {
+template <typename... Args> void error(fmt::format_string<Args...> f, Args&&... args) {
   write(Level::error, fmt::format(f, std::forward<Args>(args)...));
 }
-template <typename... Args>
-void warn(fmt::format_string<Args...> f, Args&&... args) {
+template <typename... Args> void warn(fmt::format_string<Args...> f, Args&&... args) {
   if (enabled(Level::warning)) write(Level::warning, fmt::format(f, std::forward<Args>(args)...));
 }
-template <typename... Args>
-void info(fmt::format_string<Args...> f, Args&&... args) {
+template <typename... Args> void info(fmt::format_string<Args...> f, Args&&... args) {
   if (enabled(Level::info)) write(Level::info, fmt::format(f, std::forward<Args>(args)...));
 }
-template <typename... Args>
-void debug(fmt::format_string<Args...> f, Args&&... args) {
+template <typename... Args> void debug(fmt::format_string<Args...> f, Args&&... args) {
   if (enabled(Level::debug)) write(Level::debug, fmt::format(f, std::forward<Args>(args)...));
 }
 
-}  // namespace iot::log
+} // namespace iot::log

@@ -1,8 +1,9 @@
 #include "iot/core/signals.hpp"
 
-#include <csignal>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 namespace iot {
 
@@ -18,7 +19,7 @@ void on_stop_signal(int sig) {
     [[maybe_unused]] auto n = ::write(g_stop_pipe[1], &byte, 1);
   }
 }
-}  // namespace
+} // namespace
 
 void install_signal_handlers() {
   if (g_stop_pipe[0] < 0 && ::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -31,7 +32,7 @@ void install_signal_handlers() {
   struct sigaction stop {};
   stop.sa_handler = on_stop_signal;
   sigemptyset(&stop.sa_mask);
-  stop.sa_flags = 0;  // no SA_RESTART: a blocking read returns EINTR so loops see the flag
+  stop.sa_flags = 0; // no SA_RESTART: a blocking read returns EINTR so loops see the flag
   sigaction(SIGINT, &stop, nullptr);
   sigaction(SIGTERM, &stop, nullptr);
 }
@@ -45,4 +46,4 @@ void throw_if_stop_requested() {
   if (stop_requested()) throw StopRequested();
 }
 
-}  // namespace iot
+} // namespace iot

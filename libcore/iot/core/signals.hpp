@@ -29,4 +29,4 @@ struct StopRequested : std::exception {
 };
 void throw_if_stop_requested();
 
-}  // namespace iot
+} // namespace iot

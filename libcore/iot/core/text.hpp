@@ -14,4 +14,4 @@ bool iequals(std::string_view a, std::string_view b);
 // `s` without leading and trailing white space (std::isspace).
 std::string_view trim(std::string_view s);
 
-}  // namespace iot
+} // namespace iot

@@ -41,7 +41,7 @@ void put2(char* p, unsigned v) {
 // The "YYYY-MM-DDTHH:MM:SS" prefix of the last second formatted, per thread.
 thread_local std::int64_t t_cached_second = INT64_MIN;
 thread_local char t_cached_prefix[19];
-}  // namespace
+} // namespace
 
 void format_ts(TimePoint t, char* out) {
   const std::int64_t us = t.time_since_epoch().count();
@@ -94,20 +94,19 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   out = v;
   return true;
 }
-}  // namespace
+} // namespace
 
 std::optional<TimePoint> parse_ts(std::string_view s) {
   int y, mo, d, h = 0, mi = 0, se = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d))
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' || !digits(s, 8, 2, d))
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
   std::int64_t frac_us = 0;
   std::int64_t offset_s = 0;
   std::size_t pos = 10;
   if (s.size() > 10) {
-    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s.size() < 19 ||
-        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
+    if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) || s.size() < 19 || s[13] != ':' ||
+        !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
       return std::nullopt;
     if (h > 23 || mi > 59 || se > 60) return std::nullopt;
     pos = 19;
@@ -122,7 +121,7 @@ std::optional<TimePoint> parse_ts(std::string_view s) {
       }
       if (pos == start) return std::nullopt;
     }
-    if (pos == s.size()) return std::nullopt;  // a time needs a zone
+    if (pos == s.size()) return std::nullopt; // a time needs a zone
     if (s[pos] == 'Z' || s[pos] == 'z') {
       ++pos;
     } else if (s[pos] == '+' || s[pos] == '-') {
@@ -148,14 +147,21 @@ std::optional<std::chrono::microseconds> parse_duration(std::string_view s) {
   if (ec != std::errc() || value < 0 || !std::isfinite(value)) return std::nullopt;
   std::string_view unit(end, static_cast<std::size_t>(s.data() + s.size() - end));
   double us_per;
-  if (unit.empty() || unit == "s") us_per = 1e6;
-  else if (unit == "ms") us_per = 1e3;
-  else if (unit == "us") us_per = 1;
-  else if (unit == "m" || unit == "min") us_per = 60e6;
-  else if (unit == "h") us_per = 3600e6;
-  else if (unit == "d") us_per = 86400e6;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    us_per = 1e6;
+  else if (unit == "ms")
+    us_per = 1e3;
+  else if (unit == "us")
+    us_per = 1;
+  else if (unit == "m" || unit == "min")
+    us_per = 60e6;
+  else if (unit == "h")
+    us_per = 3600e6;
+  else if (unit == "d")
+    us_per = 86400e6;
+  else
+    return std::nullopt;
   return std::chrono::microseconds(static_cast<std::int64_t>(std::llround(value * us_per)));
 }
 
-}  // namespace iot
+} // namespace iot

@@ -33,4 +33,4 @@ inline std::int64_t epoch_ms(TimePoint t) {
 }
 inline TimePoint from_epoch_us(std::int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
 
-}  // namespace iot
+} // namespace iot

@@ -32,7 +32,7 @@ std::uint32_t be32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
          static_cast<std::uint32_t>(p[2]) << 8 | p[3];
 }
-}  // namespace
+} // namespace
 
 std::string Endpoint::text() const {
   if (ip.empty()) return "serial";
@@ -102,9 +102,9 @@ bool CaptureReader::next(CapturedPayload& out) {
       // The address family is in host byte order of the capturing machine.
       std::uint32_t family = m_link_type == k_link_loop ? be32(p) : (p[0] | p[1] << 8 | p[2] << 16 | p[3] << 24);
       if (family > 0xFFFF) family = be32(p);
-      ethertype = family == 2 ? k_ethertype_ipv4 : (family == 10 || family == 24 || family == 28 || family == 30)
-                                                       ? k_ethertype_ipv6
-                                                       : 0;
+      ethertype = family == 2                                                      ? k_ethertype_ipv4
+                  : (family == 10 || family == 24 || family == 28 || family == 30) ? k_ethertype_ipv6
+                                                                                   : 0;
       p += 4;
       len -= 4;
       break;
@@ -127,14 +127,14 @@ bool CaptureReader::next(CapturedPayload& out) {
         ++m_skipped;
         continue;
       }
-      if ((be16(p + 6) & 0x1FFF) != 0 || (be16(p + 6) & 0x2000) != 0) {  // IP fragments are not reassembled
+      if ((be16(p + 6) & 0x1FFF) != 0 || (be16(p + 6) & 0x2000) != 0) { // IP fragments are not reassembled
         ++m_skipped;
         continue;
       }
       proto = p[9];
       out.src.ip = inet_ntop(AF_INET, p + 12, ipbuf, sizeof ipbuf);
       out.dst.ip = inet_ntop(AF_INET, p + 16, ipbuf, sizeof ipbuf);
-      if (total < len) len = total;  // drop Ethernet padding
+      if (total < len) len = total; // drop Ethernet padding
       p += ihl;
       len -= ihl;
     } else if (ethertype == k_ethertype_ipv6 && len >= 40 && (p[0] >> 4) == 6) {
@@ -165,7 +165,7 @@ bool CaptureReader::next(CapturedPayload& out) {
       out.tcp_syn = flags & 0x02;
       out.tcp_rst = flags & 0x04;
       out.data = {p + off, len - off};
-      if (out.data.empty() && !out.tcp_syn && !out.tcp_fin && !out.tcp_rst) continue;  // bare ACK
+      if (out.data.empty() && !out.tcp_syn && !out.tcp_fin && !out.tcp_rst) continue; // bare ACK
       return true;
     }
     if (proto == k_proto_udp && len >= 8) {
@@ -181,4 +181,4 @@ bool CaptureReader::next(CapturedPayload& out) {
   }
 }
 
-}  // namespace iot::decode
+} // namespace iot::decode

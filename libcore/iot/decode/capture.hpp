@@ -15,19 +15,19 @@ namespace iot::decode {
 enum class PayloadTransport { tcp, udp, serial };
 
 struct Endpoint {
-  std::string ip;  // empty for serial
+  std::string ip; // empty for serial
   std::uint16_t port = 0;
-  std::string text() const;  // "10.0.0.1:502", "[::1]:502"
+  std::string text() const; // "10.0.0.1:502", "[::1]:502"
 };
 
 struct CapturedPayload {
   TimePoint ts;
-  std::size_t packet_number = 0;  // 1-based, as Wireshark numbers frames
+  std::size_t packet_number = 0; // 1-based, as Wireshark numbers frames
   PayloadTransport transport = PayloadTransport::tcp;
   Endpoint src, dst;
   std::uint32_t tcp_seq = 0;
   bool tcp_syn = false, tcp_fin = false, tcp_rst = false;
-  std::span<const std::uint8_t> data;  // valid until the next call to next()
+  std::span<const std::uint8_t> data; // valid until the next call to next()
 };
 
 class CaptureReader {
@@ -54,4 +54,4 @@ private:
   std::size_t m_skipped = 0;
 };
 
-}  // namespace iot::decode
+} // namespace iot::decode

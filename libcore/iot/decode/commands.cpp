@@ -21,12 +21,14 @@ namespace {
 constexpr std::size_t k_max_frame = modbus::k_max_ascii_adu_size + 8;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
-}  // namespace
+} // namespace
 
 FrameLine parse_frame_line(std::string_view line, std::uint8_t* out, std::size_t capacity) {
   FrameLine r;
@@ -58,7 +60,7 @@ FrameLine parse_frame_line(std::string_view line, std::uint8_t* out, std::size_t
     r.error = "no frame on the line";
     return r;
   }
-  if (s[0] == ':') {  // Modbus ASCII: the characters themselves are the frame ([SL] §2.5.2)
+  if (s[0] == ':') { // Modbus ASCII: the characters themselves are the frame ([SL] §2.5.2)
     if (s.size() > capacity) {
       r.error = "ASCII frame longer than " + std::to_string(modbus::k_max_ascii_adu_size) + " characters";
       return r;
@@ -86,8 +88,10 @@ ExitCode run_frame(const FrameCommand& cmd, LineSink& out) {
     FrameLine fl = parse_frame_line(text, buf, sizeof buf);
     if (!fl.error.empty()) {
       ++failed;
-      if (from_args) log::error("argument {}: {}", number, fl.error);
-      else log::error("line {}: {}", number, fl.error);
+      if (from_args)
+        log::error("argument {}: {}", number, fl.error);
+      else
+        log::error("line {}: {}", number, fl.error);
       return;
     }
     ctx.ts = fl.ts ? *fl.ts : now();
@@ -98,14 +102,17 @@ ExitCode run_frame(const FrameCommand& cmd, LineSink& out) {
   if (!cmd.frames.empty()) {
     // Arguments: "01 03 00 00" as separate words form one frame; a word with
     // spaces or several quoted frames are taken one frame per argument.
-    bool one_frame = std::all_of(cmd.frames.begin(), cmd.frames.end(),
-                                 [](const std::string& a) { return a.size() <= 4 && a.find(' ') == std::string::npos; });
+    bool one_frame = std::all_of(cmd.frames.begin(), cmd.frames.end(), [](const std::string& a) {
+      return a.size() <= 4 && a.find(' ') == std::string::npos;
+    });
     if (one_frame) {
       std::string joined;
-      for (const auto& a : cmd.frames) joined.append(a).push_back(' ');
+      for (const auto& a : cmd.frames)
+        joined.append(a).push_back(' ');
       handle(joined, 1, true);
     } else {
-      for (std::size_t i = 0; i < cmd.frames.size(); ++i) handle(cmd.frames[i], i + 1, true);
+      for (std::size_t i = 0; i < cmd.frames.size(); ++i)
+        handle(cmd.frames[i], i + 1, true);
     }
   } else {
     LineReader reader(cmd.input_fd);
@@ -162,7 +169,7 @@ ExitCode run_pcap(const PcapCommand& cmd, LineSink& out) {
     ctx.src = pkt.src.text();
     ctx.dst = pkt.dst.text();
     ctx.direction = to_server ? modbus::Direction::request : modbus::Direction::response;
-    ctx.channel = to_server ? ctx.src + ">" + ctx.dst : ctx.dst + ">" + ctx.src;  // one per connection
+    ctx.channel = to_server ? ctx.src + ">" + ctx.dst : ctx.dst + ">" + ctx.src; // one per connection
     if (pkt.transport == PayloadTransport::udp) {
       if (!pkt.data.empty()) decoder.decode(pkt.data, ctx, out);
       continue;
@@ -177,4 +184,4 @@ ExitCode run_pcap(const PcapCommand& cmd, LineSink& out) {
   return skipped_bytes ? ExitCode::bad_input : ExitCode::ok;
 }
 
-}  // namespace iot::decode
+} // namespace iot::decode

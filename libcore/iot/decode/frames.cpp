@@ -16,7 +16,7 @@ std::string pending_key(const FrameContext& ctx, const modbus::AduView& adu) {
   if (adu.tid) return ctx.channel + "#" + std::to_string(*adu.tid);
   return ctx.channel;
 }
-}  // namespace
+} // namespace
 
 const FrameDecoder::Pending* FrameDecoder::find_request(const FrameContext& ctx, const modbus::AduView& adu) const {
   auto it = m_pending.find(pending_key(ctx, adu));
@@ -97,4 +97,4 @@ void FrameDecoder::decode(std::span<const std::uint8_t> bytes, const FrameContex
   }
 }
 
-}  // namespace iot::decode
+} // namespace iot::decode

@@ -18,17 +18,17 @@
 namespace iot::decode {
 
 struct FrameOptions {
-  std::optional<modbus::Framing> framing;  // forced; detected per frame when absent
-  bool pair = false;                       // pair responses with the requests before them
+  std::optional<modbus::Framing> framing; // forced; detected per frame when absent
+  bool pair = false;                      // pair responses with the requests before them
 };
 
 // What is known about a frame besides its bytes.
 struct FrameContext {
   TimePoint ts;
-  modbus::Direction direction = modbus::Direction::unknown;  // from capture ports or a tx/rx mark
-  std::string channel;  // pairing scope: a TCP connection, a serial line ("" = one shared line)
-  std::string src, dst; // "ip:port" for captures
-  std::string_view problem;  // why a sniffed frame is suspect ("garbage", "truncated"), shown as error
+  modbus::Direction direction = modbus::Direction::unknown; // from capture ports or a tx/rx mark
+  std::string channel;      // pairing scope: a TCP connection, a serial line ("" = one shared line)
+  std::string src, dst;     // "ip:port" for captures
+  std::string_view problem; // why a sniffed frame is suspect ("garbage", "truncated"), shown as error
 };
 
 class FrameDecoder {
@@ -50,10 +50,10 @@ private:
   const Pending* find_request(const FrameContext& ctx, const modbus::AduView& adu) const;
 
   FrameOptions m_options;
-  std::map<std::string, Pending> m_pending;  // key: channel + tid (TCP) or channel (serial)
-  modbus::DecodedFrame m_frame;              // reused: decoding does not allocate
+  std::map<std::string, Pending> m_pending; // key: channel + tid (TCP) or channel (serial)
+  modbus::DecodedFrame m_frame;             // reused: decoding does not allocate
   std::size_t m_frames = 0;
   std::size_t m_bad_checks = 0;
 };
 
-}  // namespace iot::decode
+} // namespace iot::decode

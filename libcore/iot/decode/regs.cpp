@@ -23,24 +23,30 @@ std::uint16_t parse_word(const std::string& text, bool hex, std::size_t index) {
   unsigned v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
   if (ec != std::errc() || end != s.data() + s.size() || v > 0xFFFF || s.empty())
-    throw usage_error("word " + std::to_string(index + 1) + " '" + text + "' is not a register value (0-65535 or 0x0000-0xFFFF)");
+    throw usage_error("word " + std::to_string(index + 1) + " '" + text +
+                      "' is not a register value (0-65535 or 0x0000-0xFFFF)");
   return static_cast<std::uint16_t>(v);
 }
 
 // Which table a frame's values belong to, by function code ([AP] §6).
 std::optional<values::Table> table_of(std::int64_t fc) {
   switch (fc) {
-  case 0x01: case 0x05: case 0x0F: return values::Table::coil;
+  case 0x01:
+  case 0x05:
+  case 0x0F: return values::Table::coil;
   case 0x02: return values::Table::discrete_input;
-  case 0x03: case 0x06: case 0x10: case 0x17: return values::Table::holding_register;
+  case 0x03:
+  case 0x06:
+  case 0x10:
+  case 0x17: return values::Table::holding_register;
   case 0x04: return values::Table::input_register;
   default: return std::nullopt;
   }
 }
 
 // Decodes consecutive values of `format` from `words`, the first at `first`.
-void decode_run(LineSink& out, TimePoint ts, std::optional<unsigned> unit, std::string_view device,
-                values::Ref first, std::span<const std::uint16_t> words, const RegsCommand& cmd) {
+void decode_run(LineSink& out, TimePoint ts, std::optional<unsigned> unit, std::string_view device, values::Ref first,
+                std::span<const std::uint16_t> words, const RegsCommand& cmd) {
   // A string without --length takes all the words; every other type its own width.
   const std::size_t n = cmd.format.type == values::ValueType::string && cmd.format.length == 0
                             ? words.size()
@@ -64,7 +70,7 @@ void decode_run(LineSink& out, TimePoint ts, std::optional<unsigned> unit, std::
               values::value_type_name(cmd.format.type), n);
 }
 
-}  // namespace
+} // namespace
 
 ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
   std::optional<config::Site> site;
@@ -74,10 +80,10 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
 
   if (!cmd.words.empty()) {
     std::vector<std::uint16_t> words;
-    for (std::size_t i = 0; i < cmd.words.size(); ++i) words.push_back(parse_word(cmd.words[i], cmd.hex, i));
-    const std::size_t n = cmd.format.type == values::ValueType::string && cmd.format.length == 0
-                              ? 1
-                              : values::register_count(cmd.format);
+    for (std::size_t i = 0; i < cmd.words.size(); ++i)
+      words.push_back(parse_word(cmd.words[i], cmd.hex, i));
+    const std::size_t n =
+        cmd.format.type == values::ValueType::string && cmd.format.length == 0 ? 1 : values::register_count(cmd.format);
     if (words.size() < n)
       throw usage_error(std::string(values::value_type_name(cmd.format.type)) + " needs " + std::to_string(n) +
                         " words, got " + std::to_string(words.size()));
@@ -105,13 +111,15 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
       bits.clear();
       simdjson::dom::array arr;
       const std::string_view list = kind == RecordKind::reading ? fields::raw : fields::values;
-      if (kind != RecordKind::frame && kind != RecordKind::reading) continue;  // nothing to decode
-      if (rec[list].get_array().get(arr)) continue;  // a request without values, a status ...
+      if (kind != RecordKind::frame && kind != RecordKind::reading) continue; // nothing to decode
+      if (rec[list].get_array().get(arr)) continue;                           // a request without values, a status ...
       for (simdjson::dom::element e : arr) {
         std::uint64_t u;
         bool b;
-        if (!e.get_uint64().get(u) && u <= 0xFFFF) words.push_back(static_cast<std::uint16_t>(u));
-        else if (!e.get_bool().get(b)) bits.push_back(b);
+        if (!e.get_uint64().get(u) && u <= 0xFFFF)
+          words.push_back(static_cast<std::uint16_t>(u));
+        else if (!e.get_bool().get(b))
+          bits.push_back(b);
         else
           throw data_error("line " + std::to_string(n) + ": " + std::string(list) +
                            " holds something that is not a register word");
@@ -235,4 +243,4 @@ ExitCode run_regs(const RegsCommand& cmd, LineSink& out) {
   return bad ? ExitCode::bad_input : ExitCode::ok;
 }
 
-}  // namespace iot::decode
+} // namespace iot::decode

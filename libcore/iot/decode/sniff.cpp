@@ -21,7 +21,7 @@ std::int64_t monotonic_us() {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return static_cast<std::int64_t>(t.tv_sec) * 1000000 + t.tv_nsec / 1000;
 }
-}  // namespace
+} // namespace
 
 ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
   auto line = transport::SerialLine::open(cmd.port, cmd.settings, transport::SerialLine::Access::read_only);
@@ -37,7 +37,7 @@ ExitCode run_sniff(const SniffCommand& cmd, LineSink& out) {
     ctx.direction = dir;
     ctx.problem = problem;
     decoder.decode(bytes, ctx, out);
-    out.flush();  // live: every frame as it passes
+    out.flush(); // live: every frame as it passes
     ++frames;
   };
 
@@ -127,4 +127,4 @@ ExitCode list_ports(LineSink& out) {
   return ExitCode::ok;
 }
 
-}  // namespace iot::decode
+} // namespace iot::decode

@@ -7,7 +7,7 @@ namespace iot::decode {
 namespace {
 // Bytes kept waiting for the rest of a frame before they are given up on.
 constexpr std::size_t k_max_pending = 4096;
-}
+} // namespace
 
 StreamAssembler::StreamAssembler(modbus::Framing framing, FrameFn on_frame, SkipFn on_skip)
     : m_framing(framing), m_on_frame(std::move(on_frame)), m_on_skip(std::move(on_skip)) {}
@@ -32,7 +32,7 @@ void StreamAssembler::add(const std::string& key, std::uint32_t seq, std::span<c
   Flow& f = m_flows[key];
   f.request_side = request_side;
   if (!f.have_seq) {
-    f.have_seq = true;  // capture started mid-connection: take the stream from here
+    f.have_seq = true; // capture started mid-connection: take the stream from here
     f.next_seq = seq;
   }
   // Sequence arithmetic is modulo 2^32.
@@ -44,7 +44,7 @@ void StreamAssembler::add(const std::string& key, std::uint32_t seq, std::span<c
     f.next_seq = seq;
     offset = 0;
   }
-  auto skip = static_cast<std::size_t>(-offset);  // retransmitted part
+  auto skip = static_cast<std::size_t>(-offset); // retransmitted part
   if (skip >= data.size()) return;
   data = data.subspan(skip);
   f.buffer.insert(f.buffer.end(), data.begin(), data.end());
@@ -102,4 +102,4 @@ void StreamAssembler::cut(const std::string& key, Flow& f) {
   }
 }
 
-}  // namespace iot::decode
+} // namespace iot::decode

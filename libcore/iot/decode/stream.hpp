@@ -45,4 +45,4 @@ private:
   std::map<std::string, Flow> m_flows;
 };
 
-}  // namespace iot::decode
+} // namespace iot::decode

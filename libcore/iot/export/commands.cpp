@@ -139,8 +139,7 @@ ExitCode run_prune(const PruneCommand& c) {
   auto store = open_store(c.db, 50000, OpenMode::existing);
   if (range) {
     auto n = store->prune(from, to);
-    log::info("deleted {} readings, {} alarms, {} status records, {} writes", n.readings, n.alarms, n.status,
-              n.writes);
+    log::info("deleted {} readings, {} alarms, {} status records, {} writes", n.readings, n.alarms, n.status, n.writes);
   }
   apply_retention(*store, retention_of(c.retention));
   return ExitCode::ok;

@@ -40,7 +40,8 @@ char* put_cell(char* p, std::string_view text, char sep, bool force_quote) {
     bool table[2][256] = {}; // [0]: separator ',', [1]: any other separator
     Special() {
       for (auto* t : {table[0], table[1]})
-        t[static_cast<unsigned char>('"')] = t[static_cast<unsigned char>('\n')] = t[static_cast<unsigned char>('\r')] = true;
+        t[static_cast<unsigned char>('"')] = t[static_cast<unsigned char>('\n')] = t[static_cast<unsigned char>('\r')] =
+            true;
       table[0][static_cast<unsigned char>(',')] = true;
     }
   };
@@ -121,7 +122,8 @@ private:
       if (!m_spool) throw errno_error("cannot create a temporary file for --scan 0");
     }
     if (std::fprintf(m_spool.get(), "%zu\t", line_number) < 0 ||
-        std::fwrite(line.data(), 1, line.size(), m_spool.get()) != line.size() || std::fputc('\n', m_spool.get()) == EOF)
+        std::fwrite(line.data(), 1, line.size(), m_spool.get()) != line.size() ||
+        std::fputc('\n', m_spool.get()) == EOF)
       throw errno_error("cannot write the temporary file for --scan 0");
   }
 
@@ -253,8 +255,8 @@ private:
     for (const auto& k : m_dropped)
       if (k == key) return;
     m_dropped.emplace_back(key);
-    log::warn("line {}: field \"{}\" is not in the header (chosen from the first {} records) and is left out", line_number,
-              key, m_opt.scan);
+    log::warn("line {}: field \"{}\" is not in the header (chosen from the first {} records) and is left out",
+              line_number, key, m_opt.scan);
   }
 
   OutputLines m_out;

@@ -436,9 +436,9 @@ public:
 
   // PostgreSQL text cannot hold NUL (U+0000): such a record is rejected alone.
   std::string check(const Row& r) const override {
-    const std::string_view texts[] = {r.device, r.point, r.port,  r.addr,   r.uom,       r.quality, r.error,
-                                      r.alarm,  r.state, r.level, r.type,   r.reason,    r.value_text};
-    const char* names[] = {"device", "point", "port", "addr", "uom", "quality", "error",
+    const std::string_view texts[] = {r.device, r.point, r.port,  r.addr, r.uom,    r.quality,   r.error,
+                                      r.alarm,  r.state, r.level, r.type, r.reason, r.value_text};
+    const char* names[] = {"device", "point", "port",  "addr", "uom",    "quality", "error",
                            "alarm",  "state", "level", "type", "reason", "value"};
     for (std::size_t i = 0; i < std::size(texts); ++i)
       if (texts[i].find('\0') != std::string_view::npos)

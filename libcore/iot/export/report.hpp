@@ -18,9 +18,9 @@ namespace iot::exporter {
 struct ReportOptions {
   std::string output;
   std::string title = "Site report";
-  std::string site;  // empty: the "site" field of the records, if any
-  TimeRange range;   // the period; an open end is the data's first or last time
-  TimeZone zone;     // of every time shown
+  std::string site;               // empty: the "site" field of the records, if any
+  TimeRange range;                // the period; an open end is the data's first or last time
+  TimeZone zone;                  // of every time shown
   std::int64_t generated_ms = -1; // when the report is made; -1: now
 };
 

@@ -1,10 +1,10 @@
 #include "iot/export/series.hpp"
 
-#include "iot/export/input.hpp"
-#include "iot/export/store.hpp"
-
 #include <algorithm>
 #include <cmath>
+
+#include "iot/export/input.hpp"
+#include "iot/export/store.hpp"
 
 namespace iot::exporter {
 

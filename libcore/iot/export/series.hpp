@@ -75,7 +75,7 @@ class TimeSeriesSet {
 public:
   static constexpr std::size_t k_max_alarm_periods = 5000; // beyond this only counted
 
-  static constexpr std::size_t k_max_operations = 5000;    // beyond this only counted
+  static constexpr std::size_t k_max_operations = 5000; // beyond this only counted
 
   // Adds a reading, alarm, status or write row.
   // Closes nothing: open alarms stay open (cleared = -1).

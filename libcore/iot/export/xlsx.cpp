@@ -16,8 +16,8 @@ namespace iot::exporter {
 
 namespace {
 
-constexpr lxw_row_t k_max_rows = 1048576;  // Excel's limit per sheet (ECMA-376 / Excel specifications)
-constexpr std::size_t k_max_cell = 32767;  // characters per cell (same source; libxlsxwriter's LXW_STR_MAX)
+constexpr lxw_row_t k_max_rows = 1048576; // Excel's limit per sheet (ECMA-376 / Excel specifications)
+constexpr std::size_t k_max_cell = 32767; // characters per cell (same source; libxlsxwriter's LXW_STR_MAX)
 
 // The first `limit` UTF-8 characters of `s` (the input is valid UTF-8).
 std::string_view cut_utf8(std::string_view s, std::size_t limit, std::size_t& chars) {
@@ -45,8 +45,8 @@ const std::vector<Column> k_alarm_columns = {{"ts", 23},  {"device", 14}, {"poin
 const std::vector<Column> k_status_columns = {{"ts", 23},    {"port", 10},   {"unit", 6},  {"device", 14},
                                               {"state", 12}, {"reason", 36}, {"extra", 20}};
 const std::vector<Column> k_write_columns = {
-    {"ts", 23},  {"device", 14}, {"point", 14}, {"value", 12},  {"ok", 6},    {"quality", 9},     {"port", 10},
-    {"unit", 6}, {"addr", 9},    {"fc", 5},     {"raw", 16},    {"error", 24}, {"latency_ms", 11}, {"extra", 20}};
+    {"ts", 23},  {"device", 14}, {"point", 14}, {"value", 12}, {"ok", 6},     {"quality", 9},     {"port", 10},
+    {"unit", 6}, {"addr", 9},    {"fc", 5},     {"raw", 16},   {"error", 24}, {"latency_ms", 11}, {"extra", 20}};
 
 class Sheet {
 public:

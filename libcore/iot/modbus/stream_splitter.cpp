@@ -66,7 +66,8 @@ StreamSplitter::StreamSplitter(StreamSplitterOptions options) : m_options(option
   if (m_options.line_timing && m_options.framing == Framing::rtu) {
     m_timed = std::make_unique<RtuSplitter>(
         [this](const SplitFrame& f) {
-          m_ready.push_back(Owned{{f.bytes.begin(), f.bytes.end()}, f.start_us, f.end_us, f.crc_ok, f.direction, f.reason});
+          m_ready.push_back(
+              Owned{{f.bytes.begin(), f.bytes.end()}, f.start_us, f.end_us, f.crc_ok, f.direction, f.reason});
         },
         *m_options.line_timing);
   }
@@ -120,7 +121,8 @@ std::size_t StreamSplitter::reset() {
     m_ready.clear();
     m_timed = std::make_unique<RtuSplitter>(
         [this](const SplitFrame& f) {
-          m_ready.push_back(Owned{{f.bytes.begin(), f.bytes.end()}, f.start_us, f.end_us, f.crc_ok, f.direction, f.reason});
+          m_ready.push_back(
+              Owned{{f.bytes.begin(), f.bytes.end()}, f.start_us, f.end_us, f.crc_ok, f.direction, f.reason});
         },
         *m_options.line_timing);
   }

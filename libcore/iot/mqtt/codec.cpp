@@ -16,7 +16,7 @@ int sextet(char c) {
   if (c == '/') return 63;
   return -1;
 }
-}  // namespace
+} // namespace
 
 std::string base64_encode(std::string_view bytes) {
   std::string out;
@@ -43,7 +43,8 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  while (!text.empty() && text.back() == '=')
+    text.remove_suffix(1);
   if (text.size() % 4 == 1) return std::nullopt;
   std::string out;
   out.reserve(text.size() * 3 / 4);
@@ -75,4 +76,4 @@ std::uint32_t crc32(std::string_view bytes) {
 
 bool valid_utf8(std::string_view bytes) { return simdjson::validate_utf8(bytes.data(), bytes.size()); }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

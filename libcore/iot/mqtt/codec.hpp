@@ -20,4 +20,4 @@ std::uint32_t crc32(std::string_view bytes);
 // Whether `bytes` is well-formed UTF-8 (RFC 3629).
 bool valid_utf8(std::string_view bytes);
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

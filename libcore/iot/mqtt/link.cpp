@@ -1,5 +1,6 @@
 #include "iot/mqtt/link.hpp"
 
+#include <fmt/format.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <sys/socket.h>
@@ -8,8 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "iot/core/error.hpp"
 #include "iot/core/log.hpp"
@@ -100,8 +99,9 @@ Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)
     if (url.tls) {
       // libmosquitto answers a file it cannot read with "Invalid function
       // arguments provided"; name the file instead.
-      for (const auto& [file, what] : {std::pair{m_options.ca_file, "--cafile"}, std::pair{m_options.cert_file, "--cert"},
-                                       std::pair{m_options.key_file, "--key"}})
+      for (const auto& [file, what] :
+           {std::pair{m_options.ca_file, "--cafile"}, std::pair{m_options.cert_file, "--cert"},
+            std::pair{m_options.key_file, "--key"}})
         if (!file.empty() && ::access(file.c_str(), R_OK) != 0)
           throw io_error(fmt::format("cannot read {} '{}': {}", what, file, std::strerror(errno)));
       // The CA file, else the system's store; verification of the server's
@@ -124,8 +124,9 @@ Link::Link(ConnectOptions options, Events events) : m_options(std::move(options)
             "last will");
     }
     if (m_options.version == 5 && m_options.session_expiry)
-      check(mosquitto_property_add_int32(&m_connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, *m_options.session_expiry),
-            "session expiry");
+      check(
+          mosquitto_property_add_int32(&m_connect_props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, *m_options.session_expiry),
+          "session expiry");
   } catch (...) {
     mosquitto_destroy(m_mosq);
     m_mosq = nullptr;
@@ -375,7 +376,8 @@ void Link::wait_backoff() {
   m_random ^= m_random >> 7;
   m_random ^= m_random << 17;
   const auto full = m_backoff.count();
-  const auto wait = std::chrono::milliseconds(full / 2 + static_cast<long long>(m_random % static_cast<std::uint64_t>(full / 2 + 1)));
+  const auto wait =
+      std::chrono::milliseconds(full / 2 + static_cast<long long>(m_random % static_cast<std::uint64_t>(full / 2 + 1)));
   m_cv.wait_for(lock, wait, [this] { return m_stopping || m_aborted.load(); });
   m_backoff = std::min(m_backoff * 2, m_options.reconnect_max);
 }
@@ -437,7 +439,8 @@ void Link::on_disconnect(mosquitto* /*m*/, void* ctx, int rc, const mqtt5__prope
     self->m_disconnect_cause = mosquitto_strerror(rc);
   const bool was_connected = self->m_connected.exchange(false);
   if (!was_connected) return;
-  if (self->m_events.lost) self->m_events.lost(self->m_disconnect_cause.empty() ? "disconnected" : self->m_disconnect_cause);
+  if (self->m_events.lost)
+    self->m_events.lost(self->m_disconnect_cause.empty() ? "disconnected" : self->m_disconnect_cause);
 }
 
 void Link::on_publish(mosquitto* /*m*/, void* ctx, int mid, int reason, const mqtt5__property* /*props*/) {

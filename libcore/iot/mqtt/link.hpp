@@ -154,11 +154,11 @@ private:
   std::string m_tls_error; // the first OpenSSL error of the current attempt
   std::string m_last_error;
   bool m_socket_open = false; // network thread only
-  bool m_had_connack = false;  // network thread only: the current socket got a CONNACK
+  bool m_had_connack = false; // network thread only: the current socket got a CONNACK
   std::chrono::steady_clock::time_point m_connected_at{};
   bool m_fixed_client_id = false; // --client-id given: another process may use it too
-  int m_short_lived = 0;           // connections in a row lost soon after their CONNACK
-  std::string m_disconnect_cause;  // why the broker ended the last connection (on_disconnect)
+  int m_short_lived = 0;          // connections in a row lost soon after their CONNACK
+  std::string m_disconnect_cause; // why the broker ended the last connection (on_disconnect)
   // Rate limiting of the diagnostics, per cause (network thread only).
   struct Report {
     std::chrono::steady_clock::time_point at{};

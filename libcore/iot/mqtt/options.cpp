@@ -24,10 +24,10 @@ BrokerUrl parse_broker_url(const std::string& url) {
   const std::string_view scheme = rest.substr(0, scheme_end);
   if (scheme == "mqtt" || scheme == "tcp") {
     b.tls = false;
-    b.port = 1883;  // IANA port for MQTT
+    b.port = 1883; // IANA port for MQTT
   } else if (scheme == "mqtts" || scheme == "ssl") {
     b.tls = true;
-    b.port = 8883;  // IANA port for MQTT over TLS
+    b.port = 8883; // IANA port for MQTT over TLS
   } else {
     throw usage_error("broker URL '" + url + "': unknown scheme '" + std::string(scheme) +
                       "' (use mqtt:// or mqtts://)");
@@ -92,4 +92,4 @@ std::string default_client_id(const std::string& prefix) {
   return fmt::format("{}-{}-{}", prefix, host, ::getpid());
 }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

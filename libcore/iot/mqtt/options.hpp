@@ -33,13 +33,13 @@ struct ConnectOptions {
   std::string broker = "mqtt://127.0.0.1:1883";
   // More brokers to fail over to, tried in turn after `broker` (pub and sub).
   std::vector<std::string> failover;
-  std::string client_id;  // empty: "iot-mqtt-bridge-<host>-<pid>"
-  int version = 4;        // 4 = MQTT 3.1.1, 5 = MQTT 5
+  std::string client_id; // empty: "iot-mqtt-bridge-<host>-<pid>"
+  int version = 4;       // 4 = MQTT 3.1.1, 5 = MQTT 5
   std::chrono::seconds keepalive{30};
-  bool clean = true;                            // clean session (3.1.1) / clean start (5)
-  std::optional<std::uint32_t> session_expiry;  // MQTT 5 session expiry interval, seconds
+  bool clean = true;                           // clean session (3.1.1) / clean start (5)
+  std::optional<std::uint32_t> session_expiry; // MQTT 5 session expiry interval, seconds
   std::string username;
-  std::string password;  // filled from a file or an environment variable, never argv
+  std::string password; // filled from a file or an environment variable, never argv
   // TLS (mqtts://). Verification of the server certificate and its host name is on
   // unless `insecure`.
   std::string ca_file;
@@ -47,7 +47,7 @@ struct ConnectOptions {
   std::string key_file;
   bool insecure = false;
   std::optional<Message> will;
-  std::optional<Message> birth;  // published after every (re)connect
+  std::optional<Message> birth; // published after every (re)connect
   std::chrono::milliseconds reconnect_min{250};
   std::chrono::milliseconds reconnect_max{std::chrono::seconds(30)};
   std::chrono::seconds connect_timeout{10};
@@ -61,4 +61,4 @@ std::string read_password(const std::string& file, const std::string& env);
 // A client id for this process: "<prefix>-<hostname>-<pid>".
 std::string default_client_id(const std::string& prefix);
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

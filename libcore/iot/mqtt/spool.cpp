@@ -19,10 +19,10 @@ namespace iot::mqtt {
 namespace {
 constexpr char k_magic[8] = {'I', 'O', 'T', 'S', 'P', 'L', '1', '\n'};
 constexpr std::uint64_t k_header = sizeof k_magic;
-constexpr std::uint64_t k_record_header = 8;  // u32 length + u32 CRC
+constexpr std::uint64_t k_record_header = 8; // u32 length + u32 CRC
 constexpr std::size_t k_write_buffer = 256 * 1024;
 constexpr std::size_t k_read_chunk = 1024 * 1024;
-constexpr std::uint32_t k_max_record = 1u << 29;  // far above any MQTT payload limit: a larger length is garbage
+constexpr std::uint32_t k_max_record = 1u << 29; // far above any MQTT payload limit: a larger length is garbage
 
 void write_all(int fd, const char* data, std::size_t size, const std::string& what) {
   while (size > 0) {
@@ -41,7 +41,7 @@ std::uint32_t get_u32(const char* p) {
   std::memcpy(&v, p, 4);
   return v;
 }
-}  // namespace
+} // namespace
 
 // Every file of the spool folder is created here, so that their permissions are
 // decided in one place: spooled records are the user's data, so 0600.
@@ -57,7 +57,8 @@ std::string Spool::seg_path(std::uint64_t n) const {
 
 Spool::Spool(SpoolOptions options) : m_opt(std::move(options)) {
   namespace fs = std::filesystem;
-  if (m_opt.segment_bytes > m_opt.max_bytes / 4) m_opt.segment_bytes = std::max<std::uint64_t>(m_opt.max_bytes / 4, 4096);
+  if (m_opt.segment_bytes > m_opt.max_bytes / 4)
+    m_opt.segment_bytes = std::max<std::uint64_t>(m_opt.max_bytes / 4, 4096);
   std::error_code ec;
   // Spooled records are the user's data: a new spool folder is 0700 and its files 0600
   // (an existing folder keeps the mode its owner gave it).
@@ -149,7 +150,8 @@ void Spool::lock_dir() {
     char buf[32] = {};
     const ssize_t n = ::pread(m_lock_fd, buf, sizeof buf - 1, 0);
     std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+      holder.pop_back();
     ::close(m_lock_fd);
     m_lock_fd = -1;
     if (err == EWOULDBLOCK)
@@ -193,7 +195,7 @@ std::uint64_t Spool::scan_segment(std::uint64_t n, std::uint64_t from, std::uint
   std::uint64_t count = 0;
   std::uint64_t pos = from;
   if (::pread(fd, magic, 8, 0) != 8 || std::memcmp(magic, k_magic, 8) != 0) {
-    pos = 0;  // not even a header: rewrite it
+    pos = 0; // not even a header: rewrite it
   } else {
     std::string body;
     char hdr[8];
@@ -235,7 +237,7 @@ std::uint64_t Spool::seg_size(std::uint64_t n) const {
 Spool::Append Spool::append(std::string_view topic, std::string_view payload, int qos, bool retain) {
   const std::uint64_t body = 4 + topic.size() + payload.size();
   const std::uint64_t size = k_record_header + body;
-  if (size + 2 * k_header > m_opt.max_bytes) return Append::dropped_newest;  // could never fit
+  if (size + 2 * k_header > m_opt.max_bytes) return Append::dropped_newest; // could never fit
   while (bytes() + size > m_opt.max_bytes) {
     if (m_opt.full == SpoolFull::drop_newest) return Append::dropped_newest;
     if (m_opt.full == SpoolFull::block) return Append::full;
@@ -375,7 +377,7 @@ void Spool::set_cursor(SpoolPos pos) {
     if (it == m_segments.end()) break;
     pos = {*it, k_header};
   }
-  if (pos < m_cursor) return;  // never move backwards (late acknowledgements)
+  if (pos < m_cursor) return; // never move backwards (late acknowledgements)
   m_cursor = pos;
   delete_before(pos.segment);
 }
@@ -388,7 +390,8 @@ void Spool::sync_cursor() {
   const std::uint32_t c = crc32(std::string_view(buf, 16));
   std::memcpy(buf + 16, &c, 4);
   // One 20-byte pwrite: a killed process leaves either the old or the new cursor.
-  if (::pwrite(m_cfd, buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf)) throw errno_error("cannot write spool cursor");
+  if (::pwrite(m_cfd, buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf))
+    throw errno_error("cannot write spool cursor");
   m_cursor_synced = m_cursor;
 }
 
@@ -400,4 +403,4 @@ bool Spool::empty() const {
   return m_wbuf.empty() && m_cursor.segment == m_wseg && m_cursor.offset + k_record_header > seg_size(m_wseg);
 }
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -30,8 +30,8 @@ struct SpoolPos {
 };
 
 struct SpoolRecord {
-  SpoolPos pos;   // where the record starts
-  SpoolPos next;  // where the one after it starts
+  SpoolPos pos;  // where the record starts
+  SpoolPos next; // where the one after it starts
   int qos = 0;
   bool retain = false;
   std::string topic;
@@ -42,8 +42,8 @@ enum class SpoolFull { drop_oldest, drop_newest, block };
 
 struct SpoolOptions {
   std::string dir;
-  std::uint64_t max_bytes = 1ull << 30;        // 1 GiB
-  std::uint64_t segment_bytes = 16ull << 20;   // 16 MiB; lowered to max_bytes / 4 when that is smaller
+  std::uint64_t max_bytes = 1ull << 30;      // 1 GiB
+  std::uint64_t segment_bytes = 16ull << 20; // 16 MiB; lowered to max_bytes / 4 when that is smaller
   SpoolFull full = SpoolFull::block;
 };
 
@@ -101,8 +101,8 @@ private:
   std::uint64_t seg_size(std::uint64_t n) const;
 
   SpoolOptions m_opt;
-  std::vector<std::uint64_t> m_segments;  // existing segment numbers, ascending
-  std::vector<std::uint64_t> m_sizes;     // their sizes (the write segment: flushed size)
+  std::vector<std::uint64_t> m_segments; // existing segment numbers, ascending
+  std::vector<std::uint64_t> m_sizes;    // their sizes (the write segment: flushed size)
   std::uint64_t m_bytes = 0;
   int m_wfd = -1;
   std::uint64_t m_wseg = 0;
@@ -120,4 +120,4 @@ private:
   std::uint64_t m_torn_bytes = 0;
 };
 
-}  // namespace iot::mqtt
+} // namespace iot::mqtt

@@ -481,7 +481,8 @@ ExitCode run_receive(const ReceiveOptions& opt, int out_fd) {
                                         {f::streams, static_cast<std::uint64_t>(seqs.streams())},
                                         {f::lost, std::uint64_t{seqs.lost()}},
                                         {f::late, std::uint64_t{seqs.late()}}};
-    write_record(out, record::Stats{.ts = now(), .tool = "iot-mqtt-bridge", .command = "receive", .counters = counters});
+    write_record(out,
+                 record::Stats{.ts = now(), .tool = "iot-mqtt-bridge", .command = "receive", .counters = counters});
   }
   out.flush();
   return not_records > 0 ? ExitCode::bad_input : ExitCode::ok;

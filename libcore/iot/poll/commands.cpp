@@ -6,8 +6,8 @@
 
 #include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -41,13 +41,12 @@ bool trace_to_stdout(const OutputOptions& o) { return o.trace && (o.trace->empty
 
 OutputFormat choose_format(const OutputOptions& o) {
   // Trace records among the others are JSON Lines: --trace alone chooses them.
-  if (o.format == "auto")
-    return ::isatty(1) == 1 && !trace_to_stdout(o) ? OutputFormat::table : OutputFormat::jsonl;
+  if (o.format == "auto") return ::isatty(1) == 1 && !trace_to_stdout(o) ? OutputFormat::table : OutputFormat::jsonl;
   auto f = parse_output_format(o.format);
   if (!f) throw usage_error("--format: jsonl, csv or table");
   if (*f != OutputFormat::jsonl && trace_to_stdout(o))
-    throw usage_error(fmt::format("--trace writes JSON Lines records: with --format {} give it a file (--trace FILE)",
-                                  o.format));
+    throw usage_error(
+        fmt::format("--trace writes JSON Lines records: with --format {} give it a file (--trace FILE)", o.format));
   return *f;
 }
 
@@ -373,8 +372,8 @@ ExitCode run_scan(const ScanOptions& o) {
     const auto wire = transport::make_client(base, co)->wire_time(pdu.size(), 5);
     const double worst_s = static_cast<double>(total) * std::chrono::duration<double>(timeout + wire).count();
     if (worst_s >= k_scan_long_s)
-      log::warn("scanning {} unit id{} at {} line setting{} may take up to {:.0f} s ({} per silent unit){}", units.size(),
-                units.size() == 1 ? "" : "s", bauds.size() * parities.size(),
+      log::warn("scanning {} unit id{} at {} line setting{} may take up to {:.0f} s ({} per silent unit){}",
+                units.size(), units.size() == 1 ? "" : "s", bauds.size() * parities.size(),
                 bauds.size() * parities.size() == 1 ? "" : "s", worst_s, o.timeout,
                 o.first ? "" : "; --first stops at the first setting where a unit answers");
   }
@@ -507,9 +506,7 @@ ExitCode run_site(const SiteOptions& o) {
                 site.links.size(), site.links.size() == 1 ? "y" : "ies");
     linkage = std::make_unique<Linkage>(site.links, o.allow_write,
                                         [&engine](WriteCommand cmd) { engine.submit(std::move(cmd)); });
-    out.set_alarm_hook([l = linkage.get()](const AlarmRecord& r) {
-      l->on_alarm(r.device, r.point, r.event.level);
-    });
+    out.set_alarm_hook([l = linkage.get()](const AlarmRecord& r) { l->on_alarm(r.device, r.point, r.event.level); });
   }
   std::thread input([&] { stdin_loop(engine, out, o.allow_write, o.exit_on_eof); });
   try {

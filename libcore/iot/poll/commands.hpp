@@ -71,11 +71,11 @@ struct SiteOptions {
   bool allow_write = false;
   std::optional<std::string> on_alarm;
   std::string alarm_window = "0s";
-  std::string alarm_timeout = "30s";  // --on-alarm commands running longer are killed
+  std::string alarm_timeout = "30s"; // --on-alarm commands running longer are killed
   std::optional<std::string> duration;
   std::optional<std::uint64_t> count;
   bool no_stats = false;
-  bool exit_on_eof = false;  // end of stdin stops the run (else only a signal, --count or --duration do)
+  bool exit_on_eof = false; // end of stdin stops the run (else only a signal, --count or --duration do)
   OutputOptions out;
 };
 ExitCode run_site(const SiteOptions& o);

@@ -560,7 +560,7 @@ private:
       if (!ensure_open()) {
         ++cycles; // a cycle without a connection still counts for --count
         cycle_without_connection();
-        run_writes(); // answered "not connected" at once
+        run_writes();  // answered "not connected" at once
         m_out.flush(); // the status records and offline readings go out now, not with the next reading
         continue;
       }

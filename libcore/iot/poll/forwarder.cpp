@@ -17,8 +17,7 @@ extern char** environ;
 
 namespace iot::poll {
 
-AlarmForwarder::AlarmForwarder(std::string command, std::chrono::microseconds window,
-                               std::chrono::microseconds timeout)
+AlarmForwarder::AlarmForwarder(std::string command, std::chrono::microseconds window, std::chrono::microseconds timeout)
     : m_command(std::move(command)), m_window(window), m_timeout(timeout) {
   m_thread = std::thread([this] { loop(); });
 }

@@ -171,7 +171,9 @@ public:
   }
   void write(const WriteRecord& r) override {
     row(r.ts, "write", r.port, std::to_string(r.unit), r.device, r.point, r.addr, requested_text(r), "", r.quality, "",
-        r.cause.empty() ? r.error : r.error.empty() ? r.cause : r.error + " (" + r.cause + ")");
+        r.cause.empty()   ? r.error
+        : r.error.empty() ? r.cause
+                          : r.error + " (" + r.cause + ")");
   }
   void stats(const StatsRecord& r) override {
     const PortStats& s = *r.stats;
@@ -179,8 +181,7 @@ public:
         fmt::format("requests={} answers={} timeouts={} crc_errors={} exceptions={} late={} mismatch={} "
                     "latency_mean_ms={:.3f} latency_p99_ms={:.3f} bus_utilization={:.4f}",
                     s.requests, s.answers, s.timeouts, s.crc_errors, s.exceptions, s.late, s.mismatch,
-                    s.latency.mean_ms(),
-                    s.latency.quantile_ms(0.99),
+                    s.latency.mean_ms(), s.latency.quantile_ms(0.99),
                     s.bus_utilization(std::chrono::microseconds(static_cast<long long>(r.wall_s * 1e6)))));
   }
   void flush() override { m_sink.flush(); }
@@ -228,8 +229,8 @@ public:
     m_dirty = true;
   }
   void write(const WriteRecord& r) override {
-    m_last_alarm = fmt::format("write {}.{} = {}: {}{}", r.device, r.point, requested_text(r), r.ok ? r.quality : r.error,
-                               r.cause.empty() ? "" : " (" + r.cause + ")");
+    m_last_alarm = fmt::format("write {}.{} = {}: {}{}", r.device, r.point, requested_text(r),
+                               r.ok ? r.quality : r.error, r.cause.empty() ? "" : " (" + r.cause + ")");
   }
   void stats(const StatsRecord& r) override {
     const PortStats& s = *r.stats;

@@ -106,7 +106,7 @@ char* format_json_double(double v, char* p) {
   }
   if (v == std::trunc(v) && std::fabs(v) < 9.007199254740992e15) {
     // Integral values print without exponent or fraction, like the registers they came from.
-    return std::to_chars(p, p + 32, static_cast<long long>(v)).ptr;  // -0.0 prints as 0
+    return std::to_chars(p, p + 32, static_cast<long long>(v)).ptr; // -0.0 prints as 0
   }
   if (v == std::trunc(v)) {
     // At 2^53 and beyond, plain digits would read back as an integer that
@@ -114,7 +114,7 @@ char* format_json_double(double v, char* p) {
     // the exponent keeps the value a double on every round trip.
     return std::to_chars(p, p + 32, v, std::chars_format::scientific).ptr;
   }
-  return std::to_chars(p, p + 32, v).ptr;  // shortest text that reads back the same
+  return std::to_chars(p, p + 32, v).ptr; // shortest text that reads back the same
 }
 
 void JsonWriter::value(double v) {
@@ -176,7 +176,8 @@ constexpr auto k_plain = [] {
     bool v[256];
     constexpr bool operator[](unsigned char c) const { return v[c]; }
   } t{};
-  for (int c = 0x20; c < 0x80; ++c) t.v[c] = c != '"' && c != '\\';
+  for (int c = 0x20; c < 0x80; ++c)
+    t.v[c] = c != '"' && c != '\\';
   return t;
 }();
 
@@ -184,33 +185,32 @@ constexpr auto k_plain = [] {
 // (overlong forms, surrogates and code points above U+10FFFF are invalid).
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
-  auto cont = [&](std::size_t k) {
-    return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-  };
+  auto cont = [&](std::size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
   if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
   if (b0 >= 0xE0 && b0 <= 0xEF) {
     if (!cont(1) || !cont(2)) return 0;
     const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xE0 && b1 < 0xA0) return 0;  // overlong
-    if (b0 == 0xED && b1 > 0x9F) return 0;  // UTF-16 surrogate
+    if (b0 == 0xE0 && b1 < 0xA0) return 0; // overlong
+    if (b0 == 0xED && b1 > 0x9F) return 0; // UTF-16 surrogate
     return 3;
   }
   if (b0 >= 0xF0 && b0 <= 0xF4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
     const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xF0 && b1 < 0x90) return 0;  // overlong
-    if (b0 == 0xF4 && b1 > 0x8F) return 0;  // above U+10FFFF
+    if (b0 == 0xF0 && b1 < 0x90) return 0; // overlong
+    if (b0 == 0xF4 && b1 > 0x8F) return 0; // above U+10FFFF
     return 4;
   }
   return 0;
 }
-}  // namespace
+} // namespace
 
 void JsonWriter::put_string(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
-  while (i < n && k_plain[p[i]]) ++i;
+  while (i < n && k_plain[p[i]])
+    ++i;
   if (i == n) {
     char* d = room(n + 2);
     d[0] = '"';
@@ -230,8 +230,9 @@ void append_json_string(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
-  while (i < n && k_plain[p[i]]) ++i;
-  if (i == n) {  // the common case: printable ASCII only, copied in one go
+  while (i < n && k_plain[p[i]])
+    ++i;
+  if (i == n) { // the common case: printable ASCII only, copied in one go
     const std::size_t start = out.size();
     out.resize(start + n + 2);
     char* d = out.data() + start;
@@ -255,7 +256,7 @@ void append_json_string(std::string& out, std::string_view s) {
         continue;
       }
       out.append(s.data() + run_start, i - run_start);
-      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+      out.append("\xEF\xBF\xBD"); // U+FFFD REPLACEMENT CHARACTER
       ++i;
       run_start = i;
       continue;
@@ -281,4 +282,4 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-}  // namespace iot
+} // namespace iot

@@ -41,7 +41,7 @@ public:
   void value(unsigned long v) { value(static_cast<unsigned long long>(v)); }
   void value(long long v);
   void value(unsigned long long v);
-  void value(double v);  // NaN and infinities become null: JSON has no spelling for them
+  void value(double v); // NaN and infinities become null: JSON has no spelling for them
   void value_ts(TimePoint t);
   // Bytes as a string of lower-case hex digits without separators.
   void value_hex(const std::uint8_t* data, std::size_t size);
@@ -49,8 +49,7 @@ public:
   // Inserts already-encoded JSON as one value (used to pass payloads through).
   void raw(std::string_view json);
 
-  template <typename T>
-  void field(std::string_view name, const T& v) {
+  template <typename T> void field(std::string_view name, const T& v) {
     key(name);
     value(v);
   }
@@ -83,10 +82,10 @@ private:
   }
 
   std::string& m_out;
-  char* m_pos = nullptr;  // next byte to write, inside m_out's storage
-  char* m_end = nullptr;  // end of the bytes m_out has been grown to
-  std::size_t m_grown = 0;  // m_out.size() as this writer left it; differs if someone else changed it
-  std::uint64_t m_has_items = 0;  // bit per nesting level: a value was written there
+  char* m_pos = nullptr;         // next byte to write, inside m_out's storage
+  char* m_end = nullptr;         // end of the bytes m_out has been grown to
+  std::size_t m_grown = 0;       // m_out.size() as this writer left it; differs if someone else changed it
+  std::uint64_t m_has_items = 0; // bit per nesting level: a value was written there
   int m_depth = 0;
   bool m_after_key = false;
 };
@@ -100,4 +99,4 @@ void append_json_string(std::string& out, std::string_view s);
 // from pre-rendered fragments (iot-poll's reading records).
 char* format_json_double(double v, char* p);
 
-}  // namespace iot
+} // namespace iot

@@ -1,10 +1,11 @@
 #include "iot/record/line_reader.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "iot/core/error.hpp"
 #include "iot/core/signals.hpp"
@@ -19,13 +20,13 @@ std::size_t read_fd(int fd, char* buf, std::size_t size) {
     ssize_t n = ::read(fd, buf, size);
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno == EINTR) {
-      if (stop_requested()) return 0;  // treat a stop request as the end of input
+      if (stop_requested()) return 0; // treat a stop request as the end of input
       continue;
     }
     throw errno_error("cannot read input");
   }
 }
-}  // namespace
+} // namespace
 
 LineReader::LineReader(int fd) : LineReader([fd](char* b, std::size_t n) { return read_fd(fd, b, n); }) {}
 
@@ -50,7 +51,8 @@ std::unique_ptr<LineReader> LineReader::open(const std::string& path) {
       if (got == 0) {
         int code = Z_OK;
         gzerror(gz, &code);
-        if (code == Z_BUF_ERROR) throw data_error(path + ": truncated gzip file (unexpected end of the compressed data)");
+        if (code == Z_BUF_ERROR)
+          throw data_error(path + ": truncated gzip file (unexpected end of the compressed data)");
       }
       return static_cast<std::size_t>(got);
     });
@@ -111,4 +113,4 @@ bool LineReader::next(std::string_view& line) {
   }
 }
 
-}  // namespace iot
+} // namespace iot

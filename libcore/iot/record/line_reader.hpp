@@ -13,7 +13,7 @@ namespace iot {
 
 class LineReader {
 public:
-  static constexpr std::size_t k_line_padding = 64;  // >= SIMDJSON_PADDING
+  static constexpr std::size_t k_line_padding = 64; // >= SIMDJSON_PADDING
 
   // Reads up to `size` bytes into `buf`; returns the count, 0 at end of input.
   using ReadFn = std::function<std::size_t(char* buf, std::size_t size)>;
@@ -36,11 +36,11 @@ private:
   ReadFn m_read;
   std::function<void()> m_before_read;
   std::vector<char> m_buf;
-  std::size_t m_begin = 0;  // start of unread data
-  std::size_t m_end = 0;    // end of valid data
+  std::size_t m_begin = 0; // start of unread data
+  std::size_t m_end = 0;   // end of valid data
   std::size_t m_line_number = 0;
   bool m_eof = false;
-  std::shared_ptr<void> m_owner;  // keeps an opened file alive
+  std::shared_ptr<void> m_owner; // keeps an opened file alive
 };
 
-}  // namespace iot
+} // namespace iot

@@ -1,8 +1,9 @@
 #include "iot/record/output.hpp"
 
-#include <cerrno>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "iot/core/error.hpp"
 
@@ -19,7 +20,7 @@ LineSink::LineSink(int fd, bool flush_each_line) : m_fd(fd), m_flush_each_line(f
 LineSink::~LineSink() {
   try {
     flush();
-  } catch (...) {  // a destructor must not throw; the error was already reported by a flush() call
+  } catch (...) { // a destructor must not throw; the error was already reported by a flush() call
   }
 }
 
@@ -52,7 +53,7 @@ void LineSink::write_all(const char* data, std::size_t size) {
       done += static_cast<std::size_t>(n);
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;  // a signal: finish the lines we started
+    if (n < 0 && errno == EINTR) continue; // a signal: finish the lines we started
     if (n < 0 && errno == EPIPE) {
       m_closed = true;
       throw OutputClosed{};
@@ -61,7 +62,8 @@ void LineSink::write_all(const char* data, std::size_t size) {
     // A full disk (or any other failure) part-way through a line: cut a regular
     // file back to the end of the last whole line so no torn line is left.
     std::size_t whole = done;
-    while (whole > 0 && data[whole - 1] != '\n') --whole;
+    while (whole > 0 && data[whole - 1] != '\n')
+      --whole;
     struct stat st {};
     if (whole != done && ::fstat(m_fd, &st) == 0 && S_ISREG(st.st_mode)) {
       off_t end = ::lseek(m_fd, 0, SEEK_CUR);
@@ -84,4 +86,4 @@ RecordLine::~RecordLine() noexcept(false) {
   m_sink.end_line();
 }
 
-}  // namespace iot
+} // namespace iot

@@ -73,4 +73,4 @@ template <typename Record> void write_record(LineSink& sink, const Record& rec) 
   write(line.w, rec); // found by argument-dependent lookup in iot::record
 }
 
-}  // namespace iot
+} // namespace iot

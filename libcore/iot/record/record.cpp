@@ -11,7 +11,7 @@ namespace {
 constexpr std::string_view k_kind_names[] = {"frame", "reading", "status", "alarm",     "mqtt", "stats",
                                              "ready", "ack",     "write",  "aggregate", "port", "unknown"};
 constexpr std::string_view k_quality_names[] = {"ok", "timeout", "crc", "exception", "offline", "error"};
-}  // namespace
+} // namespace
 
 RecordKind record_kind_from(std::string_view name) {
   for (std::size_t i = 0; i + 1 < std::size(k_kind_names); ++i)
@@ -27,8 +27,8 @@ simdjson::dom::object RecordParser::parse(std::string_view line, std::size_t lin
   simdjson::dom::element doc;
   auto error = m_parser.parse(reinterpret_cast<const uint8_t*>(line.data()), line.size(), false).get(doc);
   if (error) {
-    throw data_error("line " + std::to_string(line_number) + ": not valid JSON (" +
-                     simdjson::error_message(error) + ")");
+    throw data_error("line " + std::to_string(line_number) + ": not valid JSON (" + simdjson::error_message(error) +
+                     ")");
   }
   simdjson::dom::object obj;
   if (doc.get_object().get(obj)) {
@@ -86,4 +86,4 @@ RecordKind get_kind(simdjson::dom::object obj) {
   return s ? record_kind_from(*s) : RecordKind::unknown;
 }
 
-}  // namespace iot
+} // namespace iot

@@ -49,4 +49,4 @@ std::optional<TimePoint> get_ts(simdjson::dom::object obj);
 // The record's "kind".
 RecordKind get_kind(simdjson::dom::object obj);
 
-}  // namespace iot
+} // namespace iot

@@ -94,7 +94,7 @@ struct Write {
   std::string_view device{}, point{}, addr{};
   std::optional<unsigned> fc{};
   std::span<const Value> value{}; // the value requested; empty: absent
-  bool value_list = false;      // several values written in a row: a JSON array
+  bool value_list = false;        // several values written in a row: a JSON array
   std::span<const std::uint16_t> raw{};
   std::optional<bool> ok{};
   std::string_view quality{}; // as for a reading, or "sent"; empty: absent
@@ -191,7 +191,7 @@ ReadResult<Ack> read_ack(simdjson::dom::object obj);
 struct Scan {
   struct Setting {
     std::string settings{};            // "9600 8E1", or the target of a network scan
-    std::size_t probes = 0;          // unit ids tried
+    std::size_t probes = 0;            // unit ids tried
     std::vector<std::uint8_t> units{}; // unit ids that answered
   };
   TimePoint ts{};

@@ -4,8 +4,8 @@
 
 #include <cerrno>
 
-#include "iot/core/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/signals.hpp"
 #include "iot/core/time.hpp"
 #include "iot/record/records.hpp"
@@ -56,34 +56,35 @@ void Server::run_command(std::string_view line) {
         got = *meter_value;
         have_value = true;
       }
-    } else switch (cmd.op) {
-    case Command::Op::fault:
-      for (auto* d : targets(cmd)) {
-        d->faults.add(cmd.fault, t);
-        ++affected;
+    } else
+      switch (cmd.op) {
+      case Command::Op::fault:
+        for (auto* d : targets(cmd)) {
+          d->faults.add(cmd.fault, t);
+          ++affected;
+        }
+        break;
+      case Command::Op::clear:
+        for (auto* d : targets(cmd)) {
+          d->faults.clear(cmd.clear_kind);
+          ++affected;
+        }
+        if (cmd.device.empty() && cmd.port.empty()) affected += m_fleets.clear_all(); // every device: the meters too
+        break;
+      case Command::Op::set:
+      case Command::Op::get: {
+        auto devs = targets(cmd);
+        auto* d = devs.front();
+        auto idx = d->dev->find_point(cmd.point);
+        if (!idx) throw data_error("device " + d->dev->name() + " has no point \"" + cmd.point + "\"");
+        if (cmd.op == Command::Op::set) d->dev->set(*idx, cmd.value);
+        got = d->dev->current(*idx, t);
+        have_value = true;
+        affected = 1;
+        break;
       }
-      break;
-    case Command::Op::clear:
-      for (auto* d : targets(cmd)) {
-        d->faults.clear(cmd.clear_kind);
-        ++affected;
+      case Command::Op::stop: request_stop(); break;
       }
-      if (cmd.device.empty() && cmd.port.empty()) affected += m_fleets.clear_all(); // every device: the meters too
-      break;
-    case Command::Op::set:
-    case Command::Op::get: {
-      auto devs = targets(cmd);
-      auto* d = devs.front();
-      auto idx = d->dev->find_point(cmd.point);
-      if (!idx) throw data_error("device " + d->dev->name() + " has no point \"" + cmd.point + "\"");
-      if (cmd.op == Command::Op::set) d->dev->set(*idx, cmd.value);
-      got = d->dev->current(*idx, t);
-      have_value = true;
-      affected = 1;
-      break;
-    }
-    case Command::Op::stop: request_stop(); break;
-    }
   } catch (const Error& e) {
     error = e.what();
   }

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "iot/core/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/modbus/spec.hpp"
 #include "iot/sim/server.hpp"
 

@@ -1,6 +1,6 @@
 // iot-sim: the Acrel meter fleets of mqtt:// ports and the commands that reach their meters.
-#include "iot/core/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/core/time.hpp"
 #include "iot/sim/server.hpp"
 
@@ -89,13 +89,15 @@ bool Fleets::run_command(const Command& cmd, std::optional<double>& got, std::si
   switch (cmd.op) {
   case Command::Op::fault: {
     const acrel::MeterFault mf = meter_fault(cmd.fault);
-    for (auto [f, i] : meters) f->fleet->set_fault(i, mf);
+    for (auto [f, i] : meters)
+      f->fleet->set_fault(i, mf);
     affected = meters.size();
     break;
   }
   case Command::Op::clear:
     // clear_kind: only a fault of that kind; a meter has at most one.
-    for (auto [f, i] : meters) f->fleet->set_fault(i, std::nullopt);
+    for (auto [f, i] : meters)
+      f->fleet->set_fault(i, std::nullopt);
     affected = meters.size();
     break;
   case Command::Op::set:
@@ -105,10 +107,14 @@ bool Fleets::run_command(const Command& cmd, std::optional<double>& got, std::si
     auto& h = f->meters[i];
     if (cmd.op == Command::Op::set) {
       std::optional<double> v;
-      if (const auto* d = std::get_if<double>(&cmd.value)) v = *d;
-      else if (const auto* n = std::get_if<std::int64_t>(&cmd.value)) v = static_cast<double>(*n);
-      else if (const auto* u = std::get_if<std::uint64_t>(&cmd.value)) v = static_cast<double>(*u);
-      else if (const auto* b = std::get_if<bool>(&cmd.value)) v = *b ? 1.0 : 0.0;
+      if (const auto* d = std::get_if<double>(&cmd.value))
+        v = *d;
+      else if (const auto* n = std::get_if<std::int64_t>(&cmd.value))
+        v = static_cast<double>(*n);
+      else if (const auto* u = std::get_if<std::uint64_t>(&cmd.value))
+        v = static_cast<double>(*u);
+      else if (const auto* b = std::get_if<bool>(&cmd.value))
+        v = *b ? 1.0 : 0.0;
       else if (!std::holds_alternative<std::monostate>(cmd.value))
         throw data_error("value: a meter's point takes a number, a boolean or null");
       if (!h.values->set(cmd.point, v)) throw data_error("meter " + h.name + " has no point \"" + cmd.point + "\"");

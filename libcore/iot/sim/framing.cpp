@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "iot/core/log.hpp"
 #include "iot/core/error.hpp"
+#include "iot/core/log.hpp"
 #include "iot/sim/server.hpp"
 
 namespace iot::sim::detail {

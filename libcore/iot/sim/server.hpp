@@ -53,9 +53,9 @@ struct Endpoint {
   const config::Port* port = nullptr;
   EndpointKind kind = EndpointKind::tcp_listen;
   Framing framing = Framing::tcp; // of the frames: tcp (also UDP), rtu_over_tcp, rtu, ascii
-  int fd = -1;               // network ports own it; serial lines belong to `pty` or `serial`
-  transport::Pty pty;        // rtu:pty, ascii:pty, --pty
-  transport::SerialLine serial;  // a real serial device
+  int fd = -1;                    // network ports own it; serial lines belong to `pty` or `serial`
+  transport::Pty pty;             // rtu:pty, ascii:pty, --pty
+  transport::SerialLine serial;   // a real serial device
   std::string url, path;
   std::array<SimDevice*, 256> by_unit{};
   std::vector<SimDevice*> devices;
@@ -86,7 +86,7 @@ struct Conn {
   Endpoint* ep = nullptr;
   bool datagram = false;
   std::optional<modbus::StreamSplitter> split; // the requests in what has come
-  std::int64_t first_rx = 0; // when the first byte of the pending input arrived
+  std::int64_t first_rx = 0;                   // when the first byte of the pending input arrived
   std::int64_t last_rx = 0;
   std::deque<Chunk> out;
   bool epollout = false;

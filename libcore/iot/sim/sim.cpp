@@ -17,11 +17,11 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <map>
 #include <queue>
+#include <sstream>
 #include <unordered_map>
 
 #include "iot/core/error.hpp"

@@ -30,7 +30,7 @@ struct Options {
   bool wire_timing = true;                           // pace serial answers at the line's baud rate
   bool commands = true;                              // read command lines on stdin
   std::optional<std::chrono::microseconds> duration; // stop after this long
-  std::string site_out; // write the site file with the served endpoints here (site mode)
+  std::string site_out;                              // write the site file with the served endpoints here (site mode)
 };
 
 // Builds the site of quick mode: one port at `url` with one device per unit id,

@@ -455,7 +455,8 @@ private:
     }
     if (m_datagram) m_split.reset(); // one datagram, one frame
     m_split.feed(std::span<const std::uint8_t>(tmp, static_cast<std::size_t>(r)));
-    if (m_options.tap != nullptr) m_options.tap->received(std::span<const std::uint8_t>(tmp, static_cast<std::size_t>(r)));
+    if (m_options.tap != nullptr)
+      m_options.tap->received(std::span<const std::uint8_t>(tmp, static_cast<std::size_t>(r)));
     return true;
   }
 

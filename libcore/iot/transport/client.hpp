@@ -58,7 +58,7 @@ public:
 
 struct ClientOptions {
   std::chrono::microseconds connect_timeout = std::chrono::seconds(3);
-  int interrupt_fd = -1;   // readable => abandon waits (iot::stop_fd())
+  int interrupt_fd = -1;  // readable => abandon waits (iot::stop_fd())
   WireTap* tap = nullptr; // not owned; must outlive the client
 };
 

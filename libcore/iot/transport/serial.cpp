@@ -135,7 +135,8 @@ SerialLine SerialLine::open(const std::string& path, const SerialSettings& setti
   if (!line.m_port) {
     // libserialport 0.1.1 finds no sysfs entry for ptys (and some odd drivers), and may
     // refuse to open what it cannot classify: open and configure with termios instead.
-    const int fd = ::open(path.c_str(), (access == Access::read_only ? O_RDONLY : O_RDWR) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    const int fd =
+        ::open(path.c_str(), (access == Access::read_only ? O_RDONLY : O_RDWR) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
       if (!sp_error.empty()) throw io_error(fmt::format("cannot open serial port {}: {}", path, sp_error));
       throw errno_error(fmt::format("cannot open serial port {}", path));
@@ -158,8 +159,8 @@ void SerialLine::make_exclusive() {
     const int err = errno;
     close();
     if (err == EWOULDBLOCK)
-      throw io_error(fmt::format("cannot open serial port {}: in use by another process (it holds a lock on it)",
-                                 m_path));
+      throw io_error(
+          fmt::format("cannot open serial port {}: in use by another process (it holds a lock on it)", m_path));
     throw io_error(fmt::format("cannot open serial port {}: flock: {}", m_path, std::strerror(err)));
   }
   if (::ioctl(m_fd, TIOCEXCL) == 0) m_exclusive = true;

@@ -29,8 +29,7 @@ public:
   // Opens and configures `path`; throws iot::Error(io) naming the path and the reason.
   // A read-write line is opened exclusively (flock and TIOCEXCL): a second open of
   // the same device, by this or another process, fails with "in use".
-  static SerialLine open(const std::string& path, const SerialSettings& settings,
-                         Access access = Access::read_write);
+  static SerialLine open(const std::string& path, const SerialSettings& settings, Access access = Access::read_write);
 
   SerialLine() = default;
   SerialLine(SerialLine&& other) noexcept;

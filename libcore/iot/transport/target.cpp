@@ -15,7 +15,6 @@ namespace iot::transport {
 
 namespace {
 
-
 [[noreturn]] void bad(std::string_view url, std::string_view why) {
   throw usage_error(fmt::format("invalid target '{}': {}", url, why));
 }
@@ -48,7 +47,7 @@ void parse_host_port(std::string_view url, std::string_view rest, Target& t) {
   } else {
     const auto colon = rest.rfind(':');
     if (colon != std::string_view::npos && rest.find(':') != colon) {
-      t.host = std::string(rest);  // bare IPv6 without a port
+      t.host = std::string(rest); // bare IPv6 without a port
     } else if (colon != std::string_view::npos) {
       t.host = std::string(rest.substr(0, colon));
       port = rest.substr(colon + 1);
@@ -107,7 +106,7 @@ void parse_serial_query(std::string_view url, std::string_view query, SerialSett
   }
 }
 
-}  // namespace
+} // namespace
 
 Parity parse_parity(std::string_view text) {
   const std::string t = to_lower(text);
@@ -143,7 +142,7 @@ Target parse_target(std::string_view url) {
   } else if (starts("rtu:") || starts("ascii:")) {
     t.scheme = starts("rtu:") ? Scheme::rtu : Scheme::ascii;
     rest = url.substr(starts("rtu:") ? 4 : 6);
-    if (rest.rfind("//", 0) == 0) rest.remove_prefix(2);  // tolerate rtu:///dev/ttyUSB0
+    if (rest.rfind("//", 0) == 0) rest.remove_prefix(2); // tolerate rtu:///dev/ttyUSB0
     if (rest.rfind("//", 0) == 0) rest.remove_prefix(1);
   } else if (url.front() == '/') {
     t.scheme = Scheme::rtu;
@@ -153,7 +152,7 @@ Target parse_target(std::string_view url) {
               !number(url.substr(url.rfind(':') + 1)))) {
     bad(url, "unknown scheme (expected tcp://, udp://, rtu+tcp://, rtu: or ascii:)");
   } else {
-    t.scheme = Scheme::tcp;  // bare host or host:port
+    t.scheme = Scheme::tcp; // bare host or host:port
     rest = url;
   }
   if (t.is_network()) {
@@ -164,9 +163,11 @@ Target parse_target(std::string_view url) {
   const auto q = rest.find('?');
   const std::string_view path = rest.substr(0, q);
   if (path.empty()) bad(url, "the serial device is missing (e.g. rtu:/dev/ttyUSB0 or rtu:pty)");
-  if (path == "pty") t.pty = true;
-  else t.device = std::string(path);
-  if (t.scheme == Scheme::ascii) t.serial.data_bits = 7;  // Modbus over Serial Line V1.02 §2.5.2.1
+  if (path == "pty")
+    t.pty = true;
+  else
+    t.device = std::string(path);
+  if (t.scheme == Scheme::ascii) t.serial.data_bits = 7; // Modbus over Serial Line V1.02 §2.5.2.1
   if (q != std::string_view::npos) parse_serial_query(url, rest.substr(q + 1), t.serial);
   return t;
 }
@@ -207,4 +208,4 @@ std::string to_string(const Target& t) {
   return s;
 }
 
-}  // namespace iot::transport
+} // namespace iot::transport

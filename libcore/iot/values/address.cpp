@@ -13,8 +13,6 @@ namespace iot::values {
 
 namespace {
 
-
-
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }

@@ -16,7 +16,6 @@ namespace iot::values {
 
 namespace {
 
-
 struct TypeName {
   std::string_view name;
   ValueType type;
