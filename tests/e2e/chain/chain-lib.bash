@@ -85,6 +85,16 @@ restart_export() {
   start_export "$1"
 }
 
+# wait_for_probe DB: wait (at most 60 s) until the exporter has stored the probe status record in DB.
+wait_for_probe() {
+  local i
+  for ((i = 0; i < 600; i++)); do
+    iot-export query --db "$1" --kind status 2>/dev/null | grep -q '"port":"probe"' && return 0
+    sleep 0.1
+  done
+  fail "the exporter into $1 did not store the probe within 60 s"
+}
+
 # reader DB NAME: query DB once a second until told to stop; one line per query:
 # "epoch status rows".
 start_reader() {
@@ -141,6 +151,10 @@ chain_run() {
   start_export sqlite
   start_export postgres
   chain_pids[export_pg]=${chain_pids[export_postgres]}
+  # The readers start once each store holds the probe, so that the database and
+  # its tables exist: a query of a database not made yet is rightly refused.
+  wait_for_probe "$T/chain.db"
+  wait_for_probe "$PG_URL"
   start_reader "$T/chain.db" sqlite
   start_reader "$PG_URL" postgres
 
