@@ -6,16 +6,12 @@
 #include "iot/bridge/message_map.hpp"
 #include "iot/core/error.hpp"
 
+#include "test_lines.hpp"
+
 using namespace iot::bridge;
+using iot_test::padded;
 
 namespace {
-// A line as LineReader hands it over: padded for simdjson past its end.
-std::string padded(std::string s) {
-  s.append(64, '\0');
-  s.resize(s.size() - 64);
-  return s;
-}
-
 // A reading record as iot-poll writes it (docs/record-format.md).
 const std::string k_reading =
     R"({"ts":"2026-11-21T08:00:01.000Z","kind":"reading","port":"bus1","unit":1,"device":"ctrl1","point":"ch1",)"

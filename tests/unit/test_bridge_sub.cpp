@@ -11,15 +11,12 @@
 #include "iot/bridge/sub.hpp"
 #include "iot/record/json_writer.hpp"
 
+#include "test_lines.hpp"
+
 using namespace iot::bridge;
+using iot_test::padded;
 
 namespace {
-std::string padded(std::string s) {
-  s.append(64, '\0');
-  s.resize(s.size() - 64);
-  return s;
-}
-
 std::string mqtt_record(std::string_view topic, std::string_view payload, int qos, bool retain,
                         const mqtt5__property* properties = nullptr) {
   std::string s;

@@ -15,11 +15,11 @@
 #include "iot/modbus/adu.hpp"
 #include "iot/modbus/pdu.hpp"
 
-#include "decode_test_util.hpp"
+#include "test_lines.hpp"
 
 using namespace iot;
 using namespace iot::decode;
-using decode_test::CapturedLines;
+using iot_test::CapturedLines;
 using Bytes = std::vector<std::uint8_t>;
 
 namespace {

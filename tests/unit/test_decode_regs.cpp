@@ -11,11 +11,11 @@
 #include "iot/core/error.hpp"
 #include "iot/decode/commands.hpp"
 
-#include "decode_test_util.hpp"
+#include "test_lines.hpp"
 
 using namespace iot;
 using namespace iot::decode;
-using decode_test::CapturedLines;
+using iot_test::CapturedLines;
 
 namespace {
 

@@ -1,5 +1,4 @@
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -10,8 +9,9 @@
 #include "iot/core/error.hpp"
 #include "iot/modbus/pdu.hpp"
 #include "iot/poll/engine.hpp"
-#include "iot/record/line_reader.hpp"
 #include "iot/record/record.hpp"
+
+#include "test_lines.hpp"
 
 using namespace iot::poll;
 using namespace std::chrono_literals;
@@ -111,11 +111,9 @@ PortSpec bus_of(int devices) {
 }
 
 std::vector<std::string> run_engine(FakeBus& bus, PortSpec port, std::uint64_t cycles) {
-  char path[] = "/tmp/iot-poll-engine-XXXXXX";
-  const int fd = ::mkstemp(path);
+  iot_test::CapturedLines captured;
   {
-    iot::LineSink sink(fd);
-    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    Output out(make_renderer(OutputFormat::jsonl, captured.sink, false));
     EngineOptions eo;
     eo.cycles = cycles;
     std::vector<PortSpec> ports{std::move(port)};
@@ -123,15 +121,7 @@ std::vector<std::string> run_engine(FakeBus& bus, PortSpec port, std::uint64_t c
                   [&](const iot::transport::Target&) { return std::make_unique<FakeClient>(bus); });
     engine.run();
   }
-  ::lseek(fd, 0, SEEK_SET);
-  std::vector<std::string> lines;
-  iot::LineReader reader(fd);
-  std::string_view line;
-  while (reader.next(line))
-    lines.emplace_back(line);
-  ::close(fd);
-  ::unlink(path);
-  return lines;
+  return captured.lines();
 }
 
 int count(const std::vector<std::string>& lines, const std::string& needle) {
@@ -191,11 +181,9 @@ TEST_CASE("iot::poll::Engine writes go out before the next poll and are answered
   FakeBus bus;
   PortSpec port = bus_of(1);
   port.timing.interval = 50ms;
-  char path[] = "/tmp/iot-poll-engine-XXXXXX";
-  const int fd = ::mkstemp(path);
+  iot_test::CapturedLines captured;
   {
-    iot::LineSink sink(fd);
-    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    Output out(make_renderer(OutputFormat::jsonl, captured.sink, false));
     EngineOptions eo;
     eo.cycles = 3;
     std::vector<PortSpec> ports{std::move(port)};
@@ -209,11 +197,7 @@ TEST_CASE("iot::poll::Engine writes go out before the next poll and are answered
     engine.submit(*bad);
     engine.run();
   }
-  ::lseek(fd, 0, SEEK_SET);
-  std::string text(1 << 16, '\0');
-  text.resize(static_cast<std::size_t>(::read(fd, text.data(), text.size())));
-  ::close(fd);
-  ::unlink(path);
+  const std::string text = captured.text();
   CHECK(bus.written[0] == 123);
   REQUIRE(bus.log.size() >= 2);
   CHECK(bus.log[0].second[0] == 6); // the write went first, before any read
@@ -245,11 +229,9 @@ TEST_CASE("iot::poll::Engine a queued write goes before the next device read, no
     std::string err;
     engine->submit(*parse_write_command(R"({"kind":"write","device":"ctrl1","point":"ch1","value":7})", err));
   };
-  char path[] = "/tmp/iot-poll-engine-XXXXXX";
-  const int fd = ::mkstemp(path);
+  iot_test::CapturedLines captured;
   {
-    iot::LineSink sink(fd);
-    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    Output out(make_renderer(OutputFormat::jsonl, captured.sink, false));
     EngineOptions eo;
     eo.cycles = 2;
     std::vector<PortSpec> ports{std::move(port)};
@@ -258,8 +240,6 @@ TEST_CASE("iot::poll::Engine a queued write goes before the next device read, no
     engine->run();
     engine.reset();
   }
-  ::close(fd);
-  ::unlink(path);
   REQUIRE(bus.log.size() == 7); // 3 reads, the write, 3 reads
   CHECK(bus.log[1].first == 2);
   CHECK(bus.log[2].first == 1);
@@ -272,11 +252,9 @@ TEST_CASE("iot::poll::Engine a broadcast write (unit 0) is reported as sent") {
   FakeBus bus;
   PortSpec port = bus_of(1);
   port.devices[0].unit = 0;
-  char path[] = "/tmp/iot-poll-engine-XXXXXX";
-  const int fd = ::mkstemp(path);
+  iot_test::CapturedLines captured;
   {
-    iot::LineSink sink(fd);
-    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    Output out(make_renderer(OutputFormat::jsonl, captured.sink, false));
     EngineOptions eo;
     eo.cycles = 1;
     std::vector<PortSpec> ports{std::move(port)};
@@ -286,11 +264,7 @@ TEST_CASE("iot::poll::Engine a broadcast write (unit 0) is reported as sent") {
     engine.submit(*parse_write_command(R"({"kind":"write","device":"ctrl1","point":"ch1","value":5})", err));
     engine.run();
   }
-  ::lseek(fd, 0, SEEK_SET);
-  std::string text(1 << 16, '\0');
-  text.resize(static_cast<std::size_t>(::read(fd, text.data(), text.size())));
-  ::close(fd);
-  ::unlink(path);
+  const std::string text = captured.text();
   REQUIRE(bus.broadcasts.size() == 1);
   CHECK(bus.broadcasts[0] == iot::modbus::encode_write_single_register(0, 5));
   for (const auto& [unit, pdu] : bus.log)

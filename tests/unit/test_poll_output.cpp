@@ -1,13 +1,13 @@
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <deque>
 
 #include "iot/poll/output.hpp"
 #include "iot/record/json_writer.hpp"
-#include "iot/record/line_reader.hpp"
 #include "iot/record/record.hpp"
 #include "iot/values/value_json.hpp"
+
+#include "test_lines.hpp"
 
 using namespace iot::poll;
 
@@ -48,11 +48,9 @@ std::string reference_json(const ReadingRecord& r) {
 // Renders the records (each twice, so the second one uses the filled cache) and
 // returns the lines.
 std::vector<std::string> render(std::vector<ReadingRecord> records) {
-  char path[] = "/tmp/iot-poll-output-XXXXXX";
-  const int fd = ::mkstemp(path);
+  iot_test::CapturedLines captured;
   {
-    iot::LineSink sink(fd);
-    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    Output out(make_renderer(OutputFormat::jsonl, captured.sink, false));
     for (int pass = 0; pass < 2; ++pass) {
       Output::Batch batch(out);
       for (const auto& r : records)
@@ -60,15 +58,7 @@ std::vector<std::string> render(std::vector<ReadingRecord> records) {
     }
     out.flush();
   }
-  ::lseek(fd, 0, SEEK_SET);
-  std::vector<std::string> lines;
-  iot::LineReader reader(fd);
-  std::string_view line;
-  while (reader.next(line))
-    lines.emplace_back(line);
-  ::close(fd);
-  ::unlink(path);
-  return lines;
+  return captured.lines();
 }
 
 } // namespace
@@ -134,11 +124,9 @@ TEST_CASE("iot::poll JSONL reading records are what JsonWriter writes, field for
 }
 
 TEST_CASE("iot::poll write records: the value is formatted by the writer, one line of JSON") {
-  char path[] = "/tmp/iot-poll-output-XXXXXX";
-  const int fd = ::mkstemp(path);
+  iot_test::CapturedLines captured;
   {
-    iot::LineSink sink(fd);
-    Output out(make_renderer(OutputFormat::jsonl, sink, false));
+    Output out(make_renderer(OutputFormat::jsonl, captured.sink, false));
     WriteRecord one;
     one.device = "unit1";
     one.requested = {16.0}; // as `iot-poll write hr:0=0x10` read it
@@ -153,14 +141,7 @@ TEST_CASE("iot::poll write records: the value is formatted by the writer, one li
     list.requested_list = true;
     out.write(list);
   }
-  ::lseek(fd, 0, SEEK_SET);
-  std::vector<std::string> lines;
-  iot::LineReader reader(fd);
-  std::string_view line;
-  while (reader.next(line))
-    lines.emplace_back(line);
-  ::close(fd);
-  ::unlink(path);
+  const auto lines = captured.lines();
   REQUIRE(lines.size() == 3);
   iot::RecordParser parser;
   for (std::size_t i = 0; i < lines.size(); ++i)

@@ -6,9 +6,10 @@
 #include <limits>
 
 #include "iot/record/json_writer.hpp"
-#include "iot/record/line_reader.hpp"
 #include "iot/record/reading_line.hpp"
 #include "iot/record/records.hpp"
+
+#include "test_lines.hpp"
 
 using iot::record::Reading;
 
@@ -51,25 +52,12 @@ std::string reference_json(const Reading& r) {
 // cache) and returns the lines.
 std::vector<std::string> fast_lines(const std::vector<Reading>& records,
                                     std::vector<iot::record::ReadingCache*> caches) {
-  char path[] = "/tmp/iot-reading-line-XXXXXX";
-  const int fd = ::mkstemp(path);
-  {
-    iot::LineSink sink(fd);
-    iot::record::ReadingLineWriter writer;
-    for (int pass = 0; pass < 2; ++pass)
-      for (std::size_t i = 0; i < records.size(); ++i)
-        writer.write(sink, records[i], caches[i]);
-    sink.flush();
-  }
-  ::lseek(fd, 0, SEEK_SET);
-  std::vector<std::string> lines;
-  iot::LineReader reader(fd);
-  std::string_view line;
-  while (reader.next(line))
-    lines.emplace_back(line);
-  ::close(fd);
-  ::unlink(path);
-  return lines;
+  iot_test::CapturedLines out;
+  iot::record::ReadingLineWriter writer;
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t i = 0; i < records.size(); ++i)
+      writer.write(out.sink, records[i], caches[i]);
+  return out.lines();
 }
 
 } // namespace

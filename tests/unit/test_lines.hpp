@@ -1,16 +1,17 @@
 #pragma once
-// Helpers shared by the iot-decode unit tests: the lines a command writes.
+// Lines in and out of libcore, for unit tests: what a LineSink wrote, and a line
+// as LineReader hands it to a parser.
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "iot/record/output.hpp"
 
-namespace decode_test {
+namespace iot_test {
 
 // Collects the lines a LineSink writes (through a temporary file, as a tool writes stdout).
 class CapturedLines {
@@ -22,6 +23,7 @@ public:
   }
   CapturedLines(const CapturedLines&) = delete;
   CapturedLines& operator=(const CapturedLines&) = delete;
+  // Everything written so far, a string per line (without its '\n').
   std::vector<std::string> lines() {
     sink.flush();
     std::ifstream in(m_path);
@@ -30,13 +32,26 @@ public:
       out.push_back(l);
     return out;
   }
+  // Everything written so far, as one text.
+  std::string text() {
+    sink.flush();
+    std::ifstream in(m_path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
 
 private:
-  char m_path[32] = "/tmp/iot-unit-decode.XXXXXX";
+  char m_path[32] = "/tmp/iot-unit-lines.XXXXXX";
   int m_fd;
 
 public:
   iot::LineSink sink;
 };
 
-} // namespace decode_test
+// A line as LineReader hands it over: with room for simdjson's padding past its end.
+inline std::string padded(std::string s) {
+  s.append(64, '\0');
+  s.resize(s.size() - 64);
+  return s;
+}
+
+} // namespace iot_test
