@@ -36,6 +36,15 @@ for ((i = 0; i < 300; i++)); do
   [[ $got -ge 8000 ]] && break
   sleep 0.1
 done
+if [[ $got != 8000 ]]; then
+  # Say which writer is behind, whether it still runs, and what it said.
+  for w in a b; do
+    pid=$wa; [[ $w == b ]] && pid=$wb
+    echo "writer $w: $(kill -0 "$pid" 2>/dev/null && echo running || echo ended);" \
+      "$(iot-export query --db "$db" --kind reading 2>/dev/null | grep -c "2026-11-2$([[ $w == a ]] && echo 1 || echo 2)T") rows;" \
+      "stderr: $(cat "$T/w$w.err")" >&2
+  done
+fi
 assert_eq "$got" 8000 "rows of both writers visible while their pipes are open"
 kill -0 "$wa" && kill -0 "$wb" || fail "a writer ended early: $(cat "$T/wa.err" "$T/wb.err")"
 kill "$fa" "$fb" 2>/dev/null
